@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "skiff",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "skiff", targets: ["skiff"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Lossless JSON, Kubernetes Status errors, selectors and object-metadata helpers.
+        .target(name: "APIMachinery"),
+        // The revisioned key-value store protocol every backend implements.
+        .target(name: "Storage", dependencies: ["APIMachinery"]),
+        // The embedded default backend: a kine-style revision log in SQLite.
+        .target(
+            name: "SQLiteStorage",
+            dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+        ),
+        // Kubernetes protobuf request bodies decoded into JSON, driven by the .proto schemas.
+        .target(name: "KubeProtobuf", dependencies: ["APIMachinery"]),
+        // The built-in resources (from the OpenAPI spec), their schemas, defaulting, validation and tables.
+        .target(
+            name: "APIRegistry",
+            dependencies: ["APIMachinery"],
+            resources: [.copy("Resources/kubernetes-openapi-v2.json")]
+        ),
+        // Certificates and kubeconfig files.
+        .target(
+            name: "PKI",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // The Kubernetes REST API over HTTPS.
+        .target(
+            name: "APIServer",
+            dependencies: [
+                "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `skiff` subcommands and the composition root of each process.
+        .target(
+            name: "SkiffCommands",
+            dependencies: [
+                "APIServer", "SQLiteStorage", "PKI", "Storage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "skiff", dependencies: ["SkiffCommands"]),
+
+        .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
+        .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage"]),
+        .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf"]),
+        .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
+        .testTarget(name: "PKITests", dependencies: ["PKI"]),
+    ]
+)

@@ -1,0 +1,77 @@
+import Synchronization
+
+/// Fans committed writes out to live watchers, for store backends that see their own writes.
+///
+/// Backends call `publish` in revision order while still holding their write serialization, so a subscriber
+/// registered at revision R receives exactly the events after R.
+public final class WatchHub: Sendable {
+    /// How many undelivered events a watcher may hold before it is dropped (it must then re-list, as in Kubernetes).
+    public let bufferLimit: Int
+
+    private struct Subscriber {
+        var prefix: String
+        var continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation
+    }
+
+    private struct State {
+        var lastPublished: Int64
+        var nextID = 0
+        var subscribers: [Int: Subscriber] = [:]
+    }
+
+    private let state: Mutex<State>
+
+    public init(lastRevision: Int64, bufferLimit: Int = 10_000) {
+        self.bufferLimit = bufferLimit
+        state = Mutex(State(lastPublished: lastRevision))
+    }
+
+    public var watcherCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// Registers a watcher of live events; returns them with the last revision published before registration.
+    public func subscribe(prefix: String) -> (events: AsyncThrowingStream<StoreEvent, any Error>, after: Int64) {
+        let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(bufferLimit))
+        let (id, after) = state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            state.subscribers[id] = Subscriber(prefix: prefix, continuation: continuation)
+            return (id, state.lastPublished)
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+        }
+        return (stream, after)
+    }
+
+    /// Delivers committed events, which must come in increasing revision order.
+    public func publish(_ events: [StoreEvent]) {
+        guard let last = events.last else { return }
+        var overflowed: [AsyncThrowingStream<StoreEvent, any Error>.Continuation] = []
+        state.withLock { state in
+            state.lastPublished = last.revision
+            for (id, subscriber) in state.subscribers {
+                for event in events where event.value.key.hasPrefix(subscriber.prefix) {
+                    if case .dropped = subscriber.continuation.yield(event) {
+                        overflowed.append(subscriber.continuation)
+                        state.subscribers.removeValue(forKey: id)
+                        break
+                    }
+                }
+            }
+        }
+        for continuation in overflowed {
+            continuation.finish(throwing: StoreError.watcherTooSlow)
+        }
+    }
+
+    /// Ends every watch, e.g. at shutdown.
+    public func finishAll() {
+        let continuations = state.withLock { state in
+            let all = state.subscribers.values.map(\.continuation)
+            state.subscribers.removeAll()
+            return all
+        }
+        for continuation in continuations { continuation.finish() }
+    }
+}
