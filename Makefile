@@ -1,0 +1,27 @@
+# Skiff's two commands: `make run` sets up and starts a server; `make test` runs every test.
+SWIFT_BUILD_FLAGS ?= -c release
+DATA_DIR ?= $(HOME)/.skiff
+
+.PHONY: run setup build test unit-test e2e-test bench
+
+setup:
+	bash scripts/setup.sh
+
+build:
+	swift build $(SWIFT_BUILD_FLAGS) --product skiff
+
+run: setup build
+	$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff server --data-dir $(DATA_DIR)
+
+unit-test:
+	swift test
+
+# The end-to-end suite reuses the debug build `swift test` already made.
+e2e-test:
+	swift build --product skiff
+	SKIFF_BIN=$$(swift build --show-bin-path)/skiff python3 -m pytest -q tests/e2e
+
+test: setup unit-test e2e-test
+
+bench: build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/api_server_bench.py

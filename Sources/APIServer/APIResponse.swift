@@ -1,0 +1,22 @@
+import APIMachinery
+
+/// What a handler answers; the HTTP edge writes it.
+public enum APIResponse: Sendable {
+    /// A JSON body with a status code and extra headers (e.g. `Warning`).
+    case json(code: Int, body: JSONValue, headers: [String: String])
+    /// Pre-encoded bytes with their content type.
+    case bytes(code: Int, body: [UInt8], contentType: String)
+    /// A long-lived chunked stream of newline-separated JSON watch events.
+    case stream(contentType: String, events: AsyncStream<[UInt8]>)
+
+    public static func ok(_ body: JSONValue) -> APIResponse { .json(code: 200, body: body, headers: [:]) }
+    public static func created(_ body: JSONValue) -> APIResponse { .json(code: 201, body: body, headers: [:]) }
+
+    public static func error(_ error: APIError) -> APIResponse {
+        .json(code: error.code, body: error.status, headers: [:])
+    }
+
+    public static func text(_ text: String, code: Int = 200) -> APIResponse {
+        .bytes(code: code, body: Array(text.utf8), contentType: "text/plain; charset=utf-8")
+    }
+}

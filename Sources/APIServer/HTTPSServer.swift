@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// Where and how the API is served.
+public struct HTTPSServerConfiguration: Sendable {
+    public var bindAddress: String
+    public var port: Int
+    public var certificateChainPEM: String
+    public var privateKeyPEM: String
+    /// Client certificates must be signed by this CA.
+    public var clientCAPEM: String
+
+    public init(bindAddress: String, port: Int, certificateChainPEM: String, privateKeyPEM: String, clientCAPEM: String) {
+        self.bindAddress = bindAddress
+        self.port = port
+        self.certificateChainPEM = certificateChainPEM
+        self.privateKeyPEM = privateKeyPEM
+        self.clientCAPEM = clientCAPEM
+    }
+}
+
+/// The HTTPS edge: turns HTTP requests into `APIRequest`s for `KubernetesAPI` and writes its answers.
+public struct HTTPSServer: Service {
+    let api: KubernetesAPI
+    let configuration: HTTPSServerConfiguration
+    let logger: Logger
+    let onRunning: @Sendable (Int) async -> Void
+
+    public init(api: KubernetesAPI, configuration: HTTPSServerConfiguration, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) {
+        self.api = api
+        self.configuration = configuration
+        self.logger = logger
+        self.onRunning = onRunning
+    }
+
+    public func run() async throws {
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(configuration.certificateChainPEM.utf8)).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(configuration.privateKeyPEM.utf8), format: .pem)))
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(configuration.clientCAPEM.utf8)))
+        // Every client must present a certificate signed by the cluster CA (the admin kubeconfig carries one).
+        tls.certificateVerification = .noHostnameVerification
+        tls.applicationProtocols = ["http/1.1"]
+
+        let api = self.api
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            await Self.respond(to: request, api: api)
+        }
+        let onRunning = self.onRunning
+        let app = Application(
+            responder: responder,
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await app.runService()
+    }
+
+    static func respond(to request: Request, api: KubernetesAPI) async -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: KubernetesAPI.maximumBodyBytes + 1)
+        } catch {
+            return encode(.error(.requestEntityTooLarge(limit: KubernetesAPI.maximumBodyBytes)))
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            headers[field.name.canonicalName] = headers[field.name.canonicalName].map { "\($0), \(field.value)" } ?? field.value
+        }
+        let apiRequest = APIRequest(
+            method: request.method.rawValue,
+            path: request.uri.path.removingPercentEncoding ?? request.uri.path,
+            query: parseQuery(request.uri.query ?? ""),
+            headers: headers,
+            body: Array(buffer: body))
+        return encode(await api.handle(apiRequest))
+    }
+
+    /// Go's `url.ParseQuery`: `+` is a space, then percent-decoding; the first value of a repeated key wins.
+    static func parseQuery(_ query: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (text: Substring) in
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            let key = decode(parts[0])
+            if result[key] == nil { result[key] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+        return result
+    }
+
+    static func encode(_ response: APIResponse) -> Response {
+        switch response {
+        case .json(let code, let body, let extraHeaders):
+            var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-cache, private"]
+            for (name, value) in extraHeaders {
+                if let field = HTTPField.Name(name) { headers[field] = value }
+            }
+            return Response(status: .init(code: code), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized())))
+        case .bytes(let code, let body, let contentType):
+            return Response(
+                status: .init(code: code), headers: [.contentType: contentType, .cacheControl: "no-cache, private"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        case .stream(let contentType, let events):
+            return Response(
+                status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache, private"],
+                body: ResponseBody { writer in
+                    for await chunk in events {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+}

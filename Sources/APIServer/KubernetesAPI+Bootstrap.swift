@@ -1,0 +1,45 @@
+import APIMachinery
+import APIRegistry
+import Foundation
+
+extension KubernetesAPI {
+    /// The namespaces every Kubernetes cluster starts with.
+    static let systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"]
+
+    /// Creates what a new cluster has before any user request: the system namespaces and the `kubernetes` Service.
+    public func bootstrap(apiServerPort: Int) async throws(APIError) {
+        guard let namespaces = catalog.resource(group: "", version: "v1", resource: "namespaces"),
+            let services = catalog.resource(group: "", version: "v1", resource: "services")
+        else { throw APIError.internalError("the core API group is missing from the catalog") }
+        for name in Self.systemNamespaces {
+            let namespace: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
+            try await createIfMissing(namespaces, namespace)
+        }
+        let service: JSONValue = [
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": [
+                "name": "kubernetes", "namespace": "default",
+                "labels": ["component": "apiserver", "provider": "kubernetes"],
+            ],
+            "spec": [
+                "type": "ClusterIP", "clusterIP": .string(self.services.kubernetesServiceIP),
+                "clusterIPs": [.string(self.services.kubernetesServiceIP)],
+                "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": .integer(Int64(apiServerPort))]],
+                "sessionAffinity": "None",
+            ],
+        ]
+        try await createIfMissing(services, service)
+    }
+
+    private func createIfMissing(_ definition: ResourceDefinition, _ template: JSONValue) async throws(APIError) {
+        if try await objects.find(definition, namespace: template.namespace, name: template.name) != nil { return }
+        var object = template
+        Defaulting.apply(to: &object, group: definition.group, kind: definition.kind)
+        ObjectLifecycle.prepareForCreate(&object, definition: definition, now: Date())
+        do {
+            _ = try await objects.create(definition, object: object)
+        } catch {
+            if error.code != 409 { throw error }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import APIMachinery
+import APIRegistry
+import Foundation
+import Storage
+
+extension KubernetesAPI {
+    func create(_ context: ResourceRequest) async throws(APIError) -> APIResponse {
+        try context.validateDryRun()
+        let namespace = try context.requireNamespace()
+        var object = try BodyDecoder.decode(context.request)
+        let warnings = try checkDecoding(&object, context: context)
+        if !context.definition.isStored {
+            return try reviewRequest(object, context: context)
+        }
+        try bindMetadata(&object, context: context, namespace: namespace)
+        if let namespace { try await requireActiveNamespace(namespace, creating: context.definition) }
+
+        let definition = context.definition
+        Defaulting.apply(to: &object, group: definition.group, kind: definition.kind)
+        ObjectLifecycle.prepareForCreate(&object, definition: definition, now: Date())
+        if definition.group.isEmpty && definition.resource == "services" {
+            try await services.assignAddresses(to: &object, existing: try await allServices())
+        }
+        let causes = Validation.validateCreate(object, group: definition.group, kind: definition.kind, namespaced: definition.namespaced)
+        if !causes.isEmpty {
+            throw APIError.invalid(kind: definition.kind, group: definition.group, name: object.name, causes: causes)
+        }
+        if context.isDryRun {
+            return .json(code: 201, body: object, headers: warnings.header)
+        }
+        let created = try await objects.create(definition, object: object)
+        return .json(code: 201, body: created, headers: warnings.header)
+    }
+
+    /// Checks that the body is the kind the URL names and that its fields decode, as Kubernetes' decoder would.
+    /// Returns the unknown-field warnings for `fieldValidation=Warn`.
+    func checkDecoding(_ object: inout JSONValue, context: ResourceRequest, expectedKind: String? = nil) throws(APIError) -> Warnings {
+        let definition = context.definition
+        let kind = expectedKind ?? definition.kind
+        guard object.objectValue != nil else {
+            throw APIError.badRequest("the body of the request must be a JSON object, not \(object.typeName)")
+        }
+        guard let sentKind = object["kind"]?.stringValue, !sentKind.isEmpty else {
+            throw APIError.badRequest("Object 'Kind' is missing in '\(Self.abbreviated(object))'")
+        }
+        let sentVersion = object["apiVersion"]?.stringValue ?? ""
+        let expectedVersion = definition.apiVersion
+        if sentVersion.isEmpty {
+            throw APIError.badRequest("Object 'apiVersion' is missing in '\(Self.abbreviated(object))'")
+        }
+        if sentKind != kind {
+            throw APIError.badRequest("the kind in the data (\(sentKind)) does not match the expected kind (\(kind)) for \(context.groupResource)")
+        }
+        if sentVersion != expectedVersion && expectedKind == nil {
+            throw APIError.badRequest("the API version in the data (\(sentVersion)) does not match the expected API version (\(expectedVersion))")
+        }
+        let version = GroupVersion(apiVersion: sentVersion)
+        let typeErrors = schema.typeErrors(in: object, group: version.group, version: version.version, kind: kind)
+        if let first = typeErrors.first {
+            throw APIError.badRequest("\(kind) in version \"\(version.version)\" cannot be handled as a \(kind): \(first)")
+        }
+        let unknown = schema.unknownFields(in: object, group: version.group, version: version.version, kind: kind)
+        guard !unknown.isEmpty else { return Warnings() }
+        switch context.fieldValidation {
+        case "Strict":
+            let list = unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
+            throw APIError.badRequest("\(kind) in version \"\(version.version)\" cannot be handled as a \(kind): strict decoding error: \(list)")
+        case "Ignore":
+            return Warnings()
+        default:
+            return Warnings(messages: unknown.map { "unknown field \"\($0)\"" })
+        }
+    }
+
+    private static func abbreviated(_ object: JSONValue) -> String {
+        let text = object.serializedString()
+        return text.count > 200 ? String(text.prefix(200)) + "..." : text
+    }
+
+    /// Sets namespace and name from the request, generating a name from `generateName`.
+    private func bindMetadata(_ object: inout JSONValue, context: ResourceRequest, namespace: String?) throws(APIError) {
+        if let sent = object[path: "metadata", "namespace"]?.stringValue, !sent.isEmpty, let namespace, sent != namespace {
+            throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+        }
+        if let namespace {
+            object[path: "metadata", "namespace"] = .string(namespace)
+        } else {
+            object[path: "metadata", "namespace"] = nil
+        }
+        if object.name.isEmpty, let prefix = object[path: "metadata", "generateName"]?.stringValue, !prefix.isEmpty {
+            object[path: "metadata", "name"] = .string(ObjectLifecycle.generateName(prefix: prefix))
+        }
+        if object.name.isEmpty {
+            throw APIError.invalid(
+                kind: context.definition.kind, group: context.definition.group, name: "",
+                causes: [.required("metadata.name", "name or generateName is required")])
+        }
+    }
+
+    /// Kubernetes' NamespaceLifecycle admission: no writes into a missing or terminating namespace.
+    func requireActiveNamespace(_ namespace: String, creating definition: ResourceDefinition) async throws(APIError) {
+        guard let namespaces = catalog.resource(group: "", version: "v1", resource: "namespaces") else { return }
+        guard let found = try await objects.find(namespaces, namespace: nil, name: namespace) else {
+            throw APIError.notFound(namespaces.groupResource, name: namespace)
+        }
+        if found.object[path: "metadata", "deletionTimestamp"] != nil {
+            throw APIError.forbidden(
+                definition.groupResource, name: "",
+                message: "unable to create new content in namespace \(namespace) because it is being terminated")
+        }
+    }
+
+    func allServices() async throws(APIError) -> [JSONValue] {
+        guard let services = catalog.resource(group: "", version: "v1", resource: "services") else { return [] }
+        return try await listAll(services, namespace: nil)
+    }
+
+    /// Every object of a resource, read in pages at one revision.
+    func listAll(_ definition: ResourceDefinition, namespace: String?) async throws(APIError) -> [JSONValue] {
+        let prefix = ObjectStore.keyPrefix(definition, namespace: namespace)
+        var result: [JSONValue] = []
+        var startAfter: String?
+        var revision: Int64?
+        repeat {
+            let page = try await objects.mapped(
+                { () throws(StoreError) in try await objects.backend.list(prefix: prefix, startAfter: startAfter, limit: 1000, atRevision: revision) },
+                resource: definition, name: "")
+            for item in page.items { result.append(try ObjectStore.decode(item, as: definition)) }
+            revision = page.revision
+            startAfter = page.hasMore ? page.items.last?.key : nil
+        } while startAfter != nil
+        return result
+    }
+}
+
+/// `Warning` headers for the client (kubectl prints them as `Warning: ...`).
+struct Warnings: Sendable {
+    var messages: [String] = []
+
+    var header: [String: String] {
+        guard !messages.isEmpty else { return [:] }
+        return ["warning": messages.map { "299 - \"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"" }.joined(separator: ", ")]
+    }
+}
+
+extension JSONValue {
+    var name: String { self[path: "metadata", "name"]?.stringValue ?? "" }
+    var namespace: String? { self[path: "metadata", "namespace"]?.stringValue }
+}

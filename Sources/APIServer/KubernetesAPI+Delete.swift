@@ -1,0 +1,104 @@
+import APIMachinery
+import APIRegistry
+import Foundation
+
+/// `DeleteOptions`, from the body (kubectl sends one) or the query string.
+struct DeleteOptions: Sendable {
+    var gracePeriodSeconds: Int64?
+    var propagationPolicy: String?
+    var preconditionUID: String?
+    var preconditionResourceVersion: String?
+
+    init(_ request: APIRequest) throws(APIError) {
+        var body: JSONValue = .emptyObject
+        if !request.body.isEmpty {
+            body = try BodyDecoder.decodeJSON(request.body)
+        }
+        gracePeriodSeconds = body["gracePeriodSeconds"]?.integerValue ?? request.query["gracePeriodSeconds"].flatMap { Int64($0) }
+        propagationPolicy = body["propagationPolicy"]?.stringValue ?? request.query["propagationPolicy"]
+        if propagationPolicy == nil, let orphan = body["orphanDependents"]?.boolValue ?? request.query["orphanDependents"].map({ $0 == "true" }) {
+            propagationPolicy = orphan ? "Orphan" : "Background"
+        }
+        preconditionUID = body[path: "preconditions", "uid"]?.stringValue
+        preconditionResourceVersion = body[path: "preconditions", "resourceVersion"]?.stringValue
+        if let policy = propagationPolicy, !["Orphan", "Background", "Foreground"].contains(policy) {
+            throw APIError.invalid(
+                kind: "DeleteOptions", group: "", name: "",
+                causes: [.notSupported("propagationPolicy", value: .string(policy), supported: ["Foreground", "Background", "Orphan"])])
+        }
+        if let grace = gracePeriodSeconds, grace < 0 {
+            gracePeriodSeconds = 0
+        }
+    }
+}
+
+extension KubernetesAPI {
+    func delete(_ context: ResourceRequest, name: String) async throws(APIError) -> APIResponse {
+        try context.validateDryRun()
+        let options = try DeleteOptions(context.request)
+        let deleted = try await deleteObject(context.definition, namespace: try context.requireNamespace(), name: name, options: options, dryRun: context.isDryRun)
+        return .ok(deleted)
+    }
+
+    /// Deletes now, or marks the object terminating when finalizers (or a graceful pod shutdown) must run first.
+    func deleteObject(_ definition: ResourceDefinition, namespace: String?, name: String, options: DeleteOptions, dryRun: Bool) async throws(APIError) -> JSONValue {
+        guard let (current, revision) = try await objects.find(definition, namespace: namespace, name: name) else {
+            throw APIError.notFound(definition.groupResource, name: name)
+        }
+        if let uid = options.preconditionUID, uid != current[path: "metadata", "uid"]?.stringValue {
+            throw APIError.conflict(
+                definition.groupResource, name: name,
+                detail: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(current[path: "metadata", "uid"]?.stringValue ?? "")")
+        }
+        if let expected = options.preconditionResourceVersion, expected != String(revision) {
+            throw APIError.conflict(
+                definition.groupResource, name: name,
+                detail: "Precondition failed: ResourceVersion in precondition: \(expected), ResourceVersion in object meta: \(revision)")
+        }
+        if ObjectLifecycle.isTerminating(current) { return current }
+
+        var finalizers = ObjectLifecycle.finalizers(of: current)
+        switch options.propagationPolicy {
+        case "Foreground" where !finalizers.contains("foregroundDeletion"): finalizers.append("foregroundDeletion")
+        case "Orphan" where !finalizers.contains("orphan"): finalizers.append("orphan")
+        default: break
+        }
+        let isNamespace = definition.group.isEmpty && definition.resource == "namespaces"
+        let gracefulPod = definition.group.isEmpty && definition.resource == "pods" && current[path: "spec", "nodeName"]?.stringValue != nil
+            && (options.gracePeriodSeconds ?? current[path: "spec", "terminationGracePeriodSeconds"]?.integerValue ?? 30) > 0
+        guard finalizers.isEmpty && !isNamespace && !gracefulPod else {
+            var marked = current
+            marked[path: "metadata", "deletionTimestamp"] = .string(KubeTime.format(Date()))
+            let grace = gracefulPod ? (options.gracePeriodSeconds ?? current[path: "spec", "terminationGracePeriodSeconds"]?.integerValue ?? 30) : 0
+            marked[path: "metadata", "deletionGracePeriodSeconds"] = .integer(grace)
+            if !finalizers.isEmpty { marked[path: "metadata", "finalizers"] = .array(finalizers.map(JSONValue.string)) }
+            if isNamespace { marked[path: "status", "phase"] = "Terminating" }
+            if dryRun { return marked }
+            let stored = try await objects.update(definition, object: marked, expectedRevision: revision)
+            if isNamespace { namespaceFinalizer.trigger() }
+            return stored
+        }
+        if dryRun { return current }
+        return try await objects.delete(definition, namespace: namespace, name: name, expectedRevision: revision)
+    }
+
+    func deleteCollection(_ context: ResourceRequest) async throws(APIError) -> APIResponse {
+        try context.validateDryRun()
+        let options = try DeleteOptions(context.request)
+        let selection = try Selection(context)
+        let all = try await listAll(context.definition, namespace: context.namespace)
+        var deleted: [JSONValue] = []
+        for object in all where selection.matches(object) {
+            do {
+                deleted.append(
+                    try await deleteObject(context.definition, namespace: object.namespace, name: object.name, options: options, dryRun: context.isDryRun))
+            } catch {
+                if error.code != 404 { throw error }
+            }
+        }
+        return .ok([
+            "kind": .string(context.definition.listKind), "apiVersion": .string(context.definition.apiVersion),
+            "metadata": .emptyObject, "items": .array(deleted),
+        ])
+    }
+}

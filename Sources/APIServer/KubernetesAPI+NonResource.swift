@@ -1,0 +1,77 @@
+import APIMachinery
+import APIRegistry
+
+extension KubernetesAPI {
+    /// The version `/version` reports: kubectl's dispatcher picks its client by this minor.
+    public static let kubernetesVersion: JSONValue = [
+        "major": "1", "minor": "32", "gitVersion": "v1.32.0-skiff", "gitCommit": "skiff", "gitTreeState": "clean",
+        "buildDate": "2026-11-21T00:00:00Z", "goVersion": "swift6.3", "compiler": "swiftc", "platform": "linux/amd64",
+    ]
+
+    func serveNonResource(_ target: RequestTarget, request: APIRequest) async throws(APIError) -> APIResponse {
+        switch target {
+        case .version:
+            return .ok(Self.kubernetesVersion)
+        case .health(let path):
+            return try await health(path, verbose: request.query["verbose"] != nil)
+        case .coreGroupDiscovery:
+            if wantsAggregatedDiscovery(request) {
+                return aggregated(catalog.aggregatedDiscovery(core: true))
+            }
+            return .ok(catalog.coreAPIVersions())
+        case .groupListDiscovery:
+            if wantsAggregatedDiscovery(request) {
+                return aggregated(catalog.aggregatedDiscovery(core: false))
+            }
+            return .ok(catalog.apiGroupList())
+        case .groupDiscovery(let group):
+            guard let group = catalog.apiGroupList()["groups"]?.arrayValue?.first(where: { $0["name"]?.stringValue == group }) else {
+                throw Self.resourceNotFound
+            }
+            var document = group
+            document["kind"] = "APIGroup"
+            document["apiVersion"] = "v1"
+            return .ok(document)
+        case .resourceList(let group, let version):
+            guard let list = catalog.apiResourceList(group: group, version: version) else { throw Self.resourceNotFound }
+            return .ok(list)
+        case .openAPIv2:
+            return .bytes(code: 200, body: openAPI.v2Document(), contentType: "application/json")
+        case .openAPIv3Index:
+            return .ok(openAPI.v3Index())
+        case .openAPIv3(let path):
+            guard let document = openAPI.v3Document(path: path) else { throw Self.resourceNotFound }
+            return .bytes(code: 200, body: document, contentType: "application/json")
+        case .resource, .unknown:
+            throw Self.resourceNotFound
+        }
+    }
+
+    private func wantsAggregatedDiscovery(_ request: APIRequest) -> Bool {
+        request.accept.contains("as=APIGroupDiscoveryList")
+    }
+
+    private func aggregated(_ document: JSONValue) -> APIResponse {
+        .bytes(
+            code: 200, body: document.serialized(),
+            contentType: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+    }
+
+    /// `/healthz`, `/livez`, `/readyz` and their per-check paths, answered as Kubernetes does (`ok`).
+    private func health(_ path: String, verbose: Bool) async throws(APIError) -> APIResponse {
+        let checks = await readiness.checks()
+        let failing = checks.filter { !$0.ok }
+        if path.hasPrefix("readyz") || path.hasPrefix("healthz") || path.hasPrefix("livez") {
+            if verbose {
+                var lines = checks.map { "[\($0.ok ? "+" : "-")]\($0.name) \($0.ok ? "ok" : "failed")" }
+                lines.append(failing.isEmpty ? "\(path) check passed" : "\(path) check failed")
+                return .text(lines.joined(separator: "\n") + "\n", code: failing.isEmpty ? 200 : 500)
+            }
+            if !failing.isEmpty && !path.hasPrefix("livez") {
+                return .text(failing.map { "[-]\($0.name) failed: reason withheld" }.joined(separator: "\n") + "\n\(path) check failed\n", code: 500)
+            }
+            return .text("ok")
+        }
+        throw Self.resourceNotFound
+    }
+}

@@ -1,0 +1,52 @@
+import APIMachinery
+import APIRegistry
+
+extension KubernetesAPI {
+    func patch(_ context: ResourceRequest, name: String, subresource: String?) async throws(APIError) -> APIResponse {
+        try context.validateDryRun()
+        let contentType = context.request.contentType
+        switch contentType {
+        case "application/merge-patch+json", "application/json-patch+json":
+            break
+        case "application/strategic-merge-patch+json", "application/apply-patch+yaml":
+            throw APIError(
+                code: 415, reason: "UnsupportedMediaType",
+                message: "\(contentType) is not supported by this server yet; use --type=merge or --type=json, or kubectl replace")
+        default:
+            throw APIError(
+                code: 415, reason: "UnsupportedMediaType",
+                message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json")
+        }
+        let patch = try BodyDecoder.decodeJSON(context.request.body)
+        if contentType == "application/merge-patch+json" && patch.objectValue == nil {
+            throw APIError.badRequest("json: cannot unmarshal \(patch.typeName) into Go value of type map[string]interface {}")
+        }
+        let sentRevision = patch[path: "metadata", "resourceVersion"]?.stringValue
+        let isScale = subresource == "scale"
+        let updated = try await commitUpdate(context, name: name, subresource: isScale ? nil : subresource, retryOnConflict: sentRevision == nil) {
+            current throws(APIError) in
+            let original = isScale ? ScaleSubresource.scale(of: current, definition: context.definition) : current
+            var patched: JSONValue
+            if contentType == "application/merge-patch+json" {
+                patched = MergePatch.apply(patch, to: original)
+            } else {
+                do {
+                    patched = try JSONPatch.apply(patch, to: original)
+                } catch let error as JSONPatch.Failure {
+                    throw APIError(code: 422, reason: "Invalid", message: error.description, name: name, group: context.definition.group, kind: context.definition.kind)
+                } catch {
+                    throw APIError.internalError("\(error)")
+                }
+            }
+            if let sentRevision, !sentRevision.isEmpty, sentRevision != current[path: "metadata", "resourceVersion"]?.stringValue {
+                throw APIError.modified(context.groupResource, name: name)
+            }
+            guard isScale else { return patched }
+            var object = current
+            object[path: "spec", "replicas"] = patched[path: "spec", "replicas"]
+            return object
+        }
+        if isScale { return .ok(ScaleSubresource.scale(of: updated, definition: context.definition)) }
+        return .ok(updated)
+    }
+}

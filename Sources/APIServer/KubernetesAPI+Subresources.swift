@@ -1,0 +1,47 @@
+import APIMachinery
+import APIRegistry
+
+extension KubernetesAPI {
+    func createSubresource(_ context: ResourceRequest, name: String, subresource: String) async throws(APIError) -> APIResponse {
+        try context.validateDryRun()
+        switch (context.definition.group, context.definition.resource, subresource) {
+        case ("", "pods", "binding"):
+            return try await bind(context, name: name)
+        case ("", "pods", "eviction"):
+            return try await evict(context, name: name)
+        default:
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+    }
+
+    /// `pods/binding`: the scheduler's way of assigning a node; a pod is bound once.
+    private func bind(_ context: ResourceRequest, name: String) async throws(APIError) -> APIResponse {
+        let binding = try BodyDecoder.decode(context.request)
+        guard let node = binding[path: "target", "name"]?.stringValue, !node.isEmpty else {
+            throw APIError.invalid(kind: "Binding", group: "", name: name, causes: [.required("target.name")])
+        }
+        _ = try await commitUpdate(context, name: name, subresource: "binding", retryOnConflict: true) { current throws(APIError) in
+            if let assigned = current[path: "spec", "nodeName"]?.stringValue, !assigned.isEmpty {
+                throw APIError.conflict(context.groupResource, name: name, detail: "pod \(name) is already assigned to node \"\(assigned)\"")
+            }
+            if ObjectLifecycle.isTerminating(current) {
+                throw APIError.conflict(context.groupResource, name: name, detail: "pod \(name) is being deleted, cannot be assigned to a host")
+            }
+            var pod = current
+            pod[path: "spec", "nodeName"] = .string(node)
+            return pod
+        }
+        return .created(Self.success)
+    }
+
+    /// `pods/eviction`: a delete on the eviction API's terms.
+    private func evict(_ context: ResourceRequest, name: String) async throws(APIError) -> APIResponse {
+        let eviction = try BodyDecoder.decode(context.request)
+        var options = try DeleteOptions(APIRequest(method: "DELETE", path: "", query: [:], headers: [:], body: []))
+        if let grace = eviction[path: "deleteOptions", "gracePeriodSeconds"]?.integerValue { options.gracePeriodSeconds = grace }
+        _ = try await deleteObject(context.definition, namespace: try context.requireNamespace(), name: name, options: options, dryRun: context.isDryRun)
+        return .created(Self.success)
+    }
+
+    static let success: JSONValue = ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201]
+}

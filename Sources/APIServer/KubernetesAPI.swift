@@ -1,0 +1,101 @@
+import APIMachinery
+import APIRegistry
+import Foundation
+import Logging
+import Storage
+
+/// The Kubernetes REST API: discovery, OpenAPI and the verbs on every built-in resource.
+///
+/// It knows nothing of HTTP libraries: the HTTP edge hands it an `APIRequest` and writes the `APIResponse`.
+public final class KubernetesAPI: Sendable {
+    let catalog: ResourceCatalog
+    let objects: ObjectStore
+    let openAPI: OpenAPIDocuments
+    let schema: APISchema
+    let services: ServiceAddressAllocator
+    let logger: Logger
+    let readiness: Readiness
+    let namespaceFinalizer = NamespaceFinalizer()
+
+    /// Kubernetes' request body limit (3 MiB); larger bodies get 413.
+    public static let maximumBodyBytes = 3 * 1024 * 1024
+
+    public init(store: any RevisionedStore, serviceCIDR: String = "10.43.0.0/16", logger: Logger) throws {
+        self.catalog = .builtIn
+        self.objects = ObjectStore(backend: store)
+        self.openAPI = OpenAPIDocuments()
+        self.schema = .builtIn
+        self.services = try ServiceAddressAllocator(cidr: serviceCIDR)
+        self.logger = logger
+        self.readiness = Readiness()
+    }
+
+    /// Runs the server's own background work (namespace cleanup) until cancelled.
+    public func runBackgroundWork() async {
+        await namespaceFinalizer.run(self)
+    }
+
+    /// Answers one request; never throws: every failure becomes a Kubernetes `Status`.
+    public func handle(_ request: APIRequest) async -> APIResponse {
+        do {
+            return try await route(request)
+        } catch {
+            if error.code >= 500 {
+                logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error.message)"])
+            }
+            return .error(error)
+        }
+    }
+
+    private func route(_ request: APIRequest) async throws(APIError) -> APIResponse {
+        if request.body.count > Self.maximumBodyBytes {
+            throw APIError.requestEntityTooLarge(limit: Self.maximumBodyBytes)
+        }
+        let target = RequestTarget(path: request.path)
+        if case .resource(let path) = target {
+            return try await serveResource(path, request: request)
+        }
+        guard request.method == "GET" || request.method == "HEAD" else {
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+        return try await serveNonResource(target, request: request)
+    }
+
+    private func serveResource(_ path: ResourcePath, request: APIRequest) async throws(APIError) -> APIResponse {
+        guard let definition = catalog.resource(group: path.group, version: path.version, resource: path.resource) else {
+            throw Self.resourceNotFound
+        }
+        if let subresource = path.subresource, !definition.subresources.contains(where: { $0.name == subresource }) {
+            throw Self.resourceNotFound
+        }
+        if path.namespace != nil && !definition.namespaced {
+            throw Self.resourceNotFound
+        }
+        let context = ResourceRequest(definition: definition, path: path, request: request)
+        switch (request.method, path.name, path.subresource) {
+        case ("GET", nil, _):
+            if request.flag("watch") { return try await watch(context) }
+            return try await list(context)
+        case ("GET", .some(let name), nil):
+            return try await get(context, name: name)
+        case ("GET", .some(let name), .some(let subresource)):
+            return try await getSubresource(context, name: name, subresource: subresource)
+        case ("POST", nil, nil):
+            return try await create(context)
+        case ("POST", .some(let name), .some(let subresource)):
+            return try await createSubresource(context, name: name, subresource: subresource)
+        case ("PUT", .some(let name), let subresource):
+            return try await update(context, name: name, subresource: subresource)
+        case ("PATCH", .some(let name), let subresource):
+            return try await patch(context, name: name, subresource: subresource)
+        case ("DELETE", .some(let name), nil):
+            return try await delete(context, name: name)
+        case ("DELETE", nil, nil):
+            return try await deleteCollection(context)
+        default:
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+    }
+
+    static let resourceNotFound = APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+}

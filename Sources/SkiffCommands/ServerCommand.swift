@@ -1,0 +1,130 @@
+import APIServer
+import ArgumentParser
+import Foundation
+import Logging
+import PKI
+import SQLiteStorage
+import ServiceLifecycle
+import Storage
+
+/// `skiff server`: the control plane, with the flags k3s users know.
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run the Kubernetes API server with its embedded SQLite store.",
+        discussion: """
+            On first start it creates a cluster CA, serving and admin client certificates under <data-dir>/tls and \
+            writes an admin kubeconfig. Point kubectl at it: export KUBECONFIG=<data-dir>/kubeconfig.yaml
+            """)
+
+    @Option(help: "Directory for state, certificates and the kubeconfig (default /var/lib/skiff as root, else ~/.skiff).")
+    var dataDir: String?
+
+    @Option(help: "HTTPS port of the API server (0 picks a free port).")
+    var httpsListenPort: Int = 6443
+
+    @Option(help: "Address the API server listens on.")
+    var bindAddress: String = "127.0.0.1"
+
+    @Option(help: "Where to write the admin kubeconfig (default <data-dir>/kubeconfig.yaml).")
+    var writeKubeconfig: String?
+
+    @Option(help: "Extra host name or IP for the serving certificate (repeatable).")
+    var tlsSan: [String] = []
+
+    @Option(help: "IPv4 range for Service cluster IPs.")
+    var serviceCidr: String = "10.43.0.0/16"
+
+    @Option(help: "Seconds between store compactions (history older than one interval is dropped).")
+    var compactionInterval: Int = 300
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "skiff.server")
+        let dataDirectory = dataDir ?? Self.defaultDataDirectory()
+        let kubeconfigPath = writeKubeconfig ?? "\(dataDirectory)/kubeconfig.yaml"
+        do {
+            try FileManager.default.createDirectory(atPath: "\(dataDirectory)/db", withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create the data directory \(dataDirectory): \(error.localizedDescription)")
+        }
+
+        let (hostnames, addresses) = Self.subjectAlternativeNames(bindAddress: bindAddress, extra: tlsSan)
+        let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDirectory)/tls", extraHostnames: hostnames, extraIPAddresses: addresses)
+        let store = try SQLiteStore(path: "\(dataDirectory)/db/state.db")
+        let api = try KubernetesAPI(store: store, serviceCIDR: serviceCidr, logger: logger)
+        try await api.bootstrap(apiServerPort: httpsListenPort)
+
+        let clientHost = bindAddress == "0.0.0.0" || bindAddress == "::" ? "127.0.0.1" : bindAddress
+        let server = HTTPSServer(
+            api: api,
+            configuration: HTTPSServerConfiguration(
+                bindAddress: bindAddress, port: httpsListenPort, certificateChainPEM: pki.servingCertificatePEM,
+                privateKeyPEM: pki.servingKeyPEM, clientCAPEM: pki.caCertificatePEM),
+            logger: logger
+        ) { port in
+            let url = "https://\(clientHost.contains(":") ? "[\(clientHost)]" : clientHost):\(port)"
+            let kubeconfig = Kubeconfig.render(
+                serverURL: url, caPEM: pki.caCertificatePEM, clientCertificatePEM: pki.adminCertificatePEM, clientKeyPEM: pki.adminKeyPEM)
+            do {
+                try Kubeconfig.write(kubeconfig, to: kubeconfigPath)
+            } catch {
+                logger.error("cannot write the kubeconfig", metadata: ["path": "\(kubeconfigPath)", "error": "\(error)"])
+            }
+            // Written straight to the file descriptor so the line is out at once, even when stdout is a pipe.
+            FileHandle.standardOutput.write(Data("Skiff API server is running at \(url); kubeconfig written to \(kubeconfigPath)\n".utf8))
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: server),
+                    .init(service: BackgroundWork(name: "namespace-finalizer") { await api.runBackgroundWork() }),
+                    .init(service: BackgroundWork(name: "store-compactor") {
+                        await StoreCompactor(store: store, interval: .seconds(compactionInterval)).run()
+                    }),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        store.close()
+    }
+
+    static func defaultDataDirectory() -> String {
+        if getuid() == 0 { return "/var/lib/skiff" }
+        return "\(NSHomeDirectory())/.skiff"
+    }
+
+    /// Splits `--tls-san` values and the bind address into DNS names and IP addresses.
+    static func subjectAlternativeNames(bindAddress: String, extra: [String]) -> (hostnames: [String], addresses: [String]) {
+        var hostnames: [String] = []
+        var addresses: [String] = []
+        for name in extra + [bindAddress] where !name.isEmpty && name != "0.0.0.0" && name != "::" {
+            if name.split(separator: ".").count == 4 && name.split(separator: ".").allSatisfy({ UInt8($0) != nil }) || name.contains(":") {
+                addresses.append(name)
+            } else {
+                hostnames.append(name)
+            }
+        }
+        return (hostnames, addresses)
+    }
+}
+
+/// A long-running loop as a `Service`, so the service group starts it and cancels it at shutdown.
+struct BackgroundWork: Service {
+    let name: String
+    let body: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await body()
+        }
+    }
+}

@@ -1,0 +1,78 @@
+"""Bad input gets a 4xx Status with a clear message and changes nothing."""
+import json
+
+from conftest import Server
+
+
+def raw_create(server: Server, path: str, body: str, tmp_path):
+    payload = tmp_path / "body"
+    payload.write_text(body)
+    return server.kubectl("create", "--raw", path, "-f", str(payload), check=False)
+
+
+def configmap_names(server: Server, namespace: str):
+    return sorted(item["metadata"]["name"] for item in server.kubectl_json("get", "cm", "-n", namespace)["items"])
+
+
+def test_malformed_json_is_bad_request(server: Server, namespace, tmp_path):
+    before = configmap_names(server, namespace)
+    result = raw_create(server, f"/api/v1/namespaces/{namespace}/configmaps", '{"apiVersion": "v1", "kind": ', tmp_path)
+    assert result.returncode != 0
+    assert "Error from server (BadRequest)" in result.stderr
+    assert configmap_names(server, namespace) == before
+
+
+def test_wrong_kind_for_the_url_is_bad_request(server: Server, namespace, tmp_path):
+    pod = json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "x"}]}})
+    result = raw_create(server, f"/api/v1/namespaces/{namespace}/configmaps", pod, tmp_path)
+    assert result.returncode != 0
+    assert "Error from server (BadRequest)" in result.stderr
+    assert "does not match the expected kind (ConfigMap)" in result.stderr
+    assert server.kubectl("get", "pod", "p", "-n", namespace, check=False).returncode == 1
+
+
+def test_body_over_three_mebibytes_is_rejected(server: Server, namespace, tmp_path):
+    huge = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "huge"}, "data": {"blob": "x" * (3 * 1024 * 1024 + 10)}})
+    result = raw_create(server, f"/api/v1/namespaces/{namespace}/configmaps", huge, tmp_path)
+    assert result.returncode != 0
+    assert "Request entity too large" in result.stderr
+    assert "huge" not in configmap_names(server, namespace)
+
+
+def test_yaml_with_two_objects_without_separator_is_refused(server: Server, namespace):
+    doubled = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n"
+               "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\n")
+    result = server.kubectl("apply", "-n", namespace, "-f", "-", input=doubled, check=False)
+    assert result.returncode != 0
+    assert configmap_names(server, namespace) == [name for name in configmap_names(server, namespace) if name not in ("first", "second")]
+
+
+def test_unknown_resource_is_not_found(server: Server):
+    result = server.kubectl("get", "--raw", "/apis/apps/v1/namespaces/default/widgets", check=False)
+    assert result.returncode != 0
+    assert "the server could not find the requested resource" in result.stderr
+    typo = server.kubectl("get", "deploymentz", check=False)
+    assert 'the server doesn\'t have a resource type "deploymentz"' in typo.stderr
+
+
+def test_immutable_configmap_cannot_change(server: Server, namespace):
+    frozen = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "frozen"}, "data": {"a": "1"}, "immutable": True}
+    server.kubectl("create", "-n", namespace, "-f", "-", input=json.dumps(frozen))
+    current = server.kubectl_json("get", "cm", "frozen", "-n", namespace)
+    current["data"] = {"a": "2"}
+    result = server.kubectl("replace", "-f", "-", input=json.dumps(current), check=False)
+    assert result.returncode != 0
+    assert "Error from server (Invalid)" in result.stderr or "is invalid" in result.stderr
+    assert "field is immutable when `immutable` is set" in result.stderr
+    assert server.kubectl_json("get", "cm", "frozen", "-n", namespace)["data"] == {"a": "1"}
+
+
+def test_deployment_selector_is_immutable(server: Server, namespace):
+    server.kubectl("create", "deployment", "web", "-n", namespace, "--image=nginx:1.25")
+    current = server.kubectl_json("get", "deploy", "web", "-n", namespace)
+    current["spec"]["selector"] = {"matchLabels": {"app": "other"}}
+    current["spec"]["template"]["metadata"]["labels"] = {"app": "other"}
+    result = server.kubectl("replace", "-f", "-", input=json.dumps(current), check=False)
+    assert result.returncode != 0
+    assert 'The Deployment "web" is invalid: spec.selector' in result.stderr
+    assert "field is immutable" in result.stderr

@@ -1,0 +1,116 @@
+"""The official Python client creates, reads, lists, watches and deletes objects against Skiff."""
+import base64
+import threading
+import time
+
+import pytest
+
+kubernetes = pytest.importorskip("kubernetes")
+from kubernetes import client, config, watch  # noqa: E402
+from kubernetes.client.rest import ApiException  # noqa: E402
+
+
+@pytest.fixture
+def api_client(server):
+    return config.new_client_from_config(config_file=str(server.kubeconfig))
+
+
+def test_configmaps_crud_list_and_watch(api_client, namespace):
+    core = client.CoreV1Api(api_client)
+    created = core.create_namespaced_config_map(namespace, client.V1ConfigMap(
+        metadata=client.V1ObjectMeta(name="settings", labels={"app": "demo"}), data={"mode": "fast"}))
+    assert created.metadata.resource_version
+    assert core.read_namespaced_config_map("settings", namespace).data == {"mode": "fast"}
+    listed = core.list_namespaced_config_map(namespace, label_selector="app=demo")
+    assert [item.metadata.name for item in listed.items] == ["settings"]
+
+    events = []
+
+    def follow():
+        stream = watch.Watch()
+        for event in stream.stream(core.list_namespaced_config_map, namespace, label_selector="app=demo",
+                                   resource_version=listed.metadata.resource_version, timeout_seconds=10):
+            events.append((event["type"], event["object"].metadata.name))
+            if event["type"] == "DELETED":
+                stream.stop()
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    time.sleep(1)
+    updated = core.read_namespaced_config_map("settings", namespace)
+    updated.data["mode"] = "slow"
+    core.replace_namespaced_config_map("settings", namespace, updated)
+    core.create_namespaced_config_map(namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="second", labels={"app": "demo"})))
+    core.delete_namespaced_config_map("settings", namespace)
+    follower.join(15)
+    assert events == [("MODIFIED", "settings"), ("ADDED", "second"), ("DELETED", "settings")]
+
+    with pytest.raises(ApiException) as missing:
+        core.read_namespaced_config_map("settings", namespace)
+    assert missing.value.status == 404
+
+
+def test_secrets_string_data_becomes_base64_data(api_client, namespace):
+    core = client.CoreV1Api(api_client)
+    core.create_namespaced_secret(namespace, client.V1Secret(
+        metadata=client.V1ObjectMeta(name="db"), string_data={"password": "s3cret"}))
+    secret = core.read_namespaced_secret("db", namespace)
+    assert secret.type == "Opaque"
+    assert base64.b64decode(secret.data["password"]).decode() == "s3cret"
+    assert secret.string_data is None
+    core.delete_namespaced_secret("db", namespace)
+    assert [s.metadata.name for s in core.list_namespaced_secret(namespace).items] == []
+
+
+def test_services_get_a_cluster_ip(api_client, namespace):
+    core = client.CoreV1Api(api_client)
+    service = core.create_namespaced_service(namespace, client.V1Service(
+        metadata=client.V1ObjectMeta(name="web"),
+        spec=client.V1ServiceSpec(selector={"app": "web"}, ports=[client.V1ServicePort(port=80, target_port=8080)])))
+    assert service.spec.cluster_ip.startswith("10.43.")
+    assert service.spec.type == "ClusterIP"
+    assert service.spec.ports[0].protocol == "TCP"
+    assert core.list_namespaced_service(namespace).items[0].metadata.name == "web"
+    core.delete_namespaced_service("web", namespace)
+
+
+def test_namespaces_create_and_delete(api_client):
+    core = client.CoreV1Api(api_client)
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="py-client-ns")))
+    assert core.read_namespace("py-client-ns").status.phase == "Active"
+    core.delete_namespace("py-client-ns")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            core.read_namespace("py-client-ns")
+        except ApiException as error:
+            assert error.status == 404
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("namespace was never removed")
+
+
+def test_deployments_create_read_list_delete(api_client, namespace):
+    apps = client.AppsV1Api(api_client)
+    deployment = client.V1Deployment(
+        metadata=client.V1ObjectMeta(name="web"),
+        spec=client.V1DeploymentSpec(
+            replicas=2,
+            selector=client.V1LabelSelector(match_labels={"app": "web"}),
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels={"app": "web"}),
+                spec=client.V1PodSpec(containers=[client.V1Container(name="nginx", image="nginx:1.25")]))))
+    created = apps.create_namespaced_deployment(namespace, deployment)
+    assert created.metadata.generation == 1
+    assert created.spec.strategy.rolling_update.max_surge == "25%"
+    fetched = apps.read_namespaced_deployment("web", namespace)
+    assert fetched.spec.template.spec.containers[0].image_pull_policy == "IfNotPresent"
+    assert [d.metadata.name for d in apps.list_namespaced_deployment(namespace).items] == ["web"]
+    fetched.spec.replicas = 4
+    replaced = apps.replace_namespaced_deployment("web", namespace, fetched)
+    assert replaced.metadata.generation == 2
+    apps.delete_namespaced_deployment("web", namespace)
+    with pytest.raises(ApiException) as missing:
+        apps.read_namespaced_deployment("web", namespace)
+    assert missing.value.status == 404
