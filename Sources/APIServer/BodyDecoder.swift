@@ -40,14 +40,14 @@ enum BodyDecoder {
             throw APIError.badRequest("the YAML body of the request is not valid UTF-8")
         }
         do {
-            var documents = try Yams.load_all(yaml: text).makeIterator()
-            guard let first = try documents.next() else {
+            let parser = try Parser(yaml: text)
+            guard let first = try parser.nextRoot() else {
                 throw APIError.badRequest("the YAML body of the request holds no object")
             }
-            if try documents.next() != nil {
+            if try parser.nextRoot() != nil {
                 throw APIError.badRequest("the YAML body of the request holds more than one object; send one object per request")
             }
-            return try jsonValue(fromYAML: first, path: "")
+            return try jsonValue(fromYAML: first.any, path: "")
         } catch let error as APIError {
             throw error
         } catch {

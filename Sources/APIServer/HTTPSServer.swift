@@ -25,6 +25,15 @@ public struct HTTPSServerConfiguration: Sendable {
     }
 }
 
+extension HTTPSServerConfiguration: CustomStringConvertible {
+    /// Never prints the key material: service groups log a failed service by its description.
+    public var description: String { "HTTPSServerConfiguration(\(bindAddress):\(port))" }
+}
+
+extension HTTPSServer: CustomStringConvertible {
+    public var description: String { "HTTPSServer(\(configuration.bindAddress):\(configuration.port))" }
+}
+
 /// The HTTPS edge: turns HTTP requests into `APIRequest`s for `KubernetesAPI` and writes its answers.
 public struct HTTPSServer: Service {
     let api: KubernetesAPI
@@ -59,7 +68,8 @@ public struct HTTPSServer: Service {
             configuration: ApplicationConfiguration(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
-        try await app.runService()
+        // `run` (not `runService`) so the process-wide service group owns signals and shutdown order.
+        try await app.run()
     }
 
     static func respond(to request: Request, api: KubernetesAPI) async -> Response {

@@ -34,27 +34,25 @@ extension KubernetesAPI {
 
     /// Checks that the body is the kind the URL names and that its fields decode, as Kubernetes' decoder would.
     /// Returns the unknown-field warnings for `fieldValidation=Warn`.
-    func checkDecoding(_ object: inout JSONValue, context: ResourceRequest, expectedKind: String? = nil) throws(APIError) -> Warnings {
+    func checkDecoding(_ object: inout JSONValue, context: ResourceRequest) throws(APIError) -> Warnings {
         let definition = context.definition
-        let kind = expectedKind ?? definition.kind
+        let kind = definition.kind
         guard object.objectValue != nil else {
             throw APIError.badRequest("the body of the request must be a JSON object, not \(object.typeName)")
         }
-        guard let sentKind = object["kind"]?.stringValue, !sentKind.isEmpty else {
-            throw APIError.badRequest("Object 'Kind' is missing in '\(Self.abbreviated(object))'")
-        }
+        // Like Kubernetes' decoder, an object without apiVersion or kind takes them from the URL it was sent to.
+        let sentKind = object["kind"]?.stringValue ?? ""
+        if sentKind.isEmpty { object["kind"] = .string(kind) }
         let sentVersion = object["apiVersion"]?.stringValue ?? ""
         let expectedVersion = definition.apiVersion
-        if sentVersion.isEmpty {
-            throw APIError.badRequest("Object 'apiVersion' is missing in '\(Self.abbreviated(object))'")
-        }
-        if sentKind != kind {
+        if sentVersion.isEmpty { object["apiVersion"] = .string(expectedVersion) }
+        if !sentKind.isEmpty && sentKind != kind {
             throw APIError.badRequest("the kind in the data (\(sentKind)) does not match the expected kind (\(kind)) for \(context.groupResource)")
         }
-        if sentVersion != expectedVersion && expectedKind == nil {
+        if !sentVersion.isEmpty && sentVersion != expectedVersion {
             throw APIError.badRequest("the API version in the data (\(sentVersion)) does not match the expected API version (\(expectedVersion))")
         }
-        let version = GroupVersion(apiVersion: sentVersion)
+        let version = GroupVersion(apiVersion: object["apiVersion"]?.stringValue ?? expectedVersion)
         let typeErrors = schema.typeErrors(in: object, group: version.group, version: version.version, kind: kind)
         if let first = typeErrors.first {
             throw APIError.badRequest("\(kind) in version \"\(version.version)\" cannot be handled as a \(kind): \(first)")
@@ -63,18 +61,13 @@ extension KubernetesAPI {
         guard !unknown.isEmpty else { return Warnings() }
         switch context.fieldValidation {
         case "Strict":
-            let list = unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
+            let list = unknown.joined(separator: ", ")
             throw APIError.badRequest("\(kind) in version \"\(version.version)\" cannot be handled as a \(kind): strict decoding error: \(list)")
         case "Ignore":
             return Warnings()
         default:
-            return Warnings(messages: unknown.map { "unknown field \"\($0)\"" })
+            return Warnings(messages: unknown)
         }
-    }
-
-    private static func abbreviated(_ object: JSONValue) -> String {
-        let text = object.serializedString()
-        return text.count > 200 ? String(text.prefix(200)) + "..." : text
     }
 
     /// Sets namespace and name from the request, generating a name from `generateName`.

@@ -82,6 +82,32 @@ class Server:
     def kubectl_json(self, *args):
         return json.loads(self.kubectl(*args, "-o", "json").stdout)
 
+    def raw(self, method, path, body=b"", content_type="application/json"):
+        """One HTTPS request with the admin client certificate; returns (status, parsed JSON or text)."""
+        import http.client
+        import ssl
+
+        import yaml
+
+        config = yaml.safe_load(self.kubeconfig.read_text())
+        files = {}
+        for name, data in (("ca.crt", config["clusters"][0]["cluster"]["certificate-authority-data"]),
+                           ("client.crt", config["users"][0]["user"]["client-certificate-data"]),
+                           ("client.key", config["users"][0]["user"]["client-key-data"])):
+            files[name] = self.data_dir / f"raw-{name}"
+            files[name].write_bytes(base64.b64decode(data))
+        context = ssl.create_default_context(cafile=str(files["ca.crt"]))
+        context.load_cert_chain(str(files["client.crt"]), str(files["client.key"]))
+        connection = http.client.HTTPSConnection("127.0.0.1", self.port, context=context, timeout=30)
+        connection.request(method, path, body=body, headers={"Content-Type": content_type})
+        response = connection.getresponse()
+        text = response.read().decode()
+        connection.close()
+        try:
+            return response.status, json.loads(text)
+        except ValueError:
+            return response.status, text
+
     def popen_kubectl(self, *args):
         return subprocess.Popen(["kubectl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env())
 

@@ -42,9 +42,11 @@ def test_body_over_three_mebibytes_is_rejected(server: Server, namespace, tmp_pa
 def test_yaml_with_two_objects_without_separator_is_refused(server: Server, namespace):
     doubled = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n"
                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\n")
-    result = server.kubectl("apply", "-n", namespace, "-f", "-", input=doubled, check=False)
-    assert result.returncode != 0
-    assert configmap_names(server, namespace) == [name for name in configmap_names(server, namespace) if name not in ("first", "second")]
+    status, answer = server.raw("POST", f"/api/v1/namespaces/{namespace}/configmaps", doubled.encode(), "application/yaml")
+    assert status == 400
+    assert answer["reason"] == "BadRequest"
+    assert "already defined" in answer["message"] or "duplicate" in answer["message"]
+    assert configmap_names(server, namespace) == []
 
 
 def test_unknown_resource_is_not_found(server: Server):

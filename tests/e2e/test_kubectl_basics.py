@@ -51,10 +51,11 @@ def test_system_namespaces_exist_from_the_start(server: Server):
 
 def test_discovery_lists_resources_with_short_names(server: Server):
     output = server.kubectl("api-resources").stdout
-    rows = {line.split()[0]: line.split() for line in output.splitlines()[1:]}
-    assert rows["deployments"] == ["deployments", "deploy", "apps/v1", "true", "Deployment"]
-    assert rows["nodes"] == ["nodes", "no", "v1", "false", "Node"]
-    assert rows["configmaps"] == ["configmaps", "cm", "v1", "true", "ConfigMap"]
+    rows = [line.split() for line in output.splitlines()[1:]]
+    assert ["deployments", "deploy", "apps/v1", "true", "Deployment"] in rows
+    assert ["nodes", "no", "v1", "false", "Node"] in rows
+    assert ["configmaps", "cm", "v1", "true", "ConfigMap"] in rows
+    assert ["horizontalpodautoscalers", "hpa", "autoscaling/v2", "true", "HorizontalPodAutoscaler"] in rows
     versions = server.kubectl("api-versions").stdout.split()
     for expected in ("v1", "apps/v1", "batch/v1", "autoscaling/v1", "autoscaling/v2", "networking.k8s.io/v1",
                      "rbac.authorization.k8s.io/v1", "storage.k8s.io/v1", "coordination.k8s.io/v1",
@@ -213,7 +214,11 @@ def test_unknown_fields_are_rejected_under_strict_validation(server: Server, nam
 def test_writing_into_a_missing_namespace_is_not_found(server: Server):
     result = server.kubectl("create", "configmap", "x", "-n", "no-such-namespace", check=False)
     assert result.returncode != 0
-    assert 'Error from server (NotFound): namespaces "no-such-namespace" not found' in result.stderr
+    assert result.stderr.strip() == 'error: failed to create configmap: namespaces "no-such-namespace" not found'
+    manifest = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+    applied = server.kubectl("apply", "-n", "no-such-namespace", "-f", "-", input=manifest, check=False)
+    assert applied.stderr.strip() == ('Error from server (NotFound): error when creating "STDIN": '
+                                      'namespaces "no-such-namespace" not found')
 
 
 def test_generate_name_creates_unique_names(server: Server, namespace):

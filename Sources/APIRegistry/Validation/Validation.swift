@@ -64,7 +64,6 @@ public enum Validation {
         case ("", "ConfigMap"): return validateConfigMapUpdate(object, old: old)
         case ("", "PersistentVolume"): return validatePersistentVolumeUpdate(object, old: old)
         case ("", "PersistentVolumeClaim"): return validatePersistentVolumeClaimUpdate(object, old: old)
-        case ("", "ReplicationController"): return []
         case ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "DaemonSet"):
             return immutable(object[path: "spec", "selector"], old[path: "spec", "selector"], FieldPath("spec.selector"), render: GoSyntax.labelSelector)
         case ("apps", "StatefulSet"): return validateStatefulSetUpdate(object, old: old)
