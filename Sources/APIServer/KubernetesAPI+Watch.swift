@@ -71,12 +71,26 @@ extension KubernetesAPI {
                     if event.kind == .deleted {
                         object[path: "metadata", "resourceVersion"] = .string(String(event.revision))
                     }
-                    guard selection.matches(object) else { continue }
                     let type: String
                     switch event.kind {
-                    case .created: type = "ADDED"
-                    case .updated: type = "MODIFIED"
-                    case .deleted: type = "DELETED"
+                    case .created:
+                        guard selection.matches(object) else { continue }
+                        type = "ADDED"
+                    case .deleted:
+                        guard selection.matches(object) else { continue }
+                        type = "DELETED"
+                    case .updated:
+                        // As Kubernetes' watch cache does: an object entering the selection is ADDED, one leaving it DELETED.
+                        let matchesNow = selection.matches(object)
+                        let matchedBefore =
+                            selection.isEmpty
+                            || event.previous.flatMap { try? ObjectStore.decode($0, as: definition) }.map(selection.matches) ?? matchesNow
+                        switch (matchedBefore, matchesNow) {
+                        case (true, true): type = "MODIFIED"
+                        case (false, true): type = "ADDED"
+                        case (true, false): type = "DELETED"
+                        case (false, false): continue
+                        }
                     }
                     if case .dropped = continuation.yield(encoder.line(type: type, object: object, table: true)) {
                         break

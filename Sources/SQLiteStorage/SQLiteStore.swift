@@ -194,15 +194,18 @@ public final class SQLiteStore: RevisionedStore {
 
     public func update(_ key: String, value: [UInt8], expectedRevision: Int64) async throws(StoreError) -> Int64 {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT create_revision, mod_revision FROM objects WHERE key = ?", arguments: [key]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT key, create_revision, mod_revision, value FROM objects WHERE key = ?", arguments: [key]) else {
                 throw StoreError.keyNotFound(key)
             }
-            let current: Int64 = row["mod_revision"]
-            let created: Int64 = row["create_revision"]
-            guard current == expectedRevision else { throw StoreError.revisionMismatch(key: key, currentRevision: current) }
-            let revision = try Self.appendLog(db, key: key, kind: .updated, createRevision: created, previous: current, value: value)
+            let previous = Self.storedValue(row)
+            guard previous.modRevision == expectedRevision else {
+                throw StoreError.revisionMismatch(key: key, currentRevision: previous.modRevision)
+            }
+            let revision = try Self.appendLog(db, key: key, kind: .updated, createRevision: previous.createRevision, previous: previous.modRevision, value: value)
             try db.execute(sql: "UPDATE objects SET mod_revision = ?, value = ? WHERE key = ?", arguments: [revision, Data(value), key])
-            return StoreEvent(kind: .updated, value: StoredValue(key: key, value: value, createRevision: created, modRevision: revision), revision: revision)
+            return StoreEvent(
+                kind: .updated, value: StoredValue(key: key, value: value, createRevision: previous.createRevision, modRevision: revision),
+                revision: revision, previous: previous)
         }.revision
     }
 
@@ -262,8 +265,9 @@ public final class SQLiteStore: RevisionedStore {
                 return try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT revision, key, kind, create_revision, prev_revision, value FROM log
-                        WHERE revision > ? AND revision <= ? AND key >= ? AND key < ? ORDER BY revision
+                        SELECT l.revision, l.key, l.kind, l.create_revision, l.prev_revision, l.value, p.value AS prev_value FROM log l
+                        LEFT JOIN log p ON p.revision = l.prev_revision AND l.kind = 1
+                        WHERE l.revision > ? AND l.revision <= ? AND l.key >= ? AND l.key < ? ORDER BY l.revision
                         """,
                     arguments: [after, through, prefix, Self.prefixEnd(prefix)]
                 ).map(Self.event)
@@ -279,9 +283,12 @@ public final class SQLiteStore: RevisionedStore {
         case .created:
             return StoreEvent(kind: .created, value: StoredValue(key: row["key"], value: value, createRevision: revision, modRevision: revision), revision: revision)
         case .updated:
+            let previous = (row["prev_value"] as Data?).map {
+                StoredValue(key: row["key"], value: [UInt8]($0), createRevision: row["create_revision"], modRevision: row["prev_revision"])
+            }
             return StoreEvent(
                 kind: .updated, value: StoredValue(key: row["key"], value: value, createRevision: row["create_revision"], modRevision: revision),
-                revision: revision)
+                revision: revision, previous: previous)
         case .deleted:
             return StoreEvent(
                 kind: .deleted, value: StoredValue(key: row["key"], value: value, createRevision: row["create_revision"], modRevision: row["prev_revision"]),

@@ -80,11 +80,15 @@ public struct StoreEvent: Sendable, Hashable {
     public var value: StoredValue
     /// The revision of this change (for deletions, `value.modRevision` is still the last write's revision).
     public var revision: Int64
+    /// For updates, the value before the change (nil if compaction already dropped it), so watchers with
+    /// selectors can tell an object that stopped matching from one that never did.
+    public var previous: StoredValue?
 
-    public init(kind: Kind, value: StoredValue, revision: Int64) {
+    public init(kind: Kind, value: StoredValue, revision: Int64, previous: StoredValue? = nil) {
         self.kind = kind
         self.value = value
         self.revision = revision
+        self.previous = previous
     }
 }
 

@@ -130,6 +130,21 @@ struct StoreConformanceTests {
         #expect(events.map(\.kind) == [.created, .updated, .created, .deleted])
         #expect(events.map(\.revision) == [created, updated, second, deleted])
         #expect(events.last?.value.value == bytes("2"))
+        // Updates carry the value they replaced, from history and live alike.
+        #expect(events[1].previous?.value == bytes("1"))
+        #expect(events[1].previous?.modRevision == created)
+    }
+
+    @Test(arguments: StoreBackends.names)
+    func liveUpdatesCarryThePreviousValue(backend: String) async throws {
+        let store = try StoreBackends.make(backend)
+        let created = try await store.create("/registry/cm/ns/one", value: bytes("1"))
+        let watch = try await store.watch(prefix: "/registry/cm/", afterRevision: created)
+        async let received = collect(watch, count: 1)
+        _ = try await store.update("/registry/cm/ns/one", value: bytes("2"), expectedRevision: created)
+        let event = try #require(try await received.first)
+        #expect(event.previous?.value == bytes("1"))
+        #expect(event.value.value == bytes("2"))
     }
 
     @Test(arguments: StoreBackends.names)

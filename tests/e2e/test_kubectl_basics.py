@@ -2,6 +2,7 @@
 import base64
 import json
 import re
+import subprocess
 import time
 
 from conftest import Server
@@ -279,6 +280,38 @@ def test_get_watch_sees_added_modified_deleted(server: Server, namespace):
         watcher.kill()
     events = [line.split()[0] for line in lines if "watched" in line]
     assert events[:3] == ["ADDED", "MODIFIED", "DELETED"], lines
+
+
+def test_watch_with_a_label_selector_sees_objects_enter_and_leave(server: Server, namespace):
+    server.kubectl("create", "configmap", "mover", "-n", namespace)
+    watcher = server.popen_kubectl("get", "configmaps", "-n", namespace, "-l", "stage=live", "-w", "--output-watch-events",
+                                   "--request-timeout=20s")
+    try:
+        time.sleep(1.5)
+        server.kubectl("label", "configmap", "mover", "-n", namespace, "stage=live")
+        server.kubectl("label", "configmap", "mover", "-n", namespace, "stage=gone", "--overwrite")
+        lines = []
+        deadline = time.time() + 15
+        while time.time() < deadline and not any(line.startswith("DELETED") for line in lines):
+            line = watcher.stdout.readline()
+            if line:
+                lines.append(line.strip())
+    finally:
+        watcher.kill()
+    assert [line.split()[0] for line in lines if "mover" in line] == ["ADDED", "DELETED"], lines
+
+
+def test_neighbouring_kubectl_versions_work_too(server: Server, namespace):
+    import shutil
+    for binary in ("kubectl.1.31", "kubectl.1.33"):
+        path = shutil.which(binary) or f"/usr/lib/google-cloud-sdk/bin/{binary}"
+        if not shutil.which(path):
+            continue
+        result = subprocess.run([path, "create", "configmap", binary.replace(".", "-"), "-n", namespace], capture_output=True,
+                                text=True, env=server.env())
+        assert result.returncode == 0, result.stderr
+        listed = subprocess.run([path, "get", "cm", "-n", namespace, "-o", "name"], capture_output=True, text=True, env=server.env())
+        assert f"configmap/{binary.replace('.', '-')}" in listed.stdout
 
 
 def test_deleting_a_namespace_removes_its_contents(server: Server):
