@@ -77,5 +77,6 @@ let package = Package(
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf"]),
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery"]),
     ]
 )

@@ -64,7 +64,7 @@ struct CertificateAuthority: Sendable {
         let subject = DistinguishedName(
             organizations.map { RelativeDistinguishedName(.init(type: .RDNAttributeType.organizationName, utf8String: $0)) }
                 + [RelativeDistinguishedName(.init(type: .RDNAttributeType.commonName, utf8String: commonName))])
-        let certificate = try sign {
+        let certificate = try Self.sign {
             try Certificate(
                 version: .v3,
                 serialNumber: Certificate.SerialNumber(),
@@ -108,9 +108,5 @@ struct CertificateAuthority: Sendable {
         } catch {
             throw PKIError.signingFailed(reason: "\(error)")
         }
-    }
-
-    private func sign(_ body: () throws -> Certificate) throws -> Certificate {
-        try Self.sign(body)
     }
 }

@@ -114,7 +114,7 @@ public struct ClusterPKI: Sendable {
         files: FilePair, authority: CertificateAuthority, now: Date,
         isSufficient: (Certificate) -> Bool, issue: () throws -> Credential
     ) throws -> Credential {
-        if let certificatePEM = try SecureFile.read(files.certificate), let keyPEM = try SecureFile.read(files.key),
+        if let certificatePEM = try? SecureFile.read(files.certificate), let keyPEM = try? SecureFile.read(files.key),
             let credential = try? Credential(
                 certificatePEM: certificatePEM, keyPEM: keyPEM, certificatePath: files.certificate, keyPath: files.key),
             credential.keyMatchesCertificate,

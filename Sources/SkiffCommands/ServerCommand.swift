@@ -52,7 +52,9 @@ struct ServerCommand: AsyncParsableCommand {
         let dataDirectory = dataDir ?? Self.defaultDataDirectory()
         let kubeconfigPath = writeKubeconfig ?? "\(dataDirectory)/kubeconfig.yaml"
         do {
-            try FileManager.default.createDirectory(atPath: "\(dataDirectory)/db", withIntermediateDirectories: true)
+            // The store holds Secrets: only the owner may read it.
+            try FileManager.default.createDirectory(
+                atPath: "\(dataDirectory)/db", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw ValidationError("cannot create the data directory \(dataDirectory): \(error.localizedDescription)")
         }
