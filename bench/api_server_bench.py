@@ -138,7 +138,7 @@ def watch_latency(skiff, events=200):
     def reader():
         ready.set()
         while len(arrived) < events:
-            line = response.fp.readline()
+            line = response.readline()
             if not line:
                 break
             name = json.loads(line)["object"]["metadata"]["name"]

@@ -90,7 +90,12 @@ public struct HTTPSServer: Service {
             query: parseQuery(request.uri.query ?? ""),
             headers: headers,
             body: Array(buffer: body))
-        return encode(await api.handle(apiRequest))
+        var response = encode(await api.handle(apiRequest))
+        if api.isShuttingDown {
+            // Keep-alive connections would otherwise keep the draining server busy forever.
+            response.headers[.connection] = "close"
+        }
+        return response
     }
 
     /// Go's `url.ParseQuery`: `+` is a space, then percent-decoding; the first value of a repeated key wins.

@@ -18,6 +18,9 @@ extension KubernetesAPI {
         let definition = context.definition
         Defaulting.apply(to: &object, group: definition.group, kind: definition.kind)
         ObjectLifecycle.prepareForCreate(&object, definition: definition, now: Date())
+        if definition.group == "batch" && definition.kind == "Job", let uid = object[path: "metadata", "uid"]?.stringValue {
+            Defaulting.generateJobSelector(for: &object, uid: uid)
+        }
         if definition.group.isEmpty && definition.resource == "services" {
             try await services.assignAddresses(to: &object, existing: try await allServices())
         }

@@ -3,6 +3,7 @@ import APIRegistry
 import Foundation
 import Logging
 import Storage
+import Synchronization
 
 /// The Kubernetes REST API: discovery, OpenAPI and the verbs on every built-in resource.
 ///
@@ -16,6 +17,7 @@ public final class KubernetesAPI: Sendable {
     let logger: Logger
     let readiness: Readiness
     let namespaceFinalizer = NamespaceFinalizer()
+    private let shuttingDown = Atomic<Bool>(false)
 
     /// Kubernetes' request body limit (3 MiB); larger bodies get 413.
     public static let maximumBodyBytes = 3 * 1024 * 1024
@@ -29,6 +31,17 @@ public final class KubernetesAPI: Sendable {
         self.logger = logger
         self.readiness = Readiness()
     }
+
+    /// The first address of the service range, held by the `kubernetes` Service.
+    public var kubernetesServiceIP: String { services.kubernetesServiceIP }
+
+    /// Starts shutting down: new watches are refused and clients are asked to close their connections, so that
+    /// the HTTP server can drain. The store's watches are ended by the caller.
+    public func beginShutdown() {
+        shuttingDown.store(true, ordering: .relaxed)
+    }
+
+    public var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
 
     /// Runs the server's own background work (namespace cleanup) until cancelled.
     public func runBackgroundWork() async {
@@ -52,6 +65,9 @@ public final class KubernetesAPI: Sendable {
             throw APIError.requestEntityTooLarge(limit: Self.maximumBodyBytes)
         }
         let target = RequestTarget(path: request.path)
+        if isShuttingDown && request.flag("watch") {
+            throw APIError(code: 503, reason: "ServiceUnavailable", message: "the server is shutting down", retryAfterSeconds: 1)
+        }
         if case .resource(let path) = target {
             return try await serveResource(path, request: request)
         }

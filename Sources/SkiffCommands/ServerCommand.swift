@@ -59,10 +59,11 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("cannot create the data directory \(dataDirectory): \(error.localizedDescription)")
         }
 
-        let (hostnames, addresses) = Self.subjectAlternativeNames(bindAddress: bindAddress, extra: tlsSan)
-        let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDirectory)/tls", extraHostnames: hostnames, extraIPAddresses: addresses)
         let store = try SQLiteStore(path: "\(dataDirectory)/db/state.db")
         let api = try KubernetesAPI(store: store, serviceCIDR: serviceCidr, logger: logger)
+        // Pods reach the API through the `kubernetes` Service, so its address is in the serving certificate (as in k3s).
+        let (hostnames, addresses) = Self.subjectAlternativeNames(bindAddress: bindAddress, extra: tlsSan + [api.kubernetesServiceIP])
+        let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDirectory)/tls", extraHostnames: hostnames, extraIPAddresses: addresses)
         try await api.bootstrap(apiServerPort: httpsListenPort)
 
         let clientHost = bindAddress == "0.0.0.0" || bindAddress == "::" ? "127.0.0.1" : bindAddress
@@ -84,19 +85,26 @@ struct ServerCommand: AsyncParsableCommand {
             // Written straight to the file descriptor so the line is out at once, even when stdout is a pipe.
             FileHandle.standardOutput.write(Data("Skiff API server is running at \(url); kubeconfig written to \(kubeconfigPath)\n".utf8))
         }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: server),
-                    .init(service: BackgroundWork(name: "namespace-finalizer") { await api.runBackgroundWork() }),
-                    .init(service: BackgroundWork(name: "store-compactor") {
-                        await StoreCompactor(store: store, interval: .seconds(compactionInterval)).run()
-                    }),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
-        store.close()
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: server),
+                .init(service: BackgroundWork(name: "namespace-finalizer") { await api.runBackgroundWork() }),
+                .init(service: BackgroundWork(name: "store-compactor") {
+                    await StoreCompactor(store: store, interval: .seconds(compactionInterval)).run()
+                }),
+                // Shut down first (services stop in reverse order): ending every watch lets the HTTP server drain.
+                .init(service: BackgroundWork(name: "watch-closer") {
+                    try? await gracefulShutdown()
+                    api.beginShutdown()
+                    store.close()
+                }),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // A client that never lets go of a connection must not keep the server from stopping.
+        configuration.maximumGracefulShutdownDuration = .seconds(5)
+        configuration.maximumCancellationDuration = .seconds(2)
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     static func defaultDataDirectory() -> String {

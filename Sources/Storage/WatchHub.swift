@@ -17,6 +17,8 @@ public final class WatchHub: Sendable {
         var lastPublished: Int64
         var nextID = 0
         var subscribers: [Int: Subscriber] = [:]
+        /// Set at shutdown: later watches end at once instead of outliving the server.
+        var closed = false
     }
 
     private let state: Mutex<State>
@@ -33,6 +35,10 @@ public final class WatchHub: Sendable {
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
             bufferingPolicy: .bufferingOldest(bufferLimit))
         let (id, after) = state.withLock { state in
+            if state.closed {
+                continuation.finish()
+                return (-1, state.lastPublished)
+            }
             let id = state.nextID
             state.nextID += 1
             state.subscribers[id] = Subscriber(prefix: prefix, continuation: continuation)
@@ -65,11 +71,12 @@ public final class WatchHub: Sendable {
         }
     }
 
-    /// Ends every watch, e.g. at shutdown.
+    /// Ends every watch and refuses new ones, at shutdown.
     public func finishAll() {
         let continuations = state.withLock { state in
             let all = state.subscribers.values.map(\.continuation)
             state.subscribers.removeAll()
+            state.closed = true
             return all
         }
         for continuation in continuations { continuation.finish() }
