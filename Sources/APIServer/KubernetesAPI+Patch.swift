@@ -6,19 +6,19 @@ extension KubernetesAPI {
         try context.validateDryRun()
         let contentType = context.request.contentType
         switch contentType {
-        case "application/merge-patch+json", "application/json-patch+json":
+        case "application/merge-patch+json", "application/json-patch+json", "application/strategic-merge-patch+json":
             break
-        case "application/strategic-merge-patch+json", "application/apply-patch+yaml":
+        case "application/apply-patch+yaml":
             throw APIError(
                 code: 415, reason: "UnsupportedMediaType",
-                message: "\(contentType) is not supported by this server yet; use --type=merge or --type=json, or kubectl replace")
+                message: "server-side apply is not supported by this server yet; use kubectl apply without --server-side")
         default:
             throw APIError(
                 code: 415, reason: "UnsupportedMediaType",
                 message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json")
         }
         let patch = try BodyDecoder.decodeJSON(context.request.body)
-        if contentType == "application/merge-patch+json" && patch.objectValue == nil {
+        if contentType != "application/json-patch+json" && patch.objectValue == nil {
             throw APIError.badRequest("json: cannot unmarshal \(patch.typeName) into Go value of type map[string]interface {}")
         }
         let sentRevision = patch[path: "metadata", "resourceVersion"]?.stringValue
@@ -29,11 +29,25 @@ extension KubernetesAPI {
             var patched: JSONValue
             if contentType == "application/merge-patch+json" {
                 patched = MergePatch.apply(patch, to: original)
+            } else if contentType == "application/strategic-merge-patch+json" {
+                let definition = context.definition
+                do {
+                    patched = try StrategicMergePatch.apply(
+                        patch, to: original, group: isScale ? "autoscaling" : definition.group, version: isScale ? "v1" : definition.version,
+                        kind: isScale ? "Scale" : definition.kind, schema: schema)
+                } catch let error as StrategicMergePatchError {
+                    throw APIError(
+                        code: error.code, reason: Self.reason(for: error.code), message: error.message, name: name, group: definition.group,
+                        kind: definition.kind)
+                } catch {
+                    throw APIError.internalError("\(error)")
+                }
             } else {
                 do {
                     patched = try JSONPatch.apply(patch, to: original)
                 } catch let error as JSONPatch.Failure {
-                    throw APIError(code: 422, reason: "Invalid", message: error.description, name: name, group: context.definition.group, kind: context.definition.kind)
+                    // Kubernetes answers a failed JSON patch with a bare 422 carrying the library's message.
+                    throw APIError(code: 422, reason: "Invalid", message: error.description)
                 } catch {
                     throw APIError.internalError("\(error)")
                 }
@@ -48,5 +62,13 @@ extension KubernetesAPI {
         }
         if isScale { return .ok(ScaleSubresource.scale(of: updated, definition: context.definition)) }
         return .ok(updated)
+    }
+
+    private static func reason(for code: Int) -> String {
+        switch code {
+        case 400: return "BadRequest"
+        case 422: return "Invalid"
+        default: return "InternalError"
+        }
     }
 }
