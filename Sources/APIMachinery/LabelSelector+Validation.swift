@@ -88,7 +88,7 @@ extension LabelSelector {
     }
 
     /// A string as Go's `%q` prints it.
-    static func goQuoted(_ text: String) -> String {
+    public static func goQuoted(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

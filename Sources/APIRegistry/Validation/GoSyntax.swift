@@ -3,24 +3,7 @@ import APIMachinery
 /// Go's `%q` and `%#v` renderings, which Kubernetes puts verbatim into field error messages.
 enum GoSyntax {
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        LabelSelector.goQuoted(text)
     }
 
     /// `map[string]string{"app":"web", "tier":"front"}`; Go prints map keys sorted.

@@ -1,3 +1,5 @@
+import APIMachinery
+
 /// Kubernetes' string checks (`k8s.io/apimachinery/pkg/util/validation`); each returns the messages Kubernetes
 /// returns, empty when the value is valid.
 enum NameRules {
@@ -51,54 +53,13 @@ enum NameRules {
         return errors
     }
 
-    static let qualifiedNameMessage =
-        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-    static let qualifiedNameFormat = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-
     /// Label keys, annotation keys, finalizers: an optional DNS-subdomain prefix, a slash and a 63-character name.
     static func qualifiedName(_ value: String) -> [String] {
-        var errors: [String] = []
-        let parts = value.split(separator: "/", omittingEmptySubsequences: false)
-        let name: Substring
-        switch parts.count {
-        case 1:
-            name = parts[0]
-        case 2:
-            let prefix = parts[0]
-            name = parts[1]
-            if prefix.isEmpty {
-                errors.append("prefix part must be non-empty")
-            } else {
-                errors += dns1123Subdomain(String(prefix)).map { "prefix part " + $0 }
-            }
-        default:
-            return [
-                "a qualified name "
-                    + regexError(qualifiedNameMessage, qualifiedNameFormat, examples: ["MyName", "my.name", "123-abc"])
-                    + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-            ]
-        }
-        if name.isEmpty {
-            errors.append("name part must be non-empty")
-        } else if name.utf8.count > 63 {
-            errors.append("name part " + maxLengthError(63))
-        }
-        if !isQualifiedNamePart(Array(name.utf8)) {
-            errors.append("name part " + regexError(qualifiedNameMessage, qualifiedNameFormat, examples: ["MyName", "my.name", "123-abc"]))
-        }
-        return errors
+        LabelSelector.qualifiedNameErrors(value)
     }
 
     static func labelValue(_ value: String) -> [String] {
-        var errors: [String] = []
-        if value.utf8.count > 63 { errors.append(maxLengthError(63)) }
-        if !value.isEmpty && !isQualifiedNamePart(Array(value.utf8)) {
-            errors.append(
-                regexError(
-                    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-                    "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", examples: ["MyValue", "my_value", "12345"]))
-        }
-        return errors
+        LabelSelector.labelValueErrors(value)
     }
 
     /// Keys of ConfigMap and Secret data, which become file names when mounted.
@@ -228,13 +189,5 @@ enum NameRules {
     private static func isDNS1123Subdomain(_ value: String) -> Bool {
         let labels = Array(value.utf8).split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         return labels.allSatisfy { isDNS1123Label($0) }
-    }
-
-    private static func isQualifiedNamePart(_ bytes: [UInt8]) -> Bool {
-        guard let first = bytes.first, let last = bytes.last else { return false }
-        func inner(_ byte: UInt8) -> Bool {
-            isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-        }
-        return isAlphanumeric(first) && isAlphanumeric(last) && bytes.allSatisfy(inner)
     }
 }
