@@ -12,6 +12,15 @@ extension KubernetesAPI {
         if !context.definition.isStored {
             return try reviewRequest(object, context: context)
         }
+        return try await createObject(object, context: context, namespace: namespace, warnings: warnings, alreadyApplied: false)
+    }
+
+    /// The create pipeline after decoding: name, namespace admission, defaulting, server fields, validation, store.
+    /// `alreadyApplied` says server-side apply has already recorded the object's managedFields.
+    func createObject(
+        _ decoded: JSONValue, context: ResourceRequest, namespace: String?, warnings: Warnings, alreadyApplied: Bool
+    ) async throws(APIError) -> APIResponse {
+        var object = decoded
         try bindMetadata(&object, context: context, namespace: namespace)
         if let namespace { try await requireActiveNamespace(namespace, creating: context.definition) }
 
@@ -27,6 +36,9 @@ extension KubernetesAPI {
         let causes = Validation.validateCreate(object, group: definition.group, kind: definition.kind, namespaced: definition.namespaced)
         if !causes.isEmpty {
             throw APIError.invalid(kind: definition.kind, group: definition.group, name: object.name, causes: causes)
+        }
+        if !alreadyApplied {
+            object = recordManagedFields(old: nil, new: object, context: context, subresource: nil)
         }
         if context.isDryRun {
             return .json(code: 201, body: object, headers: warnings.header)

@@ -9,9 +9,7 @@ extension KubernetesAPI {
         case "application/merge-patch+json", "application/json-patch+json", "application/strategic-merge-patch+json":
             break
         case "application/apply-patch+yaml":
-            throw APIError(
-                code: 415, reason: "UnsupportedMediaType",
-                message: "server-side apply is not supported by this server yet; use kubectl apply without --server-side")
+            return try await serverSideApply(context, name: name, subresource: subresource)
         default:
             throw APIError(
                 code: 415, reason: "UnsupportedMediaType",

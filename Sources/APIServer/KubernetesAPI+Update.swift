@@ -43,7 +43,7 @@ extension KubernetesAPI {
     /// Runs the update path Kubernetes runs: server-owned fields carried over, defaulting, validation, no write when
     /// nothing changed, and deletion once a terminating object's last finalizer is gone. Patches retry on conflict.
     func commitUpdate(
-        _ context: ResourceRequest, name: String, subresource: String?, retryOnConflict: Bool,
+        _ context: ResourceRequest, name: String, subresource: String?, retryOnConflict: Bool, alreadyApplied: Bool = false,
         change: (JSONValue) throws(APIError) -> JSONValue
     ) async throws(APIError) -> JSONValue {
         let definition = context.definition
@@ -63,6 +63,9 @@ extension KubernetesAPI {
             ObjectLifecycle.prepareForUpdate(&object, old: current, definition: definition, subresource: subresource)
             if definition.group.isEmpty && definition.resource == "services" {
                 ServiceAddressAllocator.keepAllocated(&object, old: current)
+            }
+            if !alreadyApplied && !Self.serverOwnedSubresources.contains(subresource ?? "") {
+                object = recordManagedFields(old: current, new: object, context: context, subresource: subresource)
             }
             // Bindings and namespace finalization are the server's own narrow writes; Kubernetes skips update validation for them.
             let causes =
