@@ -114,3 +114,18 @@ def test_deployments_create_read_list_delete(api_client, namespace):
     with pytest.raises(ApiException) as missing:
         apps.read_namespaced_deployment("web", namespace)
     assert missing.value.status == 404
+
+
+def test_patch_calls_strategic_merge_and_json_patch(api_client, namespace):
+    core = client.CoreV1Api(api_client)
+    core.create_namespaced_service(namespace, client.V1Service(
+        metadata=client.V1ObjectMeta(name="frontend"),
+        spec=client.V1ServiceSpec(selector={"app": "frontend"}, ports=[client.V1ServicePort(name="http", port=80, target_port=80)])))
+    # A dict body is sent as a strategic merge patch: Service ports merge by `port`.
+    patched = core.patch_namespaced_service("frontend", namespace, {"spec": {"ports": [{"name": "https", "port": 443, "targetPort": 443}]}})
+    assert sorted(port.port for port in patched.spec.ports) == [80, 443]
+    # A list body is sent as a JSON patch.
+    core.create_namespaced_config_map(namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="patched"), data={"a": "1"}))
+    result = core.patch_namespaced_config_map("patched", namespace, [{"op": "add", "path": "/data/b", "value": "2"},
+                                                                      {"op": "remove", "path": "/data/a"}])
+    assert result.data == {"b": "2"}

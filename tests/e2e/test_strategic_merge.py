@@ -103,3 +103,29 @@ def test_scale_and_label_removal(server: Server, namespace):
     assert server.kubectl_json("get", "deploy", "web", "-n", namespace)["spec"]["replicas"] == 3
     server.kubectl("label", "deploy", "web", "team-", "-n", namespace)
     assert server.kubectl_json("get", "deploy", "web", "-n", namespace)["metadata"]["labels"] == {"app": "web"}
+
+
+def test_kubectl_diff_shows_the_change_and_stores_nothing(server: Server, namespace):
+    server.kubectl("apply", "-n", namespace, "-f", "-", input=DEPLOYMENT)
+    before = server.kubectl_json("get", "deploy", "web", "-n", namespace)["metadata"]["resourceVersion"]
+    diff = server.kubectl("diff", "-n", namespace, "-f", "-", input=DEPLOYMENT.replace("nginx:1.25", "nginx:1.26"), check=False)
+    assert diff.returncode == 1, diff.stderr
+    assert "-        image: nginx:1.25" in diff.stdout
+    assert "+        image: nginx:1.26" in diff.stdout
+    same = server.kubectl("diff", "-n", namespace, "-f", "-", input=DEPLOYMENT, check=False)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert server.kubectl_json("get", "deploy", "web", "-n", namespace)["metadata"]["resourceVersion"] == before
+
+
+def test_kubectl_edit_with_a_scripted_editor(server: Server, namespace, tmp_path):
+    server.kubectl("create", "configmap", "edited", "-n", namespace, "--from-literal=a=1")
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/^  a: \"1\"$/  a: \"1\"\\n  b: \"2\"/' \"$1\"\n")
+    editor.chmod(0o755)
+    env = server.env()
+    env["EDITOR"] = str(editor)
+    import subprocess
+    result = subprocess.run(["kubectl", "edit", "configmap", "edited", "-n", namespace], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "configmap/edited edited"
+    assert server.kubectl_json("get", "cm", "edited", "-n", namespace)["data"] == {"a": "1", "b": "2"}
