@@ -12,7 +12,8 @@ import time
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SEEDS = pathlib.Path(os.environ.get("SKIFF_SEEDS", ROOT.parent / "shared" / "seeds"))
+# A copy of the seed documents the project was created from; every Kubernetes YAML block in them is a test case.
+SEEDS = pathlib.Path(os.environ.get("SKIFF_SEEDS", pathlib.Path(__file__).resolve().parent / "seeds"))
 
 
 def skiff_binary() -> str:

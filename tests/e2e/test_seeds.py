@@ -11,6 +11,7 @@ from conftest import SEEDS, Server
 
 def seed_objects():
     objects = []
+    assert sorted(SEEDS.glob("*.txt")), f"no seed documents in {SEEDS}"
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8", errors="replace")
         for block_index, block in enumerate(re.findall(r"```(?:yaml|yml)\s*\n(.*?)```", text, re.S)):
