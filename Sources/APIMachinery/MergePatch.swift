@@ -13,3 +13,23 @@ public enum MergePatch {
         return .object(result)
     }
 }
+
+extension MergePatch {
+    /// The RFC 7386 patch that turns `original` into `modified` (what `kubectl patch --type=merge` sends for an edit):
+    /// changed fields with their new values, removed fields as `null`, unchanged fields left out.
+    public static func diff(from original: JSONValue, to modified: JSONValue) -> JSONValue {
+        guard case .object(let before) = original, case .object(let after) = modified else { return modified }
+        var patch: [String: JSONValue] = [:]
+        for (key, value) in after where before[key] != value {
+            if let old = before[key], old.objectValue != nil, value.objectValue != nil {
+                patch[key] = diff(from: old, to: value)
+            } else {
+                patch[key] = value
+            }
+        }
+        for key in before.keys where after[key] == nil {
+            patch[key] = .null
+        }
+        return .object(patch)
+    }
+}
