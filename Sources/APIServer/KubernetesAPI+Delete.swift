@@ -9,6 +9,9 @@ struct DeleteOptions: Sendable {
     var preconditionUID: String?
     var preconditionResourceVersion: String?
 
+    /// Kubernetes' defaults: the object's own grace period, background propagation, no preconditions.
+    init() {}
+
     init(_ request: APIRequest) throws(APIError) {
         var body: JSONValue = .emptyObject
         if !request.body.isEmpty {

@@ -37,7 +37,7 @@ extension KubernetesAPI {
     /// `pods/eviction`: a delete on the eviction API's terms.
     private func evict(_ context: ResourceRequest, name: String) async throws(APIError) -> APIResponse {
         let eviction = try BodyDecoder.decode(context.request)
-        var options = try DeleteOptions(APIRequest(method: "DELETE", path: "", query: [:], headers: [:], body: []))
+        var options = DeleteOptions()
         if let grace = eviction[path: "deleteOptions", "gracePeriodSeconds"]?.integerValue { options.gracePeriodSeconds = grace }
         _ = try await deleteObject(context.definition, namespace: try context.requireNamespace(), name: name, options: options, dryRun: context.isDryRun)
         return .created(Self.success)

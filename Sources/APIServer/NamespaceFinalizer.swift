@@ -62,7 +62,7 @@ extension KubernetesAPI {
                     if ObjectLifecycle.isTerminating(object) { continue }
                     do {
                         _ = try await deleteObject(
-                            definition, namespace: name, name: object.name, options: try DeleteOptions(APIRequest(method: "DELETE", path: "", query: [:], headers: [:], body: [])),
+                            definition, namespace: name, name: object.name, options: DeleteOptions(),
                             dryRun: false)
                     } catch {
                         if error.code != 404 && error.code != 409 { throw error }

@@ -41,11 +41,10 @@ struct ObjectStore: Sendable {
     }
 
     func get(_ resource: ResourceDefinition, namespace: String?, name: String) async throws(APIError) -> JSONValue {
-        let key = Self.key(resource, namespace: namespace, name: name)
-        guard let stored = try await mapped({ () throws(StoreError) in try await backend.get(key) }, resource: resource, name: name) else {
+        guard let found = try await find(resource, namespace: namespace, name: name) else {
             throw APIError.notFound(resource.groupResource, name: name)
         }
-        return try Self.decode(stored, as: resource)
+        return found.object
     }
 
     /// The object and the revision it was last written at, or nil.
