@@ -48,11 +48,28 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // The Kubernetes verbs over a transport: how every component other than the store reaches the cluster.
+        .target(name: "KubeClient", dependencies: ["APIMachinery"]),
+        // Informers, work queues, worker runners and event recording shared by the scheduler, controllers and agents.
+        .target(
+            name: "ControllerRuntime",
+            dependencies: ["APIMachinery", "KubeClient", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Simulated nodes: Node and Lease heartbeats and pod status without containers, thousands per process.
+        .target(
+            name: "HollowNodes",
+            dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The control loops of the control plane: node lifecycle, node IPAM, disruption budgets.
+        .target(
+            name: "Controllers",
+            dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", .product(name: "Logging", package: "swift-log")]
+        ),
         // The Kubernetes REST API over HTTPS.
         .target(
             name: "APIServer",
             dependencies: [
-                "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf",
+                "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -65,7 +82,7 @@ let package = Package(
         .target(
             name: "SkiffCommands",
             dependencies: [
-                "APIServer", "SQLiteStorage", "PKI", "Storage",
+                "APIServer", "SQLiteStorage", "PKI", "Storage", "KubeClient", "ControllerRuntime", "HollowNodes", "Controllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,5 +97,10 @@ let package = Package(
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery"]),
+        .testTarget(
+            name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "APIServer", "SQLiteStorage", "APIMachinery"]),
+        .testTarget(
+            name: "ControllersTests",
+            dependencies: ["Controllers", "HollowNodes", "ControllerRuntime", "KubeClient", "APIServer", "SQLiteStorage", "APIMachinery"]),
     ]
 )

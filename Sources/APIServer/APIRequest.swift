@@ -12,6 +12,8 @@ public struct APIRequest: Sendable {
     public var body: [UInt8]
     /// Who sent the request, from the TLS client certificate or a token.
     public var user: String
+    /// An already-decoded object body from an in-process caller, which skips encoding and parsing JSON.
+    public var decodedBody: JSONValue?
 
     public init(method: String, path: String, query: [String: String], headers: [String: String], body: [UInt8], user: String = "system:admin") {
         self.method = method

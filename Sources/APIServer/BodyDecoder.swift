@@ -6,6 +6,7 @@ import Yams
 /// Turns a request body in any content type Kubernetes accepts into one JSON object.
 enum BodyDecoder {
     static func decode(_ request: APIRequest) throws(APIError) -> JSONValue {
+        if let decoded = request.decodedBody { return decoded }
         let body = request.body
         guard !body.isEmpty else {
             throw APIError.badRequest("the request body is empty: a JSON, YAML or protobuf object is required")

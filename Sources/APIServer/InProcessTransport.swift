@@ -1,0 +1,72 @@
+import APIMachinery
+import KubeClient
+
+/// The transport of the server's own components (scheduler, controllers, hollow nodes): requests go straight to
+/// `KubernetesAPI` — same admission, validation and storage as kubectl's — without TLS or HTTP in between.
+public struct InProcessTransport: KubeTransport {
+    let api: KubernetesAPI
+    /// The identity requests are made as, e.g. `system:kube-scheduler`.
+    let user: String
+
+    public init(api: KubernetesAPI, user: String) {
+        self.api = api
+        self.user = user
+    }
+
+    public func perform(_ request: KubeRequest) async throws(APIError) -> JSONValue {
+        let response = await api.handle(apiRequest(request))
+        switch response {
+        case .json(let code, let body, _):
+            if code >= 400 { throw APIError(status: body, fallbackCode: code) }
+            return body
+        case .bytes(let code, let body, _):
+            let decoded = (try? JSONValue.parse(body)) ?? .null
+            if code >= 400 { throw APIError(status: decoded, fallbackCode: code) }
+            return decoded
+        case .stream:
+            throw APIError.badRequest("\(request.path) answered a stream; use watch")
+        }
+    }
+
+    public func watch(_ request: KubeRequest) async throws(APIError) -> AsyncThrowingStream<JSONValue, any Error> {
+        let response = await api.handle(apiRequest(request))
+        switch response {
+        case .stream(_, let lines):
+            let (events, continuation) = AsyncThrowingStream<JSONValue, any Error>.makeStream()
+            // Lives as long as the consumer iterates: cancelling or finishing the consumer's stream cancels it.
+            let pump = Task {
+                for await line in lines {
+                    do {
+                        continuation.yield(try JSONValue.parse(line))
+                    } catch {
+                        continuation.finish(throwing: APIError.internalError("undecodable watch event: \(error)"))
+                        return
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in pump.cancel() }
+            return events
+        case .json(let code, let body, _):
+            throw APIError(status: body, fallbackCode: code)
+        case .bytes(let code, _, _):
+            throw APIError(code: code, reason: "InternalError", message: "\(request.path) did not answer a watch stream")
+        }
+    }
+
+    private func apiRequest(_ request: KubeRequest) -> APIRequest {
+        var headers = ["content-type": request.contentType, "accept": "application/json"]
+        if request.body == nil { headers["content-type"] = nil }
+        var apiRequest = APIRequest(method: request.method, path: request.path, query: request.query, headers: headers, body: [], user: user)
+        if let body = request.body {
+            if request.method == "POST" || request.method == "PUT" {
+                apiRequest.decodedBody = body
+                // Non-empty so that size and emptiness checks see a body; the decoded object is what is read.
+                apiRequest.body = [0x7b, 0x7d]
+            } else {
+                apiRequest.body = body.serialized()
+            }
+        }
+        return apiRequest
+    }
+}

@@ -1,0 +1,18 @@
+import APIMachinery
+
+/// An object's cache key as client-go spells it: `namespace/name`, or `name` for cluster-scoped objects.
+public struct ObjectKey: Sendable, Hashable, CustomStringConvertible {
+    public var namespace: String?
+    public var name: String
+
+    public init(namespace: String?, name: String) {
+        self.namespace = namespace.flatMap { $0.isEmpty ? nil : $0 }
+        self.name = name
+    }
+
+    public init(_ object: JSONValue) {
+        self.init(namespace: object[path: "metadata", "namespace"]?.stringValue, name: object[path: "metadata", "name"]?.stringValue ?? "")
+    }
+
+    public var description: String { namespace.map { "\($0)/\(name)" } ?? name }
+}

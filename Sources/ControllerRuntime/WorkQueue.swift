@@ -1,0 +1,123 @@
+import Synchronization
+
+/// A controller's queue of keys to reconcile, with client-go's guarantees: a key is never handed to two workers at
+/// once, repeated adds of a waiting key collapse into one, and a key added while it is being processed is handed out
+/// again after `done`.
+public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
+    private struct State {
+        var queue: [Key] = []
+        var head = 0
+        var dirty: Set<Key> = []
+        var processing: Set<Key> = []
+        var failures: [Key: Int] = [:]
+        var waiters: [CheckedContinuation<Key?, Never>] = []
+        var isShutDown = false
+
+        mutating func pop() -> Key? {
+            guard head < queue.count else { return nil }
+            let key = queue[head]
+            head += 1
+            if head > 1024 && head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            dirty.remove(key)
+            processing.insert(key)
+            return key
+        }
+    }
+
+    private let state = Mutex(State())
+    /// The first retry delay of a failing key; it doubles per failure up to `maximumRetryDelay`.
+    private let baseRetryDelay: Duration
+    private let maximumRetryDelay: Duration
+
+    public init(baseRetryDelay: Duration = .milliseconds(5), maximumRetryDelay: Duration = .seconds(300)) {
+        self.baseRetryDelay = baseRetryDelay
+        self.maximumRetryDelay = maximumRetryDelay
+    }
+
+    public func add(_ key: Key) {
+        let handOff: (CheckedContinuation<Key?, Never>, Key)? = state.withLock { state in
+            guard !state.isShutDown, !state.dirty.contains(key) else { return nil }
+            state.dirty.insert(key)
+            if state.processing.contains(key) { return nil }
+            state.queue.append(key)
+            guard !state.waiters.isEmpty, let next = state.pop() else { return nil }
+            return (state.waiters.removeFirst(), next)
+        }
+        // `pop` moved the key to processing on the waiter's behalf; resume outside the lock.
+        if let (waiter, next) = handOff { waiter.resume(returning: next) }
+    }
+
+    /// Adds the key after a delay (a requeue that waits for time to pass, e.g. a toleration running out).
+    public func add(_ key: Key, after delay: Duration) {
+        guard delay > .zero else { return add(key) }
+        // Detached timer: it holds only the queue and ends after one add; a shut-down queue ignores the add.
+        Task { [self] in
+            try? await Task.sleep(for: delay)
+            add(key)
+        }
+    }
+
+    /// Adds the key after its per-key exponential back-off (for errors and conflicts).
+    public func addRateLimited(_ key: Key) {
+        let failures = state.withLock { state in
+            state.failures[key, default: 0] += 1
+            return state.failures[key, default: 1]
+        }
+        let exponent = min(failures - 1, 30)
+        let delay = min(baseRetryDelay * (1 << exponent), maximumRetryDelay)
+        add(key, after: delay)
+    }
+
+    /// Clears the key's failure count after a successful reconcile.
+    public func forget(_ key: Key) {
+        _ = state.withLock { $0.failures.removeValue(forKey: key) }
+    }
+
+    public func failureCount(_ key: Key) -> Int {
+        state.withLock { $0.failures[key, default: 0] }
+    }
+
+    /// The next key to process, or nil once the queue is shut down. Call `done` when finished with it.
+    public func next() async -> Key? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Key?, Never>) in
+                let immediate: Key?? = state.withLock { state in
+                    if let key = state.pop() { return .some(key) }
+                    if state.isShutDown || Task.isCancelled { return .some(nil) }
+                    state.waiters.append(continuation)
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            shutDown()
+        }
+    }
+
+    /// Marks a key processed; if it was added meanwhile it goes back in the queue.
+    public func done(_ key: Key) {
+        let handOff: (CheckedContinuation<Key?, Never>, Key)? = state.withLock { state in
+            state.processing.remove(key)
+            guard state.dirty.contains(key), !state.isShutDown else { return nil }
+            state.queue.append(key)
+            guard !state.waiters.isEmpty, let next = state.pop() else { return nil }
+            return (state.waiters.removeFirst(), next)
+        }
+        if let (waiter, next) = handOff { waiter.resume(returning: next) }
+    }
+
+    /// Wakes every waiting worker with nil; later adds are ignored.
+    public func shutDown() {
+        let waiters = state.withLock { state in
+            state.isShutDown = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: nil) }
+    }
+
+    public var count: Int { state.withLock { $0.queue.count - $0.head } }
+}

@@ -1,0 +1,156 @@
+import APIMachinery
+import ControllerRuntime
+import Foundation
+import KubeClient
+import Logging
+
+/// Keeps each PodDisruptionBudget's status current (healthy, desired and allowed disruptions), which is what
+/// eviction — and so `kubectl drain` — consults.
+public final class DisruptionController: Sendable {
+    private let client: KubeClient
+    private let budgets: Informer
+    private let pods: Informer
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let queue = WorkQueue<ObjectKey>()
+    /// Evicted pods stay counted as disrupted this long unless they disappear first (Kubernetes' 2 minutes).
+    static let disruptedPodTimeout: TimeInterval = 120
+
+    public init(client: KubeClient, budgets: Informer, pods: Informer, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.client = client
+        self.budgets = budgets
+        self.pods = pods
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async {
+        budgets.addHandler(.enqueue(queue) { ObjectKey($0) })
+        let enqueueBudgets: @Sendable (JSONValue) -> Void = { [self] pod in
+            for budget in budgetsSelecting(pod) { queue.add(ObjectKey(budget)) }
+        }
+        pods.addHandler(
+            InformerHandler(
+                onAdd: enqueueBudgets,
+                onUpdate: { old, new in
+                    enqueueBudgets(new)
+                    if old[path: "metadata", "labels"] != new[path: "metadata", "labels"] { enqueueBudgets(old) }
+                },
+                onDelete: enqueueBudgets))
+        await budgets.waitForSync()
+        await pods.waitForSync()
+        await ControllerWorkers.run(queue, workers: 1, name: "disruption", logger: logger) { key throws(APIError) in
+            try await self.reconcile(key)
+        }
+    }
+
+    private func budgetsSelecting(_ pod: JSONValue) -> [JSONValue] {
+        let namespace = pod[path: "metadata", "namespace"]?.stringValue
+        let labels = Self.labels(pod)
+        return budgets.list { budget in
+            guard budget[path: "metadata", "namespace"]?.stringValue == namespace else { return false }
+            return Self.selector(budget).map { $0.matches(labels) } ?? false
+        }
+    }
+
+    private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
+        guard var budget = budgets.get(key) else { return .done }
+        let spec = budget["spec"] ?? .emptyObject
+        let selector = Self.selector(budget) ?? .nothing
+        let matching = pods.list { pod in
+            pod[path: "metadata", "namespace"]?.stringValue == key.namespace && selector.matches(Self.labels(pod))
+        }
+        var disrupted = budget[path: "status", "disruptedPods"]?.objectValue ?? [:]
+        let current = now()
+        let live = Set(matching.compactMap { $0[path: "metadata", "deletionTimestamp"] == nil ? $0[path: "metadata", "name"]?.stringValue : nil })
+        disrupted = disrupted.filter { name, stamp in
+            guard live.contains(name), let evicted = stamp.stringValue.flatMap(KubeTime.parse) else { return false }
+            return current.timeIntervalSince(evicted) < Self.disruptedPodTimeout
+        }
+        let healthy = Int64(
+            matching.filter { pod in
+                DisruptionBudget.isHealthy(pod) && disrupted[pod[path: "metadata", "name"]?.stringValue ?? ""] == nil
+            }.count)
+        var expected = Int64(matching.count)
+        if DisruptionBudget.needsScale(spec) {
+            expected = try await expectedReplicas(of: matching)
+        }
+        let counts = DisruptionBudget.counts(spec: spec, healthy: healthy, expected: expected)
+        var status = budget["status"] ?? .emptyObject
+        status["observedGeneration"] = budget[path: "metadata", "generation"] ?? 1
+        status["expectedPods"] = .integer(counts.expectedPods)
+        status["currentHealthy"] = .integer(counts.currentHealthy)
+        status["desiredHealthy"] = .integer(counts.desiredHealthy)
+        status["disruptionsAllowed"] = .integer(counts.disruptionsAllowed)
+        status["disruptedPods"] = disrupted.isEmpty ? nil : .object(disrupted)
+        let allowed = counts.disruptionsAllowed > 0
+        let previous = status["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "DisruptionAllowed" }
+        let conditionStatus: JSONValue = allowed ? "True" : "False"
+        var condition: JSONValue = [
+            "type": "DisruptionAllowed", "status": conditionStatus, "reason": allowed ? "SufficientPods" : "InsufficientPods", "message": "",
+            "observedGeneration": status["observedGeneration"] ?? 1,
+            "lastTransitionTime": previous?["status"] == conditionStatus ? previous?["lastTransitionTime"] ?? .string(KubeTime.format(current)) : .string(KubeTime.format(current)),
+        ]
+        if previous?["status"] == conditionStatus, let message = previous?["message"] { condition["message"] = message }
+        status["conditions"] = [condition]
+        guard status != budget["status"] else { return .done }
+        budget["status"] = status
+        _ = try await client.update(.podDisruptionBudgets, budget, subresource: "status")
+        // Disrupted-pod entries expire: look again when the oldest one does.
+        return disrupted.isEmpty ? .done : .requeue(after: .seconds(Int64(Self.disruptedPodTimeout)))
+    }
+
+    /// The replicas the pods' controllers ask for (a ReplicaSet's Deployment counts as the controller), as
+    /// Kubernetes' `getExpectedScale`; pods without a controller count as one each.
+    private func expectedReplicas(of pods: [JSONValue]) async throws(APIError) -> Int64 {
+        var counted: Set<String> = []
+        var total: Int64 = 0
+        for pod in pods {
+            guard let owner = Self.controllerRef(pod), let uid = owner["uid"]?.stringValue else {
+                total += 1
+                continue
+            }
+            guard !counted.contains(uid) else { continue }
+            counted.insert(uid)
+            let namespace = pod[path: "metadata", "namespace"]?.stringValue
+            let name = owner["name"]?.stringValue ?? ""
+            let resource: ResourceType
+            switch owner["kind"]?.stringValue {
+            case "ReplicaSet": resource = .replicaSets
+            case "StatefulSet": resource = .statefulSets
+            case "ReplicationController": resource = .replicationControllers
+            case "Deployment": resource = .deployments
+            default:
+                total += 1
+                continue
+            }
+            do throws(APIError) {
+                var object = try await client.get(resource, namespace: namespace, name: name)
+                if resource == .replicaSets, let deployment = Self.controllerRef(object), deployment["kind"]?.stringValue == "Deployment",
+                    let deploymentUID = deployment["uid"]?.stringValue
+                {
+                    guard !counted.contains(deploymentUID) else { continue }
+                    counted.insert(deploymentUID)
+                    object = try await client.get(.deployments, namespace: namespace, name: deployment["name"]?.stringValue ?? "")
+                }
+                total += object[path: "spec", "replicas"]?.integerValue ?? 1
+            } catch where error.isNotFound {
+                continue
+            }
+        }
+        return total
+    }
+
+    static func controllerRef(_ object: JSONValue) -> JSONValue? {
+        object[path: "metadata", "ownerReferences"]?.arrayValue?.first { $0["controller"]?.boolValue == true }
+    }
+
+    static func labels(_ object: JSONValue) -> [String: String] {
+        (object[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+
+    static func selector(_ budget: JSONValue) -> LabelSelector? {
+        guard let selector = budget[path: "spec", "selector"] else { return nil }
+        return try? LabelSelector(object: selector)
+    }
+}

@@ -1,0 +1,47 @@
+/// Which REST collection a request addresses: enough to build Kubernetes' paths.
+public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
+    public var group: String
+    public var version: String
+    /// The plural, lower-case resource name (`pods`, `leases`).
+    public var resource: String
+    public var kind: String
+    public var namespaced: Bool
+
+    public init(group: String, version: String, resource: String, kind: String, namespaced: Bool) {
+        self.group = group
+        self.version = version
+        self.resource = resource
+        self.kind = kind
+        self.namespaced = namespaced
+    }
+
+    public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+    public var description: String { group.isEmpty ? resource : "\(resource).\(group)" }
+
+    /// The collection or object path, e.g. `/api/v1/namespaces/default/pods/web/status`.
+    public func path(namespace: String? = nil, name: String? = nil, subresource: String? = nil) -> String {
+        var path = group.isEmpty ? "/api/\(version)" : "/apis/\(group)/\(version)"
+        if namespaced, let namespace { path += "/namespaces/\(namespace)" }
+        path += "/\(resource)"
+        if let name { path += "/\(name)" }
+        if let subresource { path += "/\(subresource)" }
+        return path
+    }
+
+    public static let pods = ResourceType(group: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true)
+    public static let nodes = ResourceType(group: "", version: "v1", resource: "nodes", kind: "Node", namespaced: false)
+    public static let namespaces = ResourceType(group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false)
+    public static let events = ResourceType(group: "", version: "v1", resource: "events", kind: "Event", namespaced: true)
+    public static let services = ResourceType(group: "", version: "v1", resource: "services", kind: "Service", namespaced: true)
+    public static let leases = ResourceType(
+        group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true)
+    public static let podDisruptionBudgets = ResourceType(
+        group: "policy", version: "v1", resource: "poddisruptionbudgets", kind: "PodDisruptionBudget", namespaced: true)
+    public static let priorityClasses = ResourceType(
+        group: "scheduling.k8s.io", version: "v1", resource: "priorityclasses", kind: "PriorityClass", namespaced: false)
+    public static let replicaSets = ResourceType(group: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true)
+    public static let deployments = ResourceType(group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true)
+    public static let statefulSets = ResourceType(group: "apps", version: "v1", resource: "statefulsets", kind: "StatefulSet", namespaced: true)
+    public static let replicationControllers = ResourceType(
+        group: "", version: "v1", resource: "replicationcontrollers", kind: "ReplicationController", namespaced: true)
+}
