@@ -58,7 +58,9 @@ extension KubernetesAPI {
                 definition.groupResource, name: name,
                 detail: "Precondition failed: ResourceVersion in precondition: \(expected), ResourceVersion in object meta: \(revision)")
         }
-        if ObjectLifecycle.isTerminating(current) { return current }
+        if ObjectLifecycle.isTerminating(current) {
+            return try await shortenGracePeriod(definition, current: current, revision: revision, options: options, dryRun: dryRun)
+        }
 
         var finalizers = ObjectLifecycle.finalizers(of: current)
         switch options.propagationPolicy {
@@ -67,12 +69,16 @@ extension KubernetesAPI {
         default: break
         }
         let isNamespace = definition.group.isEmpty && definition.resource == "namespaces"
+        // As Kubernetes' pod strategy: only a pod on a node that has not finished needs its kubelet to stop it.
+        let phase = current[path: "status", "phase"]?.stringValue
         let gracefulPod = definition.group.isEmpty && definition.resource == "pods" && current[path: "spec", "nodeName"]?.stringValue != nil
+            && phase != "Succeeded" && phase != "Failed"
             && (options.gracePeriodSeconds ?? current[path: "spec", "terminationGracePeriodSeconds"]?.integerValue ?? 30) > 0
         guard finalizers.isEmpty && !isNamespace && !gracefulPod else {
             var marked = current
-            marked[path: "metadata", "deletionTimestamp"] = .string(KubeTime.format(Date()))
             let grace = gracefulPod ? (options.gracePeriodSeconds ?? current[path: "spec", "terminationGracePeriodSeconds"]?.integerValue ?? 30) : 0
+            // Kubernetes sets the deletion time to when the grace period ends.
+            marked[path: "metadata", "deletionTimestamp"] = .string(KubeTime.format(Date().addingTimeInterval(TimeInterval(grace))))
             marked[path: "metadata", "deletionGracePeriodSeconds"] = .integer(grace)
             if !finalizers.isEmpty { marked[path: "metadata", "finalizers"] = .array(finalizers.map(JSONValue.string)) }
             if isNamespace { marked[path: "status", "phase"] = "Terminating" }
@@ -83,6 +89,32 @@ extension KubernetesAPI {
         }
         if dryRun { return current }
         return try await objects.delete(definition, namespace: namespace, name: name, expectedRevision: revision)
+    }
+
+    /// A second delete of a terminating object may only shorten its grace period; a period of 0 deletes it now
+    /// unless finalizers remain (the kubelet's final delete, or `kubectl delete --force --grace-period=0`).
+    private func shortenGracePeriod(
+        _ definition: ResourceDefinition, current: JSONValue, revision: Int64, options: DeleteOptions, dryRun: Bool
+    ) async throws(APIError) -> JSONValue {
+        guard let grace = options.gracePeriodSeconds,
+            grace < current[path: "metadata", "deletionGracePeriodSeconds"]?.integerValue ?? 0
+        else { return current }
+        let namespace = current[path: "metadata", "namespace"]?.stringValue
+        let name = current[path: "metadata", "name"]?.stringValue ?? ""
+        if grace == 0 && ObjectLifecycle.finalizers(of: current).isEmpty {
+            if dryRun { return current }
+            return try await objects.delete(definition, namespace: namespace, name: name, expectedRevision: revision)
+        }
+        var shortened = current
+        let deadline = Date().addingTimeInterval(TimeInterval(grace))
+        if let existing = current[path: "metadata", "deletionTimestamp"]?.stringValue.flatMap(KubeTime.parse), existing < deadline {
+            shortened[path: "metadata", "deletionTimestamp"] = .string(KubeTime.format(existing))
+        } else {
+            shortened[path: "metadata", "deletionTimestamp"] = .string(KubeTime.format(deadline))
+        }
+        shortened[path: "metadata", "deletionGracePeriodSeconds"] = .integer(grace)
+        if dryRun { return shortened }
+        return try await objects.update(definition, object: shortened, expectedRevision: revision)
     }
 
     func deleteCollection(_ context: ResourceRequest) async throws(APIError) -> APIResponse {

@@ -1,5 +1,6 @@
 import APIMachinery
 import APIRegistry
+import Foundation
 
 extension KubernetesAPI {
     func createSubresource(_ context: ResourceRequest, name: String, subresource: String) async throws(APIError) -> APIResponse {
@@ -29,6 +30,12 @@ extension KubernetesAPI {
             }
             var pod = current
             pod[path: "spec", "nodeName"] = .string(node)
+            // As Kubernetes' binding: the pod is now scheduled, replacing any earlier Unschedulable condition.
+            var conditions = (pod[path: "status", "conditions"]?.arrayValue ?? []).filter { $0["type"]?.stringValue != "PodScheduled" }
+            conditions.append([
+                "type": "PodScheduled", "status": "True", "lastProbeTime": .null, "lastTransitionTime": .string(KubeTime.format(Date())),
+            ])
+            pod[path: "status", "conditions"] = .array(conditions)
             return pod
         }
         return .created(Self.success)

@@ -62,7 +62,17 @@ public final class NodeLifecycleController: Sendable {
         nodes.addHandler(
             InformerHandler(
                 onAdd: { [self] node in observe(node: node) },
-                onUpdate: { [self] _, node in observe(node: node) },
+                onUpdate: { [self] old, node in
+                    observe(node: node)
+                    // The taint manager looks at a node's pods when its NoExecute taints change (read from the cache
+                    // the pods' reconciles will see).
+                    if Taint.taints(of: old).filter({ $0.effect == "NoExecute" }) != Taint.taints(of: node).filter({ $0.effect == "NoExecute" }) {
+                        let name = node[path: "metadata", "name"]?.stringValue
+                        for pod in pods.list(where: { $0[path: "spec", "nodeName"]?.stringValue == name }) {
+                            podQueue.add(ObjectKey(pod))
+                        }
+                    }
+                },
                 onDelete: { [self] node in
                     let name = node[path: "metadata", "name"]?.stringValue ?? ""
                     _ = health.withLock { $0.removeValue(forKey: name) }
@@ -180,11 +190,6 @@ public final class NodeLifecycleController: Sendable {
         if desired != existing {
             node[path: "spec", "taints"] = desired.isEmpty ? nil : .array(desired.map(\.json))
             _ = try await client.update(.nodes, node)
-            if desired.filter({ $0.effect == "NoExecute" }) != existing.filter({ $0.effect == "NoExecute" }) {
-                for pod in pods.list(where: { $0[path: "spec", "nodeName"]?.stringValue == name }) {
-                    podQueue.add(ObjectKey(pod))
-                }
-            }
         }
         return .done
     }

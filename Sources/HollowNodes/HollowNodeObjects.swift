@@ -10,7 +10,9 @@ enum HollowNodeObjects {
 
     /// A hollow node's address: from 198.18.0.0/15, the range set aside for benchmarking, so it never reaches a real host.
     static func address(index: Int) -> String {
-        "198.\(18 + (index >> 16) & 1).\((index >> 8) & 0xff).\(index & 0xff)"
+        // Offset by one so that no node gets the range's network address.
+        let host = index + 1
+        return "198.\(18 + (host >> 16) & 1).\((host >> 8) & 0xff).\(host & 0xff)"
     }
 
     static func node(name: String, index: Int, options: HollowNodeOptions, now: Date) -> JSONValue {

@@ -1,3 +1,4 @@
+import APIMachinery
 import APIServer
 import ArgumentParser
 import Foundation
@@ -38,6 +39,18 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between store compactions (history older than one interval is dropped).")
     var compactionInterval: Int = 300
 
+    @Option(help: "IPv4 range pods' addresses come from; each node gets a /24 of it.")
+    var clusterCidr: String = "10.42.0.0/16"
+
+    @Option(help: "Seconds a node may go without renewing its Lease before it is marked NotReady and tainted unreachable.")
+    var nodeMonitorGracePeriod: Int = 50
+
+    @Option(help: "Simulated nodes to run in this process (hollow nodes report pods Running without running containers).")
+    var hollowNodes: Int = 0
+
+    @Option(help: "Seconds a hollow node waits before it reports a bound pod Running.")
+    var hollowStartDelay: Double = 0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -59,6 +72,12 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("cannot create the data directory \(dataDirectory): \(error.localizedDescription)")
         }
 
+        guard let clusterCIDR = IPv4CIDR(clusterCidr) else {
+            throw ValidationError("--cluster-cidr \(clusterCidr) is not an IPv4 CIDR such as 10.42.0.0/16")
+        }
+        guard hollowNodes >= 0, nodeMonitorGracePeriod > 0, hollowStartDelay >= 0 else {
+            throw ValidationError("--hollow-nodes, --hollow-start-delay and --node-monitor-grace-period must not be negative")
+        }
         let store = try SQLiteStore(path: "\(dataDirectory)/db/state.db")
         let api = try KubernetesAPI(store: store, serviceCIDR: serviceCidr, logger: logger)
         // Pods reach the API through the `kubernetes` Service, so its address is in the serving certificate (as in k3s).
@@ -85,6 +104,12 @@ struct ServerCommand: AsyncParsableCommand {
             // Written straight to the file descriptor so the line is out at once, even when stdout is a pipe.
             FileHandle.standardOutput.write(Data("Skiff API server is running at \(url); kubeconfig written to \(kubeconfigPath)\n".utf8))
         }
+        let controlPlane = ControlPlane(
+            api: api,
+            options: .init(
+                clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes,
+                hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000))),
+            logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [
                 .init(service: server),
@@ -92,13 +117,14 @@ struct ServerCommand: AsyncParsableCommand {
                 .init(service: BackgroundWork(name: "store-compactor") {
                     await StoreCompactor(store: store, interval: .seconds(compactionInterval)).run()
                 }),
-                // Shut down first (services stop in reverse order): ending every watch lets the HTTP server drain.
+                // Shut down right after the control loops (services stop in reverse order): ending every watch lets
+                // the HTTP server drain.
                 .init(service: BackgroundWork(name: "watch-closer") {
                     try? await gracefulShutdown()
                     api.beginShutdown()
                     store.close()
                 }),
-            ],
+            ] + controlPlane.services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         // A client that never lets go of a connection must not keep the server from stopping.

@@ -1,0 +1,58 @@
+import APIMachinery
+import APIServer
+import ControllerRuntime
+import Controllers
+import Foundation
+import HollowNodes
+import KubeClient
+import Logging
+import ServiceLifecycle
+
+/// The control loops of `skiff server` and the hollow nodes it may simulate, wired to the API in-process and
+/// sharing one informer per resource.
+struct ControlPlane {
+    struct Options {
+        var clusterCIDR: IPv4CIDR
+        var nodeMonitorGracePeriod: Duration
+        var hollowNodes: Int
+        var hollowStartDelay: Duration
+    }
+
+    let services: [ServiceGroupConfiguration.ServiceConfiguration]
+
+    init(api: KubernetesAPI, options: Options, logger: Logger) {
+        func client(_ user: String) -> KubeClient {
+            KubeClient(transport: InProcessTransport(api: api, user: user), fieldManager: user.split(separator: ":").last.map(String.init) ?? user)
+        }
+        let controllerClient = client("system:kube-controller-manager")
+        let nodes = Informer(client: controllerClient, resource: .nodes, logger: logger)
+        let pods = Informer(client: controllerClient, resource: .pods, logger: logger)
+        let leases = Informer(client: controllerClient, resource: .leases, namespace: "kube-node-lease", logger: logger)
+        let budgets = Informer(client: controllerClient, resource: .podDisruptionBudgets, logger: logger)
+        let recorder = EventRecorder(client: controllerClient, component: "node-controller", logger: logger)
+
+        let lifecycle = NodeLifecycleController(
+            client: controllerClient, nodes: nodes, leases: leases, pods: pods, recorder: recorder,
+            options: .init(gracePeriod: options.nodeMonitorGracePeriod), logger: logger)
+        let ipam = NodeIPAMController(client: controllerClient, nodes: nodes, recorder: recorder, clusterCIDR: options.clusterCIDR, logger: logger)
+        let disruption = DisruptionController(client: controllerClient, budgets: budgets, pods: pods, logger: logger)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: BackgroundWork(name: "node-informer") { await nodes.run() }),
+            .init(service: BackgroundWork(name: "pod-informer") { await pods.run() }),
+            .init(service: BackgroundWork(name: "lease-informer") { await leases.run() }),
+            .init(service: BackgroundWork(name: "pdb-informer") { await budgets.run() }),
+            .init(service: BackgroundWork(name: "controller-events") { await recorder.run() }),
+            .init(service: BackgroundWork(name: "node-lifecycle-controller") { await lifecycle.run() }),
+            .init(service: BackgroundWork(name: "node-ipam-controller") { await ipam.run() }),
+            .init(service: BackgroundWork(name: "disruption-controller") { await disruption.run() }),
+        ]
+        if options.hollowNodes > 0 {
+            let pool = HollowNodePool(
+                client: client("system:node:hollow"),
+                options: HollowNodeOptions(count: options.hollowNodes, startDelay: options.hollowStartDelay), logger: logger)
+            services.append(.init(service: BackgroundWork(name: "hollow-nodes") { await pool.run() }))
+        }
+        self.services = services
+    }
+}
