@@ -60,6 +60,15 @@ let package = Package(
             name: "HollowNodes",
             dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", .product(name: "Logging", package: "swift-log")]
         ),
+        // kube-scheduler's filters, scores and preemption over an in-memory cluster snapshot.
+        .target(name: "SchedulingFramework", dependencies: ["APIMachinery", "APIRegistry"]),
+        // The scheduler service: queue, snapshot from informers, binding, events.
+        .target(
+            name: "Scheduler",
+            dependencies: [
+                "APIMachinery", "KubeClient", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The control loops of the control plane: node lifecycle, node IPAM, disruption budgets.
         .target(
             name: "Controllers",
@@ -82,7 +91,7 @@ let package = Package(
         .target(
             name: "SkiffCommands",
             dependencies: [
-                "APIServer", "SQLiteStorage", "PKI", "Storage", "KubeClient", "ControllerRuntime", "HollowNodes", "Controllers",
+                "APIServer", "SQLiteStorage", "PKI", "Storage", "KubeClient", "ControllerRuntime", "HollowNodes", "Controllers", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

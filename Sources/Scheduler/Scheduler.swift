@@ -1,0 +1,291 @@
+import APIMachinery
+import ControllerRuntime
+import Foundation
+import KubeClient
+import Logging
+import SchedulingFramework
+import Synchronization
+
+/// kube-scheduler: watches pods without a node, picks a node by filtering and scoring (SchedulingFramework), and
+/// binds through `pods/binding`; pods that fit nowhere get `PodScheduled=False` with Kubernetes' message, a
+/// FailedScheduling event, and a preemption of lower-priority pods when that would help.
+///
+/// The cluster snapshot is kept current by informer events and never rebuilt; a pod is "assumed" onto its node in
+/// the snapshot before its binding is written, so the next pod already sees the resources it takes.
+public final class Scheduler: Sendable {
+    public static let defaultName = "default-scheduler"
+    /// Bindings written at once; each is one store write, so a few in flight keep the loop busy.
+    static let bindingsInFlight = 32
+
+    private struct Shared {
+        var snapshot = ClusterSnapshot()
+        var algorithm = GenericScheduler()
+        var preemption = Preemption()
+        /// Pods placed in the snapshot whose binding the informer has not yet shown.
+        var assumed: Set<ObjectKey> = []
+    }
+
+    private enum Decision {
+        case bind(node: String)
+        case unschedulable(FitError, PreemptionResult?)
+    }
+
+    private let client: KubeClient
+    private let pods: Informer
+    private let nodes: Informer
+    private let namespaces: Informer
+    private let recorder: EventRecorder
+    private let logger: Logger
+    private let name: String
+    private let shared = Mutex(Shared())
+    private let queue = SchedulingQueue()
+
+    public init(client: KubeClient, pods: Informer, nodes: Informer, namespaces: Informer, recorder: EventRecorder, logger: Logger, name: String = Scheduler.defaultName) {
+        self.client = client
+        self.pods = pods
+        self.nodes = nodes
+        self.namespaces = namespaces
+        self.recorder = recorder
+        self.logger = logger
+        self.name = name
+    }
+
+    public func run() async {
+        nodes.addHandler(
+            InformerHandler(
+                onAdd: { [self] node in
+                    shared.withLock { $0.snapshot.upsertNode(node) }
+                    queue.moveAllUnschedulable()
+                },
+                onUpdate: { [self] old, node in
+                    shared.withLock { $0.snapshot.upsertNode(node) }
+                    if Self.schedulingRelevantChange(old: old, new: node) { queue.moveAllUnschedulable() }
+                },
+                onDelete: { [self] node in
+                    _ = shared.withLock { $0.snapshot.removeNode(named: node[path: "metadata", "name"]?.stringValue ?? "") }
+                }))
+        namespaces.addHandler(
+            InformerHandler(
+                onAdd: { [self] namespace in shared.withLock { $0.snapshot.upsertNamespace(namespace) } },
+                onUpdate: { [self] _, namespace in shared.withLock { $0.snapshot.upsertNamespace(namespace) } },
+                onDelete: { [self] namespace in
+                    shared.withLock { $0.snapshot.removeNamespace(named: namespace[path: "metadata", "name"]?.stringValue ?? "") }
+                }))
+        pods.addHandler(
+            InformerHandler(
+                onAdd: { [self] pod in podChanged(old: nil, new: pod) },
+                onUpdate: { [self] old, pod in podChanged(old: old, new: pod) },
+                onDelete: { [self] pod in podDeleted(pod) }))
+        await nodes.waitForSync()
+        await pods.waitForSync()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(30))
+                    self.queue.flushLongUnschedulable()
+                }
+            }
+            group.addTask { await self.scheduleLoop() }
+            await group.waitForAll()
+        }
+    }
+
+    // MARK: Informer events
+
+    private func isOurs(_ pod: JSONValue) -> Bool {
+        (pod[path: "spec", "schedulerName"]?.stringValue ?? Self.defaultName) == name
+    }
+
+    private static func isAssigned(_ pod: JSONValue) -> Bool {
+        !(pod[path: "spec", "nodeName"]?.stringValue ?? "").isEmpty
+    }
+
+    private static func isFinished(_ pod: JSONValue) -> Bool {
+        let phase = pod[path: "status", "phase"]?.stringValue
+        return phase == "Succeeded" || phase == "Failed"
+    }
+
+    private func podChanged(old: JSONValue?, new pod: JSONValue) {
+        let key = ObjectKey(pod)
+        if Self.isAssigned(pod) {
+            // A finished pod no longer holds its node's resources.
+            if Self.isFinished(pod) {
+                let removed = shared.withLock { shared in
+                    shared.assumed.remove(key)
+                    return shared.snapshot.removePod(namespace: key.namespace ?? "", name: key.name) != nil
+                }
+                if removed { queue.moveAllUnschedulable() }
+                return
+            }
+            let info = PodInfo(pod: pod)
+            shared.withLock { shared in
+                shared.assumed.remove(key)
+                if shared.snapshot.pod(namespace: info.namespace, name: info.name) != nil {
+                    shared.snapshot.updatePod(info)
+                } else {
+                    shared.snapshot.addPod(info)
+                }
+            }
+            if let old, !Self.isAssigned(old) { queue.remove(key) }
+            return
+        }
+        guard isOurs(pod), pod[path: "metadata", "deletionTimestamp"] == nil, !Self.isFinished(pod) else {
+            queue.remove(key)
+            return
+        }
+        if shared.withLock({ $0.assumed.contains(key) }) { return }
+        // Our own status writes (the Unschedulable condition) must not retry the pod: only a new pod or a changed
+        // spec or labels may make it fit.
+        if let old, old["spec"] == pod["spec"], old[path: "metadata", "labels"] == pod[path: "metadata", "labels"] { return }
+        queue.add(key, priority: pod[path: "spec", "priority"]?.integerValue ?? 0)
+    }
+
+    private func podDeleted(_ pod: JSONValue) {
+        let key = ObjectKey(pod)
+        queue.remove(key)
+        let freed = shared.withLock { shared in
+            shared.assumed.remove(key)
+            shared.snapshot.removeNomination(namespace: key.namespace ?? "", name: key.name)
+            return shared.snapshot.removePod(namespace: key.namespace ?? "", name: key.name) != nil
+        }
+        if freed { queue.moveAllUnschedulable() }
+    }
+
+    /// Heartbeats change a node all the time; only what filters read should wake unschedulable pods.
+    static func schedulingRelevantChange(old: JSONValue, new: JSONValue) -> Bool {
+        old["spec"] != new["spec"] || old[path: "metadata", "labels"] != new[path: "metadata", "labels"]
+            || old[path: "status", "allocatable"] != new[path: "status", "allocatable"]
+    }
+
+    // MARK: Scheduling
+
+    private func scheduleLoop() async {
+        await withTaskGroup(of: Void.self) { writes in
+            var inFlight = 0
+            while let entry = await queue.pop() {
+                let cycle = queue.currentCycle
+                guard let pod = pods.get(entry.key), !Self.isAssigned(pod), isOurs(pod), pod[path: "metadata", "deletionTimestamp"] == nil,
+                    !Self.isFinished(pod)
+                else { continue }
+                let info = PodInfo(pod: pod)
+                let decision = decide(info, key: entry.key)
+                if inFlight >= Self.bindingsInFlight {
+                    await writes.next()
+                    inFlight -= 1
+                }
+                inFlight += 1
+                switch decision {
+                case .bind(let node):
+                    writes.addTask { await self.bind(pod, to: node, entry: entry, cycle: cycle) }
+                case .unschedulable(let fitError, let preemption):
+                    queue.requeue(entry, unschedulable: true, cycleWhenPopped: cycle)
+                    writes.addTask { await self.reportUnschedulable(pod, fitError: fitError, preemption: preemption) }
+                }
+            }
+        }
+    }
+
+    private func decide(_ info: PodInfo, key: ObjectKey) -> Decision {
+        shared.withLock { shared in
+            var algorithm = shared.algorithm
+            defer { shared.algorithm = algorithm }
+            switch algorithm.schedule(info, in: shared.snapshot) {
+            case .success(let result):
+                shared.snapshot.addPod(info.bound(to: result.suggestedHost))
+                shared.assumed.insert(key)
+                return .bind(node: result.suggestedHost)
+            case .failure(var fitError):
+                var preemption = shared.preemption
+                defer { shared.preemption = preemption }
+                let outcome = preemption.preempt(info, after: fitError, in: shared.snapshot)
+                fitError.postFilterMessage = outcome.message
+                if let result = outcome.result {
+                    shared.snapshot.nominate(info, to: result.nominatedNode)
+                }
+                return .unschedulable(fitError, outcome.result)
+            }
+        }
+    }
+
+    private func bind(_ pod: JSONValue, to node: String, entry: SchedulingQueue.Entry, cycle: Int) async {
+        let key = entry.key
+        let binding: JSONValue = [
+            "apiVersion": "v1", "kind": "Binding",
+            "metadata": ["name": .string(key.name), "namespace": .string(key.namespace ?? ""), "uid": pod[path: "metadata", "uid"] ?? .null],
+            "target": ["apiVersion": "v1", "kind": "Node", "name": .string(node)],
+        ]
+        do throws(APIError) {
+            try await client.createSubresource(.pods, namespace: key.namespace, name: key.name, subresource: "binding", binding)
+            recorder.record(pod, type: .normal, reason: "Scheduled", message: "Successfully assigned \(key) to \(node)")
+        } catch {
+            shared.withLock { shared in
+                shared.assumed.remove(key)
+                if shared.snapshot.pod(namespace: key.namespace ?? "", name: key.name)?.nodeName == node,
+                    !Self.isAssigned(pods.get(key) ?? .null)
+                {
+                    _ = shared.snapshot.removePod(namespace: key.namespace ?? "", name: key.name)
+                }
+            }
+            if error.isNotFound { return }
+            logger.debug("binding failed", metadata: ["pod": "\(key)", "node": "\(node)", "error": "\(error.message)"])
+            queue.requeue(entry, unschedulable: false, cycleWhenPopped: cycle)
+        }
+    }
+
+    /// Records why the pod did not fit — condition, event, nominated node — and evicts preemption victims.
+    private func reportUnschedulable(_ pod: JSONValue, fitError: FitError, preemption: PreemptionResult?) async {
+        let key = ObjectKey(pod)
+        let message = fitError.message
+        recorder.record(pod, type: .warning, reason: "FailedScheduling", message: message)
+        if let preemption {
+            for victim in preemption.victims {
+                await evict(victim, preemptor: pod, node: preemption.nominatedNode)
+            }
+        }
+        let existing = pod[path: "status", "conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "PodScheduled" }
+        let nominated = preemption?.nominatedNode
+        if existing?["reason"]?.stringValue == "Unschedulable" && existing?["message"]?.stringValue == message
+            && (nominated == nil || pod[path: "status", "nominatedNodeName"]?.stringValue == nominated)
+        {
+            return
+        }
+        var status: JSONValue = [
+            "conditions": [
+                [
+                    "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": .string(message), "lastProbeTime": .null,
+                    "lastTransitionTime": existing?["status"]?.stringValue == "False"
+                        ? existing?["lastTransitionTime"] ?? .string(KubeTime.format(Date())) : .string(KubeTime.format(Date())),
+                ]
+            ]
+        ]
+        if let nominated { status["nominatedNodeName"] = .string(nominated) }
+        do throws(APIError) {
+            _ = try await client.patch(
+                .pods, namespace: key.namespace, name: key.name, type: .strategicMerge, ["status": status], subresource: "status")
+        } catch {
+            logger.debug("pod condition not written", metadata: ["pod": "\(key)", "error": "\(error.message)"])
+        }
+    }
+
+    private func evict(_ victim: PodInfo, preemptor: JSONValue, node: String) async {
+        let preemptorUID = preemptor[path: "metadata", "uid"]?.stringValue ?? ""
+        let condition: JSONValue = [
+            "status": [
+                "conditions": [
+                    [
+                        "type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler",
+                        "message": .string("\(name): preempting to accommodate a higher priority pod"),
+                        "lastTransitionTime": .string(KubeTime.format(Date())),
+                    ]
+                ]
+            ]
+        ]
+        do throws(APIError) {
+            _ = try await client.patch(.pods, namespace: victim.namespace, name: victim.name, type: .strategicMerge, condition, subresource: "status")
+            try await client.delete(.pods, namespace: victim.namespace, name: victim.name, options: ["preconditions": ["uid": .string(victim.uid)]])
+            recorder.record(victim.object, type: .normal, reason: "Preempted", message: "Preempted by pod \(preemptorUID) on node \(node)")
+        } catch {
+            logger.debug("preemption victim not deleted", metadata: ["pod": "\(victim.namespace)/\(victim.name)", "error": "\(error.message)"])
+        }
+    }
+}
