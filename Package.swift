@@ -48,6 +48,8 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // kube-scheduler's filter, score and preemption algorithm over an in-memory cluster snapshot.
+        .target(name: "SchedulingFramework", dependencies: ["APIMachinery", "APIRegistry"]),
         // The Kubernetes REST API over HTTPS.
         .target(
             name: "APIServer",
@@ -80,5 +82,6 @@ let package = Package(
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery"]),
+        .testTarget(name: "SchedulingFrameworkTests", dependencies: ["SchedulingFramework", "APIMachinery"]),
     ]
 )
