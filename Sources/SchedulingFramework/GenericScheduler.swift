@@ -26,7 +26,7 @@ public struct GenericScheduler: Sendable {
     public var percentageOfNodesToScore: Int
     /// Where the next pod's search starts in the snapshot's node list.
     public private(set) var nextStartNodeIndex = 0
-    private var random: any RandomNumberGenerator & Sendable
+    private var random: RandomSource
 
     /// - Parameters:
     ///   - percentageOfNodesToScore: 0 (the default) for Kubernetes' adaptive percentage.
@@ -35,7 +35,7 @@ public struct GenericScheduler: Sendable {
         percentageOfNodesToScore: Int = 0, random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
     ) {
         self.percentageOfNodesToScore = percentageOfNodesToScore
-        self.random = random
+        self.random = RandomSource(base: random)
     }
 
     /// How many feasible nodes to find before scoring: all of a cluster under 100 nodes; otherwise the configured

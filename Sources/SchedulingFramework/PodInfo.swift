@@ -74,6 +74,8 @@ public struct PodInfo: Sendable {
     /// `metadata.deletionTimestamp`: the pod is terminating.
     public var deletionTimestamp: String? { box.fields.deletionTimestamp }
     public var isTerminating: Bool { box.fields.deletionTimestamp != nil }
+    /// True when the pod carries the `DisruptionTarget` condition a preemption sets on its victims.
+    public var isPreemptedByScheduler: Bool { box.fields.isPreemptedByScheduler }
     /// `status.startTime`, used to order equal-priority preemption victims.
     public var startTime: String? { box.fields.startTime }
     /// The effective requests (`resourcehelper.PodRequests`): the sum of the containers, raised to the largest init
