@@ -6,6 +6,7 @@ import Foundation
 import HollowNodes
 import KubeClient
 import Logging
+import Scheduler
 import ServiceLifecycle
 
 /// The control loops of `skiff server` and the hollow nodes it may simulate, wired to the API in-process and
@@ -28,6 +29,7 @@ struct ControlPlane {
         let nodes = Informer(client: controllerClient, resource: .nodes, logger: logger)
         let pods = Informer(client: controllerClient, resource: .pods, logger: logger)
         let leases = Informer(client: controllerClient, resource: .leases, namespace: "kube-node-lease", logger: logger)
+        let namespaces = Informer(client: controllerClient, resource: .namespaces, logger: logger)
         let budgets = Informer(client: controllerClient, resource: .podDisruptionBudgets, logger: logger)
         let recorder = EventRecorder(client: controllerClient, component: "node-controller", logger: logger)
 
@@ -37,11 +39,19 @@ struct ControlPlane {
         let ipam = NodeIPAMController(client: controllerClient, nodes: nodes, recorder: recorder, clusterCIDR: options.clusterCIDR, logger: logger)
         let disruption = DisruptionController(client: controllerClient, budgets: budgets, pods: pods, logger: logger)
 
+        let schedulerClient = client("system:kube-scheduler")
+        let schedulerEvents = EventRecorder(client: schedulerClient, component: Scheduler.defaultName, logger: logger)
+        let scheduler = Scheduler(
+            client: schedulerClient, pods: pods, nodes: nodes, namespaces: namespaces, recorder: schedulerEvents, logger: logger)
+
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: BackgroundWork(name: "node-informer") { await nodes.run() }),
             .init(service: BackgroundWork(name: "pod-informer") { await pods.run() }),
             .init(service: BackgroundWork(name: "lease-informer") { await leases.run() }),
             .init(service: BackgroundWork(name: "pdb-informer") { await budgets.run() }),
+            .init(service: BackgroundWork(name: "namespace-informer") { await namespaces.run() }),
+            .init(service: BackgroundWork(name: "scheduler-events") { await schedulerEvents.run() }),
+            .init(service: BackgroundWork(name: "scheduler") { await scheduler.run() }),
             .init(service: BackgroundWork(name: "controller-events") { await recorder.run() }),
             .init(service: BackgroundWork(name: "node-lifecycle-controller") { await lifecycle.run() }),
             .init(service: BackgroundWork(name: "node-ipam-controller") { await ipam.run() }),

@@ -1,0 +1,73 @@
+/// The NodeResourcesFit plugin: the node must have room for the pod's requests (and one more pod); the score
+/// favours the least allocated nodes by CPU and memory (the `LeastAllocated` strategy with weights 1 and 1).
+enum NodeResourcesFit {
+    static let name = "NodeResourcesFit"
+    static let weight: Int64 = 1
+    static let maxNodeScore: Int64 = 100
+
+    /// The pod's requests prepared once per scheduling cycle.
+    struct Request {
+        var resources: ResourceList
+        /// The requested scalar resources above zero, by name, so that reasons come out in a stable order.
+        var scalars: [(name: String, amount: Int64)]
+
+        init(_ resources: ResourceList) {
+            self.resources = resources
+            scalars = resources.scalarResources.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map {
+                (name: $0.key, amount: $0.value)
+            }
+        }
+    }
+
+    /// Every shortfall gives its own reason, in Kubernetes' order: pods, cpu, memory, ephemeral storage, scalars.
+    static func filter(_ request: Request, _ node: NodeInfo) -> FilterStatus? {
+        var reasons: [String] = []
+        if Int64(node.pods.count) + 1 > node.allocatable.pods {
+            reasons.append("Too many pods")
+        }
+        let wanted = request.resources
+        if !(wanted.milliCPU == 0 && wanted.memory == 0 && wanted.ephemeralStorage == 0 && request.scalars.isEmpty) {
+            let allocatable = node.allocatable
+            let requested = node.requested
+            if wanted.milliCPU > 0, wanted.milliCPU > allocatable.milliCPU - requested.milliCPU {
+                reasons.append("Insufficient cpu")
+            }
+            if wanted.memory > 0, wanted.memory > allocatable.memory - requested.memory {
+                reasons.append("Insufficient memory")
+            }
+            if wanted.ephemeralStorage > 0,
+                wanted.ephemeralStorage > allocatable.ephemeralStorage - requested.ephemeralStorage
+            {
+                reasons.append("Insufficient ephemeral-storage")
+            }
+            for (name, amount) in request.scalars
+            where amount > allocatable.scalarResources[name, default: 0] - requested.scalarResources[name, default: 0] {
+                reasons.append("Insufficient \(name)")
+            }
+        }
+        return reasons.isEmpty ? nil : FilterStatus(code: .unschedulable, reasons: reasons, plugin: name)
+    }
+
+    /// `LeastAllocated`: the mean free share of CPU and memory after placing the pod, on 0...100, over the
+    /// resources the node has; requests use the scoring defaults so that pods without requests still spread.
+    static func score(_ pod: ResourceList, _ node: NodeInfo) -> Int64 {
+        var total: Int64 = 0
+        var weights: Int64 = 0
+        let cpu = node.allocatable.milliCPU
+        if cpu != 0 {
+            total += leastRequested(node.nonZeroRequested.milliCPU + pod.milliCPU, capacity: cpu)
+            weights += 1
+        }
+        let memory = node.allocatable.memory
+        if memory != 0 {
+            total += leastRequested(node.nonZeroRequested.memory + pod.memory, capacity: memory)
+            weights += 1
+        }
+        return weights == 0 ? 0 : total / weights
+    }
+
+    private static func leastRequested(_ requested: Int64, capacity: Int64) -> Int64 {
+        guard capacity > 0, requested <= capacity else { return 0 }
+        return (capacity - requested) * maxNodeScore / capacity
+    }
+}
