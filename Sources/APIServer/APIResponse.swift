@@ -12,8 +12,10 @@ public enum APIResponse: Sendable {
     public static func ok(_ body: JSONValue) -> APIResponse { .json(code: 200, body: body, headers: [:]) }
     public static func created(_ body: JSONValue) -> APIResponse { .json(code: 201, body: body, headers: [:]) }
 
+    /// The error's `Status`; a suggested retry delay also goes in `Retry-After`, which client-go waits and retries on.
     public static func error(_ error: APIError) -> APIResponse {
-        .json(code: error.code, body: error.status, headers: [:])
+        guard let delay = error.retryAfterSeconds, delay > 0 else { return .json(code: error.code, body: error.status, headers: [:]) }
+        return .json(code: error.code, body: error.status, headers: ["retry-after": String(delay)])
     }
 
     public static func text(_ text: String, code: Int = 200) -> APIResponse {

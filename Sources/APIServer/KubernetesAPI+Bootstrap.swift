@@ -6,14 +6,19 @@ extension KubernetesAPI {
     /// The namespaces every Kubernetes cluster starts with.
     static let systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"]
 
-    /// Creates what a new cluster has before any user request: the system namespaces and the `kubernetes` Service.
+    /// Creates what a new cluster has before any user request: the system namespaces, the `kubernetes` Service and
+    /// the system PriorityClasses.
     public func bootstrap(apiServerPort: Int) async throws(APIError) {
         guard let namespaces = catalog.resource(group: "", version: "v1", resource: "namespaces"),
-            let services = catalog.resource(group: "", version: "v1", resource: "services")
-        else { throw APIError.internalError("the core API group is missing from the catalog") }
+            let services = catalog.resource(group: "", version: "v1", resource: "services"),
+            let priorityClasses = catalog.resource(group: "scheduling.k8s.io", version: "v1", resource: "priorityclasses")
+        else { throw APIError.internalError("a built-in API group is missing from the catalog") }
         for name in Self.systemNamespaces {
             let namespace: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
             try await createIfMissing(namespaces, namespace)
+        }
+        for priorityClass in SystemPriorityClass.all {
+            try await createIfMissing(priorityClasses, priorityClass.object)
         }
         let service: JSONValue = [
             "apiVersion": "v1", "kind": "Service",

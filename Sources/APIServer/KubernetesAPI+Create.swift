@@ -15,12 +15,14 @@ extension KubernetesAPI {
         return try await createObject(object, context: context, namespace: namespace, warnings: warnings, alreadyApplied: false)
     }
 
-    /// The create pipeline after decoding: name, namespace admission, defaulting, server fields, validation, store.
-    /// `alreadyApplied` says server-side apply has already recorded the object's managedFields.
+    /// The create pipeline after decoding: name, namespace admission, defaulting, server fields, managedFields,
+    /// admission, validation, store. `alreadyApplied` says server-side apply has already recorded the managedFields.
     func createObject(
         _ decoded: JSONValue, context: ResourceRequest, namespace: String?, warnings: Warnings, alreadyApplied: Bool
     ) async throws(APIError) -> APIResponse {
         var object = decoded
+        // Kubernetes admits an object before generating its name, so admission errors name the prefix.
+        let admissionName = decoded.name.isEmpty ? decoded[path: "metadata", "generateName"]?.stringValue ?? "" : decoded.name
         try bindMetadata(&object, context: context, namespace: namespace)
         if let namespace { try await requireActiveNamespace(namespace, creating: context.definition) }
 
@@ -33,12 +35,14 @@ extension KubernetesAPI {
         if definition.group.isEmpty && definition.resource == "services" {
             try await services.assignAddresses(to: &object, existing: try await allServices())
         }
+        // Fields that admission sets belong to no manager, as in Kubernetes where the field manager runs first.
+        if !alreadyApplied {
+            object = recordManagedFields(old: nil, new: object, context: context, subresource: nil)
+        }
+        try await admit(&object, old: nil, definition: definition, admissionName: admissionName)
         let causes = Validation.validateCreate(object, group: definition.group, kind: definition.kind, namespaced: definition.namespaced)
         if !causes.isEmpty {
             throw APIError.invalid(kind: definition.kind, group: definition.group, name: object.name, causes: causes)
-        }
-        if !alreadyApplied {
-            object = recordManagedFields(old: nil, new: object, context: context, subresource: nil)
         }
         if context.isDryRun {
             return .json(code: 201, body: object, headers: warnings.header)

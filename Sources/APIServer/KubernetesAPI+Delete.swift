@@ -17,9 +17,14 @@ struct DeleteOptions: Sendable {
         if !request.body.isEmpty {
             body = try BodyDecoder.decodeJSON(request.body)
         }
-        gracePeriodSeconds = body["gracePeriodSeconds"]?.integerValue ?? request.query["gracePeriodSeconds"].flatMap { Int64($0) }
-        propagationPolicy = body["propagationPolicy"]?.stringValue ?? request.query["propagationPolicy"]
-        if propagationPolicy == nil, let orphan = body["orphanDependents"]?.boolValue ?? request.query["orphanDependents"].map({ $0 == "true" }) {
+        try self.init(body, query: request.query)
+    }
+
+    /// From a `DeleteOptions` object, with query parameters for what it leaves out (an eviction embeds one).
+    init(_ body: JSONValue, query: [String: String] = [:]) throws(APIError) {
+        gracePeriodSeconds = body["gracePeriodSeconds"]?.integerValue ?? query["gracePeriodSeconds"].flatMap { Int64($0) }
+        propagationPolicy = body["propagationPolicy"]?.stringValue ?? query["propagationPolicy"]
+        if propagationPolicy == nil, let orphan = body["orphanDependents"]?.boolValue ?? query["orphanDependents"].map({ $0 == "true" }) {
             propagationPolicy = orphan ? "Orphan" : "Background"
         }
         preconditionUID = body[path: "preconditions", "uid"]?.stringValue
@@ -38,6 +43,12 @@ struct DeleteOptions: Sendable {
 extension KubernetesAPI {
     func delete(_ context: ResourceRequest, name: String) async throws(APIError) -> APIResponse {
         try context.validateDryRun()
+        // Only a single delete is refused: Kubernetes' collection delete bypasses this check too.
+        if context.definition.group == "scheduling.k8s.io" && context.definition.resource == "priorityclasses",
+            SystemPriorityClass.named(name) != nil
+        {
+            throw APIError.forbidden(context.groupResource, name: name, message: "this is a system priority class and cannot be deleted")
+        }
         let options = try DeleteOptions(context.request)
         let deleted = try await deleteObject(context.definition, namespace: try context.requireNamespace(), name: name, options: options, dryRun: context.isDryRun)
         return .ok(deleted)

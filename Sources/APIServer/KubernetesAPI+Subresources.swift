@@ -41,14 +41,5 @@ extension KubernetesAPI {
         return .created(Self.success)
     }
 
-    /// `pods/eviction`: a delete on the eviction API's terms.
-    private func evict(_ context: ResourceRequest, name: String) async throws(APIError) -> APIResponse {
-        let eviction = try BodyDecoder.decode(context.request)
-        var options = DeleteOptions()
-        if let grace = eviction[path: "deleteOptions", "gracePeriodSeconds"]?.integerValue { options.gracePeriodSeconds = grace }
-        _ = try await deleteObject(context.definition, namespace: try context.requireNamespace(), name: name, options: options, dryRun: context.isDryRun)
-        return .created(Self.success)
-    }
-
     static let success: JSONValue = ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201]
 }

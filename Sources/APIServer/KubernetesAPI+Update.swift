@@ -40,8 +40,9 @@ extension KubernetesAPI {
 
     /// Reads the stored object, computes its replacement, and writes it with a revision precondition.
     ///
-    /// Runs the update path Kubernetes runs: server-owned fields carried over, defaulting, validation, no write when
-    /// nothing changed, and deletion once a terminating object's last finalizer is gone. Patches retry on conflict.
+    /// Runs the update path Kubernetes runs: server-owned fields carried over, defaulting, admission, validation, no
+    /// write when nothing changed, and deletion once a terminating object's last finalizer is gone. Patches retry on
+    /// conflict.
     func commitUpdate(
         _ context: ResourceRequest, name: String, subresource: String?, retryOnConflict: Bool, alreadyApplied: Bool = false,
         change: (JSONValue) throws(APIError) -> JSONValue
@@ -66,6 +67,9 @@ extension KubernetesAPI {
             }
             if !alreadyApplied && !Self.serverOwnedSubresources.contains(subresource ?? "") {
                 object = recordManagedFields(old: current, new: object, context: context, subresource: subresource)
+            }
+            if subresource == nil {
+                try await admit(&object, old: current, definition: definition, admissionName: name)
             }
             // Bindings and namespace finalization are the server's own narrow writes; Kubernetes skips update validation for them.
             let causes =

@@ -149,4 +149,24 @@ import Testing
             try Self.lines(#"{"metadata":{"name":"l","namespace":"default"},"spec":{"leaseDurationSeconds":0}}"#, group: "coordination.k8s.io", kind: "Lease")
                 == ["spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0"])
     }
+
+    @Test func systemPriorityClassesAreReserved() throws {
+        let reserved = "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: "
+        for system in SystemPriorityClass.all {
+            var object = system.object
+            Defaulting.apply(to: &object, group: "scheduling.k8s.io", kind: "PriorityClass")
+            #expect(Validation.validateCreate(object, group: "scheduling.k8s.io", kind: "PriorityClass", namespaced: false).isEmpty)
+        }
+        #expect(
+            try Self.lines(#"{"metadata":{"name":"system-node-critical"},"value":5}"#, group: "scheduling.k8s.io", kind: "PriorityClass", namespaced: false)
+                == [reserved + "value of system-node-critical PriorityClass must be 2000001000"])
+        #expect(
+            try Self.lines(
+                #"{"metadata":{"name":"system-cluster-critical"},"value":2000000000,"globalDefault":true}"#, group: "scheduling.k8s.io",
+                kind: "PriorityClass", namespaced: false)
+                == [reserved + "globalDefault of system-cluster-critical PriorityClass must be false"])
+        #expect(
+            try Self.lines(#"{"metadata":{"name":"system-mine"},"value":1}"#, group: "scheduling.k8s.io", kind: "PriorityClass", namespaced: false)
+                == [reserved + "system-mine is not a known system priority class"])
+    }
 }

@@ -83,8 +83,9 @@ class Server:
     def kubectl_json(self, *args):
         return json.loads(self.kubectl(*args, "-o", "json").stdout)
 
-    def raw(self, method, path, body=b"", content_type="application/json"):
-        """One HTTPS request with the admin client certificate; returns (status, parsed JSON or text)."""
+    def raw(self, method, path, body=b"", content_type="application/json", with_headers=False):
+        """One HTTPS request with the admin client certificate; returns (status, parsed JSON or text), plus the
+        response headers (lower-cased names) when `with_headers` is set."""
         import http.client
         import ssl
 
@@ -103,11 +104,13 @@ class Server:
         connection.request(method, path, body=body, headers={"Content-Type": content_type})
         response = connection.getresponse()
         text = response.read().decode()
+        headers = {name.lower(): value for name, value in response.getheaders()}
         connection.close()
         try:
-            return response.status, json.loads(text)
+            parsed = json.loads(text)
         except ValueError:
-            return response.status, text
+            parsed = text
+        return (response.status, parsed, headers) if with_headers else (response.status, parsed)
 
     def popen_kubectl(self, *args):
         return subprocess.Popen(["kubectl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env())

@@ -236,16 +236,21 @@ extension Validation {
         return errors
     }
 
-    private static let systemPriorityClasses: [String: Int64] = ["system-node-critical": 2_000_001_000, "system-cluster-critical": 2_000_000_000]
-
     static func validatePriorityClass(_ priorityClass: JSONValue) -> [StatusCause] {
         var errors: [StatusCause] = []
         let name = priorityClass[path: "metadata", "name"]?.stringValue ?? ""
         let value = priorityClass.number("value") ?? 0
         if name.hasPrefix("system-") {
             let reason: String?
-            if let expected = systemPriorityClasses[name] {
-                reason = expected == value ? nil : "value of \(name) PriorityClass must be \(expected)"
+            if let system = SystemPriorityClass.named(name) {
+                if system.value != value {
+                    reason = "value of \(name) PriorityClass must be \(system.value)"
+                } else if priorityClass["globalDefault"]?.boolValue == true {
+                    // No system class is the global default.
+                    reason = "globalDefault of \(name) PriorityClass must be false"
+                } else {
+                    reason = nil
+                }
             } else {
                 reason = "\(name) is not a known system priority class"
             }
