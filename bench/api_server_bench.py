@@ -31,13 +31,14 @@ def free_port():
 
 
 class Skiff:
-    def __init__(self):
+    def __init__(self, extra_args=()):
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="skiff-bench-"))
         self.port = free_port()
+        self.extra_args = list(extra_args)
 
     def start(self):
         began = time.perf_counter()
-        self.process = subprocess.Popen([BIN, "server", "--data-dir", str(self.dir), "--https-listen-port", str(self.port)],
+        self.process = subprocess.Popen([BIN, "server", "--data-dir", str(self.dir), "--https-listen-port", str(self.port)] + self.extra_args,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.process.stdout.readline()
         self._load_tls()

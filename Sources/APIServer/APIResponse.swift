@@ -6,8 +6,9 @@ public enum APIResponse: Sendable {
     case json(code: Int, body: JSONValue, headers: [String: String])
     /// Pre-encoded bytes with their content type.
     case bytes(code: Int, body: [UInt8], contentType: String)
-    /// A long-lived chunked stream of newline-separated JSON watch events.
-    case stream(contentType: String, events: AsyncStream<[UInt8]>)
+    /// A long-lived stream of watch events; the HTTP edge writes them as newline-separated JSON, an in-process
+    /// client takes the objects as they are.
+    case stream(contentType: String, events: AsyncStream<JSONValue>)
 
     public static func ok(_ body: JSONValue) -> APIResponse { .json(code: 200, body: body, headers: [:]) }
     public static func created(_ body: JSONValue) -> APIResponse { .json(code: 201, body: body, headers: [:]) }

@@ -129,8 +129,10 @@ public struct HTTPSServer: Service {
             return Response(
                 status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache, private"],
                 body: ResponseBody { writer in
-                    for await chunk in events {
-                        try await writer.write(ByteBuffer(bytes: chunk))
+                    for await event in events {
+                        var line = event.serialized()
+                        line.append(0x0a)
+                        try await writer.write(ByteBuffer(bytes: line))
                     }
                     try await writer.finish(nil)
                 })

@@ -31,17 +31,12 @@ public struct InProcessTransport: KubeTransport {
     public func watch(_ request: KubeRequest) async throws(APIError) -> AsyncThrowingStream<JSONValue, any Error> {
         let response = await api.handle(apiRequest(request))
         switch response {
-        case .stream(_, let lines):
+        case .stream(_, let source):
             let (events, continuation) = AsyncThrowingStream<JSONValue, any Error>.makeStream()
             // Lives as long as the consumer iterates: cancelling or finishing the consumer's stream cancels it.
             let pump = Task {
-                for await line in lines {
-                    do {
-                        continuation.yield(try JSONValue.parse(line))
-                    } catch {
-                        continuation.finish(throwing: APIError.internalError("undecodable watch event: \(error)"))
-                        return
-                    }
+                for await event in source {
+                    continuation.yield(event)
                 }
                 continuation.finish()
             }

@@ -5,7 +5,7 @@ import Storage
 import Synchronization
 
 extension KubernetesAPI {
-    /// How many encoded events a watch response may queue for a slow client before it is closed (it then re-lists).
+    /// How many events a watch response may queue for a slow client before it is closed (it then re-lists).
     static let watchResponseBuffer = 10_000
 
     func watch(_ context: ResourceRequest) async throws(APIError) -> APIResponse {
@@ -37,7 +37,7 @@ extension KubernetesAPI {
         } catch {
             if case .compacted(let requested, let compacted) = error {
                 let expired = APIError.expired("too old resource version: \(requested) (\(compacted))")
-                let line = encoder.line(type: "ERROR", object: expired.status, table: false)
+                let line = encoder.event(type: "ERROR", object: expired.status, table: false)
                 return .stream(contentType: "application/json", events: AsyncStream { continuation in
                     continuation.yield(line)
                     continuation.finish()
@@ -46,13 +46,13 @@ extension KubernetesAPI {
             throw ObjectStore.apiError(error, resource: definition, name: "")
         }
 
-        let (events, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(Self.watchResponseBuffer))
+        let (events, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingOldest(Self.watchResponseBuffer))
         // The producer lives as long as the response stream; the stream's termination cancels it.
         let producer = Task {
             let deadline = ContinuousClock.now + .seconds(timeout)
             let lastRevision = Atomic<Int64>(startRevision)
             for object in initial {
-                continuation.yield(encoder.line(type: "ADDED", object: object, table: true))
+                continuation.yield(encoder.event(type: "ADDED", object: object, table: true))
             }
             let timer = Task {
                 while !Task.isCancelled && ContinuousClock.now < deadline {
@@ -92,13 +92,13 @@ extension KubernetesAPI {
                         case (false, false): continue
                         }
                     }
-                    if case .dropped = continuation.yield(encoder.line(type: type, object: object, table: true)) {
+                    if case .dropped = continuation.yield(encoder.event(type: type, object: object, table: true)) {
                         break
                     }
                 }
             } catch {
                 let gone = APIError.expired("watch of \(definition.groupResource) ended: \(error); re-list and watch again")
-                continuation.yield(encoder.line(type: "ERROR", object: gone.status, table: false))
+                continuation.yield(encoder.event(type: "ERROR", object: gone.status, table: false))
             }
             continuation.finish()
         }
@@ -107,28 +107,26 @@ extension KubernetesAPI {
     }
 }
 
-/// Encodes watch events as Kubernetes' newline-delimited JSON, as Tables when the client asked for them.
+/// Builds watch events (`{"type", "object"}`), with Tables as objects when the client asked for them.
 struct WatchEventEncoder: Sendable {
     let context: ResourceRequest
     let api: KubernetesAPI
 
-    func line(type: String, object: JSONValue, table: Bool) -> [UInt8] {
+    func event(type: String, object: JSONValue, table: Bool) -> JSONValue {
         var payload = object
         if table && context.request.wantsTable {
             let revision = object[path: "metadata", "resourceVersion"]?.stringValue ?? ""
             payload = api.table(context, objects: [object], revision: revision, continueToken: nil)
         }
-        var bytes = JSONValue.object(["type": .string(type), "object": payload]).serialized()
-        bytes.append(0x0a)
-        return bytes
+        return .object(["type": .string(type), "object": payload])
     }
 
-    func bookmark(revision: Int64) -> [UInt8] {
+    func bookmark(revision: Int64) -> JSONValue {
         let definition = context.definition
         let object: JSONValue = [
             "kind": .string(definition.kind), "apiVersion": .string(definition.apiVersion),
             "metadata": ["resourceVersion": .string(String(revision))],
         ]
-        return line(type: "BOOKMARK", object: object, table: false)
+        return event(type: "BOOKMARK", object: object, table: false)
     }
 }

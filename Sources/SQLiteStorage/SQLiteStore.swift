@@ -69,7 +69,7 @@ public final class SQLiteStore: RevisionedStore {
 
     /// The newest revision; `sqlite_sequence` remembers it even when compaction removed the rows.
     private static func lastRevision(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'log'") ?? 0
+        try Int64.fetchOne(try db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'log'")) ?? 0
     }
 
     private static func compactedRevision(_ db: Database) throws -> Int64 {
@@ -98,7 +98,7 @@ public final class SQLiteStore: RevisionedStore {
     public func get(_ key: String) async throws(StoreError) -> StoredValue? {
         try await perform {
             try await pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT key, create_revision, mod_revision, value FROM objects WHERE key = ?", arguments: [key])
+                try Row.fetchOne(try db.cachedStatement(sql: "SELECT key, create_revision, mod_revision, value FROM objects WHERE key = ?"), arguments: [key])
                     .map(Self.storedValue)
             }
         }
@@ -181,20 +181,18 @@ public final class SQLiteStore: RevisionedStore {
 
     public func create(_ key: String, value: [UInt8]) async throws(StoreError) -> Int64 {
         try await write { db in
-            if try Int64.fetchOne(db, sql: "SELECT mod_revision FROM objects WHERE key = ?", arguments: [key]) != nil {
+            if try Int64.fetchOne(try db.cachedStatement(sql: "SELECT mod_revision FROM objects WHERE key = ?"), arguments: [key]) != nil {
                 throw StoreError.keyExists(key)
             }
             let revision = try Self.appendLog(db, key: key, kind: .created, createRevision: nil, previous: 0, value: value)
-            try db.execute(
-                sql: "INSERT INTO objects(key, create_revision, mod_revision, value) VALUES (?, ?, ?, ?)",
-                arguments: [key, revision, revision, Data(value)])
+            try db.cachedStatement(sql: "INSERT INTO objects(key, create_revision, mod_revision, value) VALUES (?, ?, ?, ?)").execute(arguments: [key, revision, revision, Data(value)])
             return StoreEvent(kind: .created, value: StoredValue(key: key, value: value, createRevision: revision, modRevision: revision), revision: revision)
         }.revision
     }
 
     public func update(_ key: String, value: [UInt8], expectedRevision: Int64) async throws(StoreError) -> Int64 {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT key, create_revision, mod_revision, value FROM objects WHERE key = ?", arguments: [key]) else {
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT key, create_revision, mod_revision, value FROM objects WHERE key = ?"), arguments: [key]) else {
                 throw StoreError.keyNotFound(key)
             }
             let previous = Self.storedValue(row)
@@ -202,7 +200,7 @@ public final class SQLiteStore: RevisionedStore {
                 throw StoreError.revisionMismatch(key: key, currentRevision: previous.modRevision)
             }
             let revision = try Self.appendLog(db, key: key, kind: .updated, createRevision: previous.createRevision, previous: previous.modRevision, value: value)
-            try db.execute(sql: "UPDATE objects SET mod_revision = ?, value = ? WHERE key = ?", arguments: [revision, Data(value), key])
+            try db.cachedStatement(sql: "UPDATE objects SET mod_revision = ?, value = ? WHERE key = ?").execute(arguments: [revision, Data(value), key])
             return StoreEvent(
                 kind: .updated, value: StoredValue(key: key, value: value, createRevision: previous.createRevision, modRevision: revision),
                 revision: revision, previous: previous)
@@ -211,7 +209,7 @@ public final class SQLiteStore: RevisionedStore {
 
     public func delete(_ key: String, expectedRevision: Int64?) async throws(StoreError) -> (revision: Int64, previous: StoredValue) {
         let event = try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT key, create_revision, mod_revision, value FROM objects WHERE key = ?", arguments: [key]) else {
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT key, create_revision, mod_revision, value FROM objects WHERE key = ?"), arguments: [key]) else {
                 throw StoreError.keyNotFound(key)
             }
             let previous = Self.storedValue(row)
@@ -220,19 +218,17 @@ public final class SQLiteStore: RevisionedStore {
             }
             let revision = try Self.appendLog(
                 db, key: key, kind: .deleted, createRevision: previous.createRevision, previous: previous.modRevision, value: previous.value)
-            try db.execute(sql: "DELETE FROM objects WHERE key = ?", arguments: [key])
+            try db.cachedStatement(sql: "DELETE FROM objects WHERE key = ?").execute(arguments: [key])
             return StoreEvent(kind: .deleted, value: previous, revision: revision)
         }
         return (event.revision, event.value)
     }
 
     private static func appendLog(_ db: Database, key: String, kind: ChangeKind, createRevision: Int64?, previous: Int64, value: [UInt8]) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT INTO log(key, kind, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?)",
-            arguments: [key, kind.rawValue, createRevision ?? 0, previous, Data(value)])
+        try db.cachedStatement(sql: "INSERT INTO log(key, kind, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?)").execute(arguments: [key, kind.rawValue, createRevision ?? 0, previous, Data(value)])
         let revision = db.lastInsertedRowID
         if createRevision == nil {
-            try db.execute(sql: "UPDATE log SET create_revision = ? WHERE revision = ?", arguments: [revision, revision])
+            try db.cachedStatement(sql: "UPDATE log SET create_revision = ? WHERE revision = ?").execute(arguments: [revision, revision])
         }
         return revision
     }
