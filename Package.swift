@@ -97,6 +97,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test support: a real API server in-process and a hand-driven clock.
+        .target(
+            name: "ClusterTestSupport",
+            dependencies: ["APIServer", "SQLiteStorage", "KubeClient", "APIMachinery", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "skiff", dependencies: ["SkiffCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -106,10 +111,12 @@ let package = Package(
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery"]),
-        .testTarget(
-            name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "APIServer", "SQLiteStorage", "APIMachinery"]),
+        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "ClusterTestSupport", "APIMachinery"]),
         .testTarget(
             name: "ControllersTests",
-            dependencies: ["Controllers", "HollowNodes", "ControllerRuntime", "KubeClient", "APIServer", "SQLiteStorage", "APIMachinery"]),
+            dependencies: ["Controllers", "HollowNodes", "ControllerRuntime", "KubeClient", "ClusterTestSupport", "APIMachinery"]),
+        .testTarget(
+            name: "SchedulerTests",
+            dependencies: ["Scheduler", "HollowNodes", "ControllerRuntime", "KubeClient", "ClusterTestSupport", "APIMachinery"]),
     ]
 )
