@@ -16,17 +16,21 @@ public final class HTTPTransport: KubeTransport {
     private let client: HTTPClient
     /// The server URL without a trailing slash; request paths start with one.
     private let baseURL: String
+    /// Given to AsyncHTTPClient for its own messages.
     private let logger: Logger
 
     /// Throws `TransportSetupError` when the URL or a certificate or key is unusable.
     public init(configuration: HTTPTransportConfiguration, logger: Logger) throws(TransportSetupError) {
         self.configuration = configuration
-        self.logger = logger
+        // AsyncHTTPClient logs every connection and request at debug level, which drowns the caller's own debug logs.
+        var clientLogger = logger
+        clientLogger.logLevel = max(logger.logLevel, .info)
+        self.logger = clientLogger
         self.baseURL = try Self.validatedBaseURL(configuration.serverURL)
         self.client = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
             configuration: try Self.clientConfiguration(configuration),
-            backgroundActivityLogger: logger)
+            backgroundActivityLogger: clientLogger)
     }
 
     /// A transport for the cluster, user and server that a kubeconfig's current context names (the admin
@@ -206,6 +210,9 @@ public final class HTTPTransport: KubeTransport {
     private static func clientConfiguration(_ configuration: HTTPTransportConfiguration) throws(TransportSetupError) -> HTTPClient.Configuration {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.applicationProtocols = ["http/1.1"]
+        // Closing a watch sends close_notify; a server that allows half-closure (Hummingbird does) answers it only when
+        // the watch's response ends, so waiting the default 5 s for that answer would only delay every cancelled watch.
+        tls.shutdownTimeout = .milliseconds(500)
         if configuration.insecureSkipTLSVerify {
             tls.certificateVerification = .none
         } else if let authority = configuration.certificateAuthorityPEM {

@@ -40,7 +40,8 @@ struct AgentBootstrap {
 
     private func fetchUnverified() async throws -> String {
         let transport = try HTTPTransport(
-            configuration: HTTPTransportConfiguration(serverURL: server, insecureSkipTLSVerify: true, requestTimeout: .seconds(15)),
+            configuration: HTTPTransportConfiguration(
+                serverURL: server, insecureSkipTLSVerify: true, requestTimeout: .seconds(15), connectTimeout: .seconds(3)),
             logger: logger)
         do {
             let bundle = try await transport.caCertificates()
