@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "KubeHTTPClientTests",
             dependencies: [
-                "KubeHTTPClient", "KubeClient", "APIMachinery",
+                "KubeHTTPClient", "KubeClient", "APIMachinery", "APIServer", "PKI", "SQLiteStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
