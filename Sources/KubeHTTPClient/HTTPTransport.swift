@@ -179,6 +179,10 @@ public final class HTTPTransport: KubeTransport {
         if error is CancellationError || (error as? HTTPClientError) == .cancelled {
             return APIError.serviceUnavailable("the request to \(baseURL) was cancelled")
         }
+        if error is NIOSSLError {
+            return APIError.serviceUnavailable(
+                "TLS with the API server at \(baseURL) failed (is its certificate from the trusted CA and for this host?): \(error)")
+        }
         return APIError.serviceUnavailable("cannot reach the API server at \(baseURL): \(error)")
     }
 

@@ -88,7 +88,7 @@ struct LiveServerTests {
             try await using(try HTTPTransport(configuration: configuration, logger: logger)) { transport in
                 let error = await #expect(throws: APIError.self) { try await transport.perform(KubeRequest(method: "GET", path: "/version")) }
                 #expect(error?.code == 503)
-                #expect(error?.message.hasPrefix("cannot reach the API server at \(cluster.url): ") == true, "\(error?.message ?? "")")
+                #expect(error?.message.hasPrefix("TLS with the API server at \(cluster.url) failed") == true, "\(error?.message ?? "")")
             }
         }
     }
