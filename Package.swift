@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Lossless JSON, Kubernetes Status errors, selectors and object-metadata helpers.
@@ -50,6 +51,17 @@ let package = Package(
         ),
         // The Kubernetes verbs over a transport: how every component other than the store reaches the cluster.
         .target(name: "KubeClient", dependencies: ["APIMachinery"]),
+        // The Kubernetes REST API over HTTPS from another process (agents, tools), with AsyncHTTPClient.
+        .target(
+            name: "KubeHTTPClient",
+            dependencies: [
+                "APIMachinery", "KubeClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Informers, work queues, worker runners and event recording shared by the scheduler, controllers and agents.
         .target(
             name: "ControllerRuntime",
@@ -91,7 +103,8 @@ let package = Package(
         .target(
             name: "SkiffCommands",
             dependencies: [
-                "APIServer", "SQLiteStorage", "PKI", "Storage", "KubeClient", "ControllerRuntime", "HollowNodes", "Controllers", "Scheduler",
+                "APIServer", "SQLiteStorage", "PKI", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
+                "Controllers", "Scheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,6 +124,14 @@ let package = Package(
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery"]),
+        .testTarget(
+            name: "KubeHTTPClientTests",
+            dependencies: [
+                "KubeHTTPClient", "KubeClient", "APIMachinery", "APIServer", "PKI", "SQLiteStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "ClusterTestSupport", "APIMachinery"]),
         .testTarget(
             name: "ControllersTests",

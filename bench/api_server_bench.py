@@ -80,10 +80,11 @@ class Skiff:
                 return int(line.split()[1]) / 1024
         return float("nan")
 
-    def stop(self):
+    def stop(self, keep_data=False):
         self.process.terminate()
         self.process.wait(15)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not keep_data:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def configmap(name):

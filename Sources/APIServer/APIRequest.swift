@@ -12,6 +12,8 @@ public struct APIRequest: Sendable {
     public var body: [UInt8]
     /// Who sent the request, from the TLS client certificate or a token.
     public var user: String
+    /// The user's groups (a client certificate's O); the in-process components act as administrators.
+    public var groups: [String] = ["system:masters"]
     /// An already-decoded object body from an in-process caller, which skips encoding and parsing JSON.
     public var decodedBody: JSONValue?
 

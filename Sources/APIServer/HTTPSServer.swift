@@ -13,15 +13,21 @@ public struct HTTPSServerConfiguration: Sendable {
     public var port: Int
     public var certificateChainPEM: String
     public var privateKeyPEM: String
-    /// Client certificates must be signed by this CA.
+    /// Client certificates must be signed by this CA. `/cacerts` answers it, unauthenticated, as k3s does.
     public var clientCAPEM: String
+    /// Who may call the API: a client certificate or a bearer token is required for everything but `/cacerts`.
+    public var authenticator: RequestAuthenticator
 
-    public init(bindAddress: String, port: Int, certificateChainPEM: String, privateKeyPEM: String, clientCAPEM: String) {
+    public init(
+        bindAddress: String, port: Int, certificateChainPEM: String, privateKeyPEM: String, clientCAPEM: String,
+        authenticator: RequestAuthenticator
+    ) {
         self.bindAddress = bindAddress
         self.port = port
         self.certificateChainPEM = certificateChainPEM
         self.privateKeyPEM = privateKeyPEM
         self.clientCAPEM = clientCAPEM
+        self.authenticator = authenticator
     }
 }
 
@@ -53,13 +59,16 @@ public struct HTTPSServer: Service {
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(configuration.certificateChainPEM.utf8)).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(configuration.privateKeyPEM.utf8), format: .pem)))
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(configuration.clientCAPEM.utf8)))
-        // Every client must present a certificate signed by the cluster CA (the admin kubeconfig carries one).
-        tls.certificateVerification = .noHostnameVerification
+        // A certificate the client presents must chain to the cluster CA, but none is required: agents come with a
+        // bearer token and `/cacerts` with nothing. The request handler decides (kube-apiserver's
+        // VerifyClientCertIfGiven).
+        tls.certificateVerification = .optionalVerification
         tls.applicationProtocols = ["http/1.1"]
 
         let api = self.api
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in
-            await Self.respond(to: request, api: api)
+        let edge = Edge(authenticator: configuration.authenticator, caBundle: Array(configuration.clientCAPEM.utf8))
+        let responder = CallbackResponder<ConnectionRequestContext> { request, context in
+            await Self.respond(to: request, connection: context.channel, edge: edge, api: api)
         }
         let onRunning = self.onRunning
         let app = Application(
@@ -72,7 +81,28 @@ public struct HTTPSServer: Service {
         try await app.run()
     }
 
-    static func respond(to request: Request, api: KubernetesAPI) async -> Response {
+    /// What the request handler needs besides the API: authentication and the CA bundle `/cacerts` answers.
+    struct Edge: Sendable {
+        let authenticator: RequestAuthenticator
+        let caBundle: [UInt8]
+    }
+
+    static func respond(to request: Request, connection: any Channel, edge: Edge, api: KubernetesAPI) async -> Response {
+        if request.uri.path == "/cacerts" && (request.method == .get || request.method == .head) {
+            // Unauthenticated on purpose: an agent fetches the CA before it trusts the server, then checks it
+            // against the hash in its join token.
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache, private"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: edge.caBundle)))
+        }
+        // TLS has verified the certificate against the cluster CA; this reads who it names.
+        let certificate = try? await connection.nioSSL_peerCertificate().get()
+        guard
+            let user = edge.authenticator.authenticate(
+                clientCertificateDER: certificate.flatMap { try? $0.toDERBytes() }, authorization: request.headers[.authorization])
+        else {
+            return encode(.error(.unauthorized()))
+        }
         var request = request
         let body: ByteBuffer
         do {
@@ -84,12 +114,16 @@ public struct HTTPSServer: Service {
         for field in request.headers {
             headers[field.name.canonicalName] = headers[field.name.canonicalName].map { "\($0), \(field.value)" } ?? field.value
         }
-        let apiRequest = APIRequest(
+        // As kube-apiserver does once a request is authenticated: the token goes no further.
+        headers["authorization"] = nil
+        var apiRequest = APIRequest(
             method: request.method.rawValue,
             path: request.uri.path.removingPercentEncoding ?? request.uri.path,
             query: parseQuery(request.uri.query ?? ""),
             headers: headers,
-            body: Array(buffer: body))
+            body: Array(buffer: body),
+            user: user.name)
+        apiRequest.groups = user.groups
         var response = encode(await api.handle(apiRequest))
         if api.isShuttingDown {
             // Keep-alive connections would otherwise keep the draining server busy forever.

@@ -9,10 +9,11 @@ extension KubernetesAPI {
         switch (context.definition.group, context.definition.resource) {
         case ("authorization.k8s.io", "selfsubjectaccessreviews"), ("authorization.k8s.io", "subjectaccessreviews"),
             ("authorization.k8s.io", "localsubjectaccessreviews"):
-            // Every authenticated client holds the cluster CA's admin certificate until RBAC exists.
-            answer["status"] = ["allowed": true, "reason": "skiff: client certificates signed by the cluster CA are administrators"]
+            // Until RBAC exists every authenticated client — admin certificate or join token — may do anything.
+            answer["status"] = ["allowed": true, "reason": "skiff: authenticated clients are administrators"]
         case ("authentication.k8s.io", "selfsubjectreviews"):
-            answer["status"] = ["userInfo": ["username": .string(user), "groups": ["system:masters", "system:authenticated"]]]
+            let groups = context.request.groups + ["system:authenticated"]
+            answer["status"] = ["userInfo": ["username": .string(user), "groups": .array(groups.map { .string($0) })]]
         case ("authorization.k8s.io", "selfsubjectrulesreviews"):
             answer["status"] = [
                 "resourceRules": [["verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]]],

@@ -67,7 +67,7 @@ extension KubernetesAPI {
             do {
                 for try await event in storeWatch {
                     lastRevision.store(event.revision, ordering: .relaxed)
-                    guard var object = try? ObjectStore.decode(event.value, as: definition) else { continue }
+                    guard var object = try? objects.decode(event.value, as: definition) else { continue }
                     if event.kind == .deleted {
                         object[path: "metadata", "resourceVersion"] = .string(String(event.revision))
                     }
@@ -84,7 +84,7 @@ extension KubernetesAPI {
                         let matchesNow = selection.matches(object)
                         let matchedBefore =
                             selection.isEmpty
-                            || event.previous.flatMap { try? ObjectStore.decode($0, as: definition) }.map(selection.matches) ?? matchesNow
+                            || event.previous.flatMap { try? objects.decode($0, as: definition) }.map(selection.matches) ?? matchesNow
                         switch (matchedBefore, matchesNow) {
                         case (true, true): type = "MODIFIED"
                         case (false, true): type = "ADDED"

@@ -7,6 +7,7 @@ import Storage
 /// As in Kubernetes' etcd3 storage, stored bytes never carry a resourceVersion; it is set from the revision on read.
 struct ObjectStore: Sendable {
     let backend: any RevisionedStore
+    let decoded = DecodedObjectCache()
 
     /// `/registry/<group>/<resource>/<namespace>/<name>`; versions of one group share a key space, as in Kubernetes.
     static func keyPrefix(_ resource: ResourceDefinition, namespace: String?) -> String {
@@ -24,20 +25,45 @@ struct ObjectStore: Sendable {
 
     /// The stored object in the version `definition` serves, with its resourceVersion.
     static func decode(_ stored: StoredValue, as definition: ResourceDefinition) throws(APIError) -> JSONValue {
-        var object: JSONValue
+        let object: JSONValue
         do {
             object = try JSONValue.parse(stored.value)
         } catch {
             throw APIError.internalError("stored object \(stored.key) is not valid JSON: \(error.message)")
         }
-        object[path: "metadata", "resourceVersion"] = .string(String(stored.modRevision))
+        return served(object, revision: stored.modRevision, as: definition)
+    }
+
+    /// As `decode`, reusing the parsed object when this revision was just written or read.
+    func decode(_ stored: StoredValue, as definition: ResourceDefinition) throws(APIError) -> JSONValue {
+        if let object = decoded.object(key: stored.key, revision: stored.modRevision) {
+            return Self.served(object, revision: stored.modRevision, as: definition)
+        }
+        let object: JSONValue
+        do {
+            object = try JSONValue.parse(stored.value)
+        } catch {
+            throw APIError.internalError("stored object \(stored.key) is not valid JSON: \(error.message)")
+        }
+        decoded.remember(key: stored.key, revision: stored.modRevision, object: object)
+        return Self.served(object, revision: stored.modRevision, as: definition)
+    }
+
+    private static func served(_ stored: JSONValue, revision: Int64, as definition: ResourceDefinition) -> JSONValue {
+        var object = stored
+        object[path: "metadata", "resourceVersion"] = .string(String(revision))
         return VersionConversion.fromStorage(object, group: definition.group, version: definition.version, resource: definition.resource)
     }
 
-    static func encode(_ object: JSONValue, as definition: ResourceDefinition) -> [UInt8] {
+    /// The storage form of an object (storage version, no resourceVersion).
+    static func storageForm(_ object: JSONValue, as definition: ResourceDefinition) -> JSONValue {
         var stored = VersionConversion.toStorage(object, group: definition.group, version: definition.version, resource: definition.resource)
         stored[path: "metadata", "resourceVersion"] = nil
-        return stored.serialized()
+        return stored
+    }
+
+    static func encode(_ object: JSONValue, as definition: ResourceDefinition) -> [UInt8] {
+        storageForm(object, as: definition).serialized()
     }
 
     func get(_ resource: ResourceDefinition, namespace: String?, name: String) async throws(APIError) -> JSONValue {
@@ -53,15 +79,17 @@ struct ObjectStore: Sendable {
         guard let stored = try await mapped({ () throws(StoreError) in try await backend.get(key) }, resource: resource, name: name) else {
             return nil
         }
-        return (try Self.decode(stored, as: resource), stored.modRevision)
+        return (try decode(stored, as: resource), stored.modRevision)
     }
 
     func create(_ resource: ResourceDefinition, object: JSONValue) async throws(APIError) -> JSONValue {
         let name = object[path: "metadata", "name"]?.stringValue ?? ""
         let namespace = object[path: "metadata", "namespace"]?.stringValue
         let key = Self.key(resource, namespace: namespace, name: name)
-        let bytes = Self.encode(object, as: resource)
+        let storage = Self.storageForm(object, as: resource)
+        let bytes = storage.serialized()
         let revision = try await mapped({ () throws(StoreError) in try await backend.create(key, value: bytes) }, resource: resource, name: name)
+        decoded.remember(key: key, revision: revision, object: storage)
         var created = object
         created[path: "metadata", "resourceVersion"] = .string(String(revision))
         return created
@@ -72,9 +100,11 @@ struct ObjectStore: Sendable {
         let name = object[path: "metadata", "name"]?.stringValue ?? ""
         let namespace = object[path: "metadata", "namespace"]?.stringValue
         let key = Self.key(resource, namespace: namespace, name: name)
-        let bytes = Self.encode(object, as: resource)
+        let storage = Self.storageForm(object, as: resource)
+        let bytes = storage.serialized()
         let revision = try await mapped(
             { () throws(StoreError) in try await backend.update(key, value: bytes, expectedRevision: expectedRevision) }, resource: resource, name: name)
+        decoded.remember(key: key, revision: revision, object: storage)
         var updated = object
         updated[path: "metadata", "resourceVersion"] = .string(String(revision))
         return updated
@@ -84,7 +114,7 @@ struct ObjectStore: Sendable {
         let key = Self.key(resource, namespace: namespace, name: name)
         let (_, previous) = try await mapped(
             { () throws(StoreError) in try await backend.delete(key, expectedRevision: expectedRevision) }, resource: resource, name: name)
-        return try Self.decode(previous, as: resource)
+        return try decode(previous, as: resource)
     }
 
     /// Runs a store call, turning its errors into the API errors Kubernetes returns for them.

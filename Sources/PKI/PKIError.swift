@@ -12,6 +12,10 @@ public enum PKIError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidIPAddress(String)
     /// Signing or encoding a certificate failed.
     case signingFailed(reason: String)
+    /// A join token is not in k3s' `K10<hash>::<user>:<secret>` form nor a bare secret.
+    case invalidToken(reason: String)
+    /// The server's token file exists but does not hold a token.
+    case unreadableToken(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -27,6 +31,10 @@ public enum PKIError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(address) is not a valid IP address"
         case .signingFailed(let reason):
             "cannot issue certificate: \(reason)"
+        case .invalidToken(let reason):
+            "invalid token: \(reason)"
+        case .unreadableToken(let path, let reason):
+            "\(path): \(reason); remove the file to create a new token"
         }
     }
 }

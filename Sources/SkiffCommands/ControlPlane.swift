@@ -16,6 +16,7 @@ struct ControlPlane {
         var clusterCIDR: IPv4CIDR
         var nodeMonitorGracePeriod: Duration
         var hollowNodes: Int
+        var runScheduler: Bool
         var hollowStartDelay: Duration
     }
 
@@ -50,13 +51,17 @@ struct ControlPlane {
             .init(service: BackgroundWork(name: "lease-informer") { await leases.run() }),
             .init(service: BackgroundWork(name: "pdb-informer") { await budgets.run() }),
             .init(service: BackgroundWork(name: "namespace-informer") { await namespaces.run() }),
-            .init(service: BackgroundWork(name: "scheduler-events") { await schedulerEvents.run() }),
-            .init(service: BackgroundWork(name: "scheduler") { await scheduler.run() }),
             .init(service: BackgroundWork(name: "controller-events") { await recorder.run() }),
             .init(service: BackgroundWork(name: "node-lifecycle-controller") { await lifecycle.run() }),
             .init(service: BackgroundWork(name: "node-ipam-controller") { await ipam.run() }),
             .init(service: BackgroundWork(name: "disruption-controller") { await disruption.run() }),
         ]
+        if options.runScheduler {
+            services += [
+                .init(service: BackgroundWork(name: "scheduler-events") { await schedulerEvents.run() }),
+                .init(service: BackgroundWork(name: "scheduler") { await scheduler.run() }),
+            ]
+        }
         if options.hollowNodes > 0 {
             let pool = HollowNodePool(
                 client: client("system:node:hollow"),

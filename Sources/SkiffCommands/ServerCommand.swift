@@ -16,6 +16,7 @@ struct ServerCommand: AsyncParsableCommand {
         discussion: """
             On first start it creates a cluster CA, serving and admin client certificates under <data-dir>/tls and \
             writes an admin kubeconfig. Point kubectl at it: export KUBECONFIG=<data-dir>/kubeconfig.yaml
+            It also writes a join token to <data-dir>/server/token for `skiff agent --token`.
             """)
 
     @Option(help: "Directory for state, certificates and the kubeconfig (default /var/lib/skiff as root, else ~/.skiff).")
@@ -44,6 +45,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds a node may go without renewing its Lease before it is marked NotReady and tainted unreachable.")
     var nodeMonitorGracePeriod: Int = 50
+
+    @Flag(help: "Do not run the scheduler (pods stay Pending until something else binds them), as k3s' flag.")
+    var disableScheduler = false
 
     @Option(help: "Simulated nodes to run in this process (hollow nodes report pods Running without running containers).")
     var hollowNodes: Int = 0
@@ -83,6 +87,8 @@ struct ServerCommand: AsyncParsableCommand {
         // Pods reach the API through the `kubernetes` Service, so its address is in the serving certificate (as in k3s).
         let (hostnames, addresses) = Self.subjectAlternativeNames(bindAddress: bindAddress, extra: tlsSan + [api.kubernetesServiceIP])
         let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDirectory)/tls", extraHostnames: hostnames, extraIPAddresses: addresses)
+        let tokenPath = Self.tokenPath(dataDirectory: dataDirectory)
+        let token = try JoinToken.loadOrCreate(path: tokenPath, caCertificatePEM: pki.caCertificatePEM)
         try await api.bootstrap(apiServerPort: httpsListenPort)
 
         let clientHost = bindAddress == "0.0.0.0" || bindAddress == "::" ? "127.0.0.1" : bindAddress
@@ -90,7 +96,8 @@ struct ServerCommand: AsyncParsableCommand {
             api: api,
             configuration: HTTPSServerConfiguration(
                 bindAddress: bindAddress, port: httpsListenPort, certificateChainPEM: pki.servingCertificatePEM,
-                privateKeyPEM: pki.servingKeyPEM, clientCAPEM: pki.caCertificatePEM),
+                privateKeyPEM: pki.servingKeyPEM, clientCAPEM: pki.caCertificatePEM,
+                authenticator: Self.authenticator(pki: pki, token: token)),
             logger: logger
         ) { port in
             let url = "https://\(clientHost.contains(":") ? "[\(clientHost)]" : clientHost):\(port)"
@@ -102,12 +109,13 @@ struct ServerCommand: AsyncParsableCommand {
                 logger.error("cannot write the kubeconfig", metadata: ["path": "\(kubeconfigPath)", "error": "\(error)"])
             }
             // Written straight to the file descriptor so the line is out at once, even when stdout is a pipe.
-            FileHandle.standardOutput.write(Data("Skiff API server is running at \(url); kubeconfig written to \(kubeconfigPath)\n".utf8))
+            FileHandle.standardOutput.write(
+                Data("Skiff API server is running at \(url); kubeconfig written to \(kubeconfigPath); agent join token in \(tokenPath)\n".utf8))
         }
         let controlPlane = ControlPlane(
             api: api,
             options: .init(
-                clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes,
+                clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes, runScheduler: !disableScheduler,
                 hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000))),
             logger: logger)
         var configuration = ServiceGroupConfiguration(

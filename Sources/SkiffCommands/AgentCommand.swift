@@ -1,0 +1,100 @@
+import APIMachinery
+import ArgumentParser
+import Foundation
+import HollowNodes
+import KubeClient
+import KubeHTTPClient
+import Logging
+import PKI
+import ServiceLifecycle
+
+/// `skiff agent`: joins nodes to a server the way `k3s agent` does — the CA is fetched from the server and pinned
+/// to the hash in the join token, then the token authenticates every request. For now the nodes are hollow.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Join nodes to a Skiff server (simulated nodes for now).",
+        discussion: """
+            The token is the content of <data-dir>/server/token on the server. The agent fetches the server's CA from \
+            /cacerts, refuses it unless its SHA-256 matches the token's K10<hash> part, and then authenticates with \
+            the token as user skiff:agent in group system:nodes.
+            """)
+
+    @Option(help: "The server's URL, e.g. https://10.0.0.1:6443.")
+    var server: String
+
+    @Option(help: "The join token from the server's <data-dir>/server/token.")
+    var token: String
+
+    @Option(help: "Run this many simulated (hollow) nodes, as kubemark does.")
+    var hollow: Int?
+
+    @Option(help: "Names of the hollow nodes are this prefix and an index.")
+    var hollowNamePrefix: String = "hollow-node-"
+
+    @Option(help: "Seconds between a pod's binding and its hollow node reporting it Running.")
+    var hollowStartDelay: Double = 0
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard let hollow else {
+            throw ValidationError(
+                "real node agents are not yet supported: the containerd node agent comes with a later release; use --hollow N")
+        }
+        guard hollow > 0 else { throw ValidationError("--hollow must be at least 1") }
+        guard hollowStartDelay >= 0, hollowStartDelay.isFinite else { throw ValidationError("--hollow-start-delay must not be negative") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "skiff.agent")
+        let joinToken: JoinToken
+        do {
+            joinToken = try JoinToken(parsing: token)
+        } catch {
+            throw ValidationError("--token: \(error)")
+        }
+        let caBundle = try await AgentBootstrap(server: server, token: joinToken, logger: logger).trustedCA()
+        let transport = try HTTPTransport(
+            configuration: HTTPTransportConfiguration(
+                serverURL: server, certificateAuthorityPEM: caBundle, bearerToken: joinToken.text,
+                userAgent: "skiff-agent/\(SkiffCommand.version)"),
+            logger: logger)
+        do {
+            try await runHollowNodes(transport: transport, count: hollow ?? 0, logger: logger)
+        } catch {
+            try? await transport.shutdown()
+            throw error
+        }
+        try await transport.shutdown()
+    }
+
+    private func runHollowNodes(transport: HTTPTransport, count: Int, logger: Logger) async throws {
+        do {
+            // A first authenticated call, so that a token the server does not know is reported as such.
+            _ = try await transport.perform(KubeRequest(method: "GET", path: "/version"))
+        } catch {
+            throw error.code == 401 ? AgentError.tokenRejected(server: server) : AgentError.unreachable(server: server, reason: error.message)
+        }
+        let options = HollowNodeOptions(
+            namePrefix: hollowNamePrefix, count: count, startDelay: .milliseconds(Int((hollowStartDelay * 1000).rounded())))
+        let pool = HollowNodePool(client: KubeClient(transport: transport, fieldManager: "skiff-agent"), options: options, logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: BackgroundWork(name: "hollow-nodes") { await pool.run() })],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(5)
+        configuration.maximumCancellationDuration = .seconds(2)
+        logger.info("agent joined", metadata: ["server": "\(server)", "hollowNodes": "\(count)", "namePrefix": "\(hollowNamePrefix)"])
+        // Written straight to the file descriptor so the line is out at once, even when stdout is a pipe.
+        FileHandle.standardOutput.write(Data("Skiff agent is running \(count) hollow nodes (\(hollowNamePrefix)*) against \(server)\n".utf8))
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}

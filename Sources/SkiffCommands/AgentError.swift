@@ -1,0 +1,19 @@
+/// Why `skiff agent` cannot join its server; printed as the command's error.
+enum AgentError: Error, CustomStringConvertible {
+    /// `/cacerts` answered a CA other than the one the token pins: a wrong server, a wrong token, or someone in between.
+    case caMismatch(server: String, expected: String, actual: String)
+    case tokenRejected(server: String)
+    case unreachable(server: String, reason: String)
+
+    var description: String {
+        switch self {
+        case .caMismatch(let server, let expected, let actual):
+            "the CA certificate of \(server) does not match the token: the token pins sha256 \(expected) but the server's "
+                + "/cacerts has sha256 \(actual); check that the token comes from this server's <data-dir>/server/token"
+        case .tokenRejected(let server):
+            "\(server) rejected the token (401 Unauthorized); use the content of the server's <data-dir>/server/token"
+        case .unreachable(let server, let reason):
+            "cannot join \(server): \(reason)"
+        }
+    }
+}

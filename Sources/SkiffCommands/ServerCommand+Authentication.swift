@@ -1,0 +1,15 @@
+import APIServer
+import PKI
+
+extension ServerCommand {
+    /// Where the join token lives, as k3s keeps `server/token`.
+    static func tokenPath(dataDirectory: String) -> String { "\(dataDirectory)/server/token" }
+
+    /// Admin and other client certificates from the cluster CA, and the join token — whole or its secret alone —
+    /// for agents, who act as `AuthenticatedUser.agent`.
+    static func authenticator(pki: ClusterPKI, token: JoinToken) -> RequestAuthenticator {
+        RequestAuthenticator(bearerTokens: [token.text: .agent, token.secret: .agent]) { der in
+            pki.clientIdentity(certificateDER: der).map { AuthenticatedUser(name: $0.user, groups: $0.groups) }
+        }
+    }
+}

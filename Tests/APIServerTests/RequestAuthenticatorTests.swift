@@ -1,0 +1,41 @@
+import Testing
+
+@testable import APIServer
+
+@Suite("Request authentication")
+struct RequestAuthenticatorTests {
+    private let admin = AuthenticatedUser(name: "system:admin", groups: ["system:masters"])
+
+    private func authenticator() -> RequestAuthenticator {
+        let admin = self.admin
+        return RequestAuthenticator(bearerTokens: ["K10abc::server:secret": .agent, "secret": .agent]) { der in
+            der == [1, 2, 3] ? admin : nil
+        }
+    }
+
+    @Test func aValidClientCertificateWinsOverAnyToken() {
+        #expect(authenticator().authenticate(clientCertificateDER: [1, 2, 3], authorization: "Bearer wrong") == admin)
+    }
+
+    @Test func theFullTokenOrItsSecretAuthenticatesAsTheAgent() {
+        let authenticator = authenticator()
+        #expect(authenticator.authenticate(clientCertificateDER: nil, authorization: "Bearer K10abc::server:secret") == .agent)
+        #expect(authenticator.authenticate(clientCertificateDER: nil, authorization: "bearer secret") == .agent)
+        #expect(authenticator.authenticate(clientCertificateDER: [9], authorization: "Bearer secret") == .agent)
+    }
+
+    @Test(arguments: [nil, "", "Bearer", "Bearer ", "Bearer wrong", "Basic c2VjcmV0", "secret", "Bearer secre", "Bearer secrets"])
+    func anythingElseIsUnauthenticated(_ header: String?) {
+        #expect(authenticator().authenticate(clientCertificateDER: nil, authorization: header) == nil)
+    }
+
+    @Test func anUnacceptedCertificateWithoutTokenIsUnauthenticated() {
+        #expect(authenticator().authenticate(clientCertificateDER: [4, 5], authorization: nil) == nil)
+    }
+
+    @Test func bearerHeaderParsingFollowsKubeAPIServer() {
+        #expect(RequestAuthenticator.bearerToken("  Bearer abc  ") == Array("abc".utf8))
+        #expect(RequestAuthenticator.bearerToken("Bearer abc extra") == Array("abc".utf8))
+        #expect(RequestAuthenticator.bearerToken("Bearer  abc") == nil)
+    }
+}
