@@ -22,7 +22,7 @@ def cluster():
 
 @pytest.fixture
 def ns(cluster, request):
-    name = f"sched-{request.node.name.replace('_', '-')[:40].lower()}"
+    name = f"sched-{request.node.name.replace('_', '-')[5:40].lower().strip('-')}"
     cluster.kubectl("create", "namespace", name)
     yield name
     cluster.kubectl("delete", "namespace", name, "--wait=true", "--timeout=60s")
@@ -363,3 +363,46 @@ status:
     finally:
         cluster.kubectl("delete", "node", "silent-node", "--wait=false")
         cluster.kubectl("delete", "pods", "--all", "-n", ns, "--force", "--grace-period=0", check=False)
+
+
+def test_stopping_a_hollow_node_process_makes_its_nodes_not_ready_and_evicts_their_pods(fresh_server):
+    from test_agent import join_token, server_url
+    from conftest import skiff_binary
+    import subprocess
+    import signal as signals
+
+    server = fresh_server("--node-monitor-grace-period", "20")
+
+    def start_agent():
+        return subprocess.Popen([skiff_binary(), "agent", "--server", server_url(server), "--token", join_token(server),
+                                 "--hollow", "2", "--hollow-name-prefix", "remote-"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    agent = start_agent()
+    try:
+        wait_for(lambda: sorted(ready_nodes(server)) == ["remote-0", "remote-1"], "the agent's nodes Ready")
+        short = """  nodeSelector:
+    kubernetes.io/hostname: remote-0
+  tolerations:
+  - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 1}
+"""
+        server.kubectl("apply", "-f", "-", input=pod_yaml("short-lived", extra=short))
+        wait_for(lambda: server.kubectl_json("get", "pod", "short-lived")["status"].get("phase") == "Running", "the pod Running")
+
+        agent.send_signal(signals.SIGKILL)
+        agent.wait(10)
+        began = time.time()
+        wait_for(lambda: not ready_nodes(server), "both nodes NotReady", timeout=45, interval=1)
+        assert time.time() - began < 40
+        rows = [line.split() for line in server.kubectl("get", "nodes").stdout.splitlines()[1:]]
+        assert {row[1] for row in rows} == {"NotReady"}
+        wait_for(lambda: server.kubectl_json("get", "pod", "short-lived")["metadata"].get("deletionTimestamp"),
+                 "the pod evicted", timeout=15)
+
+        # The process comes back: its nodes report Ready again and the unreachable taints are lifted.
+        agent = start_agent()
+        wait_for(lambda: sorted(ready_nodes(server)) == ["remote-0", "remote-1"], "the nodes Ready again", timeout=40)
+        wait_for(lambda: not server.kubectl_json("get", "node", "remote-0")["spec"].get("taints"), "the taints lifted", timeout=20)
+    finally:
+        agent.kill()
+        agent.wait(10)
