@@ -78,11 +78,18 @@ struct TestPod {
     var info: PodInfo { PodInfo(pod: json) }
 
     func requests(cpu: String? = nil, memory: String? = nil, _ other: [String: String] = [:]) -> TestPod {
-        var copy = self
         var requests: [String: JSONValue] = other.mapValues { .string($0) }
         if let cpu { requests["cpu"] = .string(cpu) }
         if let memory { requests["memory"] = .string(memory) }
-        copy.json[path: "spec", "containers"] = [["name": "app", "resources": ["requests": .object(requests)]]]
+        return container { $0[path: "resources", "requests"] = .object(requests) }
+    }
+
+    /// Edits the pod's one container.
+    func container(_ edit: (inout JSONValue) -> Void) -> TestPod {
+        var copy = self
+        var container = copy.json[path: "spec", "containers"]?.arrayValue?.first ?? [:]
+        edit(&container)
+        copy.json[path: "spec", "containers"] = [container]
         return copy
     }
 
@@ -121,14 +128,11 @@ struct TestPod {
     }
 
     func hostPort(_ port: Int64, protocol proto: String = "TCP", hostIP: String = "") -> TestPod {
-        var copy = self
-        copy.json[path: "spec", "containers"] = [
-            [
-                "name": "app",
-                "ports": [["containerPort": .integer(port), "hostPort": .integer(port), "protocol": .string(proto), "hostIP": .string(hostIP)]],
-            ]
-        ]
-        return copy
+        container { container in
+            var ports = container["ports"]?.arrayValue ?? []
+            ports.append(["containerPort": .integer(port), "hostPort": .integer(port), "protocol": .string(proto), "hostIP": .string(hostIP)])
+            container["ports"] = .array(ports)
+        }
     }
 
     /// Sets `spec.affinity.<kind>.<field>`, e.g. `affinity("podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", [...])`.
