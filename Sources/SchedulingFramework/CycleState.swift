@@ -7,6 +7,9 @@ struct CycleState {
     let request: NodeResourcesFit.Request
     var topologySpread: PodTopologySpread?
     var interPodAffinity: InterPodAffinity?
+    /// True when only the cordon and taint flags and the resource figures of a node matter, so the filter loop
+    /// can read the node's summary instead of the whole node.
+    let needsOnlySummary: Bool
 
     init(pod: PodInfo, snapshot: ClusterSnapshot) {
         self.pod = pod
@@ -14,6 +17,15 @@ struct CycleState {
         request = NodeResourcesFit.Request(pod.requests)
         topologySpread = PodTopologySpread(pod: pod, snapshot: snapshot)
         interPodAffinity = InterPodAffinity(pod: pod, snapshot: snapshot)
+        needsOnlySummary =
+            pod.nodeName == nil && nodeAffinity == nil && pod.hostPorts.isEmpty && request.scalars.isEmpty
+            && topologySpread == nil && interPodAffinity == nil
+    }
+
+    /// The filters for a pod that `needsOnlySummary`: cordoned and tainted nodes need the full check.
+    func filter(_ node: NodeSummary) -> FilterStatus?? {
+        guard needsOnlySummary, !node.unschedulable, !node.hasSchedulingTaints else { return .none }
+        return .some(NodeResourcesFit.filter(request, node, allocatableScalars: [:], requestedScalars: [:]))
     }
 
     /// Runs the filters in Kubernetes' order and returns the first rejection, or nil when the node fits.

@@ -119,10 +119,12 @@ public struct GenericScheduler: Sendable {
     }
 
     private func filter(_ state: CycleState, nodeAt index: Int, in snapshot: ClusterSnapshot) -> FilterStatus? {
-        guard snapshot.nominatedPodCount > 0, let nominated = snapshot.nominatedPods[snapshot.nodes[index].name] else {
+        guard snapshot.nominatedPodCount > 0 else {
+            if case .some(let status) = state.filter(snapshot.nodes[index].summary) { return status }
             return state.filter(snapshot.nodes[index])
         }
-        return state.filter(snapshot.nodes[index], nominated: nominated)
+        let node = snapshot.nodes[index]
+        return state.filter(node, nominated: snapshot.nominatedPods[node.name] ?? [])
     }
 
     /// `selectHost`: the highest total, ties broken by reservoir sampling so each tied node is equally likely.

@@ -20,47 +20,52 @@ enum NodeResourcesFit {
     }
 
     /// Every shortfall gives its own reason, in Kubernetes' order: pods, cpu, memory, ephemeral storage, scalars.
-    static func filter(_ request: Request, _ node: NodeInfo) -> FilterStatus? {
+    /// The scalar amounts are only read when the pod requests scalar resources.
+    static func filter(
+        _ request: Request, _ node: NodeSummary, allocatableScalars: [String: Int64], requestedScalars: [String: Int64]
+    ) -> FilterStatus? {
         var reasons: [String] = []
-        if Int64(node.pods.count) + 1 > node.allocatable.pods {
+        if node.podCount + 1 > node.allowedPods {
             reasons.append("Too many pods")
         }
         let wanted = request.resources
         if !(wanted.milliCPU == 0 && wanted.memory == 0 && wanted.ephemeralStorage == 0 && request.scalars.isEmpty) {
-            let allocatable = node.allocatable
-            let requested = node.requested
-            if wanted.milliCPU > 0, wanted.milliCPU > allocatable.milliCPU - requested.milliCPU {
+            if wanted.milliCPU > 0, wanted.milliCPU > node.allocatableMilliCPU - node.requestedMilliCPU {
                 reasons.append("Insufficient cpu")
             }
-            if wanted.memory > 0, wanted.memory > allocatable.memory - requested.memory {
+            if wanted.memory > 0, wanted.memory > node.allocatableMemory - node.requestedMemory {
                 reasons.append("Insufficient memory")
             }
             if wanted.ephemeralStorage > 0,
-                wanted.ephemeralStorage > allocatable.ephemeralStorage - requested.ephemeralStorage
+                wanted.ephemeralStorage > node.allocatableEphemeralStorage - node.requestedEphemeralStorage
             {
                 reasons.append("Insufficient ephemeral-storage")
             }
             for (name, amount) in request.scalars
-            where amount > allocatable.scalarResources[name, default: 0] - requested.scalarResources[name, default: 0] {
+            where amount > allocatableScalars[name, default: 0] - requestedScalars[name, default: 0] {
                 reasons.append("Insufficient \(name)")
             }
         }
         return reasons.isEmpty ? nil : FilterStatus(code: .unschedulable, reasons: reasons, plugin: name)
     }
 
+    static func filter(_ request: Request, _ node: NodeInfo) -> FilterStatus? {
+        filter(
+            request, node.summary, allocatableScalars: node.allocatable.scalarResources,
+            requestedScalars: node.requested.scalarResources)
+    }
+
     /// `LeastAllocated`: the mean free share of CPU and memory after placing the pod, on 0...100, over the
     /// resources the node has; requests use the scoring defaults so that pods without requests still spread.
-    static func score(_ pod: ResourceList, _ node: NodeInfo) -> Int64 {
+    static func score(_ pod: ResourceList, _ node: NodeSummary) -> Int64 {
         var total: Int64 = 0
         var weights: Int64 = 0
-        let cpu = node.allocatable.milliCPU
-        if cpu != 0 {
-            total += leastRequested(node.nonZeroRequested.milliCPU + pod.milliCPU, capacity: cpu)
+        if node.allocatableMilliCPU != 0 {
+            total += leastRequested(node.nonZeroMilliCPU + pod.milliCPU, capacity: node.allocatableMilliCPU)
             weights += 1
         }
-        let memory = node.allocatable.memory
-        if memory != 0 {
-            total += leastRequested(node.nonZeroRequested.memory + pod.memory, capacity: memory)
+        if node.allocatableMemory != 0 {
+            total += leastRequested(node.nonZeroMemory + pod.memory, capacity: node.allocatableMemory)
             weights += 1
         }
         return weights == 0 ? 0 : total / weights

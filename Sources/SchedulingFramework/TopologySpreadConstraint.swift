@@ -58,7 +58,9 @@ public struct TopologySpreadConstraint: Sendable, Hashable {
 
     /// `countPodsMatchSelector` counts nothing for an empty selector.
     var countsPods: Bool { !selector.isEmpty && !selector.selectsNothing }
+}
 
+extension TopologySpreadConstraint {
     /// The node inclusion policies: whether pods on this node count toward the spread of a pod with `affinity` and
     /// `tolerations`.
     func includes(_ node: NodeInfo, affinity: RequiredNodeAffinity, tolerations: [Toleration]) -> Bool {

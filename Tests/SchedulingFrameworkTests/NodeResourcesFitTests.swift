@@ -51,7 +51,7 @@ struct NodeResourcesFitTests {
         let cluster = snapshot(
             nodes: [TestNode("n1", cpu: "4", memory: "10000")],
             pods: [TestPod("a").requests(cpu: "1", memory: "5000").node("n1")])
-        let node = cluster.nodes[0]
+        let node = cluster.nodes[0].summary
         // cpu: (4000 - 2000) * 100 / 4000 = 50; memory: (10000 - 7500) * 100 / 10000 = 25.
         #expect(NodeResourcesFit.score(ResourceList(milliCPU: 1000, memory: 2500), node) == 37)
         // Over capacity scores zero for that resource.
@@ -71,7 +71,7 @@ struct NodeResourcesFitTests {
 
     @Test func balancedAllocationPrefersEvenUse() {
         let cluster = snapshot(nodes: [TestNode("n1", cpu: "10", memory: "10Gi")])
-        let node = cluster.nodes[0]
+        let node = cluster.nodes[0].summary
         // Half the CPU and a tenth of the memory: deviation 0.2, score 80.
         #expect(BalancedAllocation.score(ResourceList(milliCPU: 5000, memory: 1024 * 1024 * 1024), node) == 80)
         #expect(BalancedAllocation.score(ResourceList(milliCPU: 5000, memory: 5 * 1024 * 1024 * 1024), node) == 100)
