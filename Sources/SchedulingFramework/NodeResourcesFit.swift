@@ -19,34 +19,42 @@ enum NodeResourcesFit {
         }
     }
 
+    /// The single-reason rejections, shared so that a pod that fits nowhere does not allocate a reason list per
+    /// node.
+    private static let singleReasons = ["Too many pods", "Insufficient cpu", "Insufficient memory", "Insufficient ephemeral-storage"]
+    private static let singleReasonStatuses = singleReasons.map { FilterStatus(code: .unschedulable, reasons: [$0], plugin: name) }
+
     /// Every shortfall gives its own reason, in Kubernetes' order: pods, cpu, memory, ephemeral storage, scalars.
     /// The scalar amounts are only read when the pod requests scalar resources.
     static func filter(
         _ request: Request, _ node: NodeSummary, allocatableScalars: [String: Int64], requestedScalars: [String: Int64]
     ) -> FilterStatus? {
-        var reasons: [String] = []
-        if node.podCount + 1 > node.allowedPods {
-            reasons.append("Too many pods")
-        }
         let wanted = request.resources
-        if !(wanted.milliCPU == 0 && wanted.memory == 0 && wanted.ephemeralStorage == 0 && request.scalars.isEmpty) {
-            if wanted.milliCPU > 0, wanted.milliCPU > node.allocatableMilliCPU - node.requestedMilliCPU {
-                reasons.append("Insufficient cpu")
-            }
-            if wanted.memory > 0, wanted.memory > node.allocatableMemory - node.requestedMemory {
-                reasons.append("Insufficient memory")
-            }
+        let checksResources =
+            !(wanted.milliCPU == 0 && wanted.memory == 0 && wanted.ephemeralStorage == 0 && request.scalars.isEmpty)
+        // One bit per entry of `singleReasons`.
+        var shortfalls = 0
+        if node.podCount + 1 > node.allowedPods { shortfalls |= 1 }
+        if checksResources {
+            if wanted.milliCPU > 0, wanted.milliCPU > node.allocatableMilliCPU - node.requestedMilliCPU { shortfalls |= 2 }
+            if wanted.memory > 0, wanted.memory > node.allocatableMemory - node.requestedMemory { shortfalls |= 4 }
             if wanted.ephemeralStorage > 0,
                 wanted.ephemeralStorage > node.allocatableEphemeralStorage - node.requestedEphemeralStorage
             {
-                reasons.append("Insufficient ephemeral-storage")
-            }
-            for (name, amount) in request.scalars
-            where amount > allocatableScalars[name, default: 0] - requestedScalars[name, default: 0] {
-                reasons.append("Insufficient \(name)")
+                shortfalls |= 8
             }
         }
-        return reasons.isEmpty ? nil : FilterStatus(code: .unschedulable, reasons: reasons, plugin: name)
+        var scalarReasons: [String] = []
+        for (name, amount) in request.scalars
+        where amount > allocatableScalars[name, default: 0] - requestedScalars[name, default: 0] {
+            scalarReasons.append("Insufficient \(name)")
+        }
+        if scalarReasons.isEmpty {
+            if shortfalls == 0 { return nil }
+            if shortfalls.nonzeroBitCount == 1 { return singleReasonStatuses[shortfalls.trailingZeroBitCount] }
+        }
+        let reasons = singleReasons.indices.filter { shortfalls & (1 << $0) != 0 }.map { singleReasons[$0] }
+        return FilterStatus(code: .unschedulable, reasons: reasons + scalarReasons, plugin: name)
     }
 
     static func filter(_ request: Request, _ node: NodeInfo) -> FilterStatus? {
