@@ -22,10 +22,19 @@ struct CycleState {
             && topologySpread == nil && interPodAffinity == nil
     }
 
-    /// The filters for a pod that `needsOnlySummary`: cordoned and tainted nodes need the full check.
-    func filter(_ node: NodeSummary) -> FilterStatus?? {
-        guard needsOnlySummary, !node.unschedulable, !node.hasSchedulingTaints else { return .none }
-        return .some(NodeResourcesFit.filter(request, node, allocatableScalars: [:], requestedScalars: [:]))
+    /// What a node's summary alone says about the pod.
+    enum SummaryVerdict {
+        case fits
+        case rejected(FilterStatus)
+        /// The pod or the node (cordoned, tainted) needs the filters that read the whole node.
+        case needsFullCheck
+    }
+
+    func filter(_ node: NodeSummary) -> SummaryVerdict {
+        guard needsOnlySummary, !node.unschedulable, !node.hasSchedulingTaints else { return .needsFullCheck }
+        guard let status = NodeResourcesFit.filter(request, node, allocatableScalars: [:], requestedScalars: [:])
+        else { return .fits }
+        return .rejected(status)
     }
 
     /// Runs the filters in Kubernetes' order and returns the first rejection, or nil when the node fits.

@@ -120,8 +120,11 @@ public struct GenericScheduler: Sendable {
 
     private func filter(_ state: CycleState, nodeAt index: Int, in snapshot: ClusterSnapshot) -> FilterStatus? {
         guard snapshot.nominatedPodCount > 0 else {
-            if case .some(let status) = state.filter(snapshot.nodes[index].summary) { return status }
-            return state.filter(snapshot.nodes[index])
+            switch state.filter(snapshot.nodes[index].summary) {
+            case .fits: return nil
+            case .rejected(let status): return status
+            case .needsFullCheck: return state.filter(snapshot.nodes[index])
+            }
         }
         let node = snapshot.nodes[index]
         return state.filter(node, nominated: snapshot.nominatedPods[node.name] ?? [])
