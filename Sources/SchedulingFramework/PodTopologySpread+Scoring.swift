@@ -84,8 +84,3 @@ extension PodTopologySpread {
         }
     }
 }
-
-extension TopologySpreadConstraint {
-    /// Hostname domains hold one node each, so the score counts them on the node itself.
-    var isHostname: Bool { topologyKey == "kubernetes.io/hostname" }
-}

@@ -61,6 +61,9 @@ public struct TopologySpreadConstraint: Sendable, Hashable {
 }
 
 extension TopologySpreadConstraint {
+    /// Hostname domains hold one node each, so the score counts them on the node itself.
+    var isHostname: Bool { topologyKey == "kubernetes.io/hostname" }
+
     /// The node inclusion policies: whether pods on this node count toward the spread of a pod with `affinity` and
     /// `tolerations`.
     func includes(_ node: NodeInfo, affinity: RequiredNodeAffinity, tolerations: [Toleration]) -> Bool {
