@@ -32,11 +32,12 @@ public struct AffinityTerm: Sendable, Hashable {
             topologyKey: json["topologyKey"]?.stringValue ?? "")
     }
 
-    /// `AffinityTerm.Matches`: the pod is in a selected namespace and its labels match.
-    /// `namespaceLabels` are the labels of the pod's namespace.
-    func matches(_ pod: PodInfo, namespaceLabels: [String: String]) -> Bool {
-        guard namespaces.contains(pod.namespace) || namespaceSelector.matches(namespaceLabels) else { return false }
-        return selector.matches(pod.labels)
+    /// `AffinityTerm.Matches`: the pod is in a selected namespace and its labels match. Namespace labels are
+    /// only looked up for a selector that needs them.
+    func matches(_ pod: PodInfo, in namespaces: NamespaceLabels) -> Bool {
+        guard selector.matches(pod.labels) else { return false }
+        if self.namespaces.contains(pod.namespace) || namespaceSelector.isEmpty { return true }
+        return !namespaceSelector.selectsNothing && namespaceSelector.matches(namespaces.labels(of: pod.namespace))
     }
 }
 

@@ -9,13 +9,13 @@ enum BalancedAllocation {
         pod.milliCPU != 0 || pod.memory != 0
     }
 
-    static func score(_ pod: ResourceList, _ node: NodeInfo) -> Int64 {
-        let cpu = node.allocatable.milliCPU
-        let memory = node.allocatable.memory
+    static func score(_ pod: ResourceList, _ node: NodeSummary) -> Int64 {
+        let cpu = node.allocatableMilliCPU
+        let memory = node.allocatableMemory
         // The standard deviation of two shares is half their difference; with one resource or none it is zero.
         guard cpu != 0, memory != 0 else { return NodeResourcesFit.maxNodeScore }
-        let cpuShare = min(Double(node.requested.milliCPU + pod.milliCPU) / Double(cpu), 1)
-        let memoryShare = min(Double(node.requested.memory + pod.memory) / Double(memory), 1)
+        let cpuShare = min(Double(node.requestedMilliCPU + pod.milliCPU) / Double(cpu), 1)
+        let memoryShare = min(Double(node.requestedMemory + pod.memory) / Double(memory), 1)
         let deviation = abs(cpuShare - memoryShare) / 2
         return Int64((1 - deviation) * Double(NodeResourcesFit.maxNodeScore))
     }

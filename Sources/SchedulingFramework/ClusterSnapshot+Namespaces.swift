@@ -5,16 +5,16 @@ extension ClusterSnapshot {
     /// Records a namespace object's labels.
     public mutating func upsertNamespace(_ namespace: JSONValue) {
         guard let name = namespace[path: "metadata", "name"]?.stringValue else { return }
-        namespaceLabelsByName[name] = PodInfo.stringMap(namespace[path: "metadata", "labels"])
+        namespaces.known[name] = PodInfo.stringMap(namespace[path: "metadata", "labels"])
     }
 
     public mutating func removeNamespace(named name: String) {
-        namespaceLabelsByName[name] = nil
+        namespaces.known[name] = nil
     }
 
     /// The labels of a namespace; for one the snapshot has not been told about, the
     /// `kubernetes.io/metadata.name` label the API server puts on every namespace.
     public func namespaceLabels(_ name: String) -> [String: String] {
-        namespaceLabelsByName[name] ?? ["kubernetes.io/metadata.name": name]
+        namespaces.labels(of: name)
     }
 }

@@ -23,7 +23,7 @@ public struct ClusterSnapshot: Sendable {
     var nominations: [String: String] = [:]
     /// The number of nominations, so that the filter loop can skip the lookups when there are none.
     var nominatedPodCount = 0
-    var namespaceLabelsByName: [String: [String: String]] = [:]
+    var namespaces = NamespaceLabels()
 
     public init() {}
 

@@ -7,6 +7,9 @@ struct CycleState {
     let request: NodeResourcesFit.Request
     var topologySpread: PodTopologySpread?
     var interPodAffinity: InterPodAffinity?
+    /// True when only the cordon and taint flags and the resource figures of a node matter, so the filter loop
+    /// can read the node's summary instead of the whole node.
+    let needsOnlySummary: Bool
 
     init(pod: PodInfo, snapshot: ClusterSnapshot) {
         self.pod = pod
@@ -14,6 +17,24 @@ struct CycleState {
         request = NodeResourcesFit.Request(pod.requests)
         topologySpread = PodTopologySpread(pod: pod, snapshot: snapshot)
         interPodAffinity = InterPodAffinity(pod: pod, snapshot: snapshot)
+        needsOnlySummary =
+            pod.nodeName == nil && nodeAffinity == nil && pod.hostPorts.isEmpty && request.scalars.isEmpty
+            && topologySpread == nil && interPodAffinity == nil
+    }
+
+    /// What a node's summary alone says about the pod.
+    enum SummaryVerdict {
+        case fits
+        case rejected(FilterStatus)
+        /// The pod or the node (cordoned, tainted) needs the filters that read the whole node.
+        case needsFullCheck
+    }
+
+    func filter(_ node: NodeSummary) -> SummaryVerdict {
+        guard needsOnlySummary, !node.unschedulable, !node.hasSchedulingTaints else { return .needsFullCheck }
+        guard let status = NodeResourcesFit.filter(request, node, allocatableScalars: [:], requestedScalars: [:])
+        else { return .fits }
+        return .rejected(status)
     }
 
     /// Runs the filters in Kubernetes' order and returns the first rejection, or nil when the node fits.

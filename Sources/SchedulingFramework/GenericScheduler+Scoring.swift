@@ -4,7 +4,6 @@
 extension GenericScheduler {
     /// The weighted total of every feasible node, in the order of `feasible`.
     func score(_ pod: PodInfo, feasible: [Int], in snapshot: ClusterSnapshot) -> [Int64] {
-        let nodes = snapshot.nodes
         var totals = [Int64](repeating: 0, count: feasible.count)
         var scores = [Int64](repeating: 0, count: feasible.count)
 
@@ -12,9 +11,24 @@ extension GenericScheduler {
             for position in totals.indices { totals[position] += scores[position] * weight }
         }
 
-        let tolerations = TaintToleration.preferNoScheduleTolerations(pod)
+        // The resource scores and the taint flags come from the node summaries, which copy no references.
+        let nonZero = pod.nonZeroRequests
+        let requests = pod.requests
+        let balances = BalancedAllocation.applies(to: requests)
+        var anyPreferNoScheduleTaint = false
         for (position, index) in feasible.enumerated() {
-            scores[position] = TaintToleration.score(nodes[index], tolerations: tolerations)
+            let summary = snapshot.nodes[index].summary
+            var total = NodeResourcesFit.score(nonZero, summary) * NodeResourcesFit.weight
+            if balances { total += BalancedAllocation.score(requests, summary) * BalancedAllocation.weight }
+            totals[position] = total
+            anyPreferNoScheduleTaint = anyPreferNoScheduleTaint || summary.hasPreferNoScheduleTaints
+        }
+
+        if anyPreferNoScheduleTaint {
+            let tolerations = TaintToleration.preferNoScheduleTolerations(pod)
+            for (position, index) in feasible.enumerated() {
+                scores[position] = TaintToleration.score(snapshot.nodes[index], tolerations: tolerations)
+            }
         }
         ScoreNormalization.normalize(&scores, reverse: true)
         accumulate(weight: TaintToleration.weight)
@@ -22,7 +36,7 @@ extension GenericScheduler {
         let preferred = pod.preferredNodeAffinity
         if !preferred.isEmpty {
             for (position, index) in feasible.enumerated() {
-                scores[position] = NodeAffinity.score(preferred, nodes[index])
+                scores[position] = NodeAffinity.score(preferred, snapshot.nodes[index])
             }
             ScoreNormalization.normalize(&scores, reverse: false)
             accumulate(weight: NodeAffinity.weight)
@@ -30,7 +44,7 @@ extension GenericScheduler {
 
         if let spreading = PodTopologySpread.Scoring(pod: pod, feasible: feasible, snapshot: snapshot) {
             for (position, index) in feasible.enumerated() {
-                scores[position] = spreading.score(nodeAt: index, nodes[index])
+                scores[position] = spreading.score(nodeAt: index, snapshot.nodes[index])
             }
             spreading.normalize(&scores, feasible: feasible)
             accumulate(weight: PodTopologySpread.weight)
@@ -38,19 +52,10 @@ extension GenericScheduler {
 
         if let affinity = InterPodAffinity.Scoring(pod: pod, snapshot: snapshot) {
             for (position, index) in feasible.enumerated() {
-                scores[position] = affinity.score(nodes[index])
+                scores[position] = affinity.score(snapshot.nodes[index])
             }
             affinity.normalize(&scores)
             accumulate(weight: InterPodAffinity.weight)
-        }
-
-        let nonZero = pod.nonZeroRequests
-        let requests = pod.requests
-        let balances = BalancedAllocation.applies(to: requests)
-        for (position, index) in feasible.enumerated() {
-            var total = NodeResourcesFit.score(nonZero, nodes[index]) * NodeResourcesFit.weight
-            if balances { total += BalancedAllocation.score(requests, nodes[index]) * BalancedAllocation.weight }
-            totals[position] += total
         }
         return totals
     }

@@ -1,17 +1,3 @@
-/// Where a schedulable pod should go (kube-scheduler's `ScheduleResult`).
-public struct ScheduleResult: Sendable, Hashable {
-    public var suggestedHost: String
-    /// The nodes filtered: the feasible ones plus the rejected ones.
-    public var evaluatedNodes: Int
-    public var feasibleNodes: Int
-
-    public init(suggestedHost: String, evaluatedNodes: Int, feasibleNodes: Int) {
-        self.suggestedHost = suggestedHost
-        self.evaluatedNodes = evaluatedNodes
-        self.feasibleNodes = feasibleNodes
-    }
-}
-
 /// kube-scheduler's scheduling algorithm with the default profile's filter and score plugins: filter the nodes
 /// (stopping once enough feasible ones are found), score those, and pick the best, breaking ties at random.
 ///
@@ -119,10 +105,15 @@ public struct GenericScheduler: Sendable {
     }
 
     private func filter(_ state: CycleState, nodeAt index: Int, in snapshot: ClusterSnapshot) -> FilterStatus? {
-        guard snapshot.nominatedPodCount > 0, let nominated = snapshot.nominatedPods[snapshot.nodes[index].name] else {
-            return state.filter(snapshot.nodes[index])
+        guard snapshot.nominatedPodCount > 0 else {
+            switch state.filter(snapshot.nodes[index].summary) {
+            case .fits: return nil
+            case .rejected(let status): return status
+            case .needsFullCheck: return state.filter(snapshot.nodes[index])
+            }
         }
-        return state.filter(snapshot.nodes[index], nominated: nominated)
+        let node = snapshot.nodes[index]
+        return state.filter(node, nominated: snapshot.nominatedPods[node.name] ?? [])
     }
 
     /// `selectHost`: the highest total, ties broken by reservoir sampling so each tied node is equally likely.

@@ -9,28 +9,27 @@ extension InterPodAffinity {
         init?(pod: PodInfo, snapshot: ClusterSnapshot) {
             let hasPreferences = !pod.preferredAffinityTerms.isEmpty || !pod.preferredAntiAffinityTerms.isEmpty
             guard hasPreferences || !snapshot.nodesWithAffinityPods.isEmpty else { return nil }
-            let podNamespaceLabels = snapshot.namespaceLabels(pod.namespace)
+            let namespaces = snapshot.namespaces
 
             func visit(_ node: NodeInfo) {
                 guard !node.labels.isEmpty else { return }
                 for existing in node.pods where hasPreferences || existing.hasInterPodAffinity {
-                    let existingNamespaceLabels = snapshot.namespaceLabels(existing.namespace)
-                    add(pod.preferredAffinityTerms, matching: existing, existingNamespaceLabels, node, sign: 1)
-                    add(pod.preferredAntiAffinityTerms, matching: existing, existingNamespaceLabels, node, sign: -1)
+                    add(pod.preferredAffinityTerms, matching: existing, namespaces, node, sign: 1)
+                    add(pod.preferredAntiAffinityTerms, matching: existing, namespaces, node, sign: -1)
                     guard existing.hasInterPodAffinity else { continue }
                     for term in existing.requiredAffinityTerms {
-                        add(term, weight: InterPodAffinity.hardPodAffinityWeight, matching: pod, podNamespaceLabels, node)
+                        add(term, weight: InterPodAffinity.hardPodAffinityWeight, matching: pod, namespaces, node)
                     }
-                    add(existing.preferredAffinityTerms, matching: pod, podNamespaceLabels, node, sign: 1)
-                    add(existing.preferredAntiAffinityTerms, matching: pod, podNamespaceLabels, node, sign: -1)
+                    add(existing.preferredAffinityTerms, matching: pod, namespaces, node, sign: 1)
+                    add(existing.preferredAntiAffinityTerms, matching: pod, namespaces, node, sign: -1)
                 }
             }
 
             if hasPreferences {
-                for node in snapshot.nodes { visit(node) }
+                snapshot.forEachNode { _, node in visit(node) }
             } else {
                 for name in snapshot.nodesWithAffinityPods {
-                    if let node = snapshot.node(named: name) { visit(node) }
+                    if let index = snapshot.index(ofNode: name) { snapshot.withNode(at: index, visit) }
                 }
             }
             if topologyScores.isEmpty { return nil }
@@ -57,20 +56,18 @@ extension InterPodAffinity {
         }
 
         private mutating func add(
-            _ terms: [WeightedAffinityTerm], matching pod: PodInfo, _ namespaceLabels: [String: String],
-            _ node: NodeInfo, sign: Int64
+            _ terms: [WeightedAffinityTerm], matching pod: PodInfo, _ namespaces: NamespaceLabels, _ node: NodeInfo,
+            sign: Int64
         ) {
             for weighted in terms {
-                add(weighted.term, weight: weighted.weight * sign, matching: pod, namespaceLabels, node)
+                add(weighted.term, weight: weighted.weight * sign, matching: pod, namespaces, node)
             }
         }
 
         private mutating func add(
-            _ term: AffinityTerm, weight: Int64, matching pod: PodInfo, _ namespaceLabels: [String: String],
-            _ node: NodeInfo
+            _ term: AffinityTerm, weight: Int64, matching pod: PodInfo, _ namespaces: NamespaceLabels, _ node: NodeInfo
         ) {
-            guard let value = node.labels[term.topologyKey], term.matches(pod, namespaceLabels: namespaceLabels)
-            else { return }
+            guard let value = node.labels[term.topologyKey], term.matches(pod, in: namespaces) else { return }
             topologyScores[term.topologyKey, default: [:]][value, default: 0] += weight
         }
     }

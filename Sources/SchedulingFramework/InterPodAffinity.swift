@@ -13,8 +13,7 @@ struct InterPodAffinity {
         code: .unschedulable, reasons: ["node(s) didn't satisfy existing pods anti-affinity rules"], plugin: name)
 
     let pod: PodInfo
-    /// Labels of every namespace the snapshot knows, for terms with a `namespaceSelector`.
-    private let namespaceLabels: [String: [String: String]]
+    private let namespaces: NamespaceLabels
     /// Per domain: existing pods whose required anti-affinity matches the pod, existing pods matching all of the
     /// pod's required affinity terms, and existing pods matching its anti-affinity terms.
     private(set) var existingAntiAffinityCounts: [TopologyPair: Int] = [:]
@@ -24,19 +23,19 @@ struct InterPodAffinity {
     /// The PreFilter state; nil when neither the pod nor any existing pod has a rule that concerns it.
     init?(pod: PodInfo, snapshot: ClusterSnapshot) {
         self.pod = pod
-        namespaceLabels = snapshot.namespaceLabelsByName
-        let podNamespaceLabels = snapshot.namespaceLabels(pod.namespace)
+        namespaces = snapshot.namespaces
         for nodeName in snapshot.nodesWithRequiredAntiAffinityPods {
-            guard let node = snapshot.node(named: nodeName) else { continue }
-            for existing in node.pods where !existing.requiredAntiAffinityTerms.isEmpty {
-                for term in existing.requiredAntiAffinityTerms
-                where term.matches(pod, namespaceLabels: podNamespaceLabels) {
-                    existingAntiAffinityCounts.add(1, key: term.topologyKey, labels: node.labels)
+            guard let index = snapshot.index(ofNode: nodeName) else { continue }
+            snapshot.withNode(at: index) { node in
+                for existing in node.pods where !existing.requiredAntiAffinityTerms.isEmpty {
+                    for term in existing.requiredAntiAffinityTerms where term.matches(pod, in: namespaces) {
+                        existingAntiAffinityCounts.add(1, key: term.topologyKey, labels: node.labels)
+                    }
                 }
             }
         }
         if !pod.requiredAffinityTerms.isEmpty || !pod.requiredAntiAffinityTerms.isEmpty {
-            for node in snapshot.nodes {
+            snapshot.forEachNode { _, node in
                 for existing in node.pods {
                     countIncomingTerms(of: existing, on: node, delta: 1)
                 }
@@ -58,22 +57,15 @@ struct InterPodAffinity {
 
     /// Counts `other` in or out as if it were added to or removed from `node` (PreFilter `AddPod`/`RemovePod`).
     mutating func update(with other: PodInfo, on node: NodeInfo, delta: Int) {
-        let podNamespaceLabels = labels(ofNamespace: pod.namespace)
-        for term in other.requiredAntiAffinityTerms where term.matches(pod, namespaceLabels: podNamespaceLabels) {
+        for term in other.requiredAntiAffinityTerms where term.matches(pod, in: namespaces) {
             existingAntiAffinityCounts.add(delta, key: term.topologyKey, labels: node.labels)
         }
         countIncomingTerms(of: other, on: node, delta: delta)
     }
 
-    func labels(ofNamespace name: String) -> [String: String] {
-        namespaceLabels[name] ?? ["kubernetes.io/metadata.name": name]
-    }
-
-    /// True when `pod` matches every term (`podMatchesAllAffinityTerms`); false for no terms.
+    /// True when `other` matches every term (`podMatchesAllAffinityTerms`); false for no terms.
     func matchesAll(_ terms: [AffinityTerm], _ other: PodInfo) -> Bool {
-        guard !terms.isEmpty else { return false }
-        let otherNamespaceLabels = labels(ofNamespace: other.namespace)
-        return terms.allSatisfy { $0.matches(other, namespaceLabels: otherNamespaceLabels) }
+        !terms.isEmpty && terms.allSatisfy { $0.matches(other, in: namespaces) }
     }
 
     private mutating func countIncomingTerms(of existing: PodInfo, on node: NodeInfo, delta: Int) {
@@ -82,12 +74,8 @@ struct InterPodAffinity {
                 affinityCounts.add(delta, key: term.topologyKey, labels: node.labels)
             }
         }
-        if !pod.requiredAntiAffinityTerms.isEmpty {
-            let existingNamespaceLabels = labels(ofNamespace: existing.namespace)
-            for term in pod.requiredAntiAffinityTerms
-            where term.matches(existing, namespaceLabels: existingNamespaceLabels) {
-                antiAffinityCounts.add(delta, key: term.topologyKey, labels: node.labels)
-            }
+        for term in pod.requiredAntiAffinityTerms where term.matches(existing, in: namespaces) {
+            antiAffinityCounts.add(delta, key: term.topologyKey, labels: node.labels)
         }
     }
 

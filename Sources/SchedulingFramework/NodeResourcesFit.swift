@@ -19,48 +19,61 @@ enum NodeResourcesFit {
         }
     }
 
+    /// The single-reason rejections, shared so that a pod that fits nowhere does not allocate a reason list per
+    /// node.
+    private static let singleReasons = ["Too many pods", "Insufficient cpu", "Insufficient memory", "Insufficient ephemeral-storage"]
+    private static let singleReasonStatuses = singleReasons.map { FilterStatus(code: .unschedulable, reasons: [$0], plugin: name) }
+
     /// Every shortfall gives its own reason, in Kubernetes' order: pods, cpu, memory, ephemeral storage, scalars.
-    static func filter(_ request: Request, _ node: NodeInfo) -> FilterStatus? {
-        var reasons: [String] = []
-        if Int64(node.pods.count) + 1 > node.allocatable.pods {
-            reasons.append("Too many pods")
-        }
+    /// The scalar amounts are only read when the pod requests scalar resources.
+    static func filter(
+        _ request: Request, _ node: NodeSummary, allocatableScalars: [String: Int64], requestedScalars: [String: Int64]
+    ) -> FilterStatus? {
         let wanted = request.resources
-        if !(wanted.milliCPU == 0 && wanted.memory == 0 && wanted.ephemeralStorage == 0 && request.scalars.isEmpty) {
-            let allocatable = node.allocatable
-            let requested = node.requested
-            if wanted.milliCPU > 0, wanted.milliCPU > allocatable.milliCPU - requested.milliCPU {
-                reasons.append("Insufficient cpu")
-            }
-            if wanted.memory > 0, wanted.memory > allocatable.memory - requested.memory {
-                reasons.append("Insufficient memory")
-            }
+        let checksResources =
+            !(wanted.milliCPU == 0 && wanted.memory == 0 && wanted.ephemeralStorage == 0 && request.scalars.isEmpty)
+        // One bit per entry of `singleReasons`.
+        var shortfalls = 0
+        if node.podCount + 1 > node.allowedPods { shortfalls |= 1 }
+        if checksResources {
+            if wanted.milliCPU > 0, wanted.milliCPU > node.allocatableMilliCPU - node.requestedMilliCPU { shortfalls |= 2 }
+            if wanted.memory > 0, wanted.memory > node.allocatableMemory - node.requestedMemory { shortfalls |= 4 }
             if wanted.ephemeralStorage > 0,
-                wanted.ephemeralStorage > allocatable.ephemeralStorage - requested.ephemeralStorage
+                wanted.ephemeralStorage > node.allocatableEphemeralStorage - node.requestedEphemeralStorage
             {
-                reasons.append("Insufficient ephemeral-storage")
-            }
-            for (name, amount) in request.scalars
-            where amount > allocatable.scalarResources[name, default: 0] - requested.scalarResources[name, default: 0] {
-                reasons.append("Insufficient \(name)")
+                shortfalls |= 8
             }
         }
-        return reasons.isEmpty ? nil : FilterStatus(code: .unschedulable, reasons: reasons, plugin: name)
+        var scalarReasons: [String] = []
+        for (name, amount) in request.scalars
+        where amount > allocatableScalars[name, default: 0] - requestedScalars[name, default: 0] {
+            scalarReasons.append("Insufficient \(name)")
+        }
+        if scalarReasons.isEmpty {
+            if shortfalls == 0 { return nil }
+            if shortfalls.nonzeroBitCount == 1 { return singleReasonStatuses[shortfalls.trailingZeroBitCount] }
+        }
+        let reasons = singleReasons.indices.filter { shortfalls & (1 << $0) != 0 }.map { singleReasons[$0] }
+        return FilterStatus(code: .unschedulable, reasons: reasons + scalarReasons, plugin: name)
+    }
+
+    static func filter(_ request: Request, _ node: NodeInfo) -> FilterStatus? {
+        filter(
+            request, node.summary, allocatableScalars: node.allocatable.scalarResources,
+            requestedScalars: node.requested.scalarResources)
     }
 
     /// `LeastAllocated`: the mean free share of CPU and memory after placing the pod, on 0...100, over the
     /// resources the node has; requests use the scoring defaults so that pods without requests still spread.
-    static func score(_ pod: ResourceList, _ node: NodeInfo) -> Int64 {
+    static func score(_ pod: ResourceList, _ node: NodeSummary) -> Int64 {
         var total: Int64 = 0
         var weights: Int64 = 0
-        let cpu = node.allocatable.milliCPU
-        if cpu != 0 {
-            total += leastRequested(node.nonZeroRequested.milliCPU + pod.milliCPU, capacity: cpu)
+        if node.allocatableMilliCPU != 0 {
+            total += leastRequested(node.nonZeroMilliCPU + pod.milliCPU, capacity: node.allocatableMilliCPU)
             weights += 1
         }
-        let memory = node.allocatable.memory
-        if memory != 0 {
-            total += leastRequested(node.nonZeroRequested.memory + pod.memory, capacity: memory)
+        if node.allocatableMemory != 0 {
+            total += leastRequested(node.nonZeroMemory + pod.memory, capacity: node.allocatableMemory)
             weights += 1
         }
         return weights == 0 ? 0 : total / weights

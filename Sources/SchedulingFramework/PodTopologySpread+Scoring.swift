@@ -7,48 +7,46 @@ extension PodTopologySpread {
         let pod: PodInfo
         let constraints: [TopologySpreadConstraint]
         /// Feasible nodes missing a topology key; they score 0.
-        private var ignored: Set<Int> = []
+        private let ignored: Set<Int>
         /// Matching pods per domain, per constraint; hostname domains are counted per node instead.
-        private var counts: [[String: Int]]
-        private var weights: [Double]
+        private let counts: [[String: Int]]
+        private let weights: [Double]
 
         /// The PreScore state over the feasible nodes (indices into `snapshot.nodes`); nil when the pod has no soft
         /// constraints.
         init?(pod: PodInfo, feasible: [Int], snapshot: ClusterSnapshot) {
             let constraints = pod.topologySpreadConstraints.filter { !$0.isHard }
             guard !constraints.isEmpty else { return nil }
-            self.pod = pod
-            self.constraints = constraints
-            counts = Array(repeating: [:], count: constraints.count)
+            var ignored: Set<Int> = []
+            var counts = [[String: Int]](repeating: [:], count: constraints.count)
             for index in feasible {
-                let node = snapshot.nodes[index]
-                guard PodTopologySpread.hasAllKeys(node, constraints) else {
-                    ignored.insert(index)
-                    continue
-                }
-                // Only domains of feasible nodes are counted.
-                for (position, constraint) in constraints.enumerated() where !constraint.isHostname {
-                    let value = node.labels[constraint.topologyKey] ?? ""
-                    if counts[position][value] == nil { counts[position][value] = 0 }
+                snapshot.withNode(at: index) { node in
+                    guard PodTopologySpread.hasAllKeys(node, constraints) else {
+                        ignored.insert(index)
+                        return
+                    }
+                    // Only domains of feasible nodes are counted.
+                    for (position, constraint) in constraints.enumerated() where !constraint.isHostname {
+                        let value = node.labels[constraint.topologyKey] ?? ""
+                        if counts[position][value] == nil { counts[position][value] = 0 }
+                    }
                 }
             }
             let scoredNodes = feasible.count - ignored.count
-            let domainCounts = counts.map(\.count)
             weights = constraints.indices.map { position in
-                let size = constraints[position].isHostname ? scoredNodes : domainCounts[position]
+                let size = constraints[position].isHostname ? scoredNodes : counts[position].count
                 return log(Double(size + 2))
             }
-            let affinity = pod.requiredNodeAffinity
-            let tolerations = pod.tolerations
-            for node in snapshot.nodes where PodTopologySpread.hasAllKeys(node, constraints) {
-                for (position, constraint) in constraints.enumerated()
-                where !constraint.isHostname && constraint.includes(node, affinity: affinity, tolerations: tolerations) {
-                    let value = node.labels[constraint.topologyKey] ?? ""
-                    guard let count = counts[position][value] else { continue }
-                    counts[position][value] =
-                        count + PodTopologySpread.matchingPods(on: node, constraint, namespace: pod.namespace)
-                }
+            PodTopologySpread.forEachEligibleDomain(of: constraints, for: pod, in: snapshot) { position, value, node in
+                // Hostname domains are counted on the node itself when scoring.
+                guard !constraints[position].isHostname, let count = counts[position][value] else { return }
+                counts[position][value] =
+                    count + PodTopologySpread.matchingPods(on: node, constraints[position], namespace: pod.namespace)
             }
+            self.pod = pod
+            self.constraints = constraints
+            self.ignored = ignored
+            self.counts = counts
         }
 
         /// The weighted matching-pod count of the node's domains (lower is better).
@@ -85,9 +83,4 @@ extension PodTopologySpread {
             }
         }
     }
-}
-
-extension TopologySpreadConstraint {
-    /// Hostname domains hold one node each, so the score counts them on the node itself.
-    var isHostname: Bool { topologyKey == "kubernetes.io/hostname" }
 }

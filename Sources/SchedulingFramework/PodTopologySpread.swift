@@ -30,11 +30,10 @@ struct PodTopologySpread {
 
     let pod: PodInfo
     let constraints: [TopologySpreadConstraint]
-    /// Matching pods per domain of every eligible node, zero counts included (`TpPairToMatchNum`).
-    private(set) var counts: [TopologyPair: Int] = [:]
-    private(set) var criticalPaths: [String: CriticalPaths] = [:]
-    /// The number of eligible domains per topology key.
-    private var domainCounts: [String: Int] = [:]
+    /// Per constraint: matching pods per domain of every eligible node, zero counts included (`TpPairToMatchNum`;
+    /// the API allows one hard constraint per topology key, so a constraint stands for its key).
+    private(set) var counts: [[String: Int]]
+    private(set) var criticalPaths: [CriticalPaths]
 
     /// The PreFilter state of a pod with hard constraints; nil when it has none.
     init?(pod: PodInfo, snapshot: ClusterSnapshot) {
@@ -42,33 +41,28 @@ struct PodTopologySpread {
         guard !constraints.isEmpty else { return nil }
         self.pod = pod
         self.constraints = constraints
-        let affinity = pod.requiredNodeAffinity
-        let tolerations = pod.tolerations
-        for node in snapshot.nodes where PodTopologySpread.hasAllKeys(node, constraints) {
-            for constraint in constraints where constraint.includes(node, affinity: affinity, tolerations: tolerations) {
-                let pair = TopologyPair(key: constraint.topologyKey, value: node.labels[constraint.topologyKey] ?? "")
-                counts[pair, default: 0] += PodTopologySpread.matchingPods(on: node, constraint, namespace: pod.namespace)
-            }
+        var counts = [[String: Int]](repeating: [:], count: constraints.count)
+        PodTopologySpread.forEachEligibleDomain(of: constraints, for: pod, in: snapshot) { position, value, node in
+            counts[position][value, default: 0] +=
+                PodTopologySpread.matchingPods(on: node, constraints[position], namespace: pod.namespace)
         }
-        for constraint in constraints {
-            criticalPaths[constraint.topologyKey] = CriticalPaths()
-        }
-        for (pair, count) in counts {
-            domainCounts[pair.key, default: 0] += 1
-            criticalPaths[pair.key]?.update(pair.value, count)
+        self.counts = counts
+        criticalPaths = counts.map { domains in
+            var paths = CriticalPaths()
+            for (value, count) in domains { paths.update(value, count) }
+            return paths
         }
     }
 
     func filter(_ node: NodeInfo) -> FilterStatus? {
-        for constraint in constraints {
-            let key = constraint.topologyKey
-            guard let value = node.labels[key] else { return PodTopologySpread.missingLabelRejection }
+        for (position, constraint) in constraints.enumerated() {
+            guard let value = node.labels[constraint.topologyKey] else { return PodTopologySpread.missingLabelRejection }
             // With fewer eligible domains than minDomains, the global minimum counts as zero.
-            var minimum = criticalPaths[key]?.first.count ?? 0
-            if domainCounts[key, default: 0] < constraint.minDomains { minimum = 0 }
+            let minimum = counts[position].count < constraint.minDomains ? 0 : criticalPaths[position].first.count
             let selfMatch = constraint.selector.matches(pod.labels) ? 1 : 0
-            let matching = counts[TopologyPair(key: key, value: value), default: 0]
-            if matching + selfMatch - minimum > constraint.maxSkew { return PodTopologySpread.skewRejection }
+            if counts[position][value, default: 0] + selfMatch - minimum > constraint.maxSkew {
+                return PodTopologySpread.skewRejection
+            }
         }
         return nil
     }
@@ -77,25 +71,52 @@ struct PodTopologySpread {
     /// (PreFilter extensions `AddPod`/`RemovePod`, used by preemption and nominated pods).
     mutating func update(with other: PodInfo, on node: NodeInfo, delta: Int) {
         guard other.namespace == pod.namespace, PodTopologySpread.hasAllKeys(node, constraints) else { return }
-        for constraint in constraints
+        for (position, constraint) in constraints.enumerated()
         where constraint.selector.matches(other.labels)
             && constraint.includes(node, affinity: pod.requiredNodeAffinity, tolerations: pod.tolerations)
         {
-            let key = constraint.topologyKey
-            let pair = TopologyPair(key: key, value: node.labels[key] ?? "")
-            let count = counts[pair, default: 0] + delta
-            counts[pair] = count
-            criticalPaths[key]?.update(pair.value, count)
+            let value = node.labels[constraint.topologyKey] ?? ""
+            let count = counts[position][value, default: 0] + delta
+            counts[position][value] = count
+            criticalPaths[position].update(value, count)
         }
     }
 
     static func hasAllKeys(_ node: NodeInfo, _ constraints: [TopologySpreadConstraint]) -> Bool {
-        constraints.allSatisfy { node.labels[$0.topologyKey] != nil }
+        let labels = node.labels
+        return constraints.allSatisfy { labels[$0.topologyKey] != nil }
+    }
+
+    /// Visits every node that has all the constraints' topology keys, once per constraint whose inclusion policies
+    /// admit it, with the node's value of that key. This walk over all nodes is the cost of spreading, so it reads
+    /// each node's labels once and checks node affinity and taints at most once per node.
+    static func forEachEligibleDomain(
+        of constraints: [TopologySpreadConstraint], for pod: PodInfo, in snapshot: ClusterSnapshot,
+        _ body: (_ position: Int, _ value: String, _ node: NodeInfo) -> Void
+    ) {
+        let keys = constraints.map(\.topologyKey)
+        let honorsAffinity = constraints.map { $0.nodeAffinityPolicy == .honor }
+        let honorsTaints = constraints.map { $0.nodeTaintsPolicy == .honor }
+        let affinity = pod.requiredNodeAffinity
+        let checksAffinity = !affinity.isEmpty && honorsAffinity.contains(true)
+        let tolerations = pod.tolerations
+        let checksTaints = honorsTaints.contains(true)
+        snapshot.forEachNode { _, node in
+            let labels = node.labels
+            for key in keys where labels[key] == nil { return }
+            let affinityMatches = !checksAffinity || affinity.matches(labels: labels, nodeName: node.name)
+            let tolerated = !checksTaints || node.firstUntoleratedTaint(tolerations) == nil
+            for position in keys.indices {
+                if honorsAffinity[position] && !affinityMatches { continue }
+                if honorsTaints[position] && !tolerated { continue }
+                if let value = labels[keys[position]] { body(position, value, node) }
+            }
+        }
     }
 
     /// `countPodsMatchSelector`: pods in the namespace matching the selector, not counting terminating ones.
     static func matchingPods(on node: NodeInfo, _ constraint: TopologySpreadConstraint, namespace: String) -> Int {
-        guard constraint.countsPods else { return 0 }
+        guard node.summary.podCount > 0, constraint.countsPods else { return 0 }
         var count = 0
         for pod in node.pods
         where !pod.isTerminating && pod.namespace == namespace && constraint.selector.matches(pod.labels) {

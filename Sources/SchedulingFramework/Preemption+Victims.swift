@@ -36,7 +36,7 @@ extension Preemption {
         if let status = state.filter(node, nominated: nominated) { return .rejected(status) }
 
         var victims: [PodInfo] = []
-        for candidate in potentialVictims.sorted(by: Preemption.isMoreImportant) {
+        for candidate in Preemption.byImportance(potentialVictims) {
             node.add(candidate)
             state.update(with: candidate, on: node, delta: 1)
             if state.filter(node, nominated: nominated) != nil {
@@ -53,10 +53,11 @@ extension Preemption {
         code: .unschedulableAndUnresolvable, reasons: ["No preemption victims found for incoming pod"],
         plugin: "DefaultPreemption")
 
-    /// `MoreImportantPod`: higher priority, then the one that started earlier.
-    static func isMoreImportant(_ lhs: PodInfo, _ rhs: PodInfo) -> Bool {
-        if lhs.priority != rhs.priority { return lhs.priority > rhs.priority }
-        return startTime(lhs) < startTime(rhs)
+    /// Most important first (`MoreImportantPod`): higher priority, then the one that started earlier.
+    static func byImportance(_ pods: [PodInfo]) -> [PodInfo] {
+        pods.map { (pod: $0, started: startTime($0)) }
+            .sorted { $0.pod.priority != $1.pod.priority ? $0.pod.priority > $1.pod.priority : $0.started < $1.started }
+            .map(\.pod)
     }
 
     /// A pod that has not started counts as starting now, later than every started pod.

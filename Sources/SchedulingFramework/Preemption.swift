@@ -1,6 +1,3 @@
-import APIMachinery
-import Foundation
-
 /// The DefaultPreemption plugin: for a pod that fits nowhere, find a node where evicting lower-priority pods makes
 /// room, evicting as few and as unimportant pods as possible.
 ///
@@ -21,10 +18,12 @@ public struct Preemption: Sendable {
         self.random = RandomSource(base: random)
     }
 
-    /// Runs preemption for `pod` after `schedule` failed with `fitError` on the same snapshot.
+    /// Runs preemption for `pod` after `schedule` failed with `fitError` on the same snapshot. Without any node
+    /// there is nothing to preempt and no message, as Kubernetes skips PostFilter then.
     public mutating func preempt(_ pod: PodInfo, after fitError: FitError, in snapshot: ClusterSnapshot)
         -> PreemptionOutcome
     {
+        guard snapshot.nodeCount > 0 else { return PreemptionOutcome(result: nil, message: nil) }
         if let reason = ineligibility(of: pod, fitError: fitError, in: snapshot) {
             return PreemptionOutcome(result: nil, message: "preemption: " + reason)
         }

@@ -23,8 +23,6 @@ public struct ResourceList: Sendable, Hashable {
         self.scalarResources = scalarResources
     }
 
-    public static let zero = ResourceList()
-
     /// A `{"cpu": "500m", "memory": "1Gi", ...}` object; quantities that do not parse, and names the scheduler does
     /// not track, are skipped.
     public init(json: JSONValue?) {
@@ -34,12 +32,6 @@ public struct ResourceList: Sendable, Hashable {
             guard let quantity = Quantity(json: value) else { continue }
             set(name, quantity)
         }
-    }
-
-    /// True when no compute resource (cpu, memory, ephemeral storage or a scalar) is requested; the pod count is
-    /// not considered, as in the scheduler's fit check.
-    public var requestsNoComputeResources: Bool {
-        milliCPU == 0 && memory == 0 && ephemeralStorage == 0 && scalarResources.allSatisfy { $0.value == 0 }
     }
 
     public static func + (lhs: ResourceList, rhs: ResourceList) -> ResourceList {

@@ -5,7 +5,7 @@ enum TaintToleration {
     static let weight: Int64 = 3
 
     static func filter(_ pod: PodInfo, _ node: NodeInfo) -> FilterStatus? {
-        guard node.hasSchedulingTaints, let taint = node.firstUntoleratedTaint(pod.tolerations) else { return nil }
+        guard node.summary.hasSchedulingTaints, let taint = node.firstUntoleratedTaint(pod.tolerations) else { return nil }
         return FilterStatus(
             code: .unschedulableAndUnresolvable,
             reasons: ["node(s) had untolerated taint {\(taint.key): \(taint.value)}"], plugin: name)
@@ -18,7 +18,7 @@ enum TaintToleration {
 
     /// The number of untolerated `PreferNoSchedule` taints; fewer is better (normalised in reverse).
     static func score(_ node: NodeInfo, tolerations: [Toleration]) -> Int64 {
-        guard node.hasPreferNoScheduleTaints else { return 0 }
+        guard node.summary.hasPreferNoScheduleTaints else { return 0 }
         var count: Int64 = 0
         for taint in node.taints where taint.effect == .preferNoSchedule && !tolerations.tolerate(taint) {
             count += 1

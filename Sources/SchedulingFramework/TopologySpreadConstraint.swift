@@ -58,6 +58,11 @@ public struct TopologySpreadConstraint: Sendable, Hashable {
 
     /// `countPodsMatchSelector` counts nothing for an empty selector.
     var countsPods: Bool { !selector.isEmpty && !selector.selectsNothing }
+}
+
+extension TopologySpreadConstraint {
+    /// Hostname domains hold one node each, so the score counts them on the node itself.
+    var isHostname: Bool { topologyKey == "kubernetes.io/hostname" }
 
     /// The node inclusion policies: whether pods on this node count toward the spread of a pod with `affinity` and
     /// `tolerations`.
