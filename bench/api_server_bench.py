@@ -82,7 +82,9 @@ class Skiff:
 
     def stop(self, keep_data=False):
         self.process.terminate()
-        self.process.wait(15)
+        began = time.perf_counter()
+        self.process.wait(120)
+        self.shutdown_seconds = time.perf_counter() - began
         if not keep_data:
             shutil.rmtree(self.dir, ignore_errors=True)
 

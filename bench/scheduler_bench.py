@@ -172,6 +172,7 @@ def main():
     results["create_to_bound_p99_ms"] = round(percentile(latencies, 0.99) * 1000, 1)
     results["rss_mib_after"] = round(skiff.rss_mib(), 1)
     skiff.stop()
+    results["shutdown_s"] = round(skiff.shutdown_seconds, 1)
     print(json.dumps(results, indent=2))
 
 

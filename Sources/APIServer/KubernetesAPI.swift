@@ -53,7 +53,8 @@ public final class KubernetesAPI: Sendable {
         do {
             return try await route(request)
         } catch {
-            if error.code >= 500 {
+            // A request cancelled by its caller (an in-process component shutting down) is not a server error.
+            if error.code >= 500 && !Task.isCancelled {
                 logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error.message)"])
             }
             return .error(error)

@@ -14,8 +14,8 @@ import Synchronization
 /// the snapshot before its binding is written, so the next pod already sees the resources it takes.
 public final class Scheduler: Sendable {
     public static let defaultName = "default-scheduler"
-    /// Bindings written at once; each is one store write, so a few in flight keep the loop busy.
-    static let bindingsInFlight = 32
+    /// Bindings (and unschedulable reports) written at once, so the loop need not wait for each store write.
+    static let bindingsInFlight = 128
 
     private struct Shared {
         var snapshot = ClusterSnapshot()

@@ -21,7 +21,7 @@ public struct GenericScheduler: Sendable {
         percentageOfNodesToScore: Int = 0, random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
     ) {
         self.percentageOfNodesToScore = percentageOfNodesToScore
-        self.random = RandomSource(base: random)
+        self.random = RandomSource(seededFrom: random)
     }
 
     /// How many feasible nodes to find before scoring: all of a cluster under 100 nodes; otherwise the configured

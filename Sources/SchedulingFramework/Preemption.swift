@@ -15,7 +15,7 @@ public struct Preemption: Sendable {
     /// - Parameter random: picks where in the potential nodes the search starts; inject a seeded generator for
     ///   repeatable tests.
     public init(random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
-        self.random = RandomSource(base: random)
+        self.random = RandomSource(seededFrom: random)
     }
 
     /// Runs preemption for `pod` after `schedule` failed with `fitError` on the same snapshot. Without any node

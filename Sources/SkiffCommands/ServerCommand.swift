@@ -132,7 +132,13 @@ struct ServerCommand: AsyncParsableCommand {
                     api.beginShutdown()
                     store.close()
                 }),
-            ] + controlPlane.services,
+            ] + controlPlane.services + [
+                // Stops first: arms a deadline so that a loop that ignores cancellation cannot keep the process alive.
+                .init(service: BackgroundWork(name: "shutdown-deadline") {
+                    try? await gracefulShutdown()
+                    ShutdownDeadline.arm(after: 15, logger: logger)
+                })
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         // A client that never lets go of a connection must not keep the server from stopping.
