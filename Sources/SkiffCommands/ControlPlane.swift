@@ -17,6 +17,7 @@ struct ControlPlane {
         var nodeMonitorGracePeriod: Duration
         var hollowNodes: Int
         var runScheduler: Bool
+        var runControllers: Bool
         var hollowStartDelay: Duration
     }
 
@@ -45,19 +46,26 @@ struct ControlPlane {
         let scheduler = Scheduler(
             client: schedulerClient, pods: pods, nodes: nodes, namespaces: namespaces, recorder: schedulerEvents, logger: logger)
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: BackgroundWork(name: "node-informer") { await nodes.run() }),
-            .init(service: BackgroundWork(name: "pod-informer") { await pods.run() }),
-            .init(service: BackgroundWork(name: "lease-informer") { await leases.run() }),
-            .init(service: BackgroundWork(name: "pdb-informer") { await budgets.run() }),
-            .init(service: BackgroundWork(name: "namespace-informer") { await namespaces.run() }),
-            .init(service: BackgroundWork(name: "controller-events") { await recorder.run() }),
-            .init(service: BackgroundWork(name: "node-lifecycle-controller") { await lifecycle.run() }),
-            .init(service: BackgroundWork(name: "node-ipam-controller") { await ipam.run() }),
-            .init(service: BackgroundWork(name: "disruption-controller") { await disruption.run() }),
-        ]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if options.runControllers || options.runScheduler {
+            services += [
+                .init(service: BackgroundWork(name: "node-informer") { await nodes.run() }),
+                .init(service: BackgroundWork(name: "pod-informer") { await pods.run() }),
+            ]
+        }
+        if options.runControllers {
+            services += [
+                .init(service: BackgroundWork(name: "lease-informer") { await leases.run() }),
+                .init(service: BackgroundWork(name: "pdb-informer") { await budgets.run() }),
+                .init(service: BackgroundWork(name: "controller-events") { await recorder.run() }),
+                .init(service: BackgroundWork(name: "node-lifecycle-controller") { await lifecycle.run() }),
+                .init(service: BackgroundWork(name: "node-ipam-controller") { await ipam.run() }),
+                .init(service: BackgroundWork(name: "disruption-controller") { await disruption.run() }),
+            ]
+        }
         if options.runScheduler {
             services += [
+                .init(service: BackgroundWork(name: "namespace-informer") { await namespaces.run() }),
                 .init(service: BackgroundWork(name: "scheduler-events") { await schedulerEvents.run() }),
                 .init(service: BackgroundWork(name: "scheduler") { await scheduler.run() }),
             ]

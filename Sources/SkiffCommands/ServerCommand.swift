@@ -49,6 +49,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Do not run the scheduler (pods stay Pending until something else binds them), as k3s' flag.")
     var disableScheduler = false
 
+    @Flag(help: "Do not run the controllers (node lifecycle, node IPAM, disruption budgets), as k3s' flag.")
+    var disableControllerManager = false
+
     @Option(help: "Simulated nodes to run in this process (hollow nodes report pods Running without running containers).")
     var hollowNodes: Int = 0
 
@@ -115,7 +118,7 @@ struct ServerCommand: AsyncParsableCommand {
         let controlPlane = ControlPlane(
             api: api,
             options: .init(
-                clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes, runScheduler: !disableScheduler,
+                clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes, runScheduler: !disableScheduler, runControllers: !disableControllerManager,
                 hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000))),
             logger: logger)
         var configuration = ServiceGroupConfiguration(

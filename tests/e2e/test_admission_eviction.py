@@ -1,7 +1,22 @@
 """Priority and DefaultTolerationSeconds admission, and evictions that honour PodDisruptionBudgets, with the real kubectl."""
 import json
+import pathlib
+import tempfile
+
+import pytest
 
 from conftest import Server
+
+
+@pytest.fixture(scope="module")
+def server():
+    """These tests set PodDisruptionBudget status themselves to drive eviction through each of its answers, so the
+    server runs without the controllers that would recompute it (the drain test in test_scheduling.py covers the
+    disruption controller end to end)."""
+    with tempfile.TemporaryDirectory(prefix="skiff-e2e-admission-") as directory:
+        running = Server(pathlib.Path(directory), ["--disable-controller-manager", "--disable-scheduler"]).start()
+        yield running
+        running.stop()
 
 DEFAULT_TOLERATIONS = """\
   tolerations:
