@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?= -c release
 DATA_DIR ?= $(HOME)/.skiff
 
-.PHONY: run setup build test unit-test e2e-test bench
+.PHONY: run setup build test unit-test e2e-test bench bench-scheduler
 
 setup:
 	bash scripts/setup.sh
@@ -25,3 +25,7 @@ test: setup unit-test e2e-test
 
 bench: build
 	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/api_server_bench.py
+
+# 5000 hollow nodes, 10 000 pods: scheduling throughput and create-to-bound latency (see the script's header).
+bench-scheduler: build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/scheduler_bench.py
