@@ -24,10 +24,8 @@ extension KubernetesAPI {
                 return try ServerSideApply.apply(
                     config: config, to: live, manager: manager, force: force, group: definition.group, version: definition.version,
                     kind: definition.kind, schema: schema, now: now, subresource: subresource ?? "")
-            } catch let error as ServerSideApplyError {
-                throw Self.apiError(error, definition: definition, name: name)
             } catch {
-                throw APIError.internalError("\(error)")
+                throw Self.apiError(error, definition: definition, name: name)
             }
         }
         if subresource == nil, try await objects.find(definition, namespace: namespace, name: name) == nil {
