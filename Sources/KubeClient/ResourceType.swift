@@ -42,6 +42,20 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
     public static let replicaSets = ResourceType(group: "apps", version: "v1", resource: "replicasets", kind: "ReplicaSet", namespaced: true)
     public static let deployments = ResourceType(group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true)
     public static let statefulSets = ResourceType(group: "apps", version: "v1", resource: "statefulsets", kind: "StatefulSet", namespaced: true)
+    public static let daemonSets = ResourceType(group: "apps", version: "v1", resource: "daemonsets", kind: "DaemonSet", namespaced: true)
+    public static let controllerRevisions = ResourceType(
+        group: "apps", version: "v1", resource: "controllerrevisions", kind: "ControllerRevision", namespaced: true)
+    public static let jobs = ResourceType(group: "batch", version: "v1", resource: "jobs", kind: "Job", namespaced: true)
+    public static let cronJobs = ResourceType(group: "batch", version: "v1", resource: "cronjobs", kind: "CronJob", namespaced: true)
+    public static let serviceAccounts = ResourceType(
+        group: "", version: "v1", resource: "serviceaccounts", kind: "ServiceAccount", namespaced: true)
+    public static let configMaps = ResourceType(group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true)
+    public static let secrets = ResourceType(group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true)
+    public static let persistentVolumeClaims = ResourceType(
+        group: "", version: "v1", resource: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true)
+    public static let endpoints = ResourceType(group: "", version: "v1", resource: "endpoints", kind: "Endpoints", namespaced: true)
+    public static let endpointSlices = ResourceType(
+        group: "discovery.k8s.io", version: "v1", resource: "endpointslices", kind: "EndpointSlice", namespaced: true)
     public static let replicationControllers = ResourceType(
         group: "", version: "v1", resource: "replicationcontrollers", kind: "ReplicationController", namespaced: true)
 }
