@@ -18,6 +18,8 @@ struct ControlPlane {
         var hollowNodes: Int
         var runScheduler: Bool
         var runControllers: Bool
+        /// Published to every namespace as the `kube-root-ca.crt` ConfigMap.
+        var caCertificatePEM: String
         var hollowStartDelay: Duration
     }
 
@@ -33,6 +35,11 @@ struct ControlPlane {
         let leases = Informer(client: controllerClient, resource: .leases, namespace: "kube-node-lease", logger: logger)
         let namespaces = Informer(client: controllerClient, resource: .namespaces, logger: logger)
         let budgets = Informer(client: controllerClient, resource: .podDisruptionBudgets, logger: logger)
+        let serviceAccounts = Informer(client: controllerClient, resource: .serviceAccounts, logger: logger)
+        // Only the one ConfigMap the publisher manages, not every ConfigMap of the cluster.
+        let rootCAConfigMaps = Informer(
+            client: controllerClient, resource: .configMaps, selectors: ListOptions(fieldSelector: "metadata.name=kube-root-ca.crt"),
+            logger: logger)
         let recorder = EventRecorder(client: controllerClient, component: "node-controller", logger: logger)
 
         let lifecycle = NodeLifecycleController(
@@ -40,6 +47,11 @@ struct ControlPlane {
             options: .init(gracePeriod: options.nodeMonitorGracePeriod), logger: logger)
         let ipam = NodeIPAMController(client: controllerClient, nodes: nodes, recorder: recorder, clusterCIDR: options.clusterCIDR, logger: logger)
         let disruption = DisruptionController(client: controllerClient, budgets: budgets, pods: pods, logger: logger)
+        let serviceAccountController = ServiceAccountController(
+            client: controllerClient, namespaces: namespaces, serviceAccounts: serviceAccounts, logger: logger)
+        let rootCAPublisher = RootCAPublisher(
+            client: controllerClient, namespaces: namespaces, configMaps: rootCAConfigMaps, caCertificatePEM: options.caCertificatePEM,
+            logger: logger)
 
         let schedulerClient = client("system:kube-scheduler")
         let schedulerEvents = EventRecorder(client: schedulerClient, component: Scheduler.defaultName, logger: logger)
@@ -51,6 +63,7 @@ struct ControlPlane {
             services += [
                 .init(service: BackgroundWork(name: "node-informer") { await nodes.run() }),
                 .init(service: BackgroundWork(name: "pod-informer") { await pods.run() }),
+                .init(service: BackgroundWork(name: "namespace-informer") { await namespaces.run() }),
             ]
         }
         if options.runControllers {
@@ -61,11 +74,14 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "node-lifecycle-controller") { await lifecycle.run() }),
                 .init(service: BackgroundWork(name: "node-ipam-controller") { await ipam.run() }),
                 .init(service: BackgroundWork(name: "disruption-controller") { await disruption.run() }),
+                .init(service: BackgroundWork(name: "serviceaccount-informer") { await serviceAccounts.run() }),
+                .init(service: BackgroundWork(name: "root-ca-configmap-informer") { await rootCAConfigMaps.run() }),
+                .init(service: BackgroundWork(name: "serviceaccount-controller") { await serviceAccountController.run() }),
+                .init(service: BackgroundWork(name: "root-ca-cert-publisher") { await rootCAPublisher.run() }),
             ]
         }
         if options.runScheduler {
             services += [
-                .init(service: BackgroundWork(name: "namespace-informer") { await namespaces.run() }),
                 .init(service: BackgroundWork(name: "scheduler-events") { await schedulerEvents.run() }),
                 .init(service: BackgroundWork(name: "scheduler") { await scheduler.run() }),
             ]

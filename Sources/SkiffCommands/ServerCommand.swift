@@ -118,7 +118,8 @@ struct ServerCommand: AsyncParsableCommand {
         let controlPlane = ControlPlane(
             api: api,
             options: .init(
-                clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes, runScheduler: !disableScheduler, runControllers: !disableControllerManager,
+                clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes,
+                runScheduler: !disableScheduler, runControllers: !disableControllerManager, caCertificatePEM: pki.caCertificatePEM,
                 hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000))),
             logger: logger)
         var configuration = ServiceGroupConfiguration(

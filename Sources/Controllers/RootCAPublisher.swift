@@ -1,0 +1,65 @@
+import APIMachinery
+import ControllerRuntime
+import KubeClient
+import Logging
+
+/// Publishes the cluster CA as the `kube-root-ca.crt` ConfigMap in every active namespace, so pods can trust the
+/// API server (Kubernetes' root-ca-cert-publisher); restores it when it is changed or deleted.
+public final class RootCAPublisher: Sendable {
+    static let configMapName = "kube-root-ca.crt"
+
+    private let client: KubeClient
+    private let namespaces: Informer
+    private let configMaps: Informer
+    private let caCertificatePEM: String
+    private let logger: Logger
+    private let queue = WorkQueue<String>()
+
+    public init(client: KubeClient, namespaces: Informer, configMaps: Informer, caCertificatePEM: String, logger: Logger) {
+        self.client = client
+        self.namespaces = namespaces
+        self.configMaps = configMaps
+        self.caCertificatePEM = caCertificatePEM
+        self.logger = logger
+    }
+
+    public func run() async {
+        namespaces.addHandler(
+            InformerHandler(
+                onAdd: { [queue] namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) },
+                onUpdate: { [queue] _, namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) }))
+        let enqueueOwn: @Sendable (JSONValue) -> Void = { [queue] configMap in
+            guard configMap[path: "metadata", "name"]?.stringValue == Self.configMapName else { return }
+            configMap[path: "metadata", "namespace"]?.stringValue.map(queue.add)
+        }
+        configMaps.addHandler(InformerHandler(onAdd: enqueueOwn, onUpdate: { _, new in enqueueOwn(new) }, onDelete: enqueueOwn))
+        await namespaces.waitForSync()
+        await configMaps.waitForSync()
+        await ControllerWorkers.run(queue, workers: 1, name: "root-ca-cert-publisher", logger: logger) { namespace throws(APIError) in
+            try await self.reconcile(namespace)
+        }
+    }
+
+    private func reconcile(_ namespace: String) async throws(APIError) -> ReconcileResult {
+        guard let object = namespaces.get(ObjectKey(namespace: nil, name: namespace)),
+            object[path: "status", "phase"]?.stringValue != "Terminating", object[path: "metadata", "deletionTimestamp"] == nil
+        else { return .done }
+        let data: JSONValue = ["ca.crt": .string(caCertificatePEM)]
+        do throws(APIError) {
+            if var existing = configMaps.get(ObjectKey(namespace: namespace, name: Self.configMapName)) {
+                guard existing["data"] != data else { return .done }
+                existing["data"] = data
+                _ = try await client.update(.configMaps, existing)
+            } else {
+                let configMap: JSONValue = [
+                    "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": ["name": .string(Self.configMapName), "namespace": .string(namespace)], "data": data,
+                ]
+                _ = try await client.create(.configMaps, namespace: namespace, configMap)
+            }
+        } catch where error.isAlreadyExists || error.code == 403 || error.isNotFound {
+            return .done
+        }
+        return .done
+    }
+}

@@ -1,0 +1,59 @@
+import APIMachinery
+import ControllerRuntime
+import KubeClient
+import Logging
+
+/// Gives every active namespace a `default` ServiceAccount, and puts it back if it is deleted, as Kubernetes'
+/// serviceaccounts controller does.
+public final class ServiceAccountController: Sendable {
+    static let accountName = "default"
+
+    private let client: KubeClient
+    private let namespaces: Informer
+    private let serviceAccounts: Informer
+    private let logger: Logger
+    private let queue = WorkQueue<String>()
+
+    public init(client: KubeClient, namespaces: Informer, serviceAccounts: Informer, logger: Logger) {
+        self.client = client
+        self.namespaces = namespaces
+        self.serviceAccounts = serviceAccounts
+        self.logger = logger
+    }
+
+    public func run() async {
+        namespaces.addHandler(
+            InformerHandler(
+                onAdd: { [queue] namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) },
+                onUpdate: { [queue] _, namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) }))
+        serviceAccounts.addHandler(
+            InformerHandler(onDelete: { [queue] account in
+                guard account[path: "metadata", "name"]?.stringValue == Self.accountName else { return }
+                account[path: "metadata", "namespace"]?.stringValue.map(queue.add)
+            }))
+        await namespaces.waitForSync()
+        await serviceAccounts.waitForSync()
+        await ControllerWorkers.run(queue, workers: 1, name: "serviceaccount", logger: logger) { namespace throws(APIError) in
+            try await self.reconcile(namespace)
+        }
+    }
+
+    private func reconcile(_ namespace: String) async throws(APIError) -> ReconcileResult {
+        guard let object = namespaces.get(ObjectKey(namespace: nil, name: namespace)),
+            object[path: "status", "phase"]?.stringValue != "Terminating", object[path: "metadata", "deletionTimestamp"] == nil
+        else { return .done }
+        if serviceAccounts.get(ObjectKey(namespace: namespace, name: Self.accountName)) != nil { return .done }
+        let account: JSONValue = [
+            "apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": .string(Self.accountName), "namespace": .string(namespace)],
+        ]
+        do throws(APIError) {
+            _ = try await client.create(.serviceAccounts, namespace: namespace, account)
+        } catch where error.isAlreadyExists {
+            return .done
+        } catch where error.code == 403 || error.isNotFound {
+            // The namespace started terminating (or went away) meanwhile.
+            return .done
+        }
+        return .done
+    }
+}
