@@ -35,6 +35,7 @@ struct ControlPlane {
         let leases = Informer(client: controllerClient, resource: .leases, namespace: "kube-node-lease", logger: logger)
         let namespaces = Informer(client: controllerClient, resource: .namespaces, logger: logger)
         let budgets = Informer(client: controllerClient, resource: .podDisruptionBudgets, logger: logger)
+        let jobs = Informer(client: controllerClient, resource: .jobs, logger: logger)
         let serviceAccounts = Informer(client: controllerClient, resource: .serviceAccounts, logger: logger)
         // Only the one ConfigMap the publisher manages, not every ConfigMap of the cluster.
         let rootCAConfigMaps = Informer(
@@ -47,6 +48,8 @@ struct ControlPlane {
             options: .init(gracePeriod: options.nodeMonitorGracePeriod), logger: logger)
         let ipam = NodeIPAMController(client: controllerClient, nodes: nodes, recorder: recorder, clusterCIDR: options.clusterCIDR, logger: logger)
         let disruption = DisruptionController(client: controllerClient, budgets: budgets, pods: pods, logger: logger)
+        let jobEvents = EventRecorder(client: controllerClient, component: "job-controller", logger: logger)
+        let jobController = JobController(client: controllerClient, jobs: jobs, pods: pods, recorder: jobEvents, logger: logger)
         let serviceAccountController = ServiceAccountController(
             client: controllerClient, namespaces: namespaces, serviceAccounts: serviceAccounts, logger: logger)
         let rootCAPublisher = RootCAPublisher(
@@ -78,6 +81,9 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "root-ca-configmap-informer") { await rootCAConfigMaps.run() }),
                 .init(service: BackgroundWork(name: "serviceaccount-controller") { await serviceAccountController.run() }),
                 .init(service: BackgroundWork(name: "root-ca-cert-publisher") { await rootCAPublisher.run() }),
+                .init(service: BackgroundWork(name: "job-informer") { await jobs.run() }),
+                .init(service: BackgroundWork(name: "job-events") { await jobEvents.run() }),
+                .init(service: BackgroundWork(name: "job-controller") { await jobController.run() }),
             ]
         }
         if options.runScheduler {

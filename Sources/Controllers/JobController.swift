@@ -1,0 +1,206 @@
+import APIMachinery
+import ControllerRuntime
+import Foundation
+import KubeClient
+import Logging
+
+/// Runs Jobs to completion, as Kubernetes' job controller: keeps `parallelism` pods running until `completions`
+/// succeeded (or, without completions, until one succeeded and the rest finished), replaces failed pods after the
+/// Job back-off until `backoffLimit`, enforces `activeDeadlineSeconds`, writes the status and conditions
+/// (`SuccessCriteriaMet`/`Complete`, `FailureTarget`/`Failed`) and deletes finished Jobs after
+/// `ttlSecondsAfterFinished`.
+public final class JobController: Sendable {
+    private let client: KubeClient
+    private let jobs: Informer
+    private let pods: Informer
+    private let recorder: EventRecorder
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let queue = WorkQueue<ObjectKey>()
+    private let expectations = CreationExpectations()
+
+    public init(
+        client: KubeClient, jobs: Informer, pods: Informer, recorder: EventRecorder, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.client = client
+        self.jobs = jobs
+        self.pods = pods
+        self.recorder = recorder
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async {
+        jobs.addHandler(.enqueue(queue) { ObjectKey($0) })
+        pods.addHandler(
+            InformerHandler(
+                onAdd: { [self] pod in
+                    guard let owner = Self.owningJob(pod) else { return }
+                    expectations.observed(owner)
+                    queue.add(owner)
+                },
+                onUpdate: { [queue] _, pod in Self.owningJob(pod).map(queue.add) },
+                onDelete: { [queue] pod in Self.owningJob(pod).map(queue.add) }))
+        await jobs.waitForSync()
+        await pods.waitForSync()
+        await ControllerWorkers.run(queue, workers: 2, name: "job", logger: logger) { key throws(APIError) in
+            try await self.reconcile(key)
+        }
+    }
+
+    static func owningJob(_ pod: JSONValue) -> ObjectKey? {
+        guard let owner = DisruptionController.controllerRef(pod), owner["kind"]?.stringValue == "Job",
+            owner["apiVersion"]?.stringValue == "batch/v1", let name = owner["name"]?.stringValue
+        else { return nil }
+        return ObjectKey(namespace: pod[path: "metadata", "namespace"]?.stringValue, name: name)
+    }
+
+    static func condition(_ type: String, of job: JSONValue) -> JSONValue? {
+        job[path: "status", "conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type && $0["status"]?.stringValue == "True" }
+    }
+
+    private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
+        guard let job = jobs.get(key) else {
+            expectations.forget(key)
+            return .done
+        }
+        guard job[path: "metadata", "deletionTimestamp"] == nil else { return .done }
+        if let finished = Self.condition("Complete", of: job) ?? Self.condition("Failed", of: job) {
+            return try await expireIfDue(job, key: key, finishedAt: finished["lastTransitionTime"]?.stringValue)
+        }
+        guard expectations.isSatisfied(key), let uid = job[path: "metadata", "uid"]?.stringValue else { return .done }
+        let owned = pods.list { pod in
+            DisruptionController.controllerRef(pod)?["uid"]?.stringValue == uid
+        }
+        let counts = JobStatus.counts(owned)
+        let time = now()
+        let started = job[path: "status", "startTime"]?.stringValue.flatMap(KubeTime.parse) ?? time
+        let spec = job["spec"] ?? .emptyObject
+        var status = job["status"] ?? .emptyObject
+        status["startTime"] = .string(KubeTime.format(started))
+        status["active"] = .integer(counts.active)
+        status["ready"] = .integer(counts.ready)
+        status["succeeded"] = .integer(counts.succeeded)
+        status["failed"] = .integer(counts.failed)
+        var result = ReconcileResult.done
+
+        switch JobStatus.verdict(spec: spec, counts: counts, activeSeconds: time.timeIntervalSince(started)) {
+        case .failed(let reason, let message):
+            for pod in owned where pod[path: "metadata", "deletionTimestamp"] == nil && !Self.isFinished(pod) {
+                try await deletePod(pod)
+            }
+            status["active"] = 0
+            status["ready"] = 0
+            status["conditions"] = .array(
+                Self.conditions(of: job) + [Self.condition("FailureTarget", reason, message, at: time), Self.condition("Failed", reason, message, at: time)])
+            recorder.record(job, type: .warning, reason: reason, message: message)
+        case .complete:
+            status["completionTime"] = .string(KubeTime.format(time))
+            let reason = "CompletionsReached"
+            let message = "Reached expected number of succeeded pods"
+            status["conditions"] = .array(
+                Self.conditions(of: job) + [
+                    Self.condition("SuccessCriteriaMet", reason, message, at: time), Self.condition("Complete", reason, message, at: time),
+                ])
+            recorder.record(job, type: .normal, reason: "Completed", message: "Job completed")
+        case .running(let missing):
+            if missing > 0 {
+                let lastFailure = owned.compactMap(Self.finishedAt).max()
+                let wait = lastFailure.map { $0.addingTimeInterval(JobStatus.backoff(failures: counts.failed)).timeIntervalSince(time) } ?? 0
+                if counts.failed > 0 && wait > 0 {
+                    result = .requeue(after: .milliseconds(Int64(wait * 1000) + 10))
+                } else {
+                    try await createPods(missing, for: job, key: key)
+                }
+            }
+            if let deadline = spec["activeDeadlineSeconds"]?.integerValue, case .done = result {
+                let remaining = started.addingTimeInterval(TimeInterval(deadline)).timeIntervalSince(time)
+                result = .requeue(after: .milliseconds(Int64(max(0, remaining) * 1000) + 10))
+            }
+        }
+        if status != job["status"] {
+            var updated = job
+            updated["status"] = status
+            _ = try await client.update(.jobs, updated, subresource: "status")
+        }
+        return result
+    }
+
+    private func createPods(_ count: Int64, for job: JSONValue, key: ObjectKey) async throws(APIError) {
+        let name = key.name
+        var metadata: [String: JSONValue] = [
+            "generateName": .string("\(name)-"), "namespace": .string(key.namespace ?? "default"),
+            "ownerReferences": [
+                [
+                    "apiVersion": "batch/v1", "kind": "Job", "name": .string(name), "uid": job[path: "metadata", "uid"] ?? .null,
+                    "controller": true, "blockOwnerDeletion": true,
+                ]
+            ],
+        ]
+        metadata["labels"] = job[path: "spec", "template", "metadata", "labels"]
+        metadata["annotations"] = job[path: "spec", "template", "metadata", "annotations"]
+        let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": job[path: "spec", "template", "spec"] ?? .emptyObject]
+        expectations.expect(key, creations: Int(count))
+        for _ in 0..<count {
+            do throws(APIError) {
+                let created = try await client.create(.pods, namespace: key.namespace, pod)
+                recorder.record(job, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created[path: "metadata", "name"]?.stringValue ?? "")")
+            } catch {
+                expectations.observed(key)
+                recorder.record(job, type: .warning, reason: "FailedCreate", message: "Error creating: \(error.message)")
+                throw error
+            }
+        }
+    }
+
+    private func deletePod(_ pod: JSONValue) async throws(APIError) {
+        let options: JSONValue = ["preconditions": ["uid": pod[path: "metadata", "uid"] ?? .null]]
+        do throws(APIError) {
+            try await client.delete(
+                .pods, namespace: pod[path: "metadata", "namespace"]?.stringValue, name: pod[path: "metadata", "name"]?.stringValue ?? "",
+                options: options)
+        } catch where error.isNotFound || error.isConflict {
+            return
+        }
+    }
+
+    /// A finished Job with `ttlSecondsAfterFinished` is deleted (its pods with it) once the time has passed.
+    private func expireIfDue(_ job: JSONValue, key: ObjectKey, finishedAt: String?) async throws(APIError) -> ReconcileResult {
+        guard let ttl = job[path: "spec", "ttlSecondsAfterFinished"]?.integerValue else { return .done }
+        let finished = finishedAt.flatMap(KubeTime.parse) ?? now()
+        let remaining = finished.addingTimeInterval(TimeInterval(ttl)).timeIntervalSince(now())
+        if remaining > 0 { return .requeue(after: .milliseconds(Int64(remaining * 1000) + 10)) }
+        let options: JSONValue = ["propagationPolicy": "Background", "preconditions": ["uid": job[path: "metadata", "uid"] ?? .null]]
+        do throws(APIError) {
+            try await client.delete(.jobs, namespace: key.namespace, name: key.name, options: options)
+        } catch where error.isNotFound || error.isConflict {
+            return .done
+        }
+        return .done
+    }
+
+    static func isFinished(_ pod: JSONValue) -> Bool {
+        let phase = pod[path: "status", "phase"]?.stringValue
+        return phase == "Succeeded" || phase == "Failed"
+    }
+
+    /// When a failed pod's last container stopped, for the back-off before its replacement.
+    static func finishedAt(_ pod: JSONValue) -> Date? {
+        guard pod[path: "status", "phase"]?.stringValue == "Failed" else { return nil }
+        return (pod[path: "status", "containerStatuses"]?.arrayValue ?? []).compactMap {
+            $0[path: "state", "terminated", "finishedAt"]?.stringValue.flatMap(KubeTime.parse)
+        }.max()
+    }
+
+    static func conditions(of job: JSONValue) -> [JSONValue] {
+        job[path: "status", "conditions"]?.arrayValue ?? []
+    }
+
+    static func condition(_ type: String, _ reason: String, _ message: String, at time: Date) -> JSONValue {
+        let stamp = JSONValue.string(KubeTime.format(time))
+        return [
+            "type": .string(type), "status": "True", "reason": .string(reason), "message": .string(message), "lastProbeTime": stamp,
+            "lastTransitionTime": stamp,
+        ]
+    }
+}

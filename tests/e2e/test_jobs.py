@@ -1,0 +1,106 @@
+"""Jobs run to completion on hollow nodes, as kubectl users expect from Kubernetes' job controller."""
+import pathlib
+import tempfile
+import time
+
+import pytest
+
+from conftest import Server
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with tempfile.TemporaryDirectory(prefix="skiff-e2e-jobs-") as directory:
+        running = Server(pathlib.Path(directory), ["--hollow-nodes", "2"]).start()
+        yield running
+        running.stop()
+
+
+def wait_for(predicate, what, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def job_row(cluster, name):
+    lines = cluster.kubectl("get", "job", name).stdout.splitlines()
+    return lines[1].split()
+
+
+def events(cluster, name, reason):
+    return cluster.kubectl_json("get", "events", "--field-selector", f"involvedObject.name={name},reason={reason}")["items"]
+
+
+def test_kubectl_create_job_runs_to_completion(cluster):
+    cluster.kubectl("create", "job", "hello", "--image=busybox", "--", "echo", "hello")
+    wait_for(lambda: job_row(cluster, "hello")[1] == "Complete", "the job Complete")
+    assert job_row(cluster, "hello")[:3] == ["hello", "Complete", "1/1"]
+    job = cluster.kubectl_json("get", "job", "hello")
+    types = [c["type"] for c in job["status"]["conditions"]]
+    assert types == ["SuccessCriteriaMet", "Complete"]
+    assert job["status"]["succeeded"] == 1 and "completionTime" in job["status"]
+    pods = cluster.kubectl_json("get", "pods", "-l", "job-name=hello")["items"]
+    assert len(pods) == 1 and pods[0]["status"]["phase"] == "Succeeded"
+    assert pods[0]["metadata"]["ownerReferences"][0]["kind"] == "Job"
+    describe = cluster.kubectl("describe", "job", "hello").stdout
+    assert "SuccessfulCreate" in describe and "job-controller" in describe and "Completed" in describe
+
+
+def test_parallel_job_with_completions(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: batch/v1
+kind: Job
+metadata: {name: batch}
+spec:
+  completions: 5
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: busybox}]
+""")
+    active = wait_for(lambda: cluster.kubectl_json("get", "job", "batch").get("status", {}).get("active"), "pods started")
+    assert active <= 2
+    wait_for(lambda: job_row(cluster, "batch")[1] == "Complete", "the job Complete", timeout=40)
+    assert job_row(cluster, "batch")[2] == "5/5"
+    assert len(cluster.kubectl_json("get", "pods", "-l", "job-name=batch")["items"]) == 5
+
+
+def test_failing_pods_are_retried_up_to_the_backoff_limit(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: batch/v1
+kind: Job
+metadata: {name: flaky}
+spec:
+  backoffLimit: 1
+  template:
+    metadata:
+      annotations: {hollow.skiff.dev/exit-code: "1"}
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: busybox}]
+""")
+    wait_for(lambda: job_row(cluster, "flaky")[1] == "Failed", "the job Failed", timeout=40)
+    job = cluster.kubectl_json("get", "job", "flaky")
+    failed = next(c for c in job["status"]["conditions"] if c["type"] == "Failed")
+    assert (failed["reason"], failed["message"]) == ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
+    assert job["status"]["failed"] == 2
+    pods = cluster.kubectl_json("get", "pods", "-l", "job-name=flaky")["items"]
+    assert len(pods) == 2, "one try and one retry after the back-off"
+    assert events(cluster, "flaky", "BackoffLimitExceeded")[0]["type"] == "Warning"
+
+
+def test_finished_job_is_deleted_after_its_ttl(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: batch/v1
+kind: Job
+metadata: {name: ephemeral}
+spec:
+  ttlSecondsAfterFinished: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: busybox}]
+""")
+    wait_for(lambda: cluster.kubectl("get", "job", "ephemeral", check=False).returncode != 0, "the job deleted", timeout=30)
