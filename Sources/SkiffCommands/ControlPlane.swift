@@ -48,6 +48,10 @@ struct ControlPlane {
             options: .init(gracePeriod: options.nodeMonitorGracePeriod), logger: logger)
         let ipam = NodeIPAMController(client: controllerClient, nodes: nodes, recorder: recorder, clusterCIDR: options.clusterCIDR, logger: logger)
         let disruption = DisruptionController(client: controllerClient, budgets: budgets, pods: pods, logger: logger)
+        let cronJobs = Informer(client: controllerClient, resource: .cronJobs, logger: logger)
+        let cronJobEvents = EventRecorder(client: controllerClient, component: "cronjob-controller", logger: logger)
+        let cronJobController = CronJobController(
+            client: controllerClient, cronJobs: cronJobs, jobs: jobs, recorder: cronJobEvents, logger: logger)
         let jobEvents = EventRecorder(client: controllerClient, component: "job-controller", logger: logger)
         let jobController = JobController(client: controllerClient, jobs: jobs, pods: pods, recorder: jobEvents, logger: logger)
         let serviceAccountController = ServiceAccountController(
@@ -84,6 +88,9 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "job-informer") { await jobs.run() }),
                 .init(service: BackgroundWork(name: "job-events") { await jobEvents.run() }),
                 .init(service: BackgroundWork(name: "job-controller") { await jobController.run() }),
+                .init(service: BackgroundWork(name: "cronjob-informer") { await cronJobs.run() }),
+                .init(service: BackgroundWork(name: "cronjob-events") { await cronJobEvents.run() }),
+                .init(service: BackgroundWork(name: "cronjob-controller") { await cronJobController.run() }),
             ]
         }
         if options.runScheduler {

@@ -104,3 +104,42 @@ spec:
       containers: [{name: work, image: busybox}]
 """)
     wait_for(lambda: cluster.kubectl("get", "job", "ephemeral", check=False).returncode != 0, "the job deleted", timeout=30)
+
+
+def test_cronjob_creates_a_job_each_scheduled_minute_and_create_job_from_cronjob(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tick}
+spec:
+  schedule: "* * * * *"
+  successfulJobsHistoryLimit: 1
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: work, image: busybox}]
+""")
+    # kubectl builds this Job from the CronJob's template itself.
+    cluster.kubectl("create", "job", "tick-manual", "--from=cronjob/tick")
+    wait_for(lambda: job_row(cluster, "tick-manual")[1] == "Complete", "the manual job Complete")
+    owner = cluster.kubectl_json("get", "job", "tick-manual")["metadata"]["ownerReferences"][0]
+    assert (owner["kind"], owner["name"]) == ("CronJob", "tick")
+
+    def scheduled_jobs():
+        jobs = cluster.kubectl_json("get", "jobs")["items"]
+        return [j for j in jobs if j["metadata"]["name"].startswith("tick-") and j["metadata"]["name"][5:].isdigit()]
+
+    first = wait_for(scheduled_jobs, "a scheduled job", timeout=75)[0]
+    minutes = int(first["metadata"]["name"][5:])
+    assert first["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"].endswith(":00Z")
+    assert abs(minutes * 60 - time.time()) < 120
+    wait_for(lambda: job_row(cluster, first["metadata"]["name"])[1] == "Complete", "the scheduled job Complete")
+    cronjob = wait_for(lambda: cluster.kubectl_json("get", "cronjob", "tick").get("status", {}).get("lastScheduleTime") and
+                       cluster.kubectl_json("get", "cronjob", "tick"), "lastScheduleTime")
+    assert cronjob["status"].get("lastSuccessfulTime")
+    row = cluster.kubectl("get", "cronjob", "tick").stdout.splitlines()
+    assert row[0].split()[:3] == ["NAME", "SCHEDULE", "TIMEZONE"] and row[1].split()[:2] == ["tick", "*"]
+    assert any(e["message"] == f"Created job {first['metadata']['name']}"
+               for e in cluster.kubectl_json("get", "events", "--field-selector", "involvedObject.name=tick,reason=SuccessfulCreate")["items"])
+    cluster.kubectl("patch", "cronjob", "tick", "--type=merge", "-p", '{"spec":{"suspend":true}}')
