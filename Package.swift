@@ -81,10 +81,10 @@ let package = Package(
                 "APIMachinery", "KubeClient", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The control loops of the control plane: node lifecycle, node IPAM, disruption budgets.
+        // The control loops of the control plane: nodes, workloads, disruption budgets, namespaces' defaults.
         .target(
             name: "Controllers",
-            dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log")]
         ),
         // The Kubernetes REST API over HTTPS.
         .target(

@@ -52,6 +52,10 @@ struct ControlPlane {
         let cronJobEvents = EventRecorder(client: controllerClient, component: "cronjob-controller", logger: logger)
         let cronJobController = CronJobController(
             client: controllerClient, cronJobs: cronJobs, jobs: jobs, recorder: cronJobEvents, logger: logger)
+        let daemonSets = Informer(client: controllerClient, resource: .daemonSets, logger: logger)
+        let daemonSetEvents = EventRecorder(client: controllerClient, component: "daemonset-controller", logger: logger)
+        let daemonSetController = DaemonSetController(
+            client: controllerClient, daemonSets: daemonSets, nodes: nodes, pods: pods, recorder: daemonSetEvents, logger: logger)
         let jobEvents = EventRecorder(client: controllerClient, component: "job-controller", logger: logger)
         let jobController = JobController(client: controllerClient, jobs: jobs, pods: pods, recorder: jobEvents, logger: logger)
         let serviceAccountController = ServiceAccountController(
@@ -91,6 +95,9 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "cronjob-informer") { await cronJobs.run() }),
                 .init(service: BackgroundWork(name: "cronjob-events") { await cronJobEvents.run() }),
                 .init(service: BackgroundWork(name: "cronjob-controller") { await cronJobController.run() }),
+                .init(service: BackgroundWork(name: "daemonset-informer") { await daemonSets.run() }),
+                .init(service: BackgroundWork(name: "daemonset-events") { await daemonSetEvents.run() }),
+                .init(service: BackgroundWork(name: "daemonset-controller") { await daemonSetController.run() }),
             ]
         }
         if options.runScheduler {

@@ -1,0 +1,230 @@
+import APIMachinery
+import ControllerRuntime
+import Foundation
+import KubeClient
+import Logging
+import SchedulingFramework
+
+/// Runs one pod of each DaemonSet on every node it fits, as Kubernetes' daemonset controller: pods are pinned to
+/// their node with required node affinity on `metadata.name` (the scheduler binds them), carry the DaemonSet's
+/// default tolerations, follow nodes joining and leaving, and are replaced node by node on a template change
+/// (RollingUpdate with `maxUnavailable`; OnDelete leaves them until deleted).
+public final class DaemonSetController: Sendable {
+    static let revisionLabel = "controller-revision-hash"
+
+    private let client: KubeClient
+    private let daemonSets: Informer
+    private let nodes: Informer
+    private let pods: Informer
+    private let recorder: EventRecorder
+    private let logger: Logger
+    private let queue = WorkQueue<ObjectKey>()
+    private let expectations = CreationExpectations()
+
+    public init(client: KubeClient, daemonSets: Informer, nodes: Informer, pods: Informer, recorder: EventRecorder, logger: Logger) {
+        self.client = client
+        self.daemonSets = daemonSets
+        self.nodes = nodes
+        self.pods = pods
+        self.recorder = recorder
+        self.logger = logger
+    }
+
+    public func run() async {
+        daemonSets.addHandler(.enqueue(queue) { ObjectKey($0) })
+        let everyDaemonSet: @Sendable (JSONValue) -> Void = { [self] _ in
+            for daemonSet in daemonSets.list() { queue.add(ObjectKey(daemonSet)) }
+        }
+        nodes.addHandler(
+            InformerHandler(
+                onAdd: everyDaemonSet,
+                onUpdate: { old, new in
+                    if old["spec"] != new["spec"] || old[path: "metadata", "labels"] != new[path: "metadata", "labels"] { everyDaemonSet(new) }
+                }, onDelete: everyDaemonSet))
+        pods.addHandler(
+            InformerHandler(
+                onAdd: { [self] pod in
+                    guard let owner = Self.owningDaemonSet(pod) else { return }
+                    expectations.observed(owner)
+                    queue.add(owner)
+                },
+                onUpdate: { [queue] _, pod in Self.owningDaemonSet(pod).map(queue.add) },
+                onDelete: { [queue] pod in Self.owningDaemonSet(pod).map(queue.add) }))
+        await daemonSets.waitForSync()
+        await nodes.waitForSync()
+        await pods.waitForSync()
+        await ControllerWorkers.run(queue, workers: 2, name: "daemonset", logger: logger) { key throws(APIError) in
+            try await self.reconcile(key)
+        }
+    }
+
+    static func owningDaemonSet(_ pod: JSONValue) -> ObjectKey? {
+        guard let owner = DisruptionController.controllerRef(pod), owner["kind"]?.stringValue == "DaemonSet",
+            let name = owner["name"]?.stringValue
+        else { return nil }
+        return ObjectKey(namespace: pod[path: "metadata", "namespace"]?.stringValue, name: name)
+    }
+
+    /// The tolerations Kubernetes adds to every daemon pod, so daemons keep running on troubled nodes.
+    static func defaultTolerations(hostNetwork: Bool) -> [JSONValue] {
+        var tolerations: [JSONValue] = [
+            ["key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"],
+            ["key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"],
+            ["key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": "NoSchedule"],
+            ["key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"],
+            ["key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"],
+            ["key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"],
+        ]
+        if hostNetwork { tolerations.append(["key": "node.kubernetes.io/network-unavailable", "operator": "Exists", "effect": "NoSchedule"]) }
+        return tolerations
+    }
+
+    /// The pod template with the default tolerations added (where not already tolerated) and pinned to `node`.
+    static func podSpec(_ template: JSONValue, node: String) -> JSONValue {
+        var spec = template["spec"] ?? .emptyObject
+        var tolerations = spec["tolerations"]?.arrayValue ?? []
+        for toleration in defaultTolerations(hostNetwork: spec["hostNetwork"]?.boolValue == true)
+        where !tolerations.contains(where: { $0["key"] == toleration["key"] && $0["effect"] == toleration["effect"] }) {
+            tolerations.append(toleration)
+        }
+        spec["tolerations"] = .array(tolerations)
+        let pin: JSONValue = ["matchFields": [["key": "metadata.name", "operator": "In", "values": [.string(node)]]]]
+        spec[path: "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"] = [pin]
+        return spec
+    }
+
+    /// Whether a daemon pod belongs on the node: its selector and affinity match and every NoSchedule/NoExecute taint
+    /// is tolerated (with the default tolerations).
+    static func shouldRun(template: JSONValue, on node: JSONValue) -> Bool {
+        placement(template: template, on: node).shouldRun
+    }
+
+    /// Where a daemon belongs (`shouldRun`) and whether one already there may stay (`shouldContinue`: only a
+    /// NoExecute taint or a changed selector drives a running daemon off its node, as in Kubernetes).
+    static func placement(template: JSONValue, on node: JSONValue) -> (shouldRun: Bool, shouldContinue: Bool) {
+        guard node[path: "metadata", "deletionTimestamp"] == nil else { return (false, false) }
+        let tolerations = PodInfo(pod: ["spec": podSpec(template, node: "")]).tolerations
+        let info = NodeInfo(node: node)
+        guard PodInfo(pod: ["spec": template["spec"] ?? .emptyObject]).requiredNodeAffinity.matches(info) else { return (false, false) }
+        let untolerated = info.taints.filter { taint in taint.effect != .preferNoSchedule && !tolerations.contains { $0.tolerates(taint) } }
+        let evicting = untolerated.contains { $0.effect == .noExecute }
+        return (untolerated.isEmpty, !evicting)
+    }
+
+    private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
+        guard let daemonSet = daemonSets.get(key), daemonSet[path: "metadata", "deletionTimestamp"] == nil,
+            let uid = daemonSet[path: "metadata", "uid"]?.stringValue, expectations.isSatisfied(key)
+        else { return .done }
+        let template = daemonSet[path: "spec", "template"] ?? .emptyObject
+        let revision = DeploymentRollout.podTemplateHash(template: template, collisionCount: nil)
+        let owned = pods.list { DisruptionController.controllerRef($0)?["uid"]?.stringValue == uid }
+        var byNode: [String: [JSONValue]] = [:]
+        for pod in owned where pod[path: "metadata", "deletionTimestamp"] == nil && !JobController.isFinished(pod) {
+            byNode[Self.targetNode(pod), default: []].append(pod)
+        }
+        let allNodes = nodes.list()
+        var toCreate: [String] = []
+        var toDelete: [JSONValue] = []
+        var desired = 0
+        var misscheduled = 0
+        for node in allNodes {
+            let name = node[path: "metadata", "name"]?.stringValue ?? ""
+            let running = byNode[name] ?? []
+            let placement = Self.placement(template: template, on: node)
+            if placement.shouldRun || (placement.shouldContinue && !running.isEmpty) {
+                desired += 1
+                if running.isEmpty { toCreate.append(name) } else { toDelete += running.dropFirst() }
+            } else {
+                misscheduled += running.isEmpty ? 0 : 1
+                toDelete += running
+            }
+        }
+        // Pods for nodes that no longer exist go too.
+        let known = Set(allNodes.compactMap { $0[path: "metadata", "name"]?.stringValue })
+        for (node, running) in byNode where !known.contains(node) { toDelete += running }
+
+        // RollingUpdate: replace out-of-date pods while no more than maxUnavailable daemons are unavailable.
+        let current = byNode.values.compactMap(\.first)
+        if (daemonSet[path: "spec", "updateStrategy", "type"]?.stringValue ?? "RollingUpdate") == "RollingUpdate" {
+            let maxUnavailable =
+                IntOrPercent.scaled(
+                    daemonSet[path: "spec", "updateStrategy", "rollingUpdate", "maxUnavailable"] ?? 1, total: Int64(desired), roundUp: true) ?? 1
+            let unavailable = Int64(toCreate.count + current.filter { !DisruptionBudget.isHealthy($0) }.count)
+            var budget = max(0, max(1, maxUnavailable) - unavailable)
+            for pod in current where budget > 0 && Self.revision(of: pod) != revision && DisruptionBudget.isHealthy(pod) {
+                toDelete.append(pod)
+                budget -= 1
+            }
+        }
+
+        if !toCreate.isEmpty {
+            expectations.expect(key, creations: toCreate.count)
+            for node in toCreate { try await createPod(for: daemonSet, node: node, revision: revision, key: key) }
+        }
+        for pod in toDelete { try await deletePod(pod, daemonSet: daemonSet) }
+
+        let live = current.filter { pod in !toDelete.contains { $0[path: "metadata", "uid"] == pod[path: "metadata", "uid"] } }
+        var status = daemonSet["status"] ?? .emptyObject
+        status["desiredNumberScheduled"] = .integer(Int64(desired))
+        status["currentNumberScheduled"] = .integer(Int64(live.count))
+        status["numberMisscheduled"] = .integer(Int64(misscheduled))
+        status["numberReady"] = .integer(Int64(live.filter(DisruptionBudget.isHealthy).count))
+        status["numberAvailable"] = .integer(Int64(live.filter(DisruptionBudget.isHealthy).count))
+        status["numberUnavailable"] = .integer(Int64(max(0, desired - live.filter(DisruptionBudget.isHealthy).count)))
+        status["updatedNumberScheduled"] = .integer(Int64(live.filter { Self.revision(of: $0) == revision }.count))
+        status["observedGeneration"] = daemonSet[path: "metadata", "generation"] ?? 1
+        if status != daemonSet["status"] {
+            var updated = daemonSet
+            updated["status"] = status
+            _ = try await client.update(.daemonSets, updated, subresource: "status")
+        }
+        return .done
+    }
+
+    static func revision(of pod: JSONValue) -> String? {
+        pod[path: "metadata", "labels", revisionLabel]?.stringValue
+    }
+
+    /// The node a daemon pod is for: where it is bound, else the node its affinity pins it to.
+    static func targetNode(_ pod: JSONValue) -> String {
+        if let node = pod[path: "spec", "nodeName"]?.stringValue, !node.isEmpty { return node }
+        let terms = pod[path: "spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"]
+        return terms?.arrayValue?.first?["matchFields"]?.arrayValue?.first?["values"]?.arrayValue?.first?.stringValue ?? ""
+    }
+
+    private func createPod(for daemonSet: JSONValue, node: String, revision: String, key: ObjectKey) async throws(APIError) {
+        let template = daemonSet[path: "spec", "template"] ?? .emptyObject
+        var labels = template[path: "metadata", "labels"]?.objectValue ?? [:]
+        labels[Self.revisionLabel] = .string(revision)
+        var metadata: [String: JSONValue] = [
+            "generateName": .string("\(key.name)-"), "namespace": .string(key.namespace ?? "default"), "labels": .object(labels),
+            "ownerReferences": [
+                [
+                    "apiVersion": "apps/v1", "kind": "DaemonSet", "name": .string(key.name), "uid": daemonSet[path: "metadata", "uid"] ?? .null,
+                    "controller": true, "blockOwnerDeletion": true,
+                ]
+            ],
+        ]
+        metadata["annotations"] = template[path: "metadata", "annotations"]
+        let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": Self.podSpec(template, node: node)]
+        do throws(APIError) {
+            let created = try await client.create(.pods, namespace: key.namespace, pod)
+            recorder.record(daemonSet, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created[path: "metadata", "name"]?.stringValue ?? "")")
+        } catch {
+            expectations.observed(key)
+            recorder.record(daemonSet, type: .warning, reason: "FailedCreate", message: "Error creating: \(error.message)")
+            throw error
+        }
+    }
+
+    private func deletePod(_ pod: JSONValue, daemonSet: JSONValue) async throws(APIError) {
+        let name = pod[path: "metadata", "name"]?.stringValue ?? ""
+        let options: JSONValue = ["preconditions": ["uid": pod[path: "metadata", "uid"] ?? .null]]
+        do throws(APIError) {
+            try await client.delete(.pods, namespace: pod[path: "metadata", "namespace"]?.stringValue, name: name, options: options)
+            recorder.record(daemonSet, type: .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(name)")
+        } catch where error.isNotFound || error.isConflict {
+            return
+        }
+    }
+}
