@@ -56,6 +56,10 @@ struct ControlPlane {
         let daemonSetEvents = EventRecorder(client: controllerClient, component: "daemonset-controller", logger: logger)
         let daemonSetController = DaemonSetController(
             client: controllerClient, daemonSets: daemonSets, nodes: nodes, pods: pods, recorder: daemonSetEvents, logger: logger)
+        let statefulSets = Informer(client: controllerClient, resource: .statefulSets, logger: logger)
+        let statefulSetEvents = EventRecorder(client: controllerClient, component: "statefulset-controller", logger: logger)
+        let statefulSetController = StatefulSetController(
+            client: controllerClient, statefulSets: statefulSets, pods: pods, recorder: statefulSetEvents, logger: logger)
         let jobEvents = EventRecorder(client: controllerClient, component: "job-controller", logger: logger)
         let jobController = JobController(client: controllerClient, jobs: jobs, pods: pods, recorder: jobEvents, logger: logger)
         let serviceAccountController = ServiceAccountController(
@@ -98,6 +102,9 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "daemonset-informer") { await daemonSets.run() }),
                 .init(service: BackgroundWork(name: "daemonset-events") { await daemonSetEvents.run() }),
                 .init(service: BackgroundWork(name: "daemonset-controller") { await daemonSetController.run() }),
+                .init(service: BackgroundWork(name: "statefulset-informer") { await statefulSets.run() }),
+                .init(service: BackgroundWork(name: "statefulset-events") { await statefulSetEvents.run() }),
+                .init(service: BackgroundWork(name: "statefulset-controller") { await statefulSetController.run() }),
             ]
         }
         if options.runScheduler {

@@ -1,0 +1,114 @@
+"""The seed StatefulSet on hollow nodes: ordered pods with stable names, a claim each, reverse-order scale-down."""
+import pathlib
+import tempfile
+import threading
+import time
+
+import pytest
+
+from conftest import Server
+
+MYSQL = """apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: mysql
+spec:
+  serviceName: "mysql"
+  replicas: 3
+  selector:
+    matchLabels:
+      app: mysql
+  template:
+    metadata:
+      labels:
+        app: mysql
+    spec:
+      containers:
+      - name: mysql
+        image: mysql:5.7
+        ports:
+        - containerPort: 3306
+        volumeMounts:
+        - name: mysql-data
+          mountPath: /var/lib/mysql
+  volumeClaimTemplates:
+  - metadata:
+      name: mysql-data
+    spec:
+      accessModes: [ "ReadWriteOnce" ]
+      resources:
+        requests:
+          storage: 1Gi
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with tempfile.TemporaryDirectory(prefix="skiff-e2e-sts-") as directory:
+        # A short start delay makes the one-at-a-time order observable.
+        running = Server(pathlib.Path(directory), ["--hollow-nodes", "3", "--hollow-start-delay", "1.2"]).start()
+        yield running
+        running.stop()
+
+
+def wait_for(predicate, what, timeout=40.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def running_pods(cluster):
+    return {p["metadata"]["name"]: p for p in cluster.kubectl_json("get", "pods", "-l", "app=mysql")["items"]}
+
+
+def test_seed_statefulset_creates_pods_in_order_with_a_claim_each_and_scales_down_in_reverse(cluster):
+    seen = []
+
+    def watch():
+        process = cluster.popen_kubectl("get", "pods", "-l", "app=mysql", "-w", "-o", "name")
+        deadline = time.time() + 60
+        for line in process.stdout:
+            name = line.strip().removeprefix("pod/")
+            if name and name not in seen:
+                seen.append(name)
+            if len(seen) == 3 or time.time() > deadline:
+                break
+        process.kill()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    time.sleep(0.5)
+    cluster.kubectl("apply", "-f", "-", input=MYSQL)
+    wait_for(lambda: all(p["status"].get("phase") == "Running" for p in running_pods(cluster).values()) and
+             len(running_pods(cluster)) == 3, "mysql-0..2 Running")
+    watcher.join(10)
+    assert seen == ["mysql-0", "mysql-1", "mysql-2"]
+    pods = running_pods(cluster)
+    created = [pods[f"mysql-{i}"]["metadata"]["creationTimestamp"] for i in range(3)]
+    assert created == sorted(created) and len(set(created)) == 3, "each pod waits for the previous one to be Ready"
+    assert pods["mysql-1"]["spec"]["hostname"] == "mysql-1" and pods["mysql-1"]["spec"]["subdomain"] == "mysql"
+    claims = {c["metadata"]["name"]: c for c in cluster.kubectl_json("get", "pvc")["items"]}
+    assert sorted(claims) == ["mysql-data-mysql-0", "mysql-data-mysql-1", "mysql-data-mysql-2"]
+    volume = next(v for v in pods["mysql-2"]["spec"]["volumes"] if v["name"] == "mysql-data")
+    assert volume["persistentVolumeClaim"]["claimName"] == "mysql-data-mysql-2"
+    row = cluster.kubectl("get", "statefulset", "mysql").stdout.splitlines()[1].split()
+    assert row[:2] == ["mysql", "3/3"]
+
+    # A deleted pod comes back with the same name and keeps its claim.
+    uid = pods["mysql-1"]["metadata"]["uid"]
+    cluster.kubectl("delete", "pod", "mysql-1")
+    wait_for(lambda: running_pods(cluster).get("mysql-1", {}).get("metadata", {}).get("uid") not in (None, uid) and
+             running_pods(cluster)["mysql-1"]["status"].get("phase") == "Running", "mysql-1 recreated")
+    assert len(cluster.kubectl_json("get", "pvc")["items"]) == 3
+
+    cluster.kubectl("scale", "statefulset", "mysql", "--replicas=1")
+    wait_for(lambda: sorted(running_pods(cluster)) == ["mysql-0"], "scaled down to mysql-0")
+    events = cluster.kubectl_json("get", "events", "--field-selector", "involvedObject.name=mysql,reason=SuccessfulDelete")["items"]
+    deleted = [e["message"] for e in sorted(events, key=lambda e: e["firstTimestamp"] + e["metadata"]["name"])
+               if "mysql-1 " in e["message"] or "mysql-2 " in e["message"]]
+    assert deleted[-2:] == ["delete Pod mysql-2 in StatefulSet mysql successful", "delete Pod mysql-1 in StatefulSet mysql successful"]
+    assert len(cluster.kubectl_json("get", "pvc")["items"]) == 3, "claims outlive scale-down, as in Kubernetes"
