@@ -1,0 +1,233 @@
+import APIMachinery
+import ControllerRuntime
+import Foundation
+import KubeClient
+import Logging
+
+/// Rolls Deployments out through ReplicaSets, as Kubernetes' deployment controller: one ReplicaSet per pod template
+/// (`<name>-<pod-template-hash>`), revisions in `deployment.kubernetes.io/revision`, RollingUpdate within
+/// `maxSurge`/`maxUnavailable` or Recreate, `paused`, `revisionHistoryLimit`, and the status and conditions
+/// (`Available`, `Progressing` with `ProgressDeadlineExceeded`) that `kubectl rollout status` reads.
+public final class DeploymentController: Sendable {
+    static let hashLabel = "pod-template-hash"
+    static let revisionAnnotation = "deployment.kubernetes.io/revision"
+    static let desiredReplicasAnnotation = "deployment.kubernetes.io/desired-replicas"
+    static let maxReplicasAnnotation = "deployment.kubernetes.io/max-replicas"
+    /// Deployment annotations that are not copied to its ReplicaSets (Kubernetes' skip list).
+    static let uncopiedAnnotations: Set<String> = [
+        "kubectl.kubernetes.io/last-applied-configuration", revisionAnnotation, "deployment.kubernetes.io/revision-history",
+        desiredReplicasAnnotation, maxReplicasAnnotation, "deprecated.deployment.rollback.to",
+    ]
+
+    let client: KubeClient
+    private let deployments: Informer
+    private let replicaSets: Informer
+    private let recorder: EventRecorder
+    private let logger: Logger
+    let now: @Sendable () -> Date
+    private let queue = WorkQueue<ObjectKey>()
+
+    public init(
+        client: KubeClient, deployments: Informer, replicaSets: Informer, recorder: EventRecorder, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.client = client
+        self.deployments = deployments
+        self.replicaSets = replicaSets
+        self.recorder = recorder
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async {
+        deployments.addHandler(.enqueue(queue) { ObjectKey($0) })
+        replicaSets.addHandler(.enqueue(queue) { replicaSet in
+            guard let owner = DisruptionController.controllerRef(replicaSet), owner["kind"]?.stringValue == "Deployment",
+                let name = owner["name"]?.stringValue
+            else { return nil }
+            return ObjectKey(namespace: replicaSet[path: "metadata", "namespace"]?.stringValue, name: name)
+        })
+        await deployments.waitForSync()
+        await replicaSets.waitForSync()
+        await ControllerWorkers.run(queue, workers: 2, name: "deployment", logger: logger) { key throws(APIError) in
+            try await self.reconcile(key)
+        }
+    }
+
+    static func replicas(_ object: JSONValue) -> Int64 { object[path: "spec", "replicas"]?.integerValue ?? 1 }
+    static func revision(_ replicaSet: JSONValue) -> Int64 {
+        replicaSet[path: "metadata", "annotations", revisionAnnotation]?.stringValue.flatMap { Int64($0) } ?? 0
+    }
+    static func statusCount(_ replicaSet: JSONValue, _ field: String) -> Int64 { replicaSet[path: "status", field]?.integerValue ?? 0 }
+
+    /// A template with the hash label removed, to compare a ReplicaSet's template with the Deployment's.
+    static func withoutHash(_ template: JSONValue) -> JSONValue {
+        var template = template
+        template[path: "metadata", "labels", hashLabel] = nil
+        if template[path: "metadata", "labels"]?.objectValue?.isEmpty == true { template[path: "metadata", "labels"] = nil }
+        return template
+    }
+
+    private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
+        guard let deployment = deployments.get(key), deployment[path: "metadata", "deletionTimestamp"] == nil,
+            let uid = deployment[path: "metadata", "uid"]?.stringValue
+        else { return .done }
+        let spec = deployment["spec"] ?? .emptyObject
+        let desired = Self.replicas(deployment)
+        let template = spec["template"] ?? .emptyObject
+        var owned = replicaSets.list { DisruptionController.controllerRef($0)?["uid"]?.stringValue == uid }
+        owned.sort { Self.revision($0) < Self.revision($1) }
+        let paused = spec["paused"]?.boolValue == true
+        var newSet = owned.first { Self.withoutHash($0[path: "spec", "template"] ?? .emptyObject) == Self.withoutHash(template) }
+        let maxOldRevision = owned.filter { $0[path: "metadata", "uid"] != newSet?[path: "metadata", "uid"] }.map(Self.revision).max() ?? 0
+        var createdName: String?
+
+        if newSet == nil && !paused {
+            newSet = try await createReplicaSet(for: deployment, key: key, revision: maxOldRevision + 1, owned: owned)
+            createdName = newSet?[path: "metadata", "name"]?.stringValue
+            if let newSet { owned.append(newSet) }
+        } else if var existing = newSet, Self.revision(existing) <= maxOldRevision, !paused {
+            // A rollback to an earlier template makes its ReplicaSet the newest revision again.
+            existing[path: "metadata", "annotations", Self.revisionAnnotation] = .string(String(maxOldRevision + 1))
+            newSet = try await client.update(.replicaSets, existing)
+            return .done
+        }
+        let newUID = newSet?[path: "metadata", "uid"]
+        let old = owned.filter { $0[path: "metadata", "uid"] != newUID }
+
+        if !paused, let current = newSet {
+            if (spec[path: "strategy", "type"]?.stringValue ?? "RollingUpdate") == "Recreate" {
+                try await recreate(deployment, newSet: current, old: old, desired: desired)
+            } else {
+                try await roll(deployment, newSet: current, old: old, desired: desired)
+            }
+            try await cleanUpHistory(deployment, old: old)
+        } else if paused, let current = newSet, old.allSatisfy({ Self.replicas($0) == 0 }), Self.replicas(current) != desired {
+            // Scaling still applies to a paused Deployment.
+            try await scale(current, to: desired, deployment: deployment)
+        }
+        return try await writeStatus(deployment, newSet: newSet, all: owned, desired: desired, created: createdName, paused: paused)
+    }
+
+    private func createReplicaSet(for deployment: JSONValue, key: ObjectKey, revision: Int64, owned: [JSONValue]) async throws(APIError) -> JSONValue {
+        let collisionCount = deployment[path: "status", "collisionCount"]?.integerValue
+        let hash = DeploymentRollout.podTemplateHash(template: deployment[path: "spec", "template"] ?? .emptyObject, collisionCount: collisionCount)
+        var template = deployment[path: "spec", "template"] ?? .emptyObject
+        template[path: "metadata", "labels", Self.hashLabel] = .string(hash)
+        var selector = deployment[path: "spec", "selector"] ?? .emptyObject
+        selector[path: "matchLabels", Self.hashLabel] = .string(hash)
+        var annotations: [String: JSONValue] = [:]
+        for (name, value) in deployment[path: "metadata", "annotations"]?.objectValue ?? [:] where !Self.uncopiedAnnotations.contains(name) {
+            annotations[name] = value
+        }
+        let desired = Self.replicas(deployment)
+        let (surge, _) = DeploymentRollout.fenceposts(
+            maxSurge: deployment[path: "spec", "strategy", "rollingUpdate", "maxSurge"],
+            maxUnavailable: deployment[path: "spec", "strategy", "rollingUpdate", "maxUnavailable"], desired: desired)
+        annotations[Self.revisionAnnotation] = .string(String(revision))
+        annotations[Self.desiredReplicasAnnotation] = .string(String(desired))
+        annotations[Self.maxReplicasAnnotation] = .string(String(desired + surge))
+        let name = "\(key.name)-\(hash)"
+        let replicaSet: JSONValue = [
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": [
+                "name": .string(name), "namespace": .string(key.namespace ?? "default"),
+                "labels": template[path: "metadata", "labels"] ?? .emptyObject, "annotations": .object(annotations),
+                "ownerReferences": [
+                    [
+                        "apiVersion": "apps/v1", "kind": "Deployment", "name": .string(key.name), "uid": deployment[path: "metadata", "uid"] ?? .null,
+                        "controller": true, "blockOwnerDeletion": true,
+                    ]
+                ],
+            ],
+            "spec": [
+                "replicas": 0, "selector": selector, "template": template,
+                "minReadySeconds": deployment[path: "spec", "minReadySeconds"] ?? 0,
+            ],
+        ]
+        do throws(APIError) {
+            return try await client.create(.replicaSets, namespace: key.namespace, replicaSet)
+        } catch where error.isAlreadyExists {
+            // A ReplicaSet of that name with another template is a hash collision: bump the count and try again.
+            let existing = try await client.get(.replicaSets, namespace: key.namespace, name: name)
+            if Self.withoutHash(existing[path: "spec", "template"] ?? .emptyObject) != Self.withoutHash(deployment[path: "spec", "template"] ?? .emptyObject) {
+                var bumped = deployment
+                bumped[path: "status", "collisionCount"] = .integer((collisionCount ?? 0) + 1)
+                _ = try await client.update(.deployments, bumped, subresource: "status")
+            }
+            throw APIError.conflict(.init(group: "apps", resource: "replicasets"), name: name, detail: "replica set name in use; retrying")
+        }
+    }
+
+    private func roll(_ deployment: JSONValue, newSet: JSONValue, old: [JSONValue], desired: Int64) async throws(APIError) {
+        let (surge, unavailable) = DeploymentRollout.fenceposts(
+            maxSurge: deployment[path: "spec", "strategy", "rollingUpdate", "maxSurge"],
+            maxUnavailable: deployment[path: "spec", "strategy", "rollingUpdate", "maxUnavailable"], desired: desired)
+        let total = ([newSet] + old).map(Self.replicas).reduce(0, +)
+        let activeOld = old.filter { Self.replicas($0) > 0 }
+        var target = DeploymentRollout.newReplicaSetReplicas(desired: desired, surge: surge, currentTotal: total, newReplicas: Self.replicas(newSet))
+        if activeOld.isEmpty { target = desired }
+        if target != Self.replicas(newSet) {
+            try await scale(newSet, to: target, deployment: deployment)
+            return
+        }
+        var budget = DeploymentRollout.oldReplicasToScaleDown(
+            allReplicas: total, desired: desired, unavailable: unavailable, newReplicas: Self.replicas(newSet),
+            newAvailable: Self.statusCount(newSet, "availableReplicas"))
+        // Old pods that are not available anyway go first and cost nothing.
+        for replicaSet in activeOld {
+            let unhealthy = max(0, Self.replicas(replicaSet) - Self.statusCount(replicaSet, "availableReplicas"))
+            let extra = min(unhealthy, Self.replicas(replicaSet))
+            if extra > 0 && budget <= 0 {
+                try await scale(replicaSet, to: Self.replicas(replicaSet) - extra, deployment: deployment)
+                return
+            }
+        }
+        for replicaSet in activeOld where budget > 0 {
+            let down = min(budget, Self.replicas(replicaSet))
+            try await scale(replicaSet, to: Self.replicas(replicaSet) - down, deployment: deployment)
+            budget -= down
+        }
+    }
+
+    private func recreate(_ deployment: JSONValue, newSet: JSONValue, old: [JSONValue], desired: Int64) async throws(APIError) {
+        let activeOld = old.filter { Self.replicas($0) > 0 }
+        for replicaSet in activeOld { try await scale(replicaSet, to: 0, deployment: deployment) }
+        // The new pods start only once every old pod is gone.
+        guard activeOld.isEmpty, old.allSatisfy({ Self.statusCount($0, "replicas") == 0 }) else { return }
+        if Self.replicas(newSet) != desired { try await scale(newSet, to: desired, deployment: deployment) }
+    }
+
+    private func scale(_ replicaSet: JSONValue, to replicas: Int64, deployment: JSONValue) async throws(APIError) {
+        let from = Self.replicas(replicaSet)
+        var updated = replicaSet
+        updated[path: "spec", "replicas"] = .integer(replicas)
+        let desired = Self.replicas(deployment)
+        let (surge, _) = DeploymentRollout.fenceposts(
+            maxSurge: deployment[path: "spec", "strategy", "rollingUpdate", "maxSurge"],
+            maxUnavailable: deployment[path: "spec", "strategy", "rollingUpdate", "maxUnavailable"], desired: desired)
+        updated[path: "metadata", "annotations", Self.desiredReplicasAnnotation] = .string(String(desired))
+        updated[path: "metadata", "annotations", Self.maxReplicasAnnotation] = .string(String(desired + surge))
+        _ = try await client.update(.replicaSets, updated)
+        let name = replicaSet[path: "metadata", "name"]?.stringValue ?? ""
+        let direction = replicas > from ? "up" : "down"
+        recorder.record(deployment, type: .normal, reason: "ScalingReplicaSet", message: "Scaled \(direction) replica set \(name) from \(from) to \(replicas)")
+    }
+
+    /// Deletes the oldest scaled-down ReplicaSets beyond `revisionHistoryLimit` (10).
+    private func cleanUpHistory(_ deployment: JSONValue, old: [JSONValue]) async throws(APIError) {
+        let limit = Int(deployment[path: "spec", "revisionHistoryLimit"]?.integerValue ?? 10)
+        let idle = old.filter { Self.replicas($0) == 0 && Self.statusCount($0, "replicas") == 0 && $0[path: "metadata", "deletionTimestamp"] == nil }
+        guard idle.count > limit else { return }
+        for replicaSet in idle.sorted(by: { Self.revision($0) < Self.revision($1) }).prefix(idle.count - limit) {
+            let options: JSONValue = ["propagationPolicy": "Background", "preconditions": ["uid": replicaSet[path: "metadata", "uid"] ?? .null]]
+            do throws(APIError) {
+                try await client.delete(
+                    .replicaSets, namespace: replicaSet[path: "metadata", "namespace"]?.stringValue,
+                    name: replicaSet[path: "metadata", "name"]?.stringValue ?? "", options: options)
+            } catch where error.isNotFound || error.isConflict {
+                continue
+            }
+        }
+    }
+}
