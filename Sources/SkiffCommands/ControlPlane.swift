@@ -33,13 +33,22 @@ struct ControlPlane {
         let leases = Informer(client: controllerClient, resource: .leases, namespace: "kube-node-lease", logger: logger)
         let namespaces = Informer(client: controllerClient, resource: .namespaces, logger: logger)
         let budgets = Informer(client: controllerClient, resource: .podDisruptionBudgets, logger: logger)
+        let replicaSets = Informer(client: controllerClient, resource: .replicaSets, logger: logger)
+        let replicationControllers = Informer(client: controllerClient, resource: .replicationControllers, logger: logger)
         let recorder = EventRecorder(client: controllerClient, component: "node-controller", logger: logger)
+        let replicaSetEvents = EventRecorder(client: controllerClient, component: "replicaset-controller", logger: logger)
+        let replicationEvents = EventRecorder(client: controllerClient, component: "replication-controller", logger: logger)
 
         let lifecycle = NodeLifecycleController(
             client: controllerClient, nodes: nodes, leases: leases, pods: pods, recorder: recorder,
             options: .init(gracePeriod: options.nodeMonitorGracePeriod), logger: logger)
         let ipam = NodeIPAMController(client: controllerClient, nodes: nodes, recorder: recorder, clusterCIDR: options.clusterCIDR, logger: logger)
         let disruption = DisruptionController(client: controllerClient, budgets: budgets, pods: pods, logger: logger)
+        let replicaSetController = ReplicaSetController(
+            kind: .replicaSet, client: controllerClient, owners: replicaSets, pods: pods, recorder: replicaSetEvents, logger: logger)
+        let replicationController = ReplicaSetController(
+            kind: .replicationController, client: controllerClient, owners: replicationControllers, pods: pods, recorder: replicationEvents,
+            logger: logger)
 
         let schedulerClient = client("system:kube-scheduler")
         let schedulerEvents = EventRecorder(client: schedulerClient, component: Scheduler.defaultName, logger: logger)
@@ -61,6 +70,12 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "node-lifecycle-controller") { await lifecycle.run() }),
                 .init(service: BackgroundWork(name: "node-ipam-controller") { await ipam.run() }),
                 .init(service: BackgroundWork(name: "disruption-controller") { await disruption.run() }),
+                .init(service: BackgroundWork(name: "replicaset-informer") { await replicaSets.run() }),
+                .init(service: BackgroundWork(name: "replicationcontroller-informer") { await replicationControllers.run() }),
+                .init(service: BackgroundWork(name: "replicaset-events") { await replicaSetEvents.run() }),
+                .init(service: BackgroundWork(name: "replication-events") { await replicationEvents.run() }),
+                .init(service: BackgroundWork(name: "replicaset-controller") { await replicaSetController.run() }),
+                .init(service: BackgroundWork(name: "replicationcontroller-controller") { await replicationController.run() }),
             ]
         }
         if options.runScheduler {
