@@ -41,7 +41,12 @@ struct ControlPlane {
         let rootCAConfigMaps = Informer(
             client: controllerClient, resource: .configMaps, selectors: ListOptions(fieldSelector: "metadata.name=kube-root-ca.crt"),
             logger: logger)
+        let replicaSets = Informer(client: controllerClient, resource: .replicaSets, logger: logger)
+        let deployments = Informer(client: controllerClient, resource: .deployments, logger: logger)
+        let replicationControllers = Informer(client: controllerClient, resource: .replicationControllers, logger: logger)
         let recorder = EventRecorder(client: controllerClient, component: "node-controller", logger: logger)
+        let replicaSetEvents = EventRecorder(client: controllerClient, component: "replicaset-controller", logger: logger)
+        let replicationEvents = EventRecorder(client: controllerClient, component: "replication-controller", logger: logger)
 
         let lifecycle = NodeLifecycleController(
             client: controllerClient, nodes: nodes, leases: leases, pods: pods, recorder: recorder,
@@ -66,6 +71,14 @@ struct ControlPlane {
             client: controllerClient, namespaces: namespaces, serviceAccounts: serviceAccounts, logger: logger)
         let rootCAPublisher = RootCAPublisher(
             client: controllerClient, namespaces: namespaces, configMaps: rootCAConfigMaps, caCertificatePEM: options.caCertificatePEM,
+            logger: logger)
+        let deploymentEvents = EventRecorder(client: controllerClient, component: "deployment-controller", logger: logger)
+        let deploymentController = DeploymentController(
+            client: controllerClient, deployments: deployments, replicaSets: replicaSets, recorder: deploymentEvents, logger: logger)
+        let replicaSetController = ReplicaSetController(
+            kind: .replicaSet, client: controllerClient, owners: replicaSets, pods: pods, recorder: replicaSetEvents, logger: logger)
+        let replicationController = ReplicaSetController(
+            kind: .replicationController, client: controllerClient, owners: replicationControllers, pods: pods, recorder: replicationEvents,
             logger: logger)
 
         let schedulerClient = client("system:kube-scheduler")
@@ -105,6 +118,15 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "statefulset-informer") { await statefulSets.run() }),
                 .init(service: BackgroundWork(name: "statefulset-events") { await statefulSetEvents.run() }),
                 .init(service: BackgroundWork(name: "statefulset-controller") { await statefulSetController.run() }),
+                .init(service: BackgroundWork(name: "replicaset-informer") { await replicaSets.run() }),
+                .init(service: BackgroundWork(name: "replicationcontroller-informer") { await replicationControllers.run() }),
+                .init(service: BackgroundWork(name: "replicaset-events") { await replicaSetEvents.run() }),
+                .init(service: BackgroundWork(name: "replication-events") { await replicationEvents.run() }),
+                .init(service: BackgroundWork(name: "replicaset-controller") { await replicaSetController.run() }),
+                .init(service: BackgroundWork(name: "replicationcontroller-controller") { await replicationController.run() }),
+                .init(service: BackgroundWork(name: "deployment-informer") { await deployments.run() }),
+                .init(service: BackgroundWork(name: "deployment-events") { await deploymentEvents.run() }),
+                .init(service: BackgroundWork(name: "deployment-controller") { await deploymentController.run() }),
             ]
         }
         if options.runScheduler {

@@ -1,0 +1,325 @@
+import APIMachinery
+import ControllerRuntime
+import Foundation
+import KubeClient
+import Logging
+
+/// Keeps `spec.replicas` pods running for each ReplicaSet — or, as a second instance, each ReplicationController —
+/// as Kubernetes' replicaset controller does: creates missing pods from the template, deletes surplus ones, adopts
+/// matching orphans, releases pods that stopped matching, and reports the counts in the status.
+public final class ReplicaSetController: Sendable {
+    /// The owner resource this instance manages; the two differ only in how the selector is written.
+    public enum Kind: Sendable {
+        case replicaSet
+        case replicationController
+
+        var resource: ResourceType {
+            switch self {
+            case .replicaSet: .replicaSets
+            case .replicationController: .replicationControllers
+            }
+        }
+
+        var name: String {
+            switch self {
+            case .replicaSet: "replicaset"
+            case .replicationController: "replicationcontroller"
+            }
+        }
+
+        /// The owner's selector: a `LabelSelector` for ReplicaSets, a label map (defaulting to the template's
+        /// labels) for ReplicationControllers. An unreadable selector selects nothing, so no pod is touched.
+        func selector(of owner: JSONValue) -> LabelSelector {
+            switch self {
+            case .replicaSet:
+                guard let selector = owner[path: "spec", "selector"] else { return .nothing }
+                return (try? LabelSelector(object: selector)) ?? .nothing
+            case .replicationController:
+                let map = owner[path: "spec", "selector"]?.objectValue ?? owner[path: "spec", "template", "metadata", "labels"]?.objectValue ?? [:]
+                let labels = map.compactMapValues(\.stringValue)
+                return labels.isEmpty ? .nothing : LabelSelector(matchLabels: labels)
+            }
+        }
+    }
+
+    private let kind: Kind
+    private let client: KubeClient
+    private let owners: Informer
+    private let pods: Informer
+    private let recorder: EventRecorder
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let expectations: ControllerExpectations
+    private let queue = WorkQueue<ObjectKey>()
+    /// At most this many pods are created or deleted per reconcile (Kubernetes' `BurstReplicas`).
+    static let burstReplicas = 500
+    static let workers = 5
+
+    /// `owners` is an informer over `kind`'s resource; `pods` may be shared with other controllers.
+    public init(
+        kind: Kind, client: KubeClient, owners: Informer, pods: Informer, recorder: EventRecorder, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.kind = kind
+        self.client = client
+        self.owners = owners
+        self.pods = pods
+        self.recorder = recorder
+        self.logger = logger
+        self.now = now
+        self.expectations = ControllerExpectations(now: now)
+    }
+
+    public func run() async {
+        owners.addHandler(
+            InformerHandler(
+                onAdd: { [self] owner in queue.add(ObjectKey(owner)) },
+                onUpdate: { [self] _, owner in queue.add(ObjectKey(owner)) },
+                onDelete: { [self] owner in
+                    expectations.forget(ObjectKey(owner))
+                    queue.add(ObjectKey(owner))
+                }))
+        pods.addHandler(
+            InformerHandler(
+                onAdd: { [self] pod in podAdded(pod) },
+                onUpdate: { [self] old, new in podUpdated(old, new) },
+                onDelete: { [self] pod in podDeleted(pod) }))
+        await owners.waitForSync()
+        await pods.waitForSync()
+        await ControllerWorkers.run(queue, workers: Self.workers, name: "\(kind.name)-controller", logger: logger) { key throws(APIError) in
+            try await self.reconcile(key)
+        }
+    }
+
+    // MARK: Pod events
+    // Besides enqueueing owners, these record what the informer has seen of the creations and deletions the
+    // controller asked for: the expectations must follow the cache exactly, so they are lowered where it changes.
+
+    private func podAdded(_ pod: JSONValue) {
+        if pod[path: "metadata", "deletionTimestamp"] != nil {
+            // Restored by a relist already on its way out: for counting, it is gone.
+            return podDeleted(pod)
+        }
+        if let ref = ControllerRef.of(pod) {
+            guard let key = owner(of: pod, ref: ref) else { return }
+            expectations.creationObserved(key)
+            queue.add(key)
+            return
+        }
+        for key in ownersSelecting(pod) { queue.add(key) }
+    }
+
+    private func podUpdated(_ old: JSONValue, _ new: JSONValue) {
+        guard old[path: "metadata", "resourceVersion"] != new[path: "metadata", "resourceVersion"] else { return }
+        let labelsChanged = old[path: "metadata", "labels"] != new[path: "metadata", "labels"]
+        if new[path: "metadata", "deletionTimestamp"] != nil {
+            // A graceful deletion has begun; the pod no longer counts, so the deletion is observed now rather than
+            // when the kubelet confirms it.
+            podDeleted(new)
+            if labelsChanged { podDeleted(old) }
+            return
+        }
+        let oldRef = ControllerRef.of(old), newRef = ControllerRef.of(new)
+        if oldRef?["uid"] != newRef?["uid"], let oldRef, let key = owner(of: old, ref: oldRef) {
+            queue.add(key)
+        }
+        if let newRef {
+            if let key = owner(of: new, ref: newRef) { queue.add(key) }
+            return
+        }
+        if labelsChanged || oldRef != nil {
+            for key in ownersSelecting(new) { queue.add(key) }
+        }
+    }
+
+    private func podDeleted(_ pod: JSONValue) {
+        guard let ref = ControllerRef.of(pod), let key = owner(of: pod, ref: ref) else { return }
+        expectations.deletionObserved(key, podName: pod[path: "metadata", "name"]?.stringValue ?? "")
+        queue.add(key)
+    }
+
+    /// The cached owner a controller reference points to, if it is of this controller's kind and the same object.
+    private func owner(of pod: JSONValue, ref: JSONValue) -> ObjectKey? {
+        guard ref["kind"]?.stringValue == kind.resource.kind, ref["apiVersion"]?.stringValue == kind.resource.apiVersion else { return nil }
+        let key = ObjectKey(namespace: pod[path: "metadata", "namespace"]?.stringValue, name: ref["name"]?.stringValue ?? "")
+        guard let owner = owners.get(key), owner[path: "metadata", "uid"] == ref["uid"] else { return nil }
+        return key
+    }
+
+    private func ownersSelecting(_ pod: JSONValue) -> [ObjectKey] {
+        let namespace = pod[path: "metadata", "namespace"]?.stringValue
+        let labels = Self.labels(pod)
+        return owners.list { owner in
+            owner[path: "metadata", "namespace"]?.stringValue == namespace && kind.selector(of: owner).matches(labels)
+        }.map(ObjectKey.init)
+    }
+
+    // MARK: Reconcile
+
+    private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
+        guard let owner = owners.get(key) else {
+            expectations.forget(key)
+            return .done
+        }
+        // Read before the pods so that a pod added meanwhile is seen by the next reconcile, which it enqueues.
+        let ready = expectations.satisfied(key)
+        let owned = try await claimPods(of: owner, key: key)
+        var failure: APIError?
+        if ready, owner[path: "metadata", "deletionTimestamp"] == nil {
+            do throws(APIError) {
+                try await manageReplicas(owner, key: key, owned: owned)
+            } catch {
+                failure = error
+            }
+        }
+        let minReadySeconds = owner[path: "spec", "minReadySeconds"]?.integerValue ?? 0
+        let current = now()
+        let counts = ReplicaSetStatus(
+            pods: owned, templateLabels: Self.labels(owner["spec"]?["template"] ?? .emptyObject), minReadySeconds: minReadySeconds, now: current)
+        let status = counts.applied(to: owner["status"], generation: owner[path: "metadata", "generation"])
+        if status != owner["status"] {
+            var updated = owner
+            updated["status"] = status
+            _ = try await client.update(kind.resource, updated, subresource: "status")
+        }
+        if let failure { throw failure }
+        // Pods becoming available and expectations timing out change nothing the informers would report.
+        var delays: [TimeInterval] = []
+        if let next = counts.nextAvailable { delays.append(next.timeIntervalSince(current)) }
+        if let remaining = expectations.remaining(key) { delays.append(remaining) }
+        guard let delay = delays.min() else { return .done }
+        return .requeue(after: .milliseconds(Int64(max(0, delay) * 1000) + 1))
+    }
+
+    /// The owner's active pods after adopting matching orphans and releasing pods that stopped matching.
+    private func claimPods(of owner: JSONValue, key: ObjectKey) async throws(APIError) -> [JSONValue] {
+        let selector = kind.selector(of: owner)
+        let uid = owner[path: "metadata", "uid"]?.stringValue ?? ""
+        let deleting = owner[path: "metadata", "deletionTimestamp"] != nil
+        let candidates = pods.list { pod in
+            pod[path: "metadata", "namespace"]?.stringValue == key.namespace && PodReadiness.isActive(pod)
+        }
+        var owned: [JSONValue] = []
+        var adoptionChecked = false
+        var failure: APIError?
+        for pod in candidates {
+            let name = pod[path: "metadata", "name"]?.stringValue ?? ""
+            switch ControllerRef.claim(pod: pod, ownerUID: uid, ownerDeleting: deleting, selected: selector.matches(Self.labels(pod))) {
+            case .keep:
+                owned.append(pod)
+            case .ignore:
+                continue
+            case .adopt:
+                do throws(APIError) {
+                    if !adoptionChecked {
+                        // The cache may be behind a deletion or a re-creation under the same name: adopt only for
+                        // the owner the API server has now.
+                        let fresh = try await client.get(kind.resource, namespace: key.namespace, name: key.name)
+                        guard fresh[path: "metadata", "uid"]?.stringValue == uid, fresh[path: "metadata", "deletionTimestamp"] == nil else {
+                            // Retried with back-off; by then the informer has caught up and the reconcile ends early.
+                            throw APIError.conflict(
+                                GroupResource(group: kind.resource.group, resource: kind.resource.resource), name: key.name,
+                                detail: "the cached object is stale")
+                        }
+                        adoptionChecked = true
+                    }
+                    let patch = ControllerRef.adoptionPatch(pod, reference: ControllerRef.reference(to: owner, resource: kind.resource))
+                    owned.append(try await client.patch(.pods, namespace: key.namespace, name: name, type: .merge, patch))
+                } catch where error.isNotFound {
+                    continue
+                } catch {
+                    failure = failure ?? error
+                }
+            case .release:
+                do throws(APIError) {
+                    _ = try await client.patch(.pods, namespace: key.namespace, name: name, type: .merge, ControllerRef.releasePatch(pod, ownerUID: uid))
+                } catch where error.isNotFound {
+                    continue
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+        }
+        if let failure { throw failure }
+        return owned
+    }
+
+    /// Creates or deletes pods to close the gap between the owned pods and `spec.replicas`.
+    private func manageReplicas(_ owner: JSONValue, key: ObjectKey, owned: [JSONValue]) async throws(APIError) {
+        let desired = Int(owner[path: "spec", "replicas"]?.integerValue ?? 1)
+        let diff = owned.count - desired
+        if diff < 0 {
+            try await createPods(min(-diff, Self.burstReplicas), owner: owner, key: key)
+        } else if diff > 0 {
+            try await deletePods(ActivePods.victims(owned, count: min(diff, Self.burstReplicas)), owner: owner, key: key)
+        }
+    }
+
+    private func createPods(_ count: Int, owner: JSONValue, key: ObjectKey) async throws(APIError) {
+        guard let template = owner[path: "spec", "template"] else { return }
+        let pod = ControllerRef.pod(from: template, owner: owner, resource: kind.resource)
+        expectations.expectCreations(key, count)
+        var attempted = 0
+        for size in SlowStart.batches(count) {
+            attempted += size
+            let errors = await withTaskGroup(of: APIError?.self) { group in
+                for _ in 0..<size {
+                    group.addTask { [self] in
+                        do throws(APIError) {
+                            let created = try await client.create(.pods, namespace: key.namespace, pod)
+                            recorder.record(
+                                owner, type: .normal, reason: "SuccessfulCreate",
+                                message: "Created pod: \(created[path: "metadata", "name"]?.stringValue ?? "")")
+                            return nil
+                        } catch {
+                            // The informer will never see this pod.
+                            expectations.creationObserved(key)
+                            recorder.record(owner, type: .warning, reason: "FailedCreate", message: "Error creating: \(error.message)")
+                            return error
+                        }
+                    }
+                }
+                var errors: [APIError] = []
+                for await error in group { if let error { errors.append(error) } }
+                return errors
+            }
+            if let first = errors.first {
+                // Later batches are skipped: their pods will not appear either.
+                for _ in attempted..<count { expectations.creationObserved(key) }
+                throw first
+            }
+        }
+    }
+
+    private func deletePods(_ victims: [JSONValue], owner: JSONValue, key: ObjectKey) async throws(APIError) {
+        let names = victims.compactMap { $0[path: "metadata", "name"]?.stringValue }
+        expectations.expectDeletions(key, names)
+        let errors = await withTaskGroup(of: APIError?.self) { group in
+            for victim in victims {
+                let name = victim[path: "metadata", "name"]?.stringValue ?? ""
+                // The uid precondition makes sure the pod ranked is the pod deleted, not a namesake.
+                let options: JSONValue = ["preconditions": ["uid": victim[path: "metadata", "uid"] ?? ""]]
+                group.addTask { [self] in
+                    do throws(APIError) {
+                        try await client.delete(.pods, namespace: key.namespace, name: name, options: options)
+                        recorder.record(owner, type: .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(name)")
+                        return nil
+                    } catch {
+                        expectations.deletionObserved(key, podName: name)
+                        if error.isNotFound { return nil }
+                        recorder.record(owner, type: .warning, reason: "FailedDelete", message: "Error deleting: \(error.message)")
+                        return error
+                    }
+                }
+            }
+            var errors: [APIError] = []
+            for await error in group { if let error { errors.append(error) } }
+            return errors
+        }
+        if let first = errors.first { throw first }
+    }
+
+    static func labels(_ object: JSONValue) -> [String: String] {
+        (object[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+}

@@ -1,0 +1,42 @@
+import APIMachinery
+import Foundation
+
+/// The replica counts of a ReplicaSet's status, computed from the pods it owns (Kubernetes' `calculateStatus`).
+struct ReplicaSetStatus: Equatable {
+    var replicas: Int64 = 0
+    /// Pods carrying every label of the template (pods whose labels were changed after creation may not).
+    var fullyLabeledReplicas: Int64 = 0
+    var readyReplicas: Int64 = 0
+    var availableReplicas: Int64 = 0
+    /// When the earliest ready-but-not-yet-available pod becomes available: the status must be looked at again then.
+    var nextAvailable: Date?
+
+    /// Counts the active pods the set owns.
+    init(pods: [JSONValue], templateLabels: [String: String], minReadySeconds: Int64, now: Date) {
+        for pod in pods {
+            replicas += 1
+            let labels = (pod[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            if templateLabels.allSatisfy({ labels[$0.key] == $0.value }) { fullyLabeledReplicas += 1 }
+            guard PodReadiness.isReady(pod) else { continue }
+            readyReplicas += 1
+            if PodReadiness.isAvailable(pod, minReadySeconds: minReadySeconds, now: now) {
+                availableReplicas += 1
+            } else if let since = PodReadiness.readySince(pod) {
+                let at = since.addingTimeInterval(TimeInterval(minReadySeconds))
+                nextAvailable = min(nextAvailable ?? at, at)
+            }
+        }
+    }
+
+    /// The status object to write: `previous` (its conditions kept) with the counts and observed generation,
+    /// zero counts left out as Kubernetes' `omitempty` does (except `replicas`, which is always written).
+    func applied(to previous: JSONValue?, generation: JSONValue?) -> JSONValue {
+        var status = previous ?? .emptyObject
+        status["replicas"] = .integer(replicas)
+        status["fullyLabeledReplicas"] = fullyLabeledReplicas > 0 ? .integer(fullyLabeledReplicas) : nil
+        status["readyReplicas"] = readyReplicas > 0 ? .integer(readyReplicas) : nil
+        status["availableReplicas"] = availableReplicas > 0 ? .integer(availableReplicas) : nil
+        status["observedGeneration"] = generation
+        return status
+    }
+}
