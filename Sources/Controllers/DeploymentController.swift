@@ -64,6 +64,8 @@ public final class DeploymentController: Sendable {
     static func withoutHash(_ template: JSONValue) -> JSONValue {
         var template = template
         template[path: "metadata", "labels", hashLabel] = nil
+        // Go clients send `creationTimestamp: null` in templates; to Kubernetes that is the same as leaving it out.
+        if template[path: "metadata", "creationTimestamp"] == .null { template[path: "metadata", "creationTimestamp"] = nil }
         if template[path: "metadata", "labels"]?.objectValue?.isEmpty == true { template[path: "metadata", "labels"] = nil }
         return template
     }
@@ -92,6 +94,28 @@ public final class DeploymentController: Sendable {
             newSet = try await client.update(.replicaSets, existing)
             return .done
         }
+        // The new ReplicaSet follows the Deployment's annotations (e.g. `kubernetes.io/change-cause` for rollout history).
+        if var current = newSet, !paused {
+            var annotations = current[path: "metadata", "annotations"]?.objectValue ?? [:]
+            for (name, value) in deployment[path: "metadata", "annotations"]?.objectValue ?? [:] where !Self.uncopiedAnnotations.contains(name) {
+                annotations[name] = value
+            }
+            if JSONValue.object(annotations) != current[path: "metadata", "annotations"] ?? .emptyObject {
+                current[path: "metadata", "annotations"] = .object(annotations)
+                _ = try await client.update(.replicaSets, current)
+                return .done
+            }
+        }
+        // The Deployment carries its current revision too (kubectl's rollout undo and history read it).
+        if let current = newSet, !paused {
+            let revision = JSONValue.string(String(Self.revision(current)))
+            if deployment[path: "metadata", "annotations", Self.revisionAnnotation] != revision {
+                var annotated = deployment
+                annotated[path: "metadata", "annotations", Self.revisionAnnotation] = revision
+                _ = try await client.update(.deployments, annotated)
+                return .done
+            }
+        }
         let newUID = newSet?[path: "metadata", "uid"]
         let old = owned.filter { $0[path: "metadata", "uid"] != newUID }
 
@@ -111,8 +135,8 @@ public final class DeploymentController: Sendable {
 
     private func createReplicaSet(for deployment: JSONValue, key: ObjectKey, revision: Int64, owned: [JSONValue]) async throws(APIError) -> JSONValue {
         let collisionCount = deployment[path: "status", "collisionCount"]?.integerValue
-        let hash = DeploymentRollout.podTemplateHash(template: deployment[path: "spec", "template"] ?? .emptyObject, collisionCount: collisionCount)
-        var template = deployment[path: "spec", "template"] ?? .emptyObject
+        var template = Self.withoutHash(deployment[path: "spec", "template"] ?? .emptyObject)
+        let hash = DeploymentRollout.podTemplateHash(template: template, collisionCount: collisionCount)
         template[path: "metadata", "labels", Self.hashLabel] = .string(hash)
         var selector = deployment[path: "spec", "selector"] ?? .emptyObject
         selector[path: "matchLabels", Self.hashLabel] = .string(hash)
