@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?= -c release
 DATA_DIR ?= $(HOME)/.skiff
 
-.PHONY: run setup build test unit-test e2e-test bench bench-scheduler
+.PHONY: run setup build test unit-test e2e-test bench bench-scheduler bench-controllers
 
 setup:
 	bash scripts/setup.sh
@@ -29,3 +29,7 @@ bench: build
 # 5000 hollow nodes, 10 000 pods: scheduling throughput and create-to-bound latency (see the script's header).
 bench-scheduler: build
 	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/scheduler_bench.py
+
+# 100 hollow nodes: a 1000-replica Deployment created, rolled, scaled to 10 000; idle CPU with 10 000 pods.
+bench-controllers: build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/controllers_bench.py
