@@ -72,7 +72,13 @@ public final class JobController: Sendable {
         let owned = pods.list { pod in
             DisruptionController.controllerRef(pod)?["uid"]?.stringValue == uid
         }
-        let counts = JobStatus.counts(owned)
+        var counts = JobStatus.counts(owned)
+        let indexed = job[path: "spec", "completionMode"]?.stringValue == "Indexed"
+        let succeededIndexes = JobIndexes.succeeded(owned)
+        if indexed {
+            // An Indexed Job counts each index once, however many of its pods succeeded.
+            counts.succeeded = Int64(succeededIndexes.count)
+        }
         let time = now()
         let started = job[path: "status", "startTime"]?.stringValue.flatMap(KubeTime.parse) ?? time
         let spec = job["spec"] ?? .emptyObject
@@ -82,6 +88,9 @@ public final class JobController: Sendable {
         status["ready"] = .integer(counts.ready)
         status["succeeded"] = .integer(counts.succeeded)
         status["failed"] = .integer(counts.failed)
+        if indexed {
+            status["completedIndexes"] = succeededIndexes.isEmpty ? nil : .string(JobIndexes.format(succeededIndexes))
+        }
         var result = ReconcileResult.done
 
         switch JobStatus.verdict(spec: spec, counts: counts, activeSeconds: time.timeIntervalSince(started)) {
@@ -109,8 +118,13 @@ public final class JobController: Sendable {
                 let wait = lastFailure.map { $0.addingTimeInterval(JobStatus.backoff(failures: counts.failed)).timeIntervalSince(time) } ?? 0
                 if counts.failed > 0 && wait > 0 {
                     result = .requeue(after: .milliseconds(Int64(wait * 1000) + 10))
+                } else if indexed {
+                    let indexes = JobIndexes.toStart(
+                        completions: Int(spec["completions"]?.integerValue ?? 1), succeeded: succeededIndexes, active: JobIndexes.active(owned),
+                        count: Int(missing))
+                    try await createPods(indexes.map(Optional.some), for: job, key: key)
                 } else {
-                    try await createPods(missing, for: job, key: key)
+                    try await createPods(Array(repeating: nil, count: Int(missing)), for: job, key: key)
                 }
             }
             if let deadline = spec["activeDeadlineSeconds"]?.integerValue, case .done = result {
@@ -126,7 +140,9 @@ public final class JobController: Sendable {
         return result
     }
 
-    private func createPods(_ count: Int64, for job: JSONValue, key: ObjectKey) async throws(APIError) {
+    /// Creates one pod per entry; an entry with an index makes the pod of that index of an Indexed Job.
+    private func createPods(_ indexes: [Int?], for job: JSONValue, key: ObjectKey) async throws(APIError) {
+        guard !indexes.isEmpty else { return }
         let name = key.name
         var metadata: [String: JSONValue] = [
             "generateName": .string("\(name)-"), "namespace": .string(key.namespace ?? "default"),
@@ -140,10 +156,10 @@ public final class JobController: Sendable {
         metadata["labels"] = job[path: "spec", "template", "metadata", "labels"]
         metadata["annotations"] = job[path: "spec", "template", "metadata", "annotations"]
         let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": job[path: "spec", "template", "spec"] ?? .emptyObject]
-        expectations.expect(key, creations: Int(count))
-        for _ in 0..<count {
+        expectations.expect(key, creations: indexes.count)
+        for index in indexes {
             do throws(APIError) {
-                let created = try await client.create(.pods, namespace: key.namespace, pod)
+                let created = try await client.create(.pods, namespace: key.namespace, index.map { Self.indexed(pod, index: $0, job: name) } ?? pod)
                 recorder.record(job, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created[path: "metadata", "name"]?.stringValue ?? "")")
             } catch {
                 expectations.observed(key)
@@ -151,6 +167,31 @@ public final class JobController: Sendable {
                 throw error
             }
         }
+    }
+
+    /// The pod of one index: named and labelled with it, hostname `<job>-<index>`, and `JOB_COMPLETION_INDEX` in every
+    /// container's environment, as Kubernetes' job controller makes it.
+    static func indexed(_ pod: JSONValue, index: Int, job: String) -> JSONValue {
+        var pod = pod
+        let text = JSONValue.string(String(index))
+        pod[path: "metadata", "generateName"] = .string("\(job)-\(index)-")
+        pod[path: "metadata", "annotations", JobIndexes.annotation] = text
+        pod[path: "metadata", "labels", JobIndexes.annotation] = text
+        pod[path: "spec", "hostname"] = .string("\(job)-\(index)")
+        let variable: JSONValue = [
+            "name": "JOB_COMPLETION_INDEX",
+            "valueFrom": ["fieldRef": ["fieldPath": .string("metadata.annotations['\(JobIndexes.annotation)']")]],
+        ]
+        for field in ["initContainers", "containers"] {
+            guard var containers = pod[path: "spec", field]?.arrayValue else { continue }
+            for position in containers.indices {
+                var env = containers[position]["env"]?.arrayValue ?? []
+                if !env.contains(where: { $0["name"]?.stringValue == "JOB_COMPLETION_INDEX" }) { env.append(variable) }
+                containers[position]["env"] = .array(env)
+            }
+            pod[path: "spec", field] = .array(containers)
+        }
+        return pod
     }
 
     private func deletePod(_ pod: JSONValue) async throws(APIError) {

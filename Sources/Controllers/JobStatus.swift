@@ -59,3 +59,45 @@ enum JobStatus {
         return min(10 * pow(2, Double(failures - 1)), 360)
     }
 }
+
+/// Indexed Jobs (`completionMode: Indexed`): each index 0…completions-1 must succeed once.
+enum JobIndexes {
+    static let annotation = "batch.kubernetes.io/job-completion-index"
+
+    static func index(of pod: JSONValue) -> Int? {
+        pod[path: "metadata", "annotations", annotation]?.stringValue.flatMap { Int($0) }
+    }
+
+    static func succeeded(_ pods: [JSONValue]) -> Set<Int> {
+        Set(pods.filter { $0[path: "status", "phase"]?.stringValue == "Succeeded" }.compactMap(index(of:)))
+    }
+
+    static func active(_ pods: [JSONValue]) -> Set<Int> {
+        Set(
+            pods.filter { pod in
+                let phase = pod[path: "status", "phase"]?.stringValue
+                return phase != "Succeeded" && phase != "Failed" && pod[path: "metadata", "deletionTimestamp"] == nil
+            }.compactMap(index(of:)))
+    }
+
+    /// The lowest indexes that neither succeeded nor run, at most `count` of them.
+    static func toStart(completions: Int, succeeded: Set<Int>, active: Set<Int>, count: Int) -> [Int] {
+        Array((0..<completions).lazy.filter { !succeeded.contains($0) && !active.contains($0) }.prefix(max(0, count)))
+    }
+
+    /// `status.completedIndexes` as Kubernetes writes it: sorted, consecutive runs as ranges (`0-2,4`).
+    static func format(_ indexes: Set<Int>) -> String {
+        var parts: [String] = []
+        var sorted = indexes.sorted()[...]
+        while let first = sorted.first {
+            var last = first
+            sorted = sorted.dropFirst()
+            while let next = sorted.first, next == last + 1 {
+                last = next
+                sorted = sorted.dropFirst()
+            }
+            parts.append(first == last ? "\(first)" : "\(first)-\(last)")
+        }
+        return parts.joined(separator: ",")
+    }
+}

@@ -49,3 +49,26 @@ struct JobStatusTests {
         #expect(JobStatus.backoff(failures: 10) == 360)
     }
 }
+
+@Suite("indexed jobs")
+struct JobIndexesTests {
+    @Test func completedIndexesAreWrittenAsRanges() {
+        #expect(JobIndexes.format([0, 1, 2, 4, 6, 7]) == "0-2,4,6-7")
+        #expect(JobIndexes.format([3]) == "3")
+        #expect(JobIndexes.format([]) == "")
+    }
+
+    @Test func theLowestIndexesThatNeitherSucceededNorRunStartFirst() {
+        #expect(JobIndexes.toStart(completions: 5, succeeded: [0, 2], active: [1], count: 2) == [3, 4])
+        #expect(JobIndexes.toStart(completions: 3, succeeded: [0, 1, 2], active: [], count: 2) == [])
+    }
+
+    @Test func indexedPodsCarryTheirIndex() {
+        let pod: JSONValue = ["metadata": ["generateName": "work-"], "spec": ["containers": [["name": "c", "image": "busybox"]]]]
+        let indexed = JobController.indexed(pod, index: 3, job: "work")
+        #expect(indexed[path: "metadata", "generateName"] == "work-3-")
+        #expect(indexed[path: "metadata", "annotations", "batch.kubernetes.io/job-completion-index"] == "3")
+        #expect(indexed[path: "spec", "hostname"] == "work-3")
+        #expect(indexed[path: "spec", "containers"]?.arrayValue?.first?["env"]?.arrayValue?.first?["name"] == "JOB_COMPLETION_INDEX")
+    }
+}

@@ -143,3 +143,28 @@ spec:
     assert any(e["message"] == f"Created job {first['metadata']['name']}"
                for e in cluster.kubectl_json("get", "events", "--field-selector", "involvedObject.name=tick,reason=SuccessfulCreate")["items"])
     cluster.kubectl("patch", "cronjob", "tick", "--type=merge", "-p", '{"spec":{"suspend":true}}')
+
+
+def test_indexed_job_runs_each_index_once(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: batch/v1
+kind: Job
+metadata: {name: shards}
+spec:
+  completions: 3
+  parallelism: 2
+  completionMode: Indexed
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: busybox}]
+""")
+    wait_for(lambda: job_row(cluster, "shards")[1] == "Complete", "the indexed job Complete", timeout=40)
+    job = cluster.kubectl_json("get", "job", "shards")
+    assert job["status"]["completedIndexes"] == "0-2" and job["status"]["succeeded"] == 3
+    pods = cluster.kubectl_json("get", "pods", "-l", "job-name=shards")["items"]
+    indexes = sorted(p["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"] for p in pods)
+    assert indexes == ["0", "1", "2"]
+    for pod in pods:
+        index = pod["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"]
+        assert pod["metadata"]["name"].startswith(f"shards-{index}-") and pod["spec"]["hostname"] == f"shards-{index}"
+        assert any(e["name"] == "JOB_COMPLETION_INDEX" for e in pod["spec"]["containers"][0]["env"])
