@@ -161,7 +161,8 @@ public final class ReplicaSetController: Sendable {
             expectations.forget(key)
             return .done
         }
-        // Read before the pods so that a pod added meanwhile is seen by the next reconcile, which it enqueues.
+        // Read before listing the pods: an event that meets the expectations in between also enqueues this key, so
+        // the list read here is never trusted beyond what the expectations vouched for.
         let ready = expectations.satisfied(key)
         let owned = try await claimPods(of: owner, key: key)
         var failure: APIError?
