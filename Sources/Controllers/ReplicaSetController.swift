@@ -177,7 +177,11 @@ public final class ReplicaSetController: Sendable {
         let current = now()
         let counts = ReplicaSetStatus(
             pods: owned, templateLabels: Self.labels(owner["spec"]?["template"] ?? .emptyObject), minReadySeconds: minReadySeconds, now: current)
-        let status = counts.applied(to: owner["status"], generation: owner[path: "metadata", "generation"])
+        let desired = owner[path: "spec", "replicas"]?.integerValue ?? 1
+        let status = counts.applied(
+            to: owner["status"], generation: owner[path: "metadata", "generation"],
+            failure: failure.map { .init(reason: Int64(owned.count) < desired ? "FailedCreate" : "FailedDelete", message: $0.message) },
+            now: current)
         if status != owner["status"] {
             var updated = owner
             updated["status"] = status
