@@ -151,7 +151,7 @@ public final class ReplicaSetController: Sendable {
         let labels = Self.labels(pod)
         return owners.list { owner in
             owner[path: "metadata", "namespace"]?.stringValue == namespace && kind.selector(of: owner).matches(labels)
-        }.map(ObjectKey.init)
+        }.map { ObjectKey($0) }
     }
 
     // MARK: Reconcile
@@ -161,7 +161,8 @@ public final class ReplicaSetController: Sendable {
             expectations.forget(key)
             return .done
         }
-        // Read before the pods so that a pod added meanwhile is seen by the next reconcile, which it enqueues.
+        // Read before listing the pods: an event that meets the expectations in between also enqueues this key, so
+        // the list read here is never trusted beyond what the expectations vouched for.
         let ready = expectations.satisfied(key)
         let owned = try await claimPods(of: owner, key: key)
         var failure: APIError?
@@ -176,7 +177,11 @@ public final class ReplicaSetController: Sendable {
         let current = now()
         let counts = ReplicaSetStatus(
             pods: owned, templateLabels: Self.labels(owner["spec"]?["template"] ?? .emptyObject), minReadySeconds: minReadySeconds, now: current)
-        let status = counts.applied(to: owner["status"], generation: owner[path: "metadata", "generation"])
+        let desired = owner[path: "spec", "replicas"]?.integerValue ?? 1
+        let status = counts.applied(
+            to: owner["status"], generation: owner[path: "metadata", "generation"],
+            failure: failure.map { .init(reason: Int64(owned.count) < desired ? "FailedCreate" : "FailedDelete", message: $0.message) },
+            now: current)
         if status != owner["status"] {
             var updated = owner
             updated["status"] = status
@@ -200,7 +205,8 @@ public final class ReplicaSetController: Sendable {
             pod[path: "metadata", "namespace"]?.stringValue == key.namespace && PodReadiness.isActive(pod)
         }
         var owned: [JSONValue] = []
-        var adoptionChecked = false
+        // Whether the API server confirms the cached owner may adopt: asked once, before the first adoption.
+        var mayAdopt: Bool?
         var failure: APIError?
         for pod in candidates {
             let name = pod[path: "metadata", "name"]?.stringValue ?? ""
@@ -211,17 +217,13 @@ public final class ReplicaSetController: Sendable {
                 continue
             case .adopt:
                 do throws(APIError) {
-                    if !adoptionChecked {
-                        // The cache may be behind a deletion or a re-creation under the same name: adopt only for
-                        // the owner the API server has now.
-                        let fresh = try await client.get(kind.resource, namespace: key.namespace, name: key.name)
-                        guard fresh[path: "metadata", "uid"]?.stringValue == uid, fresh[path: "metadata", "deletionTimestamp"] == nil else {
-                            // Retried with back-off; by then the informer has caught up and the reconcile ends early.
-                            throw APIError.conflict(
-                                GroupResource(group: kind.resource.group, resource: kind.resource.resource), name: key.name,
-                                detail: "the cached object is stale")
-                        }
-                        adoptionChecked = true
+                    if mayAdopt == nil { mayAdopt = try await ownerIsCurrent(key: key, uid: uid) }
+                    guard mayAdopt == true else {
+                        // Retried with back-off; by then the informer has caught up with the owner's deletion.
+                        failure = APIError.conflict(
+                            GroupResource(group: kind.resource.group, resource: kind.resource.resource), name: key.name,
+                            detail: "the cached object is stale")
+                        continue
                     }
                     let patch = ControllerRef.adoptionPatch(pod, reference: ControllerRef.reference(to: owner, resource: kind.resource))
                     owned.append(try await client.patch(.pods, namespace: key.namespace, name: name, type: .merge, patch))
@@ -242,6 +244,18 @@ public final class ReplicaSetController: Sendable {
         }
         if let failure { throw failure }
         return owned
+    }
+
+    /// Whether the owner the API server has now is the cached one and not being deleted: the cache may be behind a
+    /// deletion or a re-creation under the same name, and only the current owner may adopt.
+    private func ownerIsCurrent(key: ObjectKey, uid: String) async throws(APIError) -> Bool {
+        let fresh: JSONValue
+        do throws(APIError) {
+            fresh = try await client.get(kind.resource, namespace: key.namespace, name: key.name)
+        } catch where error.isNotFound {
+            return false
+        }
+        return fresh[path: "metadata", "uid"]?.stringValue == uid && fresh[path: "metadata", "deletionTimestamp"] == nil
     }
 
     /// Creates or deletes pods to close the gap between the owned pods and `spec.replicas`.

@@ -28,10 +28,30 @@ struct ReplicaSetStatus: Equatable {
         }
     }
 
-    /// The status object to write: `previous` (its conditions kept) with the counts and observed generation,
-    /// zero counts left out as Kubernetes' `omitempty` does (except `replicas`, which is always written).
-    func applied(to previous: JSONValue?, generation: JSONValue?) -> JSONValue {
+    /// Why the last attempt to create or delete pods failed, for the `ReplicaFailure` condition.
+    struct Failure: Equatable {
+        /// `FailedCreate` or `FailedDelete`.
+        var reason: String
+        var message: String
+    }
+
+    /// The status object to write: `previous` with the counts and observed generation, zero counts left out as
+    /// Kubernetes' `omitempty` does (except `replicas`, which is always written). A `ReplicaFailure` condition is
+    /// added when pods could not be created or deleted and removed once they could; an existing one is kept as is.
+    func applied(to previous: JSONValue?, generation: JSONValue?, failure: Failure? = nil, now: Date = Date()) -> JSONValue {
         var status = previous ?? .emptyObject
+        var conditions = status["conditions"]?.arrayValue ?? []
+        let failing = conditions.contains { $0["type"]?.stringValue == "ReplicaFailure" }
+        if let failure, !failing {
+            conditions.append([
+                "type": "ReplicaFailure", "status": "True", "reason": .string(failure.reason), "message": .string(failure.message),
+                "lastTransitionTime": .string(KubeTime.format(now)),
+            ])
+            status["conditions"] = .array(conditions)
+        } else if failure == nil, failing {
+            conditions.removeAll { $0["type"]?.stringValue == "ReplicaFailure" }
+            status["conditions"] = conditions.isEmpty ? nil : .array(conditions)
+        }
         status["replicas"] = .integer(replicas)
         status["fullyLabeledReplicas"] = fullyLabeledReplicas > 0 ? .integer(fullyLabeledReplicas) : nil
         status["readyReplicas"] = readyReplicas > 0 ? .integer(readyReplicas) : nil

@@ -84,6 +84,22 @@ struct ReplicaSetHelpersTests {
         #expect(empty.applied(to: nil, generation: 1) == ["replicas": 0, "observedGeneration": 1])
     }
 
+    @Test func aFailedCreateSetsReplicaFailureUntilPodsCanBeCreatedAgain() {
+        let counts = ReplicaSetStatus(pods: [], templateLabels: [:], minReadySeconds: 0, now: now)
+        let failure = ReplicaSetStatus.Failure(reason: "FailedCreate", message: "pods \"web-x\" is forbidden: exceeded quota")
+        let failing = counts.applied(to: nil, generation: 1, failure: failure, now: now)
+        #expect(
+            failing["conditions"] == [
+                [
+                    "type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": .string(failure.message),
+                    "lastTransitionTime": .string(KubeTime.format(now)),
+                ]
+            ])
+        let again = counts.applied(to: failing, generation: 1, failure: failure, now: now.addingTimeInterval(60))
+        #expect(again == failing, "a continuing failure keeps its first transition time")
+        #expect(counts.applied(to: failing, generation: 1, now: now)["conditions"] == nil)
+    }
+
     @Test func terminalAndDeletingPodsAreNotActive() {
         var deleting = pod("x")
         deleting[path: "metadata", "deletionTimestamp"] = .string(KubeTime.format(now))

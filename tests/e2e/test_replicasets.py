@@ -115,7 +115,7 @@ spec:
     image: nginx
 """
     cluster.kubectl("apply", "-n", ns, "-f", "-", input=orphan)
-    # Running means the controller's pod cache has it too, so the set cannot count before seeing it.
+    # Running means it was scheduled from the pod cache the controllers share, so the set sees it from its first sync.
     wait_for(lambda: cluster.kubectl_json("get", "pod", "stray", "-n", ns).get("status", {}).get("phase") == "Running", "stray running")
     cluster.kubectl("apply", "-n", ns, "-f", "-", input=REPLICASET)
     wait_for(lambda: rs_row(cluster, ns) == ["3", "3", "3"], "DESIRED/CURRENT/READY 3/3/3")
