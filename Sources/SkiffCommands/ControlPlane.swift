@@ -33,6 +33,9 @@ struct ControlPlane {
         let leases = Informer(client: controllerClient, resource: .leases, namespace: "kube-node-lease", logger: logger)
         let namespaces = Informer(client: controllerClient, resource: .namespaces, logger: logger)
         let budgets = Informer(client: controllerClient, resource: .podDisruptionBudgets, logger: logger)
+        let serviceInformer = Informer(client: controllerClient, resource: .services, logger: logger)
+        let endpointsInformer = Informer(client: controllerClient, resource: .endpoints, logger: logger)
+        let sliceInformer = Informer(client: controllerClient, resource: .endpointSlices, logger: logger)
         let recorder = EventRecorder(client: controllerClient, component: "node-controller", logger: logger)
 
         let lifecycle = NodeLifecycleController(
@@ -40,6 +43,10 @@ struct ControlPlane {
             options: .init(gracePeriod: options.nodeMonitorGracePeriod), logger: logger)
         let ipam = NodeIPAMController(client: controllerClient, nodes: nodes, recorder: recorder, clusterCIDR: options.clusterCIDR, logger: logger)
         let disruption = DisruptionController(client: controllerClient, budgets: budgets, pods: pods, logger: logger)
+        let endpoints = EndpointsController(
+            client: controllerClient, services: serviceInformer, pods: pods, endpoints: endpointsInformer, logger: logger)
+        let endpointSlices = EndpointSliceController(
+            client: controllerClient, services: serviceInformer, pods: pods, slices: sliceInformer, logger: logger)
 
         let schedulerClient = client("system:kube-scheduler")
         let schedulerEvents = EventRecorder(client: schedulerClient, component: Scheduler.defaultName, logger: logger)
@@ -61,6 +68,11 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "node-lifecycle-controller") { await lifecycle.run() }),
                 .init(service: BackgroundWork(name: "node-ipam-controller") { await ipam.run() }),
                 .init(service: BackgroundWork(name: "disruption-controller") { await disruption.run() }),
+                .init(service: BackgroundWork(name: "service-informer") { await serviceInformer.run() }),
+                .init(service: BackgroundWork(name: "endpoints-informer") { await endpointsInformer.run() }),
+                .init(service: BackgroundWork(name: "endpointslice-informer") { await sliceInformer.run() }),
+                .init(service: BackgroundWork(name: "endpoints-controller") { await endpoints.run() }),
+                .init(service: BackgroundWork(name: "endpointslice-controller") { await endpointSlices.run() }),
             ]
         }
         if options.runScheduler {
