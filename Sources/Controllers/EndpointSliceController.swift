@@ -112,7 +112,9 @@ public final class EndpointSliceController: Sendable {
     /// Whether the informer shows every slice write made for this Service; forgets the writes it does show.
     private func cacheHasCaughtUp(_ key: ObjectKey, owned: [JSONValue]) -> Bool {
         let cached = Dictionary(
-            owned.map { ($0[path: "metadata", "name"]?.stringValue ?? "", $0[path: "metadata", "resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0) },
+            owned.map { slice in
+                (slice[path: "metadata", "name"]?.stringValue ?? "", slice[path: "metadata", "resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0)
+            },
             uniquingKeysWith: { first, _ in first })
         return written.withLock { table in
             guard let pending = table[key] else { return true }

@@ -3,7 +3,7 @@ import APIMachinery
 /// The writes that bring a Service's EndpointSlices in line with its endpoints, like Kubernetes' endpointslice
 /// reconciler: endpoints are grouped by port set, endpoints stay in the slice that already holds them, newcomers fill
 /// existing slices before new ones are made, and no slice holds more than `maxEndpointsPerSlice`.
-struct EndpointSlicePlan: Equatable {
+struct EndpointSlicePlan {
     var creates: [JSONValue] = []
     var updates: [JSONValue] = []
     var deletes: [String] = []

@@ -34,7 +34,9 @@ public final class EndpointsController: Sendable {
         // A hand-edited or deleted Endpoints of a managed Service is put back. Additions are not watched (as in
         // Kubernetes) so that Endpoints users create ahead of their Service are not removed on sight.
         endpoints.addHandler(
-            InformerHandler(onUpdate: { [queue] _, object in queue.add(ObjectKey(object)) }, onDelete: { [queue] object in queue.add(ObjectKey(object)) }))
+            InformerHandler(
+                onUpdate: { [queue] _, object in queue.add(ObjectKey(object)) },
+                onDelete: { [queue] object in queue.add(ObjectKey(object)) }))
         pods.addHandler(ServicePodHandler.enqueue(queue, services: services))
         await services.waitForSync()
         await pods.waitForSync()
@@ -65,7 +67,8 @@ public final class EndpointsController: Sendable {
         {
             return .done
         }
-        var object = existing ?? ["apiVersion": "v1", "kind": "Endpoints", "metadata": ["name": .string(key.name), "namespace": .string(key.namespace ?? "")]]
+        var object =
+            existing ?? ["apiVersion": "v1", "kind": "Endpoints", "metadata": ["name": .string(key.name), "namespace": .string(key.namespace ?? "")]]
         object[path: "metadata", "labels"] = .object(labels)
         object[path: "metadata", "annotations", Self.lastChangeTriggerTime] = .string(KubeTime.format(now()))
         // An if, not a ternary: `nil` beside a JSONValue would be JSON null rather than "no field".

@@ -31,7 +31,7 @@ enum ServiceEndpoints {
     }
 
     /// One pod backing a Service.
-    struct Endpoint: Hashable {
+    struct Endpoint {
         var ip: String
         var nodeName: String?
         var hostname: String?
@@ -65,7 +65,9 @@ enum ServiceEndpoints {
     }
 
     static func selects(_ service: JSONValue, _ pod: JSONValue) -> Bool {
-        guard service[path: "metadata", "namespace"] == pod[path: "metadata", "namespace"], let selector = selector(service) else { return false }
+        guard service[path: "metadata", "namespace"] == pod[path: "metadata", "namespace"], let selector = selector(service) else {
+            return false
+        }
         let labels = labels(pod)
         return selector.allSatisfy { labels[$0.key] == $0.value }
     }

@@ -125,9 +125,30 @@ struct EndpointsControllerTests {
         #expect(removed)
 
         // Content that has not changed is not written again.
+        let webSlices = ListOptions(labelSelector: "kubernetes.io/service-name=web")
+        let settled = try await eventually(timeout: .seconds(30)) {
+            let slices = try await client.list(.endpointSlices, namespace: "default", options: webSlices)["items"]?.arrayValue ?? []
+            return slices.count == 1 && slices.first?["endpoints"]?.arrayValue?.count == 1
+        }
+        #expect(settled)
         let version = try await client.get(.endpoints, namespace: "default", name: "web")[path: "metadata", "resourceVersion"]
+        let sliceVersions = try await client.list(.endpointSlices, namespace: "default", options: webSlices)["items"]?.arrayValue?.map {
+            $0[path: "metadata", "resourceVersion"]
+        }
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await client.get(.endpoints, namespace: "default", name: "web")[path: "metadata", "resourceVersion"] == version)
+        let slicesLater = try await client.list(.endpointSlices, namespace: "default", options: webSlices)["items"]?.arrayValue?.map {
+            $0[path: "metadata", "resourceVersion"]
+        }
+        #expect(slicesLater == sliceVersions)
+
+        // A relabelled pod leaves the Service: the change is seen through its old labels.
+        _ = try await client.patch(.pods, namespace: "default", name: "a", type: .merge, ["metadata": ["labels": ["app": "other"]]])
+        let left = try await eventually(timeout: .seconds(30)) {
+            let endpoints = try await client.get(.endpoints, namespace: "default", name: "web")
+            return endpoints["subsets"] == nil
+        }
+        #expect(left)
 
         // The Service goes, and its Endpoints and slices with it.
         try await client.delete(.services, namespace: "default", name: "web")
