@@ -44,6 +44,9 @@ struct ControlPlane {
         let replicaSets = Informer(client: controllerClient, resource: .replicaSets, logger: logger)
         let deployments = Informer(client: controllerClient, resource: .deployments, logger: logger)
         let replicationControllers = Informer(client: controllerClient, resource: .replicationControllers, logger: logger)
+        let serviceInformer = Informer(client: controllerClient, resource: .services, logger: logger)
+        let endpointsInformer = Informer(client: controllerClient, resource: .endpoints, logger: logger)
+        let sliceInformer = Informer(client: controllerClient, resource: .endpointSlices, logger: logger)
         let recorder = EventRecorder(client: controllerClient, component: "node-controller", logger: logger)
         let replicaSetEvents = EventRecorder(client: controllerClient, component: "replicaset-controller", logger: logger)
         let replicationEvents = EventRecorder(client: controllerClient, component: "replication-controller", logger: logger)
@@ -80,6 +83,10 @@ struct ControlPlane {
         let replicationController = ReplicaSetController(
             kind: .replicationController, client: controllerClient, owners: replicationControllers, pods: pods, recorder: replicationEvents,
             logger: logger)
+        let endpoints = EndpointsController(
+            client: controllerClient, services: serviceInformer, pods: pods, endpoints: endpointsInformer, logger: logger)
+        let endpointSlices = EndpointSliceController(
+            client: controllerClient, services: serviceInformer, pods: pods, slices: sliceInformer, logger: logger)
 
         let schedulerClient = client("system:kube-scheduler")
         let schedulerEvents = EventRecorder(client: schedulerClient, component: Scheduler.defaultName, logger: logger)
@@ -127,6 +134,11 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "deployment-informer") { await deployments.run() }),
                 .init(service: BackgroundWork(name: "deployment-events") { await deploymentEvents.run() }),
                 .init(service: BackgroundWork(name: "deployment-controller") { await deploymentController.run() }),
+                .init(service: BackgroundWork(name: "service-informer") { await serviceInformer.run() }),
+                .init(service: BackgroundWork(name: "endpoints-informer") { await endpointsInformer.run() }),
+                .init(service: BackgroundWork(name: "endpointslice-informer") { await sliceInformer.run() }),
+                .init(service: BackgroundWork(name: "endpoints-controller") { await endpoints.run() }),
+                .init(service: BackgroundWork(name: "endpointslice-controller") { await endpointSlices.run() }),
             ]
         }
         if options.runScheduler {

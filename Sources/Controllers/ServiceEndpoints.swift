@@ -1,0 +1,172 @@
+import APIMachinery
+
+/// What the Endpoints and EndpointSlice controllers share: which pods back a Service and on which ports, as
+/// Kubernetes' `endpointsliceutil.ShouldPodBeInEndpoints` and `podutil.FindPort` decide.
+enum ServiceEndpoints {
+    /// One port of an endpoint: the Service port's name and protocol with the pod's port number.
+    struct Port: Hashable, Comparable {
+        var name: String
+        var port: Int64
+        var `protocol`: String
+        var appProtocol: String?
+
+        static func < (lhs: Port, rhs: Port) -> Bool {
+            (lhs.name, lhs.port, lhs.protocol) < (rhs.name, rhs.port, rhs.protocol)
+        }
+
+        /// The Endpoints form (`EndpointPort`), which leaves an empty name out.
+        var json: JSONValue {
+            var port: JSONValue = ["port": .integer(port), "protocol": .string(self.protocol)]
+            if !name.isEmpty { port["name"] = .string(name) }
+            if let appProtocol { port["appProtocol"] = .string(appProtocol) }
+            return port
+        }
+
+        /// The EndpointSlice form, whose name the API server defaults to "".
+        var sliceJSON: JSONValue {
+            var port = json
+            port["name"] = .string(name)
+            return port
+        }
+    }
+
+    /// One pod backing a Service.
+    struct Endpoint {
+        var ip: String
+        var nodeName: String?
+        var hostname: String?
+        var targetRef: JSONValue
+        /// Ready to receive traffic (always when the Service publishes not-ready addresses).
+        var ready: Bool
+        var serving: Bool
+        var terminating: Bool
+        /// The Service's ports as this pod serves them; a named target port the pod lacks is left out.
+        var ports: [Port]
+
+        /// The Endpoints address form (`EndpointAddress`).
+        var address: JSONValue {
+            var address: JSONValue = ["ip": .string(ip), "targetRef": targetRef]
+            if let nodeName { address["nodeName"] = .string(nodeName) }
+            if let hostname { address["hostname"] = .string(hostname) }
+            return address
+        }
+    }
+
+    static let headlessLabel = "service.kubernetes.io/headless"
+
+    /// The Service's selector; nil when it has none (or an empty one), in which case its users manage the endpoints.
+    static func selector(_ service: JSONValue) -> [String: String]? {
+        guard let fields = service[path: "spec", "selector"]?.objectValue, !fields.isEmpty else { return nil }
+        return fields.compactMapValues(\.stringValue)
+    }
+
+    static func labels(_ object: JSONValue) -> [String: String] {
+        (object[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+
+    static func selects(_ service: JSONValue, _ pod: JSONValue) -> Bool {
+        guard service[path: "metadata", "namespace"] == pod[path: "metadata", "namespace"], let selector = selector(service) else {
+            return false
+        }
+        let labels = labels(pod)
+        return selector.allSatisfy { labels[$0.key] == $0.value }
+    }
+
+    static func isHeadless(_ service: JSONValue) -> Bool {
+        service[path: "spec", "clusterIP"]?.stringValue == "None"
+    }
+
+    /// The labels both controllers give their objects: the Service's own, plus the headless marker for headless ones.
+    static func inheritedLabels(_ service: JSONValue) -> [String: JSONValue] {
+        var labels = service[path: "metadata", "labels"]?.objectValue ?? [:]
+        if isHeadless(service) { labels[headlessLabel] = "" }
+        return labels
+    }
+
+    static func isReady(_ pod: JSONValue) -> Bool {
+        pod[path: "status", "conditions"]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } ?? false
+    }
+
+    /// The endpoint a pod contributes, or nil when it has no IP yet, has finished, or is going away and terminating
+    /// pods are not wanted (Endpoints never lists them unless the Service publishes not-ready addresses).
+    static func endpoint(for pod: JSONValue, service: JSONValue, includeTerminating: Bool) -> Endpoint? {
+        guard let ip = pod[path: "status", "podIP"]?.stringValue, !ip.isEmpty else { return nil }
+        let phase = pod[path: "status", "phase"]?.stringValue
+        guard phase != "Succeeded", phase != "Failed" else { return nil }
+        let terminating = pod[path: "metadata", "deletionTimestamp"] != nil
+        let publishNotReady = service[path: "spec", "publishNotReadyAddresses"]?.boolValue ?? false
+        guard !terminating || includeTerminating || publishNotReady else { return nil }
+        let serving = publishNotReady || isReady(pod)
+        let targetRef: JSONValue = [
+            "kind": "Pod", "namespace": pod[path: "metadata", "namespace"] ?? "", "name": pod[path: "metadata", "name"] ?? "",
+            "uid": pod[path: "metadata", "uid"] ?? "",
+        ]
+        // A pod is addressable by hostname only inside the Service named by its subdomain.
+        var hostname: String?
+        if let name = pod[path: "spec", "hostname"]?.stringValue, !name.isEmpty,
+            pod[path: "spec", "subdomain"] == service[path: "metadata", "name"]
+        {
+            hostname = name
+        }
+        return Endpoint(
+            ip: ip, nodeName: pod[path: "spec", "nodeName"]?.stringValue, hostname: hostname, targetRef: targetRef,
+            ready: publishNotReady || (serving && !terminating), serving: serving, terminating: terminating,
+            ports: ports(of: service, for: pod))
+    }
+
+    /// The Service's ports with each `targetPort` resolved for one pod: a number as is, a name through the pod's
+    /// container ports of the same protocol (`podutil.FindPort`); unresolvable names are skipped.
+    static func ports(of service: JSONValue, for pod: JSONValue) -> [Port] {
+        let containerPorts = (pod[path: "spec", "containers"]?.arrayValue ?? []).flatMap { $0["ports"]?.arrayValue ?? [] }
+        return (service[path: "spec", "ports"]?.arrayValue ?? []).compactMap { servicePort in
+            let proto = servicePort["protocol"]?.stringValue ?? "TCP"
+            let target = servicePort["targetPort"] ?? servicePort["port"] ?? .null
+            let number: Int64?
+            if let name = target.stringValue {
+                if let numeric = Int64(name) {
+                    number = numeric
+                } else {
+                    number = containerPorts.first { $0["name"]?.stringValue == name && ($0["protocol"]?.stringValue ?? "TCP") == proto }?[
+                        "containerPort"]?.integerValue
+                }
+            } else {
+                number = target.integerValue
+            }
+            guard let number, number > 0 else { return nil }
+            return Port(
+                name: servicePort["name"]?.stringValue ?? "", port: number, protocol: proto,
+                appProtocol: servicePort["appProtocol"]?.stringValue)
+        }
+    }
+
+    /// The endpoints a Service has now: its selected pods' endpoints in a stable order.
+    static func endpoints(for service: JSONValue, pods: [JSONValue], includeTerminating: Bool) -> [Endpoint] {
+        pods.filter { selects(service, $0) }
+            .compactMap { endpoint(for: $0, service: service, includeTerminating: includeTerminating) }
+            .sorted { ($0.ip, $0.targetRef["name"]?.stringValue ?? "") < ($1.ip, $1.targetRef["name"]?.stringValue ?? "") }
+    }
+
+    /// The Endpoints `subsets`, packed as Kubernetes' `RepackSubsets` does: addresses that serve the same set of
+    /// ports share a subset. A headless Service without ports still lists its addresses, in a portless subset.
+    static func subsets(for service: JSONValue, endpoints: [Endpoint]) -> [JSONValue] {
+        let hasPorts = !(service[path: "spec", "ports"]?.arrayValue ?? []).isEmpty
+        var groups: [[Port]: (ready: [JSONValue], notReady: [JSONValue])] = [:]
+        for endpoint in endpoints {
+            let ports = Array(Set(endpoint.ports)).sorted()
+            // A Service with ports needs at least one the pod serves; only a headless one lists bare addresses.
+            if ports.isEmpty && (hasPorts || !isHeadless(service)) { continue }
+            if endpoint.ready {
+                groups[ports, default: ([], [])].ready.append(endpoint.address)
+            } else {
+                groups[ports, default: ([], [])].notReady.append(endpoint.address)
+            }
+        }
+        return groups.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { ports, addresses in
+            var subset: JSONValue = .emptyObject
+            if !addresses.ready.isEmpty { subset["addresses"] = .array(addresses.ready) }
+            if !addresses.notReady.isEmpty { subset["notReadyAddresses"] = .array(addresses.notReady) }
+            if !ports.isEmpty { subset["ports"] = .array(ports.map(\.json)) }
+            return subset
+        }
+    }
+}
