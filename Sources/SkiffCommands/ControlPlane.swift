@@ -40,6 +40,11 @@ struct ControlPlane {
             options: .init(gracePeriod: options.nodeMonitorGracePeriod), logger: logger)
         let ipam = NodeIPAMController(client: controllerClient, nodes: nodes, recorder: recorder, clusterCIDR: options.clusterCIDR, logger: logger)
         let disruption = DisruptionController(client: controllerClient, budgets: budgets, pods: pods, logger: logger)
+        // The collector watches every resource that carries ownerReferences; pods share the informer above.
+        let collected = GarbageCollector.resources.map { resource in
+            resource == .pods ? pods : Informer(client: controllerClient, resource: resource, logger: logger)
+        }
+        let garbageCollector = GarbageCollector(client: controllerClient, informers: collected, logger: logger)
 
         let schedulerClient = client("system:kube-scheduler")
         let schedulerEvents = EventRecorder(client: schedulerClient, component: Scheduler.defaultName, logger: logger)
@@ -62,6 +67,10 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "node-ipam-controller") { await ipam.run() }),
                 .init(service: BackgroundWork(name: "disruption-controller") { await disruption.run() }),
             ]
+            services += collected.filter { $0.resource != .pods }.map { informer in
+                .init(service: BackgroundWork(name: "\(informer.resource.resource)-informer") { await informer.run() })
+            }
+            services.append(.init(service: BackgroundWork(name: "garbage-collector") { await garbageCollector.run() }))
         }
         if options.runScheduler {
             services += [
