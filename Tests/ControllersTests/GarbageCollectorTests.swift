@@ -121,4 +121,25 @@ struct GarbageCollectorTests {
             #expect(try await eventually { try await Self.gone(client, .configMaps, "owner") })
         }
     }
+    @Test func aPodOnANodeWaitsForItsFinalDeleteAfterTheForegroundFinalizerIsRemoved() async throws {
+        let cluster = try await InProcessCluster()
+        defer { cluster.shutdown() }
+        try await Self.withCollector(cluster) { client in
+            var pod = Self.pod("running", owners: [])
+            pod[path: "metadata", "ownerReferences"] = nil
+            pod[path: "spec", "nodeName"] = "somewhere"
+            _ = try await client.create(.pods, namespace: "default", pod)
+            try await client.delete(.pods, namespace: "default", name: "running", options: ["propagationPolicy": "Foreground"])
+            let released = try await eventually {
+                try await client.get(.pods, namespace: "default", name: "running")[path: "metadata", "finalizers"] == nil
+            }
+            #expect(released, "a pod without dependents loses the finalizer at once")
+            #expect(!(try await Self.gone(client, .pods, "running")), "its grace period still runs")
+            let current = try await client.get(.pods, namespace: "default", name: "running")
+            try await client.delete(
+                .pods, namespace: "default", name: "running",
+                options: ["gracePeriodSeconds": 0, "preconditions": ["uid": current[path: "metadata", "uid"] ?? .null]])
+            #expect(try await Self.gone(client, .pods, "running"))
+        }
+    }
 }
