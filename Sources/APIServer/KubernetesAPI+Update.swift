@@ -112,9 +112,12 @@ extension ObjectLifecycle {
         object[path: "metadata", "deletionTimestamp"] != nil
     }
 
-    /// A terminating object whose finalizers (and, for namespaces, `spec.finalizers`) have all run.
+    /// A terminating object whose finalizers (and, for namespaces, `spec.finalizers`) have all run and whose grace
+    /// period is over. As Kubernetes' `ShouldDeleteDuringUpdate`: a pod still shutting down on its node stays until
+    /// the kubelet's final delete, even when a finalizer (the garbage collector's) is removed first.
     static func isReadyForRemoval(_ object: JSONValue) -> Bool {
         isTerminating(object) && finalizers(of: object).isEmpty && (object[path: "spec", "finalizers"]?.arrayValue ?? []).isEmpty
+            && (object[path: "metadata", "deletionGracePeriodSeconds"]?.integerValue ?? 0) == 0
     }
 
     static func finalizers(of object: JSONValue) -> [String] {

@@ -87,6 +87,18 @@ struct ControlPlane {
             client: controllerClient, services: serviceInformer, pods: pods, endpoints: endpointsInformer, logger: logger)
         let endpointSlices = EndpointSliceController(
             client: controllerClient, services: serviceInformer, pods: pods, slices: sliceInformer, logger: logger)
+        // The collector watches every resource that carries ownerReferences, sharing the informers the other
+        // controllers already run and starting its own for the rest.
+        let shared: [ResourceType: Informer] = [
+            .pods: pods, .replicaSets: replicaSets, .deployments: deployments, .statefulSets: statefulSets, .daemonSets: daemonSets,
+            .jobs: jobs, .cronJobs: cronJobs, .replicationControllers: replicationControllers, .endpoints: endpointsInformer,
+            .endpointSlices: sliceInformer, .serviceAccounts: serviceAccounts,
+        ]
+        let collectorOwned = GarbageCollector.resources.filter { shared[$0] == nil }.map { resource in
+            Informer(client: controllerClient, resource: resource, logger: logger)
+        }
+        let collected = GarbageCollector.resources.compactMap { shared[$0] } + collectorOwned
+        let garbageCollector = GarbageCollector(client: controllerClient, informers: collected, logger: logger)
 
         let schedulerClient = client("system:kube-scheduler")
         let schedulerEvents = EventRecorder(client: schedulerClient, component: Scheduler.defaultName, logger: logger)
@@ -140,6 +152,10 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "endpoints-controller") { await endpoints.run() }),
                 .init(service: BackgroundWork(name: "endpointslice-controller") { await endpointSlices.run() }),
             ]
+            services += collectorOwned.map { informer in
+                .init(service: BackgroundWork(name: "\(informer.resource.resource)-informer") { await informer.run() })
+            }
+            services.append(.init(service: BackgroundWork(name: "garbage-collector") { await garbageCollector.run() }))
         }
         if options.runScheduler {
             services += [
