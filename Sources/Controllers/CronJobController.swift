@@ -133,7 +133,7 @@ public final class CronJobController: Sendable {
                 "resourceVersion": job[path: "metadata", "resourceVersion"] ?? .null,
             ]
         }
-        status["active"] = references.isEmpty ? nil : .array(references)
+        status["active"] = references.isEmpty ? JSONValue?.none : .array(references)
         if status != (cronJob["status"] ?? .emptyObject) {
             var updated = cronJob
             updated["status"] = status

@@ -19,7 +19,7 @@ public final class DaemonSetController: Sendable {
     private let recorder: EventRecorder
     private let logger: Logger
     private let queue = WorkQueue<ObjectKey>()
-    private let expectations = CreationExpectations()
+    private let expectations = ControllerExpectations()
 
     public init(client: KubeClient, daemonSets: Informer, nodes: Informer, pods: Informer, recorder: EventRecorder, logger: Logger) {
         self.client = client
@@ -45,7 +45,7 @@ public final class DaemonSetController: Sendable {
             InformerHandler(
                 onAdd: { [self] pod in
                     guard let owner = Self.owningDaemonSet(pod) else { return }
-                    expectations.observed(owner)
+                    expectations.creationObserved(owner)
                     queue.add(owner)
                 },
                 onUpdate: { [queue] _, pod in Self.owningDaemonSet(pod).map(queue.add) },
@@ -113,7 +113,7 @@ public final class DaemonSetController: Sendable {
 
     private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
         guard let daemonSet = daemonSets.get(key), daemonSet[path: "metadata", "deletionTimestamp"] == nil,
-            let uid = daemonSet[path: "metadata", "uid"]?.stringValue, expectations.isSatisfied(key)
+            let uid = daemonSet[path: "metadata", "uid"]?.stringValue, expectations.satisfied(key)
         else { return .done }
         let template = daemonSet[path: "spec", "template"] ?? .emptyObject
         let revision = DeploymentRollout.podTemplateHash(template: template, collisionCount: nil)
@@ -158,7 +158,7 @@ public final class DaemonSetController: Sendable {
         }
 
         if !toCreate.isEmpty {
-            expectations.expect(key, creations: toCreate.count)
+            expectations.expectCreations(key, toCreate.count)
             for node in toCreate { try await createPod(for: daemonSet, node: node, revision: revision, key: key) }
         }
         for pod in toDelete { try await deletePod(pod, daemonSet: daemonSet) }
@@ -211,7 +211,7 @@ public final class DaemonSetController: Sendable {
             let created = try await client.create(.pods, namespace: key.namespace, pod)
             recorder.record(daemonSet, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created[path: "metadata", "name"]?.stringValue ?? "")")
         } catch {
-            expectations.observed(key)
+            expectations.creationObserved(key)
             recorder.record(daemonSet, type: .warning, reason: "FailedCreate", message: "Error creating: \(error.message)")
             throw error
         }

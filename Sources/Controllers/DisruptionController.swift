@@ -82,7 +82,7 @@ public final class DisruptionController: Sendable {
         status["currentHealthy"] = .integer(counts.currentHealthy)
         status["desiredHealthy"] = .integer(counts.desiredHealthy)
         status["disruptionsAllowed"] = .integer(counts.disruptionsAllowed)
-        status["disruptedPods"] = disrupted.isEmpty ? nil : .object(disrupted)
+        status["disruptedPods"] = disrupted.isEmpty ? JSONValue?.none : .object(disrupted)
         let allowed = counts.disruptionsAllowed > 0
         let previous = status["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "DisruptionAllowed" }
         let conditionStatus: JSONValue = allowed ? "True" : "False"

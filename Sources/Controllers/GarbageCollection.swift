@@ -74,14 +74,14 @@ enum GarbageCollection {
     static func removingOwnerReferences(_ uids: Set<String>, from object: JSONValue) -> JSONValue {
         var updated = object
         let kept = OwnerGraph.ownerReferences(of: object).filter { !uids.contains($0["uid"]?.stringValue ?? "") }
-        updated[path: "metadata", "ownerReferences"] = kept.isEmpty ? nil : .array(kept)
+        updated[path: "metadata", "ownerReferences"] = kept.isEmpty ? JSONValue?.none : .array(kept)
         return updated
     }
 
     static func removingFinalizer(_ finalizer: String, from object: JSONValue) -> JSONValue {
         var updated = object
         let kept = finalizers(of: object).filter { $0 != finalizer }
-        updated[path: "metadata", "finalizers"] = kept.isEmpty ? nil : .array(kept.map(JSONValue.string))
+        updated[path: "metadata", "finalizers"] = kept.isEmpty ? JSONValue?.none : .array(kept.map(JSONValue.string))
         return updated
     }
 

@@ -17,7 +17,7 @@ public final class JobController: Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let queue = WorkQueue<ObjectKey>()
-    private let expectations = CreationExpectations()
+    private let expectations = ControllerExpectations()
 
     public init(
         client: KubeClient, jobs: Informer, pods: Informer, recorder: EventRecorder, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
@@ -36,7 +36,7 @@ public final class JobController: Sendable {
             InformerHandler(
                 onAdd: { [self] pod in
                     guard let owner = Self.owningJob(pod) else { return }
-                    expectations.observed(owner)
+                    expectations.creationObserved(owner)
                     queue.add(owner)
                 },
                 onUpdate: { [queue] _, pod in Self.owningJob(pod).map(queue.add) },
@@ -68,7 +68,7 @@ public final class JobController: Sendable {
         if let finished = Self.condition("Complete", of: job) ?? Self.condition("Failed", of: job) {
             return try await expireIfDue(job, key: key, finishedAt: finished["lastTransitionTime"]?.stringValue)
         }
-        guard expectations.isSatisfied(key), let uid = job[path: "metadata", "uid"]?.stringValue else { return .done }
+        guard expectations.satisfied(key), let uid = job[path: "metadata", "uid"]?.stringValue else { return .done }
         let owned = pods.list { pod in
             DisruptionController.controllerRef(pod)?["uid"]?.stringValue == uid
         }
@@ -89,7 +89,7 @@ public final class JobController: Sendable {
         status["succeeded"] = .integer(counts.succeeded)
         status["failed"] = .integer(counts.failed)
         if indexed {
-            status["completedIndexes"] = succeededIndexes.isEmpty ? nil : .string(JobIndexes.format(succeededIndexes))
+            status["completedIndexes"] = succeededIndexes.isEmpty ? JSONValue?.none : .string(JobIndexes.format(succeededIndexes))
         }
         var result = ReconcileResult.done
 
@@ -156,13 +156,13 @@ public final class JobController: Sendable {
         metadata["labels"] = job[path: "spec", "template", "metadata", "labels"]
         metadata["annotations"] = job[path: "spec", "template", "metadata", "annotations"]
         let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": job[path: "spec", "template", "spec"] ?? .emptyObject]
-        expectations.expect(key, creations: indexes.count)
+        expectations.expectCreations(key, indexes.count)
         for index in indexes {
             do throws(APIError) {
                 let created = try await client.create(.pods, namespace: key.namespace, index.map { Self.indexed(pod, index: $0, job: name) } ?? pod)
                 recorder.record(job, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created[path: "metadata", "name"]?.stringValue ?? "")")
             } catch {
-                expectations.observed(key)
+                expectations.creationObserved(key)
                 recorder.record(job, type: .warning, reason: "FailedCreate", message: "Error creating: \(error.message)")
                 throw error
             }

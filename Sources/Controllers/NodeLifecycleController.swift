@@ -188,7 +188,7 @@ public final class NodeLifecycleController: Sendable {
             desired.append(keep(Taint(key: Taint.unschedulable, effect: "NoSchedule", timeAdded: stamp)))
         }
         if desired != existing {
-            node[path: "spec", "taints"] = desired.isEmpty ? nil : .array(desired.map(\.json))
+            node[path: "spec", "taints"] = desired.isEmpty ? JSONValue?.none : .array(desired.map(\.json))
             _ = try await client.update(.nodes, node)
         }
         return .done

@@ -50,7 +50,7 @@ struct ReplicaSetStatus: Equatable {
             status["conditions"] = .array(conditions)
         } else if failure == nil, failing {
             conditions.removeAll { $0["type"]?.stringValue == "ReplicaFailure" }
-            status["conditions"] = conditions.isEmpty ? nil : .array(conditions)
+            status["conditions"] = conditions.isEmpty ? JSONValue?.none : .array(conditions)
         }
         status["replicas"] = .integer(replicas)
         status["fullyLabeledReplicas"] = fullyLabeledReplicas > 0 ? .integer(fullyLabeledReplicas) : nil

@@ -176,7 +176,7 @@ public final class StatefulSetController: Sendable {
         metadata["namespace"] = .string(key.namespace ?? "default")
         var labels = metadata["labels"]?.objectValue ?? [:]
         for (label, value) in set[path: "spec", "selector", "matchLabels"]?.objectValue ?? [:] { labels[label] = value }
-        metadata["labels"] = labels.isEmpty ? nil : .object(labels)
+        metadata["labels"] = labels.isEmpty ? JSONValue?.none : .object(labels)
         let object: JSONValue = [
             "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": .object(metadata), "spec": template["spec"] ?? .emptyObject,
         ]
