@@ -107,8 +107,17 @@ def test_deployments_create_read_list_delete(api_client, namespace):
     fetched = apps.read_namespaced_deployment("web", namespace)
     assert fetched.spec.template.spec.containers[0].image_pull_policy == "IfNotPresent"
     assert [d.metadata.name for d in apps.list_namespaced_deployment(namespace).items] == ["web"]
-    fetched.spec.replicas = 4
-    replaced = apps.replace_namespaced_deployment("web", namespace, fetched)
+    # The deployment controller writes the Deployment too (its revision annotation), so a read-modify-replace
+    # retries on 409 Conflict, as client code must against Kubernetes.
+    for _ in range(10):
+        current = apps.read_namespaced_deployment("web", namespace)
+        current.spec.replicas = 4
+        try:
+            replaced = apps.replace_namespaced_deployment("web", namespace, current)
+            break
+        except ApiException as conflict:
+            if conflict.status != 409:
+                raise
     assert replaced.metadata.generation == 2
     apps.delete_namespaced_deployment("web", namespace)
     with pytest.raises(ApiException) as missing:
