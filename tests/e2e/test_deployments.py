@@ -163,3 +163,19 @@ spec:
     done.set()
     sampler.join()
     assert not any(len(images) > 1 for images in samples), "old and new pods never run together"
+
+
+def test_deleting_a_deployment_cascades_and_orphan_keeps_its_replicasets(cluster):
+    cluster.kubectl("create", "deployment", "gone", "--image=nginx:1.25", "--replicas=2")
+    rollout_status(cluster, "gone")
+    cluster.kubectl("delete", "deployment", "gone")
+    wait_for(lambda: not cluster.kubectl_json("get", "rs", "-l", "app=gone")["items"] and
+             not cluster.kubectl_json("get", "pods", "-l", "app=gone")["items"], "its ReplicaSet and pods deleted")
+
+    cluster.kubectl("create", "deployment", "kept", "--image=nginx:1.25", "--replicas=2")
+    rollout_status(cluster, "kept")
+    cluster.kubectl("delete", "deployment", "kept", "--cascade=orphan")
+    wait_for(lambda: cluster.kubectl("get", "deployment", "kept", check=False).returncode != 0, "the Deployment gone")
+    sets = cluster.kubectl_json("get", "rs", "-l", "app=kept")["items"]
+    assert len(sets) == 1 and not sets[0]["metadata"].get("ownerReferences")
+    assert len(cluster.kubectl_json("get", "pods", "-l", "app=kept")["items"]) == 2
