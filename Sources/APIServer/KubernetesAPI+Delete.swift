@@ -56,6 +56,19 @@ extension KubernetesAPI {
 
     /// Deletes now, or marks the object terminating when finalizers (or a graceful pod shutdown) must run first.
     func deleteObject(_ definition: ResourceDefinition, namespace: String?, name: String, options: DeleteOptions, dryRun: Bool) async throws(APIError) -> JSONValue {
+        // Without a resourceVersion precondition a delete must not fail because someone else (a controller) wrote the
+        // object between our read and our write: read again and retry, as Kubernetes' storage does.
+        var attempts = 0
+        while true {
+            do throws(APIError) {
+                return try await deleteOnce(definition, namespace: namespace, name: name, options: options, dryRun: dryRun)
+            } catch where error.isConflict && options.preconditionResourceVersion == nil && attempts < 10 {
+                attempts += 1
+            }
+        }
+    }
+
+    private func deleteOnce(_ definition: ResourceDefinition, namespace: String?, name: String, options: DeleteOptions, dryRun: Bool) async throws(APIError) -> JSONValue {
         guard let (current, revision) = try await objects.find(definition, namespace: namespace, name: name) else {
             throw APIError.notFound(definition.groupResource, name: name)
         }
