@@ -15,6 +15,8 @@ public struct HollowNodeOptions: Sendable {
     public var startDelay: Duration
     /// How long a container of a pod that does not restart (a Job's) runs before it exits.
     public var runDuration: Duration
+    /// How long a deleted pod's containers take to stop (at most its grace period) before the node confirms the deletion.
+    public var stopDelay: Duration
     /// How often each node renews its Lease (the kubelet's is 10 s).
     public var leaseRenewInterval: Duration
     public var leaseDurationSeconds: Int
@@ -22,7 +24,8 @@ public struct HollowNodeOptions: Sendable {
     public init(
         namePrefix: String = "hollow-node-", count: Int, firstIndex: Int = 0, cpu: String = "4", memory: String = "16Gi", pods: Int = 110,
         ephemeralStorage: String = "100Gi", labels: [String: String] = [:], startDelay: Duration = .zero, runDuration: Duration = .seconds(1),
-        leaseRenewInterval: Duration = .seconds(10), leaseDurationSeconds: Int = 40
+        stopDelay: Duration = .milliseconds(500),        leaseRenewInterval: Duration = .seconds(10),
+        leaseDurationSeconds: Int = 40
     ) {
         self.namePrefix = namePrefix
         self.count = count
@@ -34,6 +37,7 @@ public struct HollowNodeOptions: Sendable {
         self.labels = labels
         self.startDelay = startDelay
         self.runDuration = runDuration
+        self.stopDelay = stopDelay
         self.leaseRenewInterval = leaseRenewInterval
         self.leaseDurationSeconds = leaseDurationSeconds
     }

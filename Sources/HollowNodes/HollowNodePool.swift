@@ -26,6 +26,7 @@ public final class HollowNodePool: Sendable {
     private let nodes: Mutex<[String: NodeState]>
     /// When each pod was first seen bound here, so its start delay counts from then.
     private let firstSeen = Mutex<[ObjectKey: ContinuousClock.Instant]>([:])
+    private let stopRequested = Mutex<[ObjectKey: ContinuousClock.Instant]>([:])
     private let pods: Informer
     private let nodeInformer: Informer
     private let podQueue = WorkQueue<ObjectKey>()
@@ -201,10 +202,19 @@ public final class HollowNodePool: Sendable {
     private func reconcilePod(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
         guard let pod = pods.get(key), let nodeName = pod[path: "spec", "nodeName"]?.stringValue else {
             _ = firstSeen.withLock { $0.removeValue(forKey: key) }
+            _ = stopRequested.withLock { $0.removeValue(forKey: key) }
             return .done
         }
         if pod[path: "metadata", "deletionTimestamp"] != nil {
-            // The containers are "stopped" at once: confirm the deletion as the kubelet does once they are gone.
+            // Stopping takes a moment, as real containers do after SIGTERM. Confirming at once would let a StatefulSet
+            // recreate its same-named pod before `kubectl delete` starts watching for the old one to go, and it would
+            // wait for ever.
+            let asked = stopRequested.withLock { $0[key, default: ContinuousClock.now] }
+            stopRequested.withLock { $0[key] = asked }
+            let grace = Duration.seconds(pod[path: "metadata", "deletionGracePeriodSeconds"]?.integerValue ?? 30)
+            let stopping = min(options.stopDelay, grace) - (ContinuousClock.now - asked)
+            if stopping > .zero { return .requeue(after: stopping) }
+            // The containers are gone: confirm the deletion as the kubelet does.
             let options: JSONValue = ["gracePeriodSeconds": 0, "preconditions": ["uid": pod[path: "metadata", "uid"] ?? .null]]
             do throws(APIError) {
                 try await client.delete(.pods, namespace: key.namespace, name: key.name, options: options)
