@@ -8,7 +8,7 @@ import SchedulingFramework
 /// Runs one pod of each DaemonSet on every node it fits, as Kubernetes' daemonset controller: pods are pinned to
 /// their node with required node affinity on `metadata.name` (the scheduler binds them), carry the DaemonSet's
 /// default tolerations, follow nodes joining and leaving, and are replaced node by node on a template change
-/// (RollingUpdate with `maxUnavailable`; OnDelete leaves them until deleted).
+/// (RollingUpdate with `maxUnavailable` or `maxSurge`; OnDelete leaves them until deleted).
 public final class DaemonSetController: Sendable {
     static let revisionLabel = "controller-revision-hash"
 
@@ -122,18 +122,31 @@ public final class DaemonSetController: Sendable {
         for pod in owned where pod[path: "metadata", "deletionTimestamp"] == nil && !JobController.isFinished(pod) {
             byNode[Self.targetNode(pod), default: []].append(pod)
         }
+        for (node, running) in byNode { byNode[node] = running.sorted(by: Self.olderFirst) }
         let allNodes = nodes.list()
+        let placements = allNodes.map { node in
+            (name: node[path: "metadata", "name"]?.stringValue ?? "", placement: Self.placement(template: template, on: node))
+        }
+        let daemons = placements.filter { $0.placement.shouldRun || ($0.placement.shouldContinue && byNode[$0.name] != nil) }.count
+        let rolling = (daemonSet[path: "spec", "updateStrategy", "type"]?.stringValue ?? "RollingUpdate") == "RollingUpdate"
+        let budgets = Self.rollingBudgets(daemonSet, daemons: daemons)
+        let surging = rolling && budgets.maxSurge > 0
         var toCreate: [String] = []
         var toDelete: [JSONValue] = []
         var desired = 0
         var misscheduled = 0
-        for node in allNodes {
-            let name = node[path: "metadata", "name"]?.stringValue ?? ""
+        var placed: [String: [JSONValue]] = [:]
+        for (name, placement) in placements {
             let running = byNode[name] ?? []
-            let placement = Self.placement(template: template, on: node)
             if placement.shouldRun || (placement.shouldContinue && !running.isEmpty) {
                 desired += 1
-                if running.isEmpty { toCreate.append(name) } else { toDelete += running.dropFirst() }
+                // One daemon per node; while surging, the oldest updated one may run beside the oldest old one.
+                let keep = surging
+                    ? [running.first { Self.revision(of: $0) == revision }, running.first { Self.revision(of: $0) != revision }].compactMap { $0 }
+                    : Array(running.prefix(1))
+                if running.isEmpty { toCreate.append(name) }
+                toDelete += running.filter { pod in !keep.contains { $0[path: "metadata", "uid"] == pod[path: "metadata", "uid"] } }
+                if !keep.isEmpty { placed[name] = keep }
             } else {
                 misscheduled += running.isEmpty ? 0 : 1
                 toDelete += running
@@ -143,14 +156,28 @@ public final class DaemonSetController: Sendable {
         let known = Set(allNodes.compactMap { $0[path: "metadata", "name"]?.stringValue })
         for (node, running) in byNode where !known.contains(node) { toDelete += running }
 
-        // RollingUpdate: replace out-of-date pods while no more than maxUnavailable daemons are unavailable.
         let current = byNode.values.compactMap(\.first)
-        if (daemonSet[path: "spec", "updateStrategy", "type"]?.stringValue ?? "RollingUpdate") == "RollingUpdate" {
-            let maxUnavailable =
-                IntOrPercent.scaled(
-                    daemonSet[path: "spec", "updateStrategy", "rollingUpdate", "maxUnavailable"] ?? 1, total: Int64(desired), roundUp: true) ?? 1
+        if surging {
+            // RollingUpdate with maxSurge: start the updated daemon beside the old one, and stop the old one once the
+            // new one is available; an unavailable old daemon is replaced at once.
+            var surged = 0
+            var candidates: [String] = []
+            for (node, pods) in placed.sorted(by: { $0.key < $1.key }) {
+                let updated = pods.first { Self.revision(of: $0) == revision }
+                guard let old = pods.first(where: { Self.revision(of: $0) != revision }) else { continue }
+                if let updated {
+                    if DisruptionBudget.isHealthy(updated) { toDelete.append(old) } else { surged += 1 }
+                } else if !DisruptionBudget.isHealthy(old) {
+                    toCreate.append(node)
+                } else {
+                    candidates.append(node)
+                }
+            }
+            toCreate += candidates.prefix(max(0, Int(budgets.maxSurge) - surged))
+        } else if rolling {
+            // RollingUpdate: replace out-of-date pods while no more than maxUnavailable daemons are unavailable.
             let unavailable = Int64(toCreate.count + current.filter { !DisruptionBudget.isHealthy($0) }.count)
-            var budget = max(0, max(1, maxUnavailable) - unavailable)
+            var budget = max(0, budgets.maxUnavailable - unavailable)
             for pod in current where budget > 0 && Self.revision(of: pod) != revision && DisruptionBudget.isHealthy(pod) {
                 toDelete.append(pod)
                 budget -= 1
@@ -179,6 +206,19 @@ public final class DaemonSetController: Sendable {
             _ = try await client.update(.daemonSets, updated, subresource: "status")
         }
         return .done
+    }
+
+    /// `maxSurge` and `maxUnavailable` scaled to the number of nodes that should run a daemon (both round up); never both zero.
+    static func rollingBudgets(_ daemonSet: JSONValue, daemons: Int) -> (maxSurge: Int64, maxUnavailable: Int64) {
+        let strategy = daemonSet[path: "spec", "updateStrategy", "rollingUpdate"]
+        let maxSurge = IntOrPercent.scaled(strategy?["maxSurge"] ?? 0, total: Int64(daemons), roundUp: true) ?? 0
+        let maxUnavailable = IntOrPercent.scaled(strategy?["maxUnavailable"] ?? 1, total: Int64(daemons), roundUp: true) ?? 1
+        return (maxSurge, maxSurge == 0 && maxUnavailable == 0 ? 1 : maxUnavailable)
+    }
+
+    static func olderFirst(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        let (aTime, bTime) = (a[path: "metadata", "creationTimestamp"]?.stringValue ?? "", b[path: "metadata", "creationTimestamp"]?.stringValue ?? "")
+        return aTime != bTime ? aTime < bTime : (a[path: "metadata", "name"]?.stringValue ?? "") < (b[path: "metadata", "name"]?.stringValue ?? "")
     }
 
     static func revision(of pod: JSONValue) -> String? {

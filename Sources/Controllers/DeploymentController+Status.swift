@@ -10,9 +10,7 @@ extension DeploymentController {
     ) async throws(APIError) -> ReconcileResult {
         let time = now()
         let stamp = JSONValue.string(KubeTime.format(time))
-        let (_, unavailable) = DeploymentRollout.fenceposts(
-            maxSurge: deployment[path: "spec", "strategy", "rollingUpdate", "maxSurge"],
-            maxUnavailable: deployment[path: "spec", "strategy", "rollingUpdate", "maxUnavailable"], desired: desired)
+        let (_, unavailable) = DeploymentRollout.fenceposts(of: deployment)
         let replicas = all.map { Self.statusCount($0, "replicas") }.reduce(0, +)
         let updated = newSet.map { Self.statusCount($0, "replicas") } ?? 0
         let ready = all.map { Self.statusCount($0, "readyReplicas") }.reduce(0, +)

@@ -119,16 +119,23 @@ public final class DeploymentController: Sendable {
         let newUID = newSet?[path: "metadata", "uid"]
         let old = owned.filter { $0[path: "metadata", "uid"] != newUID }
 
-        if !paused, let current = newSet {
+        // A changed replica count (`kubectl scale`, an autoscaler) is applied to the sets as they are before any
+        // further rollout step, and is all that happens to a paused Deployment.
+        let scaled = ([newSet].compactMap { $0 } + old).contains { replicaSet in
+            Self.replicas(replicaSet) > 0
+                && replicaSet[path: "metadata", "annotations", Self.desiredReplicasAnnotation]?.stringValue.flatMap { Int64($0) }
+                    .map { $0 != desired } == true
+        }
+        if paused || scaled {
+            try await scaleSets(deployment, newSet: newSet, old: old, desired: desired)
+            if paused { try await cleanUpHistory(deployment, old: old) }
+        } else if let current = newSet {
             if (spec[path: "strategy", "type"]?.stringValue ?? "RollingUpdate") == "Recreate" {
                 try await recreate(deployment, newSet: current, old: old, desired: desired)
             } else {
                 try await roll(deployment, newSet: current, old: old, desired: desired)
             }
             try await cleanUpHistory(deployment, old: old)
-        } else if paused, let current = newSet, old.allSatisfy({ Self.replicas($0) == 0 }), Self.replicas(current) != desired {
-            // Scaling still applies to a paused Deployment.
-            try await scale(current, to: desired, deployment: deployment)
         }
         return try await writeStatus(deployment, newSet: newSet, all: owned, desired: desired, created: createdName, paused: paused)
     }
@@ -145,9 +152,7 @@ public final class DeploymentController: Sendable {
             annotations[name] = value
         }
         let desired = Self.replicas(deployment)
-        let (surge, _) = DeploymentRollout.fenceposts(
-            maxSurge: deployment[path: "spec", "strategy", "rollingUpdate", "maxSurge"],
-            maxUnavailable: deployment[path: "spec", "strategy", "rollingUpdate", "maxUnavailable"], desired: desired)
+        let (surge, _) = DeploymentRollout.fenceposts(of: deployment)
         annotations[Self.revisionAnnotation] = .string(String(revision))
         annotations[Self.desiredReplicasAnnotation] = .string(String(desired))
         annotations[Self.maxReplicasAnnotation] = .string(String(desired + surge))
@@ -184,32 +189,39 @@ public final class DeploymentController: Sendable {
     }
 
     private func roll(_ deployment: JSONValue, newSet: JSONValue, old: [JSONValue], desired: Int64) async throws(APIError) {
-        let (surge, unavailable) = DeploymentRollout.fenceposts(
-            maxSurge: deployment[path: "spec", "strategy", "rollingUpdate", "maxSurge"],
-            maxUnavailable: deployment[path: "spec", "strategy", "rollingUpdate", "maxUnavailable"], desired: desired)
+        let (surge, unavailable) = DeploymentRollout.fenceposts(of: deployment)
         let total = ([newSet] + old).map(Self.replicas).reduce(0, +)
         let activeOld = old.filter { Self.replicas($0) > 0 }
         var target = DeploymentRollout.newReplicaSetReplicas(desired: desired, surge: surge, currentTotal: total, newReplicas: Self.replicas(newSet))
-        if activeOld.isEmpty { target = desired }
+        if activeOld.isEmpty || Self.replicas(newSet) > desired { target = desired }
         if target != Self.replicas(newSet) {
             try await scale(newSet, to: target, deployment: deployment)
             return
         }
-        var budget = DeploymentRollout.oldReplicasToScaleDown(
+        // Old pods may go while at least `desired - maxUnavailable` pods stay available, counting the new set's
+        // unavailable pods against that; old pods that are not available anyway go first (Kubernetes'
+        // `reconcileOldReplicaSets`, `cleanupUnhealthyReplicas`, `scaleDownOldReplicaSetsForRollingUpdate`).
+        let maxScaledDown = DeploymentRollout.oldReplicasToScaleDown(
             allReplicas: total, desired: desired, unavailable: unavailable, newReplicas: Self.replicas(newSet),
             newAvailable: Self.statusCount(newSet, "availableReplicas"))
-        // Old pods that are not available anyway go first and cost nothing.
-        for replicaSet in activeOld {
-            let unhealthy = max(0, Self.replicas(replicaSet) - Self.statusCount(replicaSet, "availableReplicas"))
-            let extra = min(unhealthy, Self.replicas(replicaSet))
-            if extra > 0 && budget <= 0 {
-                try await scale(replicaSet, to: Self.replicas(replicaSet) - extra, deployment: deployment)
-                return
-            }
+        guard maxScaledDown > 0 else { return }
+        var sizes = activeOld.map(Self.replicas)
+        var cleaned: Int64 = 0
+        for (index, replicaSet) in activeOld.enumerated() where cleaned < maxScaledDown {
+            let unhealthy = sizes[index] - Self.statusCount(replicaSet, "availableReplicas")
+            guard unhealthy > 0 else { continue }
+            let down = min(maxScaledDown - cleaned, unhealthy)
+            try await scale(replicaSet, to: sizes[index] - down, deployment: deployment)
+            sizes[index] -= down
+            cleaned += down
         }
-        for replicaSet in activeOld where budget > 0 {
-            let down = min(budget, Self.replicas(replicaSet))
-            try await scale(replicaSet, to: Self.replicas(replicaSet) - down, deployment: deployment)
+        guard cleaned == 0 else { return }
+        let minAvailable = desired - unavailable
+        let available = ([newSet] + old).map { Self.statusCount($0, "availableReplicas") }.reduce(0, +)
+        var budget = available - minAvailable
+        for (index, replicaSet) in activeOld.enumerated() where budget > 0 && sizes[index] > 0 {
+            let down = min(budget, sizes[index])
+            try await scale(replicaSet, to: sizes[index] - down, deployment: deployment)
             budget -= down
         }
     }
@@ -222,19 +234,48 @@ public final class DeploymentController: Sendable {
         if Self.replicas(newSet) != desired { try await scale(newSet, to: desired, deployment: deployment) }
     }
 
-    private func scale(_ replicaSet: JSONValue, to replicas: Int64, deployment: JSONValue) async throws(APIError) {
+    /// Kubernetes' `scale` step: one active (or else the newest) ReplicaSet takes the whole count; a saturated new
+    /// set means the old ones go; otherwise a rolling Deployment shares the change in proportion.
+    private func scaleSets(_ deployment: JSONValue, newSet: JSONValue?, old: [JSONValue], desired: Int64) async throws(APIError) {
+        let sets = old + [newSet].compactMap { $0 }
+        let active = sets.filter { Self.replicas($0) > 0 }
+        if active.count <= 1 {
+            guard let only = active.first ?? newSet ?? old.last else { return }
+            try await scale(only, to: desired, deployment: deployment)
+            return
+        }
+        if let current = newSet, Self.replicas(current) == desired, Self.statusCount(current, "availableReplicas") == desired,
+            current[path: "metadata", "annotations", Self.desiredReplicasAnnotation]?.stringValue == String(desired)
+        {
+            for replicaSet in old where Self.replicas(replicaSet) > 0 { try await scale(replicaSet, to: 0, deployment: deployment) }
+            return
+        }
+        guard (deployment[path: "spec", "strategy", "type"]?.stringValue ?? "RollingUpdate") == "RollingUpdate" else { return }
+        let (surge, _) = DeploymentRollout.fenceposts(of: deployment)
+        let sizes = DeploymentRollout.proportionalSizes(
+            replicas: active.map(Self.replicas),
+            maxReplicasBefore: active.map { $0[path: "metadata", "annotations", Self.maxReplicasAnnotation]?.stringValue.flatMap { Int64($0) } },
+            desired: desired, surge: surge, statusReplicas: deployment[path: "status", "replicas"]?.integerValue ?? 0)
+        let total = active.map(Self.replicas).reduce(0, +)
+        let direction = sizes.reduce(0, +) > total ? "up" : "down"
+        for (replicaSet, size) in zip(active, sizes) { try await scale(replicaSet, to: size, deployment: deployment, direction: direction) }
+    }
+
+    /// Sets a ReplicaSet's size and the Deployment size it was scaled for (the annotations proportional scaling reads);
+    /// a size change is a `ScalingReplicaSet` event.
+    private func scale(_ replicaSet: JSONValue, to replicas: Int64, deployment: JSONValue, direction: String? = nil) async throws(APIError) {
         let from = Self.replicas(replicaSet)
         var updated = replicaSet
         updated[path: "spec", "replicas"] = .integer(replicas)
         let desired = Self.replicas(deployment)
-        let (surge, _) = DeploymentRollout.fenceposts(
-            maxSurge: deployment[path: "spec", "strategy", "rollingUpdate", "maxSurge"],
-            maxUnavailable: deployment[path: "spec", "strategy", "rollingUpdate", "maxUnavailable"], desired: desired)
+        let (surge, _) = DeploymentRollout.fenceposts(of: deployment)
         updated[path: "metadata", "annotations", Self.desiredReplicasAnnotation] = .string(String(desired))
         updated[path: "metadata", "annotations", Self.maxReplicasAnnotation] = .string(String(desired + surge))
+        guard updated != replicaSet else { return }
         _ = try await client.update(.replicaSets, updated)
+        guard replicas != from else { return }
         let name = replicaSet[path: "metadata", "name"]?.stringValue ?? ""
-        let direction = replicas > from ? "up" : "down"
+        let direction = direction ?? (replicas > from ? "up" : "down")
         recorder.record(deployment, type: .normal, reason: "ScalingReplicaSet", message: "Scaled \(direction) replica set \(name) from \(from) to \(replicas)")
     }
 

@@ -32,6 +32,17 @@ enum DeploymentRollout {
         return (surge, unavailable)
     }
 
+    /// A Deployment's surge and unavailability budgets at its current size; both 0 for Recreate, and never more
+    /// unavailable than its replicas (`MaxSurge`, `MaxUnavailable`).
+    static func fenceposts(of deployment: JSONValue) -> (surge: Int64, unavailable: Int64) {
+        guard (deployment[path: "spec", "strategy", "type"]?.stringValue ?? "RollingUpdate") == "RollingUpdate" else { return (0, 0) }
+        let desired = DeploymentController.replicas(deployment)
+        let (surge, unavailable) = fenceposts(
+            maxSurge: deployment[path: "spec", "strategy", "rollingUpdate", "maxSurge"],
+            maxUnavailable: deployment[path: "spec", "strategy", "rollingUpdate", "maxUnavailable"], desired: desired)
+        return (surge, min(unavailable, desired))
+    }
+
     /// How many replicas the new ReplicaSet should have in this step of a rolling update (`NewRSNewReplicas`):
     /// grow by what the surge allows, never past `desired`.
     static func newReplicaSetReplicas(desired: Int64, surge: Int64, currentTotal: Int64, newReplicas: Int64) -> Int64 {
@@ -51,26 +62,35 @@ enum DeploymentRollout {
         return max(0, allReplicas - minAvailable - newUnavailable)
     }
 
-    /// Splits a change of `delta` replicas across ReplicaSets in proportion to their size (`kubectl scale` in the
-    /// middle of a rollout), largest first, leftovers to the largest: Kubernetes' proportional scaling, with the
-    /// fraction taken from the current sizes rather than the `max-replicas` annotation.
-    /// `sizes` are the current replica counts; the result is the new count for each, in the same order.
-    static func proportionalScale(sizes: [Int64], delta: Int64) -> [Int64] {
-        let total = sizes.reduce(0, +)
-        guard delta != 0, total > 0 else { return sizes }
-        let order = sizes.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
-        var result = sizes
-        var remaining = delta
-        for index in order where remaining != 0 {
-            // Each ReplicaSet's share of the change, rounded toward zero; what is left goes to the largest.
-            var share = sizes[index] * delta / total
-            if delta > 0 { share = min(share, remaining) } else { share = max(share, remaining, -sizes[index]) }
-            result[index] += share
-            remaining -= share
+    /// New sizes for the active ReplicaSets when a Deployment is scaled in the middle of a rollout (`kubectl scale`),
+    /// as Kubernetes' proportional scaling: the room `desired + surge - total` is shared in proportion to each set's
+    /// share of the Deployment's size when it was last scaled (its `max-replicas` annotation, else the Deployment's
+    /// status replicas), larger sets first — newer first on ties when growing, older first when shrinking — and what
+    /// rounding leaves over goes to the first. `replicas` are ordered oldest first; the result keeps that order.
+    static func proportionalSizes(
+        replicas: [Int64], maxReplicasBefore: [Int64?], desired: Int64, surge: Int64, statusReplicas: Int64
+    ) -> [Int64] {
+        let allowed = desired > 0 ? desired + surge : 0
+        let toAdd = allowed - replicas.reduce(0, +)
+        guard toAdd != 0 else { return replicas }
+        let order = replicas.indices.sorted { a, b in
+            replicas[a] != replicas[b] ? replicas[a] > replicas[b] : (toAdd > 0 ? a > b : a < b)
         }
-        if remaining != 0, let largest = order.first {
-            result[largest] = max(0, result[largest] + remaining)
+        var sizes = replicas
+        var added: Int64 = 0
+        for index in order where replicas[index] > 0 && added != toAdd {
+            let fraction: Int64
+            if desired == 0 {
+                fraction = -replicas[index]
+            } else {
+                let before = maxReplicasBefore[index].flatMap { $0 > 0 ? $0 : nil } ?? statusReplicas
+                fraction = before == 0 ? 0 : Int64((Double(replicas[index] * allowed) / Double(before)).rounded()) - replicas[index]
+            }
+            let proportion = toAdd > 0 ? min(fraction, toAdd - added) : max(fraction, toAdd - added)
+            sizes[index] += proportion
+            added += proportion
         }
-        return result
+        if let first = order.first { sizes[first] = max(0, sizes[first] + toAdd - added) }
+        return sizes
     }
 }

@@ -41,10 +41,15 @@ struct DeploymentRolloutTests {
     }
 
     @Test func scalingMidRolloutIsSharedInProportion() {
-        #expect(DeploymentRollout.proportionalScale(sizes: [6, 4], delta: 5) == [9, 6])
-        #expect(DeploymentRollout.proportionalScale(sizes: [6, 4], delta: -5) == [3, 2])
-        #expect(DeploymentRollout.proportionalScale(sizes: [1, 1, 1], delta: 1).reduce(0, +) == 4)
-        #expect(DeploymentRollout.proportionalScale(sizes: [0, 0], delta: 3) == [0, 0])
+        // Kubernetes' documented example: 10 replicas, maxSurge 3, a stuck rollout with 8 old and 5 new pods, scaled
+        // to 15: 3 of the 5 extra replicas go to the old set, 2 to the new.
+        #expect(DeploymentRollout.proportionalSizes(replicas: [8, 5], maxReplicasBefore: [13, 13], desired: 15, surge: 3, statusReplicas: 13) == [11, 7])
+        // And back to 10.
+        #expect(DeploymentRollout.proportionalSizes(replicas: [11, 7], maxReplicasBefore: [18, 18], desired: 10, surge: 3, statusReplicas: 18) == [8, 5])
+        // Without annotations the Deployment's status replicas are the base; leftovers go to the largest set.
+        #expect(DeploymentRollout.proportionalSizes(replicas: [1, 1, 1], maxReplicasBefore: [nil, nil, nil], desired: 4, surge: 0, statusReplicas: 3).reduce(0, +) == 4)
+        // Scaling to zero empties every set; empty sets stay empty.
+        #expect(DeploymentRollout.proportionalSizes(replicas: [3, 2, 0], maxReplicasBefore: [6, 6, 6], desired: 0, surge: 1, statusReplicas: 5) == [0, 0, 0])
         #expect(IntOrPercent.scaled("33%", total: 10, roundUp: true) == 4)
         #expect(IntOrPercent.scaled("33%", total: 10, roundUp: false) == 3)
         #expect(IntOrPercent.scaled("x", total: 10, roundUp: false) == nil)

@@ -1,29 +1,15 @@
 """DaemonSets run one pod per eligible node and follow nodes joining and leaving, on hollow nodes."""
-import pathlib
-import tempfile
 import time
 
 import pytest
 
-from conftest import Server
+from conftest import own_server, wait_for
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with tempfile.TemporaryDirectory(prefix="skiff-e2e-ds-") as directory:
-        running = Server(pathlib.Path(directory), ["--hollow-nodes", "3"]).start()
+    with own_server("skiff-e2e-ds-", ["--hollow-nodes", "3"]) as running:
         yield running
-        running.stop()
-
-
-def wait_for(predicate, what, timeout=30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 DAEMONSET = """apiVersion: apps/v1
@@ -98,3 +84,47 @@ spec:
             current[0]["spec"]["containers"][0]["image"] == "nginx:1.26" and current[0]["spec"].get("nodeName")
     wait_for(replaced, "the daemon replaced with the new image")
     cluster.kubectl("label", "node", "hollow-node-1", "role-")
+
+
+def test_a_surging_rolling_update_starts_each_new_daemon_before_stopping_the_old_one(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: surge}
+spec:
+  selector:
+    matchLabels: {app: surge}
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata:
+      labels: {app: surge}
+    spec:
+      containers: [{name: proxy, image: nginx:1.25}]
+""")
+    nodes = ["hollow-node-0", "hollow-node-1", "hollow-node-2"]
+
+    def live():
+        return [p for p in cluster.kubectl_json("get", "pods", "-l", "app=surge")["items"] if not p["metadata"].get("deletionTimestamp")]
+
+    def ready(pod):
+        return any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))
+
+    wait_for(lambda: sorted(p["spec"].get("nodeName", "") for p in live() if ready(p)) == nodes, "a ready daemon on each node")
+    cluster.kubectl("set", "image", "ds/surge", "proxy=nginx:1.26")
+    samples = []
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        pods = live()
+        samples.append(pods)
+        if len(pods) == 3 and all(p["spec"]["containers"][0]["image"] == "nginx:1.26" and ready(p) for p in pods):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the surging update never finished")
+    for pods in samples:
+        assert len(pods) <= 4, "no more than one surge daemon at a time"
+        for node in nodes:
+            assert any(ready(p) for p in pods if p["spec"].get("nodeName") == node), f"{node} kept a ready daemon throughout"
+    events = cluster.kubectl_json("get", "events", "--field-selector", "involvedObject.name=surge")["items"]
+    messages = [e["message"] for e in sorted(events, key=lambda e: e["metadata"]["name"]) if e["reason"] in ("SuccessfulCreate", "SuccessfulDelete")]
+    first_delete = next(i for i, m in enumerate(messages) if m.startswith("Deleted pod"))
+    assert first_delete >= 4, f"the first updated daemon started before any old one stopped: {messages}"

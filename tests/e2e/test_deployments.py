@@ -1,31 +1,17 @@
 """Deployments roll out, roll back, pause and scale on hollow nodes, driven with kubectl as on Kubernetes."""
-import pathlib
-import tempfile
 import threading
 import time
 
 import pytest
 
-from conftest import Server
+from conftest import own_server, wait_for
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with tempfile.TemporaryDirectory(prefix="skiff-e2e-deploy-") as directory:
-        # A short start delay so that rollouts take observable steps.
-        running = Server(pathlib.Path(directory), ["--hollow-nodes", "3", "--hollow-start-delay", "0.3"]).start()
+    # A short start delay so that rollouts take observable steps.
+    with own_server("skiff-e2e-deploy-", ["--hollow-nodes", "3", "--hollow-start-delay", "0.3"]) as running:
         yield running
-        running.stop()
-
-
-def wait_for(predicate, what, timeout=40.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def rollout_status(cluster, name):
@@ -128,6 +114,38 @@ def test_history_undo_to_revision_pause_and_resume(cluster):
     cluster.kubectl("scale", "deployment/api", "--replicas=4")
     rollout_status(cluster, "api")
     assert cluster.kubectl_json("get", "deployment", "api")["status"]["availableReplicas"] == 4
+
+
+def test_scaling_in_the_middle_of_a_stuck_rollout_is_shared_in_proportion(cluster):
+    """Kubernetes' documented example: 10 replicas, maxSurge 3, maxUnavailable 2, a rollout whose new pods never
+    start (8 old + 5 new), then `kubectl scale` to 15: 3 of the 5 extra replicas go to the old set, 2 to the new."""
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: apps/v1
+kind: Deployment
+metadata: {name: spread}
+spec:
+  replicas: 10
+  strategy: {rollingUpdate: {maxSurge: 3, maxUnavailable: 2}}
+  selector: {matchLabels: {app: spread}}
+  template:
+    metadata: {labels: {app: spread}}
+    spec: {containers: [{name: app, image: nginx:1.25}]}
+""")
+    rollout_status(cluster, "spread")
+    # The new pods ask for a node label no node has, so they stay Pending and the rollout stalls.
+    cluster.kubectl("patch", "deployment", "spread", "-p", '{"spec":{"template":{"spec":{"nodeSelector":{"disk":"none"}}}}}')
+
+    def sizes():
+        sets = cluster.kubectl_json("get", "rs", "-l", "app=spread")["items"]
+        by_revision = sorted(sets, key=lambda s: int(s["metadata"]["annotations"]["deployment.kubernetes.io/revision"]))
+        return [s["spec"]["replicas"] for s in by_revision]
+
+    wait_for(lambda: sizes() == [8, 5], "the stalled rollout at 8 old and 5 new replicas")
+    cluster.kubectl("scale", "deployment/spread", "--replicas=15")
+    wait_for(lambda: sizes() == [11, 7], "15 replicas shared 11 old, 7 new")
+    cluster.kubectl("scale", "deployment/spread", "--replicas=10")
+    wait_for(lambda: sizes() == [8, 5], "back to 8 old and 5 new")
+    events = cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=spread,reason=ScalingReplicaSet").stdout
+    assert "from 8 to 11" in events and "from 5 to 7" in events
 
 
 def test_recreate_stops_old_pods_before_starting_new_ones(cluster):
