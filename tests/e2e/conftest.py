@@ -1,5 +1,6 @@
 """Shared fixtures: a real `skiff server` on a random port in a temp dir, driven by the real kubectl."""
 import base64
+import contextlib
 import json
 import os
 import pathlib
@@ -114,6 +115,28 @@ class Server:
 
     def popen_kubectl(self, *args):
         return subprocess.Popen(["kubectl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env())
+
+
+def wait_for(predicate, what, timeout=45.0, interval=0.2):
+    """Polls `predicate` until it returns something truthy, which is returned; fails naming `what` after `timeout`."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextlib.contextmanager
+def own_server(prefix, args=()):
+    """A `skiff server` of a test module's own (e.g. with hollow nodes), in a temp dir that goes with it."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as directory:
+        running = Server(pathlib.Path(directory), args).start()
+        try:
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,33 +1,19 @@
 """Endpoints and EndpointSlices, driven with real kubectl against a server simulating two nodes."""
 import json
-import pathlib
-import tempfile
 import time
 
 import pytest
 
-from conftest import Server
-
-
-def wait_for(predicate, what, timeout=30.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
+from conftest import own_server, wait_for
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with tempfile.TemporaryDirectory(prefix="skiff-e2e-endpoints-") as directory:
-        running = Server(pathlib.Path(directory), ["--hollow-nodes", "2"]).start()
+    with own_server("skiff-e2e-endpoints-", ["--hollow-nodes", "2"]) as running:
         # A pod started before its node has a pod range gets no IP: wait for both ranges.
         wait_for(lambda: len([n for n in running.kubectl_json("get", "nodes")["items"] if n["spec"].get("podCIDR")]) == 2,
                  "two hollow nodes with pod ranges")
         yield running
-        running.stop()
 
 
 @pytest.fixture

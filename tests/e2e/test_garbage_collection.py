@@ -1,16 +1,7 @@
 """The garbage collector through real kubectl: `kubectl delete` with each --cascade mode on an owning ConfigMap."""
 import json
-import time
 
-
-def wait_for(predicate, what, timeout=30.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
+from conftest import wait_for
 
 
 def create(server, ns, manifest):

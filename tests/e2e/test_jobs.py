@@ -1,29 +1,15 @@
 """Jobs run to completion on hollow nodes, as kubectl users expect from Kubernetes' job controller."""
-import pathlib
-import tempfile
 import time
 
 import pytest
 
-from conftest import Server
+from conftest import own_server, wait_for
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with tempfile.TemporaryDirectory(prefix="skiff-e2e-jobs-") as directory:
-        running = Server(pathlib.Path(directory), ["--hollow-nodes", "2"]).start()
+    with own_server("skiff-e2e-jobs-", ["--hollow-nodes", "2"]) as running:
         yield running
-        running.stop()
-
-
-def wait_for(predicate, what, timeout=30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def job_row(cluster, name):

@@ -1,16 +1,5 @@
 """What every namespace gets from the controllers, as on Kubernetes: a `default` ServiceAccount and the cluster CA."""
-import time
-
-from conftest import Server
-
-
-def wait_for(predicate, what, timeout=15.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from conftest import Server, wait_for
 
 
 def test_a_new_namespace_gets_a_default_service_account_and_the_root_ca(server: Server, namespace):

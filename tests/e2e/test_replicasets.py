@@ -1,11 +1,7 @@
 """ReplicaSets with real kubectl against a server simulating three nodes: scaling, replacement, events."""
-import pathlib
-import tempfile
-import time
-
 import pytest
 
-from conftest import Server
+from conftest import own_server, wait_for
 
 REPLICASET = """apiVersion: apps/v1
 kind: ReplicaSet
@@ -29,10 +25,8 @@ spec:
 
 @pytest.fixture(scope="module")
 def cluster():
-    with tempfile.TemporaryDirectory(prefix="skiff-e2e-rs-") as directory:
-        running = Server(pathlib.Path(directory), ["--hollow-nodes", "3"]).start()
+    with own_server("skiff-e2e-rs-", ["--hollow-nodes", "3"]) as running:
         yield running
-        running.stop()
 
 
 @pytest.fixture
@@ -41,16 +35,6 @@ def ns(cluster, request):
     cluster.kubectl("create", "namespace", name)
     yield name
     cluster.kubectl("delete", "namespace", name, "--wait=true", "--timeout=60s")
-
-
-def wait_for(predicate, what, timeout=45.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def rs_row(cluster, ns):

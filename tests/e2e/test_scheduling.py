@@ -1,23 +1,19 @@
 """Nodes, hollow nodes and the scheduler, driven with real kubectl against a server simulating three nodes."""
 import json
-import pathlib
-import tempfile
 import time
 
 import pytest
 
-from conftest import Server
+from conftest import own_server, wait_for
 
 NODES = ["hollow-node-0", "hollow-node-1", "hollow-node-2"]
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with tempfile.TemporaryDirectory(prefix="skiff-e2e-sched-") as directory:
-        running = Server(pathlib.Path(directory), ["--hollow-nodes", "3", "--node-monitor-grace-period", "15"]).start()
+    with own_server("skiff-e2e-sched-", ["--hollow-nodes", "3", "--node-monitor-grace-period", "15"]) as running:
         wait_for(lambda: len(ready_nodes(running)) == 3, "three hollow nodes Ready")
         yield running
-        running.stop()
 
 
 @pytest.fixture
@@ -26,16 +22,6 @@ def ns(cluster, request):
     cluster.kubectl("create", "namespace", name)
     yield name
     cluster.kubectl("delete", "namespace", name, "--wait=true", "--timeout=60s")
-
-
-def wait_for(predicate, what, timeout=30.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def ready_nodes(server):

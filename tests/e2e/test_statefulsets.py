@@ -1,12 +1,10 @@
 """The seed StatefulSet on hollow nodes: ordered pods with stable names, a claim each, reverse-order scale-down."""
-import pathlib
-import tempfile
 import threading
 import time
 
 import pytest
 
-from conftest import Server
+from conftest import own_server, wait_for
 
 MYSQL = """apiVersion: apps/v1
 kind: StatefulSet
@@ -44,21 +42,9 @@ spec:
 
 @pytest.fixture(scope="module")
 def cluster():
-    with tempfile.TemporaryDirectory(prefix="skiff-e2e-sts-") as directory:
-        # A short start delay makes the one-at-a-time order observable.
-        running = Server(pathlib.Path(directory), ["--hollow-nodes", "3", "--hollow-start-delay", "1.2"]).start()
+    # A short start delay makes the one-at-a-time order observable.
+    with own_server("skiff-e2e-sts-", ["--hollow-nodes", "3", "--hollow-start-delay", "1.2"]) as running:
         yield running
-        running.stop()
-
-
-def wait_for(predicate, what, timeout=40.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def running_pods(cluster):
