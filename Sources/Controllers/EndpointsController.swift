@@ -16,6 +16,7 @@ public final class EndpointsController: Sendable {
     private let queue = WorkQueue<ObjectKey>()
 
     static let lastChangeTriggerTime = "endpoints.kubernetes.io/last-change-trigger-time"
+    static let overCapacity = "endpoints.kubernetes.io/over-capacity"
 
     public init(
         client: KubeClient, services: Informer, pods: Informer, endpoints: Informer, logger: Logger,
@@ -58,12 +59,14 @@ public final class EndpointsController: Sendable {
         guard ServiceEndpoints.selector(service) != nil else { return .done }
         let backing = ServiceEndpoints.endpoints(
             for: service, pods: pods.list { $0[path: "metadata", "namespace"]?.stringValue == key.namespace }, includeTerminating: false)
-        let subsets = ServiceEndpoints.subsets(for: service, endpoints: backing)
+        let (subsets, truncated) = ServiceEndpoints.truncated(ServiceEndpoints.subsets(for: service, endpoints: backing))
         let labels = ServiceEndpoints.inheritedLabels(service)
+        let overCapacity: JSONValue? = truncated ? .string("truncated") : nil
 
         let existing = endpoints.get(key)
         if let existing, existing["subsets"]?.arrayValue ?? [] == subsets,
-            existing[path: "metadata", "labels"]?.objectValue ?? [:] == labels
+            existing[path: "metadata", "labels"]?.objectValue ?? [:] == labels,
+            existing[path: "metadata", "annotations", Self.overCapacity] == overCapacity
         {
             return .done
         }
@@ -71,6 +74,7 @@ public final class EndpointsController: Sendable {
             existing ?? ["apiVersion": "v1", "kind": "Endpoints", "metadata": ["name": .string(key.name), "namespace": .string(key.namespace ?? "")]]
         object[path: "metadata", "labels"] = .object(labels)
         object[path: "metadata", "annotations", Self.lastChangeTriggerTime] = .string(KubeTime.format(now()))
+        object[path: "metadata", "annotations", Self.overCapacity] = overCapacity
         // An if, not a ternary: `nil` beside a JSONValue would be JSON null rather than "no field".
         if subsets.isEmpty {
             object["subsets"] = nil

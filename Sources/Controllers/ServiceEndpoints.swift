@@ -169,4 +169,29 @@ enum ServiceEndpoints {
             return subset
         }
     }
+
+    /// Endpoints hold at most `capacity` addresses (Kubernetes' 1000): beyond it the not-ready addresses are cut
+    /// first, then ready ones too, each subset keeping its share (rounded up), as `truncateEndpoints` does.
+    /// Returns the subsets and whether anything was cut (the `endpoints.kubernetes.io/over-capacity` annotation).
+    static func truncated(_ subsets: [JSONValue], capacity: Int = 1000) -> (subsets: [JSONValue], truncated: Bool) {
+        let ready = subsets.map { $0["addresses"]?.arrayValue?.count ?? 0 }.reduce(0, +)
+        let notReady = subsets.map { $0["notReadyAddresses"]?.arrayValue?.count ?? 0 }.reduce(0, +)
+        guard ready + notReady > capacity else { return (subsets, false) }
+        let cutReady = ready > capacity
+        let field = cutReady ? "addresses" : "notReadyAddresses"
+        let room = cutReady ? capacity : capacity - ready
+        let total = cutReady ? ready : notReady
+        var left = room
+        let cut = subsets.map { subset -> JSONValue in
+            var subset = subset
+            let addresses = subset[field]?.arrayValue ?? []
+            let share = min(left, Int((Double(addresses.count) / Double(total) * Double(room)).rounded(.up)))
+            let kept = Array(addresses.prefix(share))
+            left -= kept.count
+            subset[field] = kept.isEmpty ? JSONValue?.none : .array(kept)
+            if cutReady { subset["notReadyAddresses"] = nil }
+            return subset
+        }
+        return (cut, true)
+    }
 }

@@ -149,4 +149,27 @@ struct ServiceEndpointsTests {
         #expect(plan.creates.count == 1)
         #expect(plan.creates.first?["endpoints"] == [])
     }
+
+    @Test func endpointsBeyondAThousandAddressesAreTruncatedNotReadyFirst() {
+        func addresses(_ count: Int, from start: Int) -> JSONValue {
+            .array((start..<(start + count)).map { ["ip": .string("10.42.\($0 / 250).\($0 % 250 + 1)")] })
+        }
+        func count(_ subsets: [JSONValue], _ field: String) -> [Int] { subsets.map { $0[field]?.arrayValue?.count ?? 0 } }
+        let mixed: [JSONValue] = [
+            ["addresses": addresses(600, from: 0), "notReadyAddresses": addresses(200, from: 600), "ports": [["port": 80]]],
+            ["addresses": addresses(300, from: 800), "notReadyAddresses": addresses(100, from: 1100), "ports": [["port": 81]]],
+        ]
+        let (cut, truncated) = ServiceEndpoints.truncated(mixed)
+        #expect(truncated)
+        #expect(count(cut, "addresses") == [600, 300])
+        #expect(count(cut, "notReadyAddresses") == [67, 33])
+
+        let allReady: [JSONValue] = [["addresses": addresses(1500, from: 0), "notReadyAddresses": addresses(10, from: 1500)]]
+        let (onlyReady, _) = ServiceEndpoints.truncated(allReady)
+        #expect(count(onlyReady, "addresses") == [1000])
+        #expect(onlyReady.first?["notReadyAddresses"] == nil)
+
+        let small: [JSONValue] = [["addresses": addresses(1000, from: 0)]]
+        #expect(ServiceEndpoints.truncated(small).truncated == false)
+    }
 }
