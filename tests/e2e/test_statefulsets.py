@@ -98,3 +98,49 @@ def test_seed_statefulset_creates_pods_in_order_with_a_claim_each_and_scales_dow
                if "mysql-1 " in e["message"] or "mysql-2 " in e["message"]]
     assert deleted[-2:] == ["delete Pod mysql-2 in StatefulSet mysql successful", "delete Pod mysql-1 in StatefulSet mysql successful"]
     assert len(cluster.kubectl_json("get", "pvc")["items"]) == 3, "claims outlive scale-down, as in Kubernetes"
+
+
+def test_rolling_update_goes_from_the_highest_ordinal_down_to_the_partition_and_on_delete_waits(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: web
+  replicas: 3
+  podManagementPolicy: Parallel
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 1}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: app, image: "nginx:1.25"}]}
+""")
+    assert "partitioned roll out complete: 3 new pods have been updated" in \
+        cluster.kubectl("rollout", "status", "statefulset/web", "--timeout=60s", timeout=90).stdout
+
+    def pods():
+        return {p["metadata"]["name"]: p for p in cluster.kubectl_json("get", "pods", "-l", "app=web")["items"]
+                if not p["metadata"].get("deletionTimestamp")}
+
+    def images():
+        return {name: p["spec"]["containers"][0]["image"] for name, p in pods().items()}
+
+    cluster.kubectl("set", "image", "statefulset/web", "app=nginx:1.26")
+    assert "partitioned roll out complete: 2 new pods have been updated" in \
+        cluster.kubectl("rollout", "status", "statefulset/web", "--timeout=60s", timeout=90).stdout
+    assert images() == {"web-0": "nginx:1.25", "web-1": "nginx:1.26", "web-2": "nginx:1.26"}, "web-0 is below the partition"
+    created = {name: p["metadata"]["creationTimestamp"] for name, p in pods().items()}
+    assert created["web-2"] <= created["web-1"], "the highest ordinal is updated first"
+
+    cluster.kubectl("patch", "statefulset", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}')
+    wait_for(lambda: images() == {f"web-{i}": "nginx:1.26" for i in range(3)} and
+             cluster.kubectl_json("get", "statefulset", "web")["status"].get("readyReplicas") == 3, "web-0 updated too")
+
+    # OnDelete: a new template waits until the user deletes a pod.
+    cluster.kubectl("patch", "statefulset", "web", "--type=merge", "-p",
+                    '{"spec":{"updateStrategy":{"type":"OnDelete","rollingUpdate":null}}}')
+    cluster.kubectl("set", "image", "statefulset/web", "app=nginx:1.27")
+    time.sleep(3)
+    assert set(images().values()) == {"nginx:1.26"}, "OnDelete replaces nothing by itself"
+    cluster.kubectl("delete", "pod", "web-1")
+    wait_for(lambda: images().get("web-1") == "nginx:1.27", "the deleted pod comes back with the new template")
+    assert images()["web-0"] == "nginx:1.26" and images()["web-2"] == "nginx:1.26"
