@@ -24,10 +24,7 @@ public final class RootCAPublisher: Sendable {
     }
 
     public func run() async {
-        namespaces.addHandler(
-            InformerHandler(
-                onAdd: { [queue] namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) },
-                onUpdate: { [queue] _, namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) }))
+        namespaces.enqueueNamespaceNames(into: queue)
         let enqueueOwn: @Sendable (JSONValue) -> Void = { [queue] configMap in
             guard configMap[path: "metadata", "name"]?.stringValue == Self.configMapName else { return }
             configMap[path: "metadata", "namespace"]?.stringValue.map(queue.add)
@@ -41,9 +38,7 @@ public final class RootCAPublisher: Sendable {
     }
 
     private func reconcile(_ namespace: String) async throws(APIError) -> ReconcileResult {
-        guard let object = namespaces.get(ObjectKey(namespace: nil, name: namespace)),
-            object[path: "status", "phase"]?.stringValue != "Terminating", object[path: "metadata", "deletionTimestamp"] == nil
-        else { return .done }
+        guard namespaces.activeNamespace(namespace) != nil else { return .done }
         let data: JSONValue = ["ca.crt": .string(caCertificatePEM)]
         do throws(APIError) {
             if var existing = configMaps.get(ObjectKey(namespace: namespace, name: Self.configMapName)) {

@@ -22,10 +22,7 @@ public final class ServiceAccountController: Sendable {
     }
 
     public func run() async {
-        namespaces.addHandler(
-            InformerHandler(
-                onAdd: { [queue] namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) },
-                onUpdate: { [queue] _, namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) }))
+        namespaces.enqueueNamespaceNames(into: queue)
         serviceAccounts.addHandler(
             InformerHandler(onDelete: { [queue] account in
                 guard account[path: "metadata", "name"]?.stringValue == Self.accountName else { return }
@@ -39,9 +36,7 @@ public final class ServiceAccountController: Sendable {
     }
 
     private func reconcile(_ namespace: String) async throws(APIError) -> ReconcileResult {
-        guard let object = namespaces.get(ObjectKey(namespace: nil, name: namespace)),
-            object[path: "status", "phase"]?.stringValue != "Terminating", object[path: "metadata", "deletionTimestamp"] == nil
-        else { return .done }
+        guard namespaces.activeNamespace(namespace) != nil else { return .done }
         if serviceAccounts.get(ObjectKey(namespace: namespace, name: Self.accountName)) != nil { return .done }
         let account: JSONValue = [
             "apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": .string(Self.accountName), "namespace": .string(namespace)],

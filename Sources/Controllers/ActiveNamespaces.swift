@@ -1,0 +1,22 @@
+import APIMachinery
+import ControllerRuntime
+
+/// What the controllers that keep an object in every namespace (the `default` ServiceAccount, `kube-root-ca.crt`)
+/// share: they work per namespace name, and only on namespaces that are not going away.
+extension Informer {
+    /// Queues the name of each namespace this (namespaces) informer adds or changes.
+    func enqueueNamespaceNames(into queue: WorkQueue<String>) {
+        addHandler(
+            InformerHandler(
+                onAdd: { namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) },
+                onUpdate: { _, namespace in namespace[path: "metadata", "name"]?.stringValue.map(queue.add) }))
+    }
+
+    /// The namespace called `name`, unless it is gone or terminating (creating in it would be refused).
+    func activeNamespace(_ name: String) -> JSONValue? {
+        guard let namespace = get(ObjectKey(namespace: nil, name: name)),
+            namespace[path: "status", "phase"]?.stringValue != "Terminating", namespace[path: "metadata", "deletionTimestamp"] == nil
+        else { return nil }
+        return namespace
+    }
+}
