@@ -87,6 +87,8 @@ let package = Package(
             dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log")]
         ),
         // The Kubernetes REST API over HTTPS.
+        .target(name: "NodeAgent", dependencies: ["APIMachinery", "APIRegistry"]),
+
         .target(
             name: "APIServer",
             dependencies: [
@@ -133,6 +135,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "SchedulingFrameworkTests", dependencies: ["SchedulingFramework", "APIMachinery"]),
+        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "APIMachinery", "APIRegistry"]),
         .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "ClusterTestSupport", "APIMachinery"]),
         .testTarget(
             name: "ControllersTests",
