@@ -68,8 +68,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "{self.base}/opt"
 """)
-        self.process = subprocess.Popen(["containerd", "--config", str(config)],
-                                        stdout=subprocess.DEVNULL, stderr=self.log.open("ab"))
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(["containerd", "--config", str(config)], stdout=subprocess.DEVNULL,
+                                            stderr=log)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
