@@ -230,3 +230,17 @@ def test_pause_runs_as_65535_and_stops_on_sigterm(containerd):
     uids = pathlib.Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()
     assert uids[0] == "65535", uids
     stop_with_sigterm(containerd, "pause-test")
+
+
+def test_public_names_resolve_through_a_mirror(containerd):
+    """The node agent's registry mirror, as containerd's hosts.toml: public names pull unchanged from 127.0.0.1:5000.
+    `server` is the local registry too, so a miss fails here instead of going to the internet."""
+    hosts = containerd.base / "certs.d"
+    for registry in ("docker.io", "registry.k8s.io"):
+        (hosts / registry).mkdir(parents=True, exist_ok=True)
+        (hosts / registry / "hosts.toml").write_text(f'server = "http://{REGISTRY}"\n\n'
+                                                     f'[host."http://{REGISTRY}"]\n  capabilities = ["pull", "resolve"]\n')
+    for ref in ("docker.io/library/nginx:1.25-alpine", "docker.io/library/postgres:15-alpine",
+                "registry.k8s.io/pause:3.6"):
+        containerd.ctr("images", "pull", "--hosts-dir", str(hosts), ref)
+    assert "docker.io/library/postgres:15-alpine" in containerd.ctr("images", "ls", "-q").stdout
