@@ -7,9 +7,10 @@
 #
 #   scripts/test-images.sh [DIR]    (or SKIFF_TEST_REGISTRY_DIR=DIR; default /var/lib/skiff-test-registry)
 #
-# DIR holds the registry's config, storage, log and pid file and the OCI layout the images are built in. A registry
-# already answering on http://127.0.0.1:5000/v2/ is used as it is. Safe to run again: images already pushed from
-# this version of the script (label dev.skiff.test-images) are not rebuilt.
+# Runs as root (as containerd does). DIR holds the registry's config, storage, log and pid file and the OCI layout the
+# images are built in. A registry already answering on http://127.0.0.1:5000/v2/ is used as it is. Safe to run
+# again, also concurrently: images already pushed from this version of the script (label dev.skiff.test-images) are
+# not rebuilt.
 set -euo pipefail
 
 DIR="${1:-${SKIFF_TEST_REGISTRY_DIR:-/var/lib/skiff-test-registry}}"
@@ -31,20 +32,24 @@ IMAGES=(
 
 log() { echo "test-images: $*" >&2; }
 
+if [ "$(id -u)" -ne 0 ]; then
+  log "run as root (the images' files must be owned by root, and installing packages needs it)"
+  exit 1
+fi
+
 install_missing() {
   local need=()
   command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
   command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
   command -v umoci >/dev/null 2>&1 || need+=(umoci)
   dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # the `busybox` package is not static
-  command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+  command -v gcc >/dev/null 2>&1 || need+=(gcc)
+  dpkg -s libc6-dev >/dev/null 2>&1 || need+=(libc6-dev)   # libc.a, for the static pause
   command -v curl >/dev/null 2>&1 || need+=(curl)
   [ ${#need[@]} -eq 0 ] && return
   log "installing ${need[*]}"
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo=sudo
-  $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 }
 
 registry_answers() {
@@ -93,11 +98,8 @@ pushed() {
 
 # --- building ----------------------------------------------------------------------------------------------------
 
-UNPACK_FLAGS=()
-[ "$(id -u)" -ne 0 ] && UNPACK_FLAGS=(--rootless)
-
 # Unpacks tag $1 of the layout into $BUILD/$2 (a runtime bundle; the files go to its rootfs/).
-unpack() { umoci unpack "${UNPACK_FLAGS[@]}" --image "$LAYOUT:$1" "$BUILD/$2" >/dev/null; }
+unpack() { umoci unpack --image "$LAYOUT:$1" "$BUILD/$2" >/dev/null; }
 repack() { umoci repack --image "$LAYOUT:$1" "$BUILD/$2"; }
 
 # A file in a rootfs with mode $3 and the content of standard input.
@@ -252,6 +254,8 @@ build_all() {
 
 install_missing
 mkdir -p "$DIR"
+exec 9>"$DIR/lock"
+flock 9    # one run at a time per DIR: a second waits, then finds everything pushed
 start_registry
 
 stale=()
