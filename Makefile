@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?= -c release
 DATA_DIR ?= $(HOME)/.skiff
 
-.PHONY: run setup build test unit-test e2e-test bench bench-scheduler bench-controllers
+.PHONY: run setup build test unit-test e2e-test test-images bench bench-scheduler bench-controllers
 
 setup:
 	bash scripts/setup.sh
@@ -22,6 +22,12 @@ e2e-test:
 	SKIFF_BIN=$$(swift build --show-bin-path)/skiff python3 -m pytest -q tests/e2e
 
 test: setup unit-test e2e-test
+
+# Stand-in images (busybox, nginx, postgres, pause, ...) in a local registry on 127.0.0.1:5000, for machines
+# without internet access; see the script's header. TEST_REGISTRY_DIR holds its storage.
+TEST_REGISTRY_DIR ?= /var/lib/skiff-test-registry
+test-images:
+	bash scripts/test-images.sh $(TEST_REGISTRY_DIR)
 
 bench: build
 	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/api_server_bench.py
