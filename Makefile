@@ -19,7 +19,7 @@ unit-test:
 # The end-to-end suite reuses the debug build `swift test` already made.
 e2e-test:
 	swift build --product skiff
-	SKIFF_BIN=$$(swift build --show-bin-path)/skiff python3 -m pytest -q tests/e2e
+	SKIFF_BIN=$$(swift build --show-bin-path)/skiff python3 -m pytest -q tests/e2e tests/images
 
 test: setup unit-test e2e-test
 
