@@ -87,7 +87,7 @@ let package = Package(
             dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log")]
         ),
         // The Kubernetes REST API over HTTPS.
-        .target(name: "NodeAgent", dependencies: ["APIMachinery", "APIRegistry"]),
+        .target(name: "NodeAgent", dependencies: ["APIMachinery", "APIRegistry", .product(name: "Yams", package: "Yams")]),
 
         .target(
             name: "APIServer",
