@@ -91,7 +91,13 @@ let package = Package(
             dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log")]
         ),
         // The Kubernetes REST API over HTTPS.
-        .target(name: "NodeAgent", dependencies: ["APIMachinery", "APIRegistry", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "NodeAgent",
+            dependencies: [
+                "APIMachinery", "APIRegistry", "KubeClient", "ControllerRuntime", "CRI", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         .target(
             name: "APIServer",
@@ -110,7 +116,7 @@ let package = Package(
             name: "SkiffCommands",
             dependencies: [
                 "APIServer", "SQLiteStorage", "PKI", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
-                "Controllers", "Scheduler",
+                "Controllers", "Scheduler", "NodeAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,6 +6,7 @@ import Foundation
 import HollowNodes
 import KubeClient
 import Logging
+import NodeAgent
 import Scheduler
 import ServiceLifecycle
 
@@ -21,6 +22,8 @@ struct ControlPlane {
         /// Published to every namespace as the `kube-root-ca.crt` ConfigMap.
         var caCertificatePEM: String
         var hollowStartDelay: Duration
+        /// The node agent for this machine, when it runs one.
+        var agent: NodeAgentOptions?
     }
 
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
@@ -168,6 +171,10 @@ struct ControlPlane {
                 client: client("system:node:hollow"),
                 options: HollowNodeOptions(count: options.hollowNodes, startDelay: options.hollowStartDelay), logger: logger)
             services.append(.init(service: BackgroundWork(name: "hollow-nodes") { await pool.run() }))
+        }
+        if let agentOptions = options.agent {
+            let agent = NodeAgent(client: client("system:node:\(agentOptions.nodeName)"), options: agentOptions, logger: logger)
+            services.append(.init(service: AgentService(agent: agent)))
         }
         self.services = services
     }

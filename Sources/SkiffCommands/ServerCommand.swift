@@ -3,6 +3,7 @@ import APIServer
 import ArgumentParser
 import Foundation
 import Logging
+import NodeAgent
 import PKI
 import SQLiteStorage
 import ServiceLifecycle
@@ -57,6 +58,12 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds a hollow node waits before it reports a bound pod Running.")
     var hollowStartDelay: Double = 0
+
+    @Flag(help: "Run the node agent for this machine: it registers this machine as a node and runs pods' containers with containerd (experimental: see the README).")
+    var agent = false
+
+    @OptionGroup(title: "Node agent")
+    var agentOptions: AgentFlags
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -120,7 +127,8 @@ struct ServerCommand: AsyncParsableCommand {
             options: .init(
                 clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes,
                 runScheduler: !disableScheduler, runControllers: !disableControllerManager, caCertificatePEM: pki.caCertificatePEM,
-                hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000))),
+                hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000)),
+                agent: agent ? agentOptions.options(dataDirectory: dataDirectory) : nil),
             logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [
@@ -168,6 +176,17 @@ struct ServerCommand: AsyncParsableCommand {
             }
         }
         return (hostnames, addresses)
+    }
+}
+
+/// The node agent as a `Service`: started with the control loops, stopped before the API server.
+struct AgentService: Service {
+    let agent: NodeAgent
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await agent.run()
+        }
     }
 }
 

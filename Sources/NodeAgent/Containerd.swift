@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+
+/// A containerd the agent runs itself when no CRI endpoint is given: its config, root, state, socket, registry
+/// hosts and CNI config all live under the agent's directory, so it never touches a containerd of the machine's.
+/// Its containers outlive it (their shims stay), so a restarted agent finds them again.
+final class Containerd: Sendable {
+    struct Paths: Sendable {
+        let directory: String
+        var config: String { "\(directory)/containerd/config.toml" }
+        var socket: String { "\(directory)/containerd/containerd.sock" }
+        var log: String { "\(directory)/containerd/containerd.log" }
+        var registryHosts: String { "\(directory)/containerd/certs.d" }
+        var cniConfig: String { "\(directory)/cni/net.d" }
+        var cniIPAM: String { "\(directory)/cni/ipam" }
+        var podLogs: String { "\(directory)/logs/pods" }
+        var pods: String { "\(directory)/pods" }
+    }
+
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Where Debian's containernetworking-plugins put the CNI plugins.
+    static let cniBinaryDirectory = "/usr/lib/cni"
+    static let sandboxImage = "registry.k8s.io/pause:3.6"
+
+    let paths: Paths
+    private let process: Process
+    private let logger: Logger
+
+    /// Writes the config and starts containerd; returns once its socket answers.
+    init(directory: String, registries: RegistryConfiguration, logger: Logger) throws {
+        paths = Paths(directory: directory)
+        self.logger = logger
+        guard let binary = Self.find("containerd") else {
+            throw StartError(description: "containerd is not installed: install Debian's containerd, runc and containernetworking-plugins packages")
+        }
+        guard Self.find("runc") != nil else { throw StartError(description: "runc is not installed: install Debian's runc package") }
+        guard FileManager.default.isExecutableFile(atPath: "\(Self.cniBinaryDirectory)/bridge") else {
+            throw StartError(description: "the CNI plugins are not installed: install Debian's containernetworking-plugins package")
+        }
+        let manager = FileManager.default
+        for directory in [paths.registryHosts, paths.cniConfig, paths.cniIPAM, paths.podLogs, paths.pods] {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        for (host, toml) in registries.hostsFiles() {
+            try manager.createDirectory(atPath: "\(paths.registryHosts)/\(host)", withIntermediateDirectories: true)
+            try toml.write(toFile: "\(paths.registryHosts)/\(host)/hosts.toml", atomically: true, encoding: .utf8)
+        }
+        try Self.config(paths, registries: registries).write(toFile: paths.config, atomically: true, encoding: .utf8)
+        // A socket left by a containerd that did not stop cleanly would look like a live one.
+        try? manager.removeItem(atPath: paths.socket)
+
+        guard manager.createFile(atPath: paths.log, contents: nil), let log = FileHandle(forWritingAtPath: paths.log) else {
+            throw StartError(description: "cannot write \(paths.log)")
+        }
+        log.seekToEndOfFile()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--config", paths.config]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !manager.fileExists(atPath: paths.socket) {
+            guard process.isRunning, Date() < deadline else {
+                let output = (try? String(contentsOfFile: paths.log, encoding: .utf8)) ?? ""
+                stop()
+                throw StartError(description: "containerd did not start; its log ends:\n\(output.suffix(2000))")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        logger.info("containerd started", metadata: ["socket": "\(paths.socket)", "pid": "\(process.processIdentifier)"])
+    }
+
+    var endpoint: String { "unix://\(paths.socket)" }
+
+    /// Stops containerd (SIGTERM, SIGKILL after 10 s); the containers keep running under their shims.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    static func find(_ program: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return (path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/sbin", "/bin"])
+            .map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Whether this process may lower OOM scores (CAP_SYS_RESOURCE). Without it (some VMs and containers drop it) the
+    /// sandbox's -998 cannot be set and every pod would fail to start, so containerd is told to keep scores at or
+    /// above the agent's own, as for rootless nodes.
+    static var restrictOOMScoreAdjustment: Bool {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+            let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return true }
+        let sysResource: UInt64 = 1 << 24
+        return mask & sysResource == 0
+    }
+
+    /// containerd 1.6's config (version 2): the CRI plugin with runc under cgroupfs (no systemd here), overlayfs,
+    /// Debian's CNI plugin directory, the pause image and registry hosts from `registries`.
+    static func config(_ paths: Paths, registries: RegistryConfiguration) -> String {
+        var auth = ""
+        for (host, settings) in registries.hosts.sorted(by: { $0.key < $1.key })
+        where settings.username != nil || settings.auth != nil || settings.identityToken != nil {
+            auth += "\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\(RegistryConfiguration.quoted(host)).auth]\n"
+            if let username = settings.username { auth += "    username = \(RegistryConfiguration.quoted(username))\n" }
+            if let password = settings.password { auth += "    password = \(RegistryConfiguration.quoted(password))\n" }
+            if let token = settings.auth { auth += "    auth = \(RegistryConfiguration.quoted(token))\n" }
+            if let token = settings.identityToken { auth += "    identitytoken = \(RegistryConfiguration.quoted(token))\n" }
+        }
+        let base = paths.directory + "/containerd"
+        return """
+            version = 2
+            root = \(RegistryConfiguration.quoted(base + "/root"))
+            state = \(RegistryConfiguration.quoted(base + "/state"))
+
+            [grpc]
+              address = \(RegistryConfiguration.quoted(paths.socket))
+
+            [ttrpc]
+              address = \(RegistryConfiguration.quoted(paths.socket + ".ttrpc"))
+
+            [plugins."io.containerd.internal.v1.opt"]
+              path = \(RegistryConfiguration.quoted(base + "/opt"))
+
+            [plugins."io.containerd.grpc.v1.cri"]
+              sandbox_image = \(RegistryConfiguration.quoted(sandboxImage))
+              restrict_oom_score_adj = \(restrictOOMScoreAdjustment)
+              [plugins."io.containerd.grpc.v1.cri".containerd]
+                snapshotter = "overlayfs"
+                default_runtime_name = "runc"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                  runtime_type = "io.containerd.runc.v2"
+                  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                    SystemdCgroup = false
+              [plugins."io.containerd.grpc.v1.cri".cni]
+                bin_dir = \(RegistryConfiguration.quoted(cniBinaryDirectory))
+                conf_dir = \(RegistryConfiguration.quoted(paths.cniConfig))
+              [plugins."io.containerd.grpc.v1.cri".registry]
+                config_path = \(RegistryConfiguration.quoted(paths.registryHosts))
+            \(auth)
+            """
+    }
+}

@@ -1,0 +1,449 @@
+import APIMachinery
+import APIRegistry
+import CRI
+import ControllerRuntime
+import Foundation
+import KubeClient
+
+/// One container instance as the runtime reports it.
+struct ContainerInstance: Sendable {
+    var id: String
+    var name: String
+    var attempt: UInt32
+    var state: Runtime_V1_ContainerState
+    var createdAt: Int64
+    var status: Runtime_V1_ContainerStatus?
+
+    var observed: ObservedContainer.State {
+        switch state {
+        case .containerCreated: .created
+        case .containerRunning: .running
+        case .containerExited: .exited(code: status?.exitCode ?? 0)
+        default: .unknown
+        }
+    }
+}
+
+/// A pod's sandbox and containers as the runtime holds them.
+struct RuntimePod: Sendable {
+    var sandbox: Runtime_V1_PodSandbox?
+    var sandboxIP: String?
+    /// Per container name, its instances newest first.
+    var instances: [String: [ContainerInstance]] = [:]
+
+    var observed: ObservedPod {
+        ObservedPod(
+            sandbox: sandbox.map { .init(id: $0.id, ready: $0.state == .sandboxReady, attempt: $0.metadata.attempt) },
+            containers: instances.values.compactMap(\.first).map {
+                ObservedContainer(id: $0.id, name: $0.name, attempt: $0.attempt, state: $0.observed)
+            })
+    }
+}
+
+extension NodeAgent {
+    static let podWorkers = 8
+
+    func runPodWorkers() async {
+        pods.addHandler(.enqueue(queue) { ObjectKey($0) })
+        await pods.waitForSync()
+        await ControllerWorkers.run(queue, workers: Self.podWorkers, name: "kubelet", logger: logger) { key throws(APIError) in
+            try await self.syncPod(key)
+        }
+    }
+
+    // MARK: Observing
+
+    func observe(uid: String) async throws -> RuntimePod {
+        let runtime = try runtime
+        var pod = RuntimePod()
+        let sandboxes = try await runtime.listPodSandboxes(filter: .with { $0.labelSelector = [RuntimeConfigs.podUIDLabel: uid] })
+        pod.sandbox = sandboxes.max { ($0.metadata.attempt, $0.createdAt) < ($1.metadata.attempt, $1.createdAt) }
+        if let sandbox = pod.sandbox, sandbox.state == .sandboxReady {
+            let status = try await runtime.podSandboxStatus(id: sandbox.id, verbose: false)
+            pod.sandboxIP = status.status.network.ip.isEmpty ? nil : status.status.network.ip
+        }
+        let containers = try await runtime.listContainers(filter: .with { $0.labelSelector = [RuntimeConfigs.podUIDLabel: uid] })
+        for container in containers where container.podSandboxID == pod.sandbox?.id {
+            let instance = ContainerInstance(
+                id: container.id, name: container.metadata.name, attempt: container.metadata.attempt, state: container.state,
+                createdAt: container.createdAt)
+            pod.instances[instance.name, default: []].append(instance)
+        }
+        for (name, instances) in pod.instances {
+            var sorted = instances.sorted { ($0.attempt, $0.createdAt) > ($1.attempt, $1.createdAt) }
+            // Exit codes, times and reasons of the newest instance and the one before it (the `lastState`).
+            for index in sorted.indices.prefix(2) {
+                sorted[index].status = try? await runtime.containerStatus(id: sorted[index].id, verbose: false).status
+            }
+            pod.instances[name] = sorted
+        }
+        return pod
+    }
+
+    // MARK: Syncing
+
+    func syncPod(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
+        guard let pod = pods.get(key), let uid = pod[path: "metadata", "uid"]?.stringValue else { return .done }
+        guard networkReady else { return .requeue(after: .milliseconds(500)) }
+        do {
+            if pod[path: "metadata", "deletionTimestamp"] != nil {
+                try await terminate(pod, uid: uid)
+                return .done
+            }
+            let phase = pod[path: "status", "phase"]?.stringValue
+            var runtimePod = try await observe(uid: uid)
+            if phase == "Succeeded" || phase == "Failed" {
+                // A finished pod's containers are not restarted; its sandbox goes.
+                if let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady { try await stopSandbox(sandbox.id, runtimePod: runtimePod, grace: .seconds(2)) }
+                return .done
+            }
+            podStates.withLock { states in
+                if states[uid] == nil {
+                    states[uid] = PodState(startTime: pod[path: "status", "startTime"]?.stringValue.flatMap(KubeTime.parse) ?? Date())
+                }
+            }
+            let actions = PodActions.compute(pod: pod, observed: runtimePod.observed)
+            var retryAfter: Duration?
+            if actions.killPod, let sandbox = runtimePod.sandbox {
+                try await stopSandbox(sandbox.id, runtimePod: runtimePod, grace: .seconds(gracePeriod(pod)))
+            }
+            if actions.createSandbox {
+                let config = RuntimeConfigs.sandboxConfig(pod, attempt: actions.sandboxAttempt, logRoot: paths.podLogs)
+                try FileManager.default.createDirectory(atPath: config.logDirectory, withIntermediateDirectories: true)
+                do {
+                    _ = try await runtime.runPodSandbox(config, runtimeHandler: "")
+                } catch {
+                    recorder.record(pod, type: .warning, reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(error)")
+                    return .requeue(after: .seconds(2))
+                }
+                runtimePod = try await observe(uid: uid)
+            }
+            guard let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady else {
+                try await writeStatus(pod, runtimePod: runtimePod)
+                return .done
+            }
+            let sandboxConfig = RuntimeConfigs.sandboxConfig(pod, attempt: sandbox.metadata.attempt, logRoot: paths.podLogs)
+            for kill in actions.containersToKill {
+                recorder.record(pod, type: .normal, reason: "Killing", message: kill.message)
+                try await runtime.stopContainer(id: kill.id, gracePeriod: .seconds(gracePeriod(pod)))
+            }
+            let initContainers = pod[path: "spec", "initContainers"]?.arrayValue ?? []
+            let containers = pod[path: "spec", "containers"]?.arrayValue ?? []
+            var toStart: [JSONValue] = actions.initContainerToStart.map { [initContainers.filter { !PodStatusRules.isSidecar($0) }[$0]] } ?? []
+            toStart += actions.containersToStart.map { containers[$0] }
+            for container in toStart {
+                if let wait = try await startContainer(container, pod: pod, uid: uid, sandbox: sandbox, sandboxConfig: sandboxConfig, runtimePod: runtimePod) {
+                    retryAfter = min(retryAfter ?? wait, wait)
+                }
+            }
+            if !toStart.isEmpty { runtimePod = try await observe(uid: uid) }
+            try await writeStatus(pod, runtimePod: runtimePod)
+            return retryAfter.map { .requeue(after: $0) } ?? .done
+        } catch let error as APIError {
+            throw error
+        } catch {
+            logger.warning("pod sync failed", metadata: ["pod": "\(key)", "error": "\(error)"])
+            return .requeue(after: .seconds(2))
+        }
+    }
+
+    func gracePeriod(_ pod: JSONValue) -> Int64 {
+        pod[path: "metadata", "deletionGracePeriodSeconds"]?.integerValue ?? pod[path: "spec", "terminationGracePeriodSeconds"]?.integerValue ?? 30
+    }
+
+    /// Starts one container unless it is backing off; returns how long until it may be tried again.
+    private func startContainer(
+        _ container: JSONValue, pod: JSONValue, uid: String, sandbox: Runtime_V1_PodSandbox, sandboxConfig: Runtime_V1_PodSandboxConfig,
+        runtimePod: RuntimePod
+    ) async throws -> Duration? {
+        let runtime = try runtime
+        let name = container["name"]?.stringValue ?? ""
+        let previous = runtimePod.instances[name]?.first
+        let now = ContinuousClock.now
+        // A container that exited waits out its back-off before the next start.
+        if let previous, case .containerExited = previous.state {
+            let allowed = podStates.withLock { states -> ContinuousClock.Instant in
+                var state = states[uid] ?? PodState()
+                if !state.countedExits.contains(previous.id) {
+                    state.countedExits.insert(previous.id)
+                    let ran = Self.runDuration(previous.status)
+                    var backoff = state.restartBackoffs[name] ?? RestartBackoff()
+                    state.restartAllowedAt[name] = now + backoff.containerExited(after: ran)
+                    state.restartBackoffs[name] = backoff
+                }
+                states[uid] = state
+                return state.restartAllowedAt[name] ?? now
+            }
+            if allowed > now {
+                let delay = allowed - now
+                setWaiting(uid, name, "CrashLoopBackOff", "back-off \(Self.goDuration(delayFor(uid, name))) restarting failed container=\(name) pod=\(Self.podDescription(pod))")
+                return delay
+            }
+        }
+        let image = container["image"]?.stringValue ?? ""
+        if let wait = try await ensureImage(image, container: container, pod: pod, uid: uid, sandboxConfig: sandboxConfig) { return wait }
+
+        let environment: [(name: String, value: String)]
+        let mounts: [Runtime_V1_Mount]
+        do {
+            environment = try await self.environment(for: container, pod: pod, sandboxIP: runtimePod.sandboxIP)
+            mounts = try await VolumeMounts.prepare(pod: pod, container: container, podDirectory: "\(paths.pods)/\(uid)", configMap: lookUp(.configMaps, pod), secret: lookUp(.secrets, pod))
+        } catch let error as ContainerConfigError {
+            setWaiting(uid, name, "CreateContainerConfigError", error.message)
+            recorder.record(pod, type: .warning, reason: "Failed", message: "Error: \(error.message)")
+            return .seconds(5)
+        }
+        let attempt = previous.map { $0.attempt + 1 } ?? 0
+        let config = RuntimeConfigs.containerConfig(
+            pod, container: container, attempt: attempt, image: image, environment: environment, mounts: mounts,
+            memoryCapacity: Int64(machine.memoryBytes))
+        let id: String
+        do {
+            id = try await runtime.createContainer(podSandboxID: sandbox.id, config: config, sandboxConfig: sandboxConfig)
+        } catch {
+            let message = (error as? CRIError)?.message ?? "\(error)"
+            setWaiting(uid, name, "CreateContainerError", message)
+            recorder.record(pod, type: .warning, reason: "Failed", message: "Error: \(message)")
+            return .seconds(5)
+        }
+        recorder.record(pod, type: .normal, reason: "Created", message: "Created container: \(name)")
+        do {
+            try await runtime.startContainer(id: id)
+        } catch {
+            let message = (error as? CRIError)?.message ?? "\(error)"
+            setWaiting(uid, name, "RunContainerError", message)
+            recorder.record(pod, type: .warning, reason: "Failed", message: "Error: \(message)")
+            return .seconds(5)
+        }
+        podStates.withLock { _ = $0[uid]?.waiting.removeValue(forKey: name) }
+        recorder.record(pod, type: .normal, reason: "Started", message: "Started container \(name)")
+        return nil
+    }
+
+    /// Pulls the image as the pull policy asks; returns a wait when the pull failed and is backing off.
+    private func ensureImage(
+        _ image: String, container: JSONValue, pod: JSONValue, uid: String, sandboxConfig: Runtime_V1_PodSandboxConfig
+    ) async throws -> Duration? {
+        let runtime = try runtime
+        let name = container["name"]?.stringValue ?? ""
+        let policy = container["imagePullPolicy"]?.stringValue ?? "IfNotPresent"
+        let spec = Runtime_V1_ImageSpec.with { $0.image = image }
+        let present = try await runtime.imageStatus(spec) != nil
+        if present && policy != "Always" { return nil }
+        if policy == "Never" {
+            let message = "Container image \"\(image)\" is not present with pull policy of Never"
+            setWaiting(uid, name, "ErrImageNeverPull", message)
+            recorder.record(pod, type: .warning, reason: "ErrImageNeverPull", message: message)
+            return .seconds(10)
+        }
+        let now = ContinuousClock.now
+        if let allowed = podStates.withLock({ $0[uid]?.pullAllowedAt[image] }), allowed > now {
+            setWaiting(uid, name, "ImagePullBackOff", "Back-off pulling image \"\(image)\"")
+            recorder.record(pod, type: .normal, reason: "BackOff", message: "Back-off pulling image \"\(image)\"")
+            return allowed - now
+        }
+        recorder.record(pod, type: .normal, reason: "Pulling", message: "Pulling image \"\(image)\"")
+        let started = ContinuousClock.now
+        do {
+            _ = try await runtime.pullImage(spec, auth: nil, sandboxConfig: sandboxConfig)
+        } catch {
+            let message = (error as? CRIError)?.message ?? "\(error)"
+            let delay = podStates.withLock { states -> Duration in
+                var backoff = states[uid]?.pullBackoffs[image] ?? RestartBackoff()
+                var delay = backoff.containerExited(after: .zero)
+                if delay == .zero { delay = backoff.containerExited(after: .zero) }
+                states[uid]?.pullBackoffs[image] = backoff
+                states[uid]?.pullAllowedAt[image] = ContinuousClock.now + delay
+                return delay
+            }
+            setWaiting(uid, name, "ErrImagePull", message)
+            recorder.record(pod, type: .warning, reason: "Failed", message: "Failed to pull image \"\(image)\": \(message)")
+            recorder.record(pod, type: .warning, reason: "Failed", message: "Error: ErrImagePull")
+            return delay
+        }
+        podStates.withLock { _ = $0[uid]?.pullBackoffs.removeValue(forKey: image) }
+        let took = ContinuousClock.now - started
+        recorder.record(pod, type: .normal, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(Self.goDuration(took))")
+        return nil
+    }
+
+    private func environment(for container: JSONValue, pod: JSONValue, sandboxIP: String?) async throws -> [(name: String, value: String)] {
+        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        // The ConfigMaps and Secrets the container names, fetched once per start (the kubelet's "Get" strategy).
+        var configMaps: [String: JSONValue] = [:]
+        var secrets: [String: JSONValue] = [:]
+        for (resource, names) in Self.referencedObjects(container) {
+            for name in names {
+                guard let object = try await fetch(resource, namespace: namespace, name: name) else { continue }
+                if resource == .configMaps { configMaps[name] = object } else { secrets[name] = object }
+            }
+        }
+        let allocatable: [String: Quantity] = [
+            "cpu": Quantity(String(machine.cpus)), "memory": Quantity(String(machine.memoryBytes)),
+        ].compactMapValues { $0 }
+        let environment = ContainerEnvironment(
+            pod: pod, podIPs: sandboxIP.map { [$0] } ?? [], hostIPs: [options.nodeIP], nodeAllocatable: allocatable,
+            configMap: { configMaps[$0] }, secret: { secrets[$0] })
+        return try environment.variables(for: container)
+    }
+
+    /// The object, or nil when there is none.
+    private func fetch(_ resource: ResourceType, namespace: String, name: String) async throws(APIError) -> JSONValue? {
+        do throws(APIError) {
+            return try await client.get(resource, namespace: namespace, name: name)
+        } catch where error.isNotFound {
+            return nil
+        }
+    }
+
+    /// The ConfigMaps and Secrets a container's env and envFrom refer to.
+    static func referencedObjects(_ container: JSONValue) -> [(ResourceType, Set<String>)] {
+        var configMaps = Set<String>()
+        var secrets = Set<String>()
+        for source in container["envFrom"]?.arrayValue ?? [] {
+            if let name = source[path: "configMapRef", "name"]?.stringValue { configMaps.insert(name) }
+            if let name = source[path: "secretRef", "name"]?.stringValue { secrets.insert(name) }
+        }
+        for variable in container["env"]?.arrayValue ?? [] {
+            if let name = variable[path: "valueFrom", "configMapKeyRef", "name"]?.stringValue { configMaps.insert(name) }
+            if let name = variable[path: "valueFrom", "secretKeyRef", "name"]?.stringValue { secrets.insert(name) }
+        }
+        return [(.configMaps, configMaps), (.secrets, secrets)]
+    }
+
+    /// Reads a ConfigMap or Secret of the pod's namespace for a volume (nil when missing).
+    private func lookUp(_ resource: ResourceType, _ pod: JSONValue) -> @Sendable (String) async -> JSONValue? {
+        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        return { [client] name in try? await client.get(resource, namespace: namespace, name: name) }
+    }
+
+    private func setWaiting(_ uid: String, _ name: String, _ reason: String, _ message: String) {
+        podStates.withLock { states in
+            var state = states[uid] ?? PodState()
+            state.waiting[name] = (reason, message)
+            states[uid] = state
+        }
+    }
+
+    private func delayFor(_ uid: String, _ name: String) -> Duration {
+        podStates.withLock { states in
+            guard var backoff = states[uid]?.restartBackoffs[name] else { return RestartBackoff.initial }
+            // The delay in force is the one before the back-off's next doubling.
+            let next = backoff.containerExited(after: .zero)
+            return next == RestartBackoff.maximum ? RestartBackoff.maximum : next / 2
+        }
+    }
+
+    static func runDuration(_ status: Runtime_V1_ContainerStatus?) -> Duration {
+        guard let status, status.startedAt > 0, status.finishedAt >= status.startedAt else { return .zero }
+        return .nanoseconds(status.finishedAt - status.startedAt)
+    }
+
+    /// `name_namespace(uid)`, as the kubelet names a pod in messages.
+    static func podDescription(_ pod: JSONValue) -> String {
+        let (name, namespace, uid) = RuntimeConfigs.podIdentity(pod)
+        return "\(name)_\(namespace)(\(uid))"
+    }
+
+    /// A duration as Go prints it: `10s`, `1m20s`, `5m0s`, `1.087s`.
+    static func goDuration(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let minutes = seconds / 60
+        if minutes > 0 { return "\(minutes)m\(seconds % 60)s" }
+        let millis = attoseconds / 1_000_000_000_000_000
+        if millis == 0 { return "\(seconds)s" }
+        var fraction = String(format: "%03lld", millis)
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(seconds).\(fraction)s"
+    }
+
+    // MARK: Stopping
+
+    /// Stops every container of the sandbox (each given `grace` after its stop signal), then the sandbox.
+    func stopSandbox(_ id: String, runtimePod: RuntimePod, grace: Duration) async throws {
+        let runtime = try runtime
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for instance in runtimePod.instances.values.compactMap(\.first) where instance.state == .containerRunning {
+                group.addTask { try await runtime.stopContainer(id: instance.id, gracePeriod: grace) }
+            }
+            try await group.waitForAll()
+        }
+        try await runtime.stopPodSandbox(id: id)
+    }
+
+    /// A deleted pod: stop its containers within the grace period, remove its sandboxes, then confirm the deletion.
+    private func terminate(_ pod: JSONValue, uid: String) async throws {
+        let runtime = try runtime
+        let runtimePod = try await observe(uid: uid)
+        let grace = Duration.seconds(max(0, gracePeriod(pod)))
+        for instance in runtimePod.instances.values.compactMap(\.first) where instance.state == .containerRunning {
+            recorder.record(pod, type: .normal, reason: "Killing", message: "Stopping container \(instance.name)")
+        }
+        if let sandbox = runtimePod.sandbox { try await stopSandbox(sandbox.id, runtimePod: runtimePod, grace: grace) }
+        for sandbox in try await runtime.listPodSandboxes(filter: .with { $0.labelSelector = [RuntimeConfigs.podUIDLabel: uid] }) {
+            try await runtime.stopPodSandbox(id: sandbox.id)
+            try await runtime.removePodSandbox(id: sandbox.id)
+        }
+        try? FileManager.default.removeItem(atPath: "\(paths.pods)/\(uid)")
+        podStates.withLock { _ = $0.removeValue(forKey: uid) }
+        try await confirmDeletion(pod, uid: uid)
+    }
+
+    /// Deletes the pod for good (grace 0, this very pod by uid), as the kubelet does once its containers are gone.
+    private func confirmDeletion(_ pod: JSONValue, uid: String) async throws(APIError) {
+        let (name, namespace, _) = RuntimeConfigs.podIdentity(pod)
+        do throws(APIError) {
+            try await client.delete(.pods, namespace: namespace, name: name, options: ["gracePeriodSeconds": 0, "preconditions": ["uid": .string(uid)]])
+        } catch where error.isNotFound || error.isConflict {}
+    }
+
+    func stopAllPods() async {
+        guard let runtime = try? runtime, let sandboxes = try? await runtime.listPodSandboxes(filter: nil) else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for sandbox in sandboxes {
+                group.addTask {
+                    let containers = (try? await runtime.listContainers(filter: .with { $0.podSandboxID = sandbox.id })) ?? []
+                    for container in containers where container.state == .containerRunning {
+                        try? await runtime.stopContainer(id: container.id, gracePeriod: .seconds(2))
+                    }
+                    try? await runtime.stopPodSandbox(id: sandbox.id)
+                    try? await runtime.removePodSandbox(id: sandbox.id)
+                }
+            }
+        }
+    }
+
+    // MARK: Relisting
+
+    /// Lists the runtime every second, as the kubelet's PLEG does: a pod whose containers changed state is synced
+    /// again, and sandboxes whose pod is gone from the API are removed.
+    func relist() async {
+        await pods.waitForSync()
+        var previous: [String: [String: Runtime_V1_ContainerState]] = [:]
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.relistInterval)
+            guard let runtime = try? runtime, let containers = try? await runtime.listContainers(filter: nil),
+                let sandboxes = try? await runtime.listPodSandboxes(filter: nil)
+            else { continue }
+            var current: [String: [String: Runtime_V1_ContainerState]] = [:]
+            for container in containers {
+                guard let uid = container.labels[RuntimeConfigs.podUIDLabel] else { continue }
+                current[uid, default: [:]][container.id] = container.state
+            }
+            let byUID = Dictionary(pods.list().compactMap { pod in pod[path: "metadata", "uid"]?.stringValue.map { ($0, pod) } }, uniquingKeysWith: { a, _ in a })
+            for (uid, states) in current where previous[uid] != states {
+                if let pod = byUID[uid] { queue.add(ObjectKey(pod)) }
+            }
+            previous = current
+            for sandbox in sandboxes {
+                guard let uid = sandbox.labels[RuntimeConfigs.podUIDLabel], byUID[uid] == nil else { continue }
+                // The pod was deleted while the agent was away (or forcibly): nothing should run for it.
+                let leftovers = containers.filter { $0.podSandboxID == sandbox.id && $0.state == .containerRunning }
+                for container in leftovers { try? await runtime.stopContainer(id: container.id, gracePeriod: .seconds(2)) }
+                try? await runtime.stopPodSandbox(id: sandbox.id)
+                try? await runtime.removePodSandbox(id: sandbox.id)
+                try? FileManager.default.removeItem(atPath: "\(paths.pods)/\(uid)")
+            }
+        }
+    }
+}

@@ -1,0 +1,257 @@
+import APIMachinery
+import CRI
+import ControllerRuntime
+import Foundation
+import KubeClient
+import Logging
+import Synchronization
+
+/// How a node agent runs.
+public struct NodeAgentOptions: Sendable {
+    public var nodeName: String
+    /// The node's InternalIP (pods' `hostIP`).
+    public var nodeIP: String
+    /// Where the agent keeps containerd's files, pod volumes and logs.
+    public var directory: String
+    /// An existing CRI socket (`unix:///run/containerd/containerd.sock`); nil starts a containerd of the agent's own.
+    public var runtimeEndpoint: String?
+    /// A k3s-style registries.yaml.
+    public var privateRegistryFile: String?
+    /// Stop every pod's containers when the agent stops (tests; a real node keeps them running, as k3s does).
+    public var stopPodsOnExit: Bool
+    public var labels: [String: String]
+
+    public init(
+        nodeName: String, nodeIP: String, directory: String, runtimeEndpoint: String? = nil, privateRegistryFile: String? = nil,
+        stopPodsOnExit: Bool = false, labels: [String: String] = [:]
+    ) {
+        self.nodeName = nodeName
+        self.nodeIP = nodeIP
+        self.directory = directory
+        self.runtimeEndpoint = runtimeEndpoint
+        self.privateRegistryFile = privateRegistryFile
+        self.stopPodsOnExit = stopPodsOnExit
+        self.labels = labels
+    }
+}
+
+/// The kubelet: registers its Node and keeps its Lease, and turns the pods bound to it into sandboxes and
+/// containers through the container runtime (CRI), reporting their status back as the kubelet does.
+public final class NodeAgent: Sendable {
+    static let kubeletVersion = "v1.32.0"
+    static let leaseRenewInterval: Duration = .seconds(10)
+    static let statusReportInterval: Duration = .seconds(60)
+    /// How often the runtime is listed for changes (the kubelet's PLEG relist period).
+    static let relistInterval: Duration = .seconds(1)
+
+    let client: KubeClient
+    let options: NodeAgentOptions
+    let logger: Logger
+    let recorder: EventRecorder
+    let pods: Informer
+    let queue = WorkQueue<ObjectKey>()
+    let podStates = Mutex<[String: PodState]>([:])
+    private let runtimeBox = Mutex<(any ContainerRuntime)?>(nil)
+    private let podCIDR = Mutex<String?>(nil)
+    let machine: MachineInfo
+
+    public init(client: KubeClient, options: NodeAgentOptions, logger: Logger) {
+        self.client = client
+        self.options = options
+        self.logger = logger
+        recorder = EventRecorder(client: client, component: "kubelet", host: options.nodeName, logger: logger)
+        pods = Informer(client: client, resource: .pods, selectors: ListOptions(fieldSelector: "spec.nodeName=\(options.nodeName)"), logger: logger)
+        machine = MachineInfo.read(directory: options.directory)
+    }
+
+    var runtime: any ContainerRuntime {
+        get throws(AgentError) {
+            guard let runtime = runtimeBox.withLock({ $0 }) else { throw AgentError("the container runtime is not connected") }
+            return runtime
+        }
+    }
+
+    var paths: Containerd.Paths { Containerd.Paths(directory: options.directory) }
+
+    /// Runs until cancelled: containerd (unless an endpoint was given), the CRI connection, node registration and
+    /// heartbeats, the pod workers and the runtime relist.
+    public func run() async throws {
+        var registries = RegistryConfiguration()
+        if let file = options.privateRegistryFile {
+            registries = try RegistryConfiguration(yaml: try String(contentsOfFile: file, encoding: .utf8))
+        }
+        let containerd = try options.runtimeEndpoint == nil ? Containerd(directory: options.directory, registries: registries, logger: logger) : nil
+        defer { containerd?.stop() }
+        let client = try CRIClient(endpoint: options.runtimeEndpoint ?? containerd?.endpoint ?? "")
+        runtimeBox.withLock { $0 = client }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Ends when the shutdown below begins; the group awaits it.
+            group.addTask { try await client.run() }
+            defer { client.beginGracefulShutdown() }
+            let version = try await self.waitForRuntime(client)
+            try await self.registerNode(runtimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)")
+            await withTaskGroup(of: Void.self) { services in
+                services.addTask { await self.recorder.run() }
+                services.addTask { await self.heartbeat() }
+                services.addTask { await self.pods.run() }
+                services.addTask { await self.runPodWorkers() }
+                services.addTask { await self.relist() }
+                await withTaskCancellationHandler {
+                    await services.next()
+                } onCancel: {
+                    self.queue.shutDown()
+                }
+                services.cancelAll()
+            }
+            if options.stopPodsOnExit { await stopAllPods() }
+        }
+    }
+
+    private func waitForRuntime(_ client: CRIClient) async throws -> Runtime_V1_VersionResponse {
+        var attempt = 0
+        while true {
+            do {
+                return try await client.version()
+            } catch {
+                attempt += 1
+                guard attempt < 100, !Task.isCancelled else { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    // MARK: Node
+
+    private func nodeObject(runtimeVersion: String, now: Date) -> JSONValue {
+        var labels: [String: JSONValue] = [
+            "beta.kubernetes.io/arch": .string(machine.architecture), "beta.kubernetes.io/os": "linux",
+            "kubernetes.io/arch": .string(machine.architecture), "kubernetes.io/hostname": .string(options.nodeName), "kubernetes.io/os": "linux",
+        ]
+        for (key, value) in options.labels { labels[key] = .string(value) }
+        let resources: JSONValue = [
+            "cpu": .string(String(machine.cpus)), "memory": .string("\(machine.memoryBytes / 1024)Ki"), "pods": "110",
+            "ephemeral-storage": .string("\(machine.storageBytes / 1024)Ki"),
+        ]
+        return [
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": ["name": .string(options.nodeName), "labels": .object(labels)],
+            "spec": .emptyObject,
+            "status": [
+                "capacity": resources, "allocatable": resources, "conditions": .array(Self.conditions(now: now)),
+                "addresses": [["type": "InternalIP", "address": .string(options.nodeIP)], ["type": "Hostname", "address": .string(options.nodeName)]],
+                "daemonEndpoints": ["kubeletEndpoint": ["Port": 10250]],
+                "nodeInfo": [
+                    "machineID": .string(machine.machineID), "systemUUID": .string(machine.machineID), "bootID": .string(machine.bootID),
+                    "kernelVersion": .string(machine.kernelVersion), "osImage": .string(machine.osImage),
+                    "containerRuntimeVersion": .string(runtimeVersion), "kubeletVersion": .string(Self.kubeletVersion),
+                    "kubeProxyVersion": .string(Self.kubeletVersion), "operatingSystem": "linux", "architecture": .string(machine.architecture),
+                ],
+            ],
+        ]
+    }
+
+    static func conditions(now: Date) -> [JSONValue] {
+        let time = JSONValue.string(KubeTime.format(now))
+        func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSONValue {
+            [
+                "type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message),
+                "lastHeartbeatTime": time, "lastTransitionTime": time,
+            ]
+        }
+        return [
+            condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+            condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+        ]
+    }
+
+    private func registerNode(runtimeVersion: String) async throws {
+        var attempt = 0
+        while true {
+            do throws(APIError) {
+                let wanted = nodeObject(runtimeVersion: runtimeVersion, now: Date())
+                var node: JSONValue
+                do throws(APIError) {
+                    node = try await client.create(.nodes, wanted)
+                } catch where error.isAlreadyExists {
+                    // A restarted agent: its node comes back Ready with what this machine has now.
+                    node = try await client.get(.nodes, name: options.nodeName)
+                    node["status"] = wanted["status"]
+                    node = try await client.update(.nodes, node, subresource: "status")
+                }
+                try await renewLease(nodeUID: node[path: "metadata", "uid"]?.stringValue)
+                logger.info("node registered", metadata: ["node": "\(options.nodeName)"])
+                return
+            } catch {
+                attempt += 1
+                logger.warning("node registration failed; retrying", metadata: ["error": "\(error.message)"])
+                try await Task.sleep(for: .milliseconds(min(200 * attempt, 5000)))
+            }
+        }
+    }
+
+    private func renewLease(nodeUID: String?) async throws(APIError) {
+        let now = KubeTime.formatMicro(Date())
+        do throws(APIError) {
+            var lease = try await client.get(.leases, namespace: "kube-node-lease", name: options.nodeName)
+            lease[path: "spec", "renewTime"] = .string(now)
+            lease[path: "spec", "holderIdentity"] = .string(options.nodeName)
+            _ = try await client.update(.leases, lease)
+        } catch where error.isNotFound {
+            var metadata: [String: JSONValue] = ["name": .string(options.nodeName), "namespace": "kube-node-lease"]
+            if let nodeUID {
+                metadata["ownerReferences"] = [["apiVersion": "v1", "kind": "Node", "name": .string(options.nodeName), "uid": .string(nodeUID)]]
+            }
+            let lease: JSONValue = [
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": .object(metadata),
+                "spec": ["holderIdentity": .string(options.nodeName), "leaseDurationSeconds": 40, "renewTime": .string(now)],
+            ]
+            _ = try await client.create(.leases, namespace: "kube-node-lease", lease)
+        }
+    }
+
+    /// Renews the Lease every 10 s; refreshes the node's conditions every minute; writes the pod network config
+    /// once the node has its pod range.
+    private func heartbeat() async {
+        var sinceReport: Duration = .zero
+        while !Task.isCancelled {
+            do throws(APIError) {
+                try await renewLease(nodeUID: nil)
+                var node = try await client.get(.nodes, name: options.nodeName)
+                if let cidr = node[path: "spec", "podCIDR"]?.stringValue, podCIDR.withLock({ $0 }) != cidr {
+                    try? writeNetworkConfig(podCIDR: cidr)
+                }
+                if sinceReport >= Self.statusReportInterval || node[path: "status", "conditions"]?.arrayValue?.contains(where: {
+                    $0["type"] == "Ready" && $0["status"] != "True"
+                }) == true {
+                    node[path: "status", "conditions"] = .array(Self.conditions(now: Date()))
+                    _ = try await client.update(.nodes, node, subresource: "status")
+                    sinceReport = .zero
+                }
+            } catch {
+                logger.debug("node heartbeat failed", metadata: ["error": "\(error.message)"])
+            }
+            let interval = podCIDR.withLock { $0 } == nil ? Duration.milliseconds(500) : Self.leaseRenewInterval
+            try? await Task.sleep(for: interval)
+            sinceReport += interval
+        }
+    }
+
+    /// The CNI network for the node's pod range: containerd reads it before it can network a sandbox.
+    private func writeNetworkConfig(podCIDR cidr: String) throws {
+        let conflist = PodNetworkConfig.conflist(podCIDR: cidr, ipamDataDirectory: paths.cniIPAM)
+        try FileManager.default.createDirectory(atPath: paths.cniConfig, withIntermediateDirectories: true)
+        try conflist.serializedString().write(toFile: "\(paths.cniConfig)/10-skiff.conflist", atomically: true, encoding: .utf8)
+        podCIDR.withLock { $0 = cidr }
+        logger.info("pod network configured", metadata: ["podCIDR": "\(cidr)"])
+        for pod in pods.list() { queue.add(ObjectKey(pod)) }
+    }
+
+    var networkReady: Bool { podCIDR.withLock { $0 } != nil || options.runtimeEndpoint != nil }
+}
+
+struct AgentError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import NodeAgent
+
+/// The node agent's flags, shared by `skiff server --agent` and `skiff agent`.
+struct AgentFlags: ParsableArguments {
+    @Option(help: "This node's name (default: the host name).")
+    var nodeName: String?
+
+    @Option(help: "This node's InternalIP, the pods' hostIP.")
+    var nodeIp: String = "127.0.0.1"
+
+    @Option(help: "An existing CRI socket, e.g. unix:///run/containerd/containerd.sock (default: start containerd under <data-dir>/agent).")
+    var containerRuntimeEndpoint: String?
+
+    @Option(help: "A k3s-style registries.yaml: registry mirrors, TLS and credentials.")
+    var privateRegistry: String?
+
+    @Flag(help: "Stop every pod's containers when the agent stops (for tests; a node normally leaves them running).")
+    var stopPodsOnExit = false
+
+    func options(dataDirectory: String) -> NodeAgentOptions {
+        NodeAgentOptions(
+            nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), nodeIP: nodeIp, directory: "\(dataDirectory)/agent",
+            runtimeEndpoint: containerRuntimeEndpoint, privateRegistryFile: privateRegistry, stopPodsOnExit: stopPodsOnExit)
+    }
+}
