@@ -47,7 +47,8 @@ struct CronJobControllerTests {
         let cronJobs = Informer(client: client, resource: .cronJobs, logger: cluster.logger)
         let jobs = Informer(client: client, resource: .jobs, logger: cluster.logger)
         let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: "cronjob-controller", logger: cluster.logger, now: clock.source)
+        // Events are named after their time, as in Kubernetes: on a clock that stands still they would collide.
+        let recorder = EventRecorder(client: client, component: "cronjob-controller", logger: cluster.logger)
         let cronJobController = CronJobController(
             client: client, cronJobs: cronJobs, jobs: jobs, recorder: recorder, logger: cluster.logger, now: clock.source)
         // The Jobs themselves run in real time: only the schedule is on the manual clock.
@@ -122,8 +123,8 @@ struct CronJobControllerTests {
         try await Self.advance(client, scheduled, toMinute: 0)
         let first = try await eventually(timeout: .seconds(30)) {
             let active = try await Self.activeNames(client, "single")
-            let job = try await client.get(.jobs, namespace: "default", name: scheduled.jobName(0))
-            return active == [scheduled.jobName(0)] && job[path: "status", "active"] == 1
+            let job = try await Workloads.find(client, .jobs, scheduled.jobName(0))
+            return active == [scheduled.jobName(0)] && job?[path: "status", "active"] == 1
         }
         #expect(first)
 
@@ -150,7 +151,7 @@ struct CronJobControllerTests {
 
         try await Self.advance(client, scheduled, toMinute: 0)
         let first = try await eventually(timeout: .seconds(30)) {
-            try await client.get(.jobs, namespace: "default", name: scheduled.jobName(0))[path: "status", "active"] == 1
+            try await Workloads.find(client, .jobs, scheduled.jobName(0))?[path: "status", "active"] == 1
         }
         #expect(first)
 

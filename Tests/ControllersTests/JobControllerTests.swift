@@ -31,10 +31,12 @@ struct JobControllerTests {
     /// The job controller with its informers and one hollow node, both reading `clock` when given.
     static func start(_ cluster: InProcessCluster, clock: ManualClock? = nil) -> Task<Void, Never> {
         let client = cluster.client()
-        let now = clock?.source ?? { Date() }
+        let now: @Sendable () -> Date
+        if let clock { now = clock.source } else { now = { Date() } }
         let jobs = Informer(client: client, resource: .jobs, logger: cluster.logger)
         let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: "job-controller", logger: cluster.logger, now: now)
+        // Events are named after their time, as in Kubernetes: on a clock that stands still they would collide.
+        let recorder = EventRecorder(client: client, component: "job-controller", logger: cluster.logger)
         let controller = JobController(client: client, jobs: jobs, pods: pods, recorder: recorder, logger: cluster.logger, now: now)
         let nodes = HollowNodePool(client: client, options: HollowNodeOptions(count: 1), logger: cluster.logger, now: now)
         return Workloads.start([
