@@ -106,7 +106,8 @@ struct CronJobControllerTests {
         let job = try await client.get(.jobs, namespace: "default", name: scheduled.jobName(0))
         let owner = job[path: "metadata", "ownerReferences"]?.arrayValue?.first
         #expect(owner?["kind"] == "CronJob" && owner?["name"] == "tick" && owner?["controller"] == true)
-        #expect(job[path: "metadata", "annotations", "batch.kubernetes.io/cronjob-scheduled-timestamp"]?.stringValue == KubeTime.format(scheduled.firstMinute))
+        let stamp = job[path: "metadata", "annotations", "batch.kubernetes.io/cronjob-scheduled-timestamp"]?.stringValue
+        #expect(stamp == KubeTime.format(scheduled.firstMinute))
         let succeeded = try await eventually(timeout: .seconds(30)) {
             try await client.get(.cronJobs, namespace: "default", name: "tick")[path: "status", "lastSuccessfulTime"] != nil
         }

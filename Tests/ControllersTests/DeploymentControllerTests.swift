@@ -31,13 +31,15 @@ struct DeploymentControllerTests {
     /// The deployment and replica set controllers with their informers, and hollow nodes when `nodes` is given.
     static func start(_ cluster: InProcessCluster, nodes: HollowNodeOptions?, clock: ManualClock? = nil) -> Task<Void, Never> {
         let client = cluster.client()
-        let now = clock?.source ?? { Date() }
+        let now: @Sendable () -> Date
+        if let clock { now = clock.source } else { now = { Date() } }
         let deployments = Informer(client: client, resource: .deployments, logger: cluster.logger)
         let replicaSets = Informer(client: client, resource: .replicaSets, logger: cluster.logger)
         let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: "deployment-controller", logger: cluster.logger, now: now)
+        // Events are named after their time, as in Kubernetes: on a clock that stands still they would collide.
+        let recorder = EventRecorder(client: client, component: "deployment-controller", logger: cluster.logger)
         let deploymentController = DeploymentController(
-            client: client, deployments: deployments, replicaSets: replicaSets, recorder: recorder, logger: cluster.logger, now: now)
+            client: client, deployments: deployments, replicaSets: replicaSets, pods: pods, recorder: recorder, logger: cluster.logger, now: now)
         let replicaSetController = ReplicaSetController(
             kind: .replicaSet, client: client, owners: replicaSets, pods: pods, recorder: recorder, logger: cluster.logger)
         var bodies: [@Sendable () async -> Void] = [
@@ -115,7 +117,8 @@ struct DeploymentControllerTests {
 
         let pods = try await Workloads.list(client, .pods)
         #expect(pods.count == 3)
-        #expect(pods.allSatisfy { Workloads.name($0).hasPrefix("web-\(hash)-") && $0[path: "metadata", "labels", "pod-template-hash"]?.stringValue == hash })
+        #expect(pods.allSatisfy { Workloads.name($0).hasPrefix("web-\(hash)-") })
+        #expect(pods.allSatisfy { $0[path: "metadata", "labels", "pod-template-hash"]?.stringValue == hash })
         #expect(pods.allSatisfy(Workloads.isReady))
     }
 
@@ -141,7 +144,7 @@ struct DeploymentControllerTests {
         let first = try await eventually(timeout: .seconds(60)) { try await Self.rolledOut(client, replicas: 4) }
         #expect(first)
         await pods.waitForSync()
-        let settled = try await eventually(timeout: .seconds(30)) { timeline.all.last.map { $0.available == 4 && $0.total == 4 } ?? false }
+        let settled = await eventually(timeout: .seconds(30)) { timeline.all.last.map { $0.available == 4 && $0.total == 4 } ?? false }
         #expect(settled)
         timeline.reset()
 
@@ -165,7 +168,8 @@ struct DeploymentControllerTests {
         #expect(sets.map { $0[path: "spec", "replicas"] } == [0, 4])
         let deployment = try await client.get(.deployments, namespace: "default", name: "web")
         #expect(deployment[path: "metadata", "annotations", "deployment.kubernetes.io/revision"] == "2")
-        #expect(Workloads.condition("Progressing", of: deployment)?["message"]?.stringValue == "ReplicaSet \"\(Workloads.name(sets[1]))\" has successfully progressed.")
+        let message = Workloads.condition("Progressing", of: deployment)?["message"]?.stringValue
+        #expect(message == "ReplicaSet \"\(Workloads.name(sets[1]))\" has successfully progressed.")
     }
 
     @Test func recreateRemovesEveryOldPodBeforeCreatingNewOnes() async throws {
@@ -214,7 +218,8 @@ struct DeploymentControllerTests {
             try await Self.setImage(client, image)
             let rolled = try await eventually(timeout: .seconds(60)) {
                 let deployment = try await client.get(.deployments, namespace: "default", name: "web")
-                guard deployment[path: "metadata", "annotations", "deployment.kubernetes.io/revision"] == .string(String(index + 2)) else { return false }
+                let revision = deployment[path: "metadata", "annotations", "deployment.kubernetes.io/revision"]
+                guard revision == .string(String(index + 2)) else { return false }
                 return try await Self.rolledOut(client, replicas: 2)
             }
             #expect(rolled, "rollout to \(image)")

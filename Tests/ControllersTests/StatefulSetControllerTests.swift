@@ -15,7 +15,9 @@ struct StatefulSetControllerTests {
         case pending, ready, terminating
     }
 
-    static func statefulSet(_ name: String, replicas: Int64, node: String = "hollow-node-0", policy: String? = nil, claims: Bool = false) -> JSONValue {
+    static func statefulSet(
+        _ name: String, replicas: Int64, node: String = "hollow-node-0", policy: String? = nil, claims: Bool = false
+    ) -> JSONValue {
         let labels: JSONValue = ["app": .string(name)]
         var spec: JSONValue = [
             "replicas": .integer(replicas), "serviceName": .string(name), "selector": ["matchLabels": labels],
@@ -86,7 +88,8 @@ struct StatefulSetControllerTests {
         let scaleUp = timeline.all
         for sample in scaleUp {
             for ordinal in 1..<3 where sample["web-\(ordinal)"] != nil {
-                #expect(sample["web-\(ordinal - 1)"] == .ready, "web-\(ordinal) exists while web-\(ordinal - 1) is \(String(describing: sample["web-\(ordinal - 1)"]))")
+                let previous = sample["web-\(ordinal - 1)"]
+                #expect(previous == .ready, "web-\(ordinal) exists while web-\(ordinal - 1) is \(String(describing: previous))")
             }
         }
         #expect(scaleUp.contains { $0 == ["web-0": .pending] }, "web-0 was waited for")
@@ -146,7 +149,8 @@ struct StatefulSetControllerTests {
         defer { running.cancel() }
 
         _ = try await client.create(.statefulSets, namespace: "default", Self.statefulSet("ordered", replicas: 3, node: "nowhere"))
-        _ = try await client.create(.statefulSets, namespace: "default", Self.statefulSet("parallel", replicas: 3, node: "nowhere", policy: "Parallel"))
+        let parallelSet = Self.statefulSet("parallel", replicas: 3, node: "nowhere", policy: "Parallel")
+        _ = try await client.create(.statefulSets, namespace: "default", parallelSet)
         let all = try await eventually(timeout: .seconds(30)) {
             let status = try await client.get(.statefulSets, namespace: "default", name: "parallel")["status"]
             return try await Self.pods(client, "parallel").keys.sorted() == ["parallel-0", "parallel-1", "parallel-2"] && status?["replicas"] == 3
