@@ -116,6 +116,8 @@ struct StatefulSetControllerTests {
             return try await Self.pods(client, "web").keys.sorted() == ["web-0"] && status?["replicas"] == 1
         }
         #expect(down)
+        let seen = await eventually(timeout: .seconds(30)) { timeline.all.last.map { Array($0.keys) } == ["web-0"] }
+        #expect(seen)
         var order: [String] = []
         for sample in timeline.all {
             for (name, state) in sample.sorted(by: { $0.key < $1.key }) where state == .terminating && !order.contains(name) { order.append(name) }
@@ -160,10 +162,13 @@ struct StatefulSetControllerTests {
         #expect(parallel.values.allSatisfy { !Workloads.isReady($0) })
         let first = try await eventually(timeout: .seconds(30)) { try await Self.pods(client, "ordered").keys.sorted() == ["ordered-0"] }
         #expect(first)
+        let counted = try await eventually(timeout: .seconds(30)) {
+            let status = try await client.get(.statefulSets, namespace: "default", name: "ordered")["status"]
+            return status?["replicas"] == 1 && status?["readyReplicas"] == 0
+        }
+        #expect(counted)
         // Given time, the ordered set still waits for ordered-0 to become ready.
         try await Task.sleep(for: .seconds(1))
         #expect(try await Self.pods(client, "ordered").keys.sorted() == ["ordered-0"])
-        let status = try await client.get(.statefulSets, namespace: "default", name: "ordered")["status"]
-        #expect(status?["replicas"] == 1 && status?["readyReplicas"] == 0)
     }
 }
