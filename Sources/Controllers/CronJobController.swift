@@ -118,6 +118,9 @@ public final class CronJobController: Sendable {
                 let created = try await createJob(name: name, scheduled: scheduled, cronJob: cronJob, key: key)
                 activeJobs.append(created)
                 status["lastScheduleTime"] = .string(KubeTime.format(scheduled))
+            } else {
+                // The Job was created by an earlier pass whose status write was lost (a conflict): record its time now.
+                status["lastScheduleTime"] = .string(KubeTime.format(scheduled))
             }
         }
         let next = spec["suspend"]?.boolValue == true ? nil : schedule.next(after: time, in: timeZone)
@@ -169,8 +172,11 @@ public final class CronJobController: Sendable {
 
     /// Deletes the oldest finished Jobs beyond `successfulJobsHistoryLimit` (3) and `failedJobsHistoryLimit` (1).
     private func trimHistory(_ owned: [JSONValue], spec: JSONValue, cronJob: JSONValue) async throws(APIError) {
+        // Creation times have whole seconds: Jobs made in the same second go by name, which orders them by scheduled time.
         let byAge: (JSONValue, JSONValue) -> Bool = {
-            ($0[path: "metadata", "creationTimestamp"]?.stringValue ?? "") < ($1[path: "metadata", "creationTimestamp"]?.stringValue ?? "")
+            let (first, second) = ($0[path: "metadata", "creationTimestamp"]?.stringValue ?? "", $1[path: "metadata", "creationTimestamp"]?.stringValue ?? "")
+            guard first == second else { return first < second }
+            return ($0[path: "metadata", "name"]?.stringValue ?? "") < ($1[path: "metadata", "name"]?.stringValue ?? "")
         }
         let succeeded = owned.filter { Self.isFinished($0).succeeded }.sorted(by: byAge)
         let failed = owned.filter { Self.isFinished($0).finished && !Self.isFinished($0).succeeded }.sorted(by: byAge)

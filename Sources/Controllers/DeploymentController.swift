@@ -22,18 +22,21 @@ public final class DeploymentController: Sendable {
     let client: KubeClient
     private let deployments: Informer
     private let replicaSets: Informer
+    /// Pods, so that Recreate starts new pods only once the old ones are gone (terminating ones included).
+    private let pods: Informer
     private let recorder: EventRecorder
     private let logger: Logger
     let now: @Sendable () -> Date
     private let queue = WorkQueue<ObjectKey>()
 
     public init(
-        client: KubeClient, deployments: Informer, replicaSets: Informer, recorder: EventRecorder, logger: Logger,
+        client: KubeClient, deployments: Informer, replicaSets: Informer, pods: Informer, recorder: EventRecorder, logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.client = client
         self.deployments = deployments
         self.replicaSets = replicaSets
+        self.pods = pods
         self.recorder = recorder
         self.logger = logger
         self.now = now
@@ -47,11 +50,26 @@ public final class DeploymentController: Sendable {
             else { return nil }
             return ObjectKey(namespace: replicaSet[path: "metadata", "namespace"]?.stringValue, name: name)
         })
+        // A Recreate rollout waits for the old pods to go: each one that does is a reason to look again.
+        pods.addHandler(InformerHandler(onDelete: { [self] pod in recreateKey(waitingFor: pod).map(queue.add) }))
         await deployments.waitForSync()
         await replicaSets.waitForSync()
+        await pods.waitForSync()
         await ControllerWorkers.run(queue, workers: 2, name: "deployment", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
+    }
+
+    /// The Recreate Deployment whose ReplicaSet owned `pod`, if any.
+    private func recreateKey(waitingFor pod: JSONValue) -> ObjectKey? {
+        let namespace = pod[path: "metadata", "namespace"]?.stringValue
+        guard let owner = DisruptionController.controllerRef(pod), owner["kind"]?.stringValue == "ReplicaSet",
+            let setName = owner["name"]?.stringValue, let replicaSet = replicaSets.get(ObjectKey(namespace: namespace, name: setName)),
+            let deploymentRef = DisruptionController.controllerRef(replicaSet), deploymentRef["kind"]?.stringValue == "Deployment",
+            let name = deploymentRef["name"]?.stringValue
+        else { return nil }
+        let key = ObjectKey(namespace: namespace, name: name)
+        return deployments.get(key)?[path: "spec", "strategy", "type"]?.stringValue == "Recreate" ? key : nil
     }
 
     static func replicas(_ object: JSONValue) -> Int64 { object[path: "spec", "replicas"]?.integerValue ?? 1 }
@@ -229,8 +247,15 @@ public final class DeploymentController: Sendable {
     private func recreate(_ deployment: JSONValue, newSet: JSONValue, old: [JSONValue], desired: Int64) async throws(APIError) {
         let activeOld = old.filter { Self.replicas($0) > 0 }
         for replicaSet in activeOld { try await scale(replicaSet, to: 0, deployment: deployment) }
-        // The new pods start only once every old pod is gone.
+        // The new pods start only once every old pod is gone: terminating ones too, as they may still be running.
         guard activeOld.isEmpty, old.allSatisfy({ Self.statusCount($0, "replicas") == 0 }) else { return }
+        let oldUIDs = Set(old.compactMap { $0[path: "metadata", "uid"]?.stringValue })
+        let oldPodsRunning = pods.list { pod in
+            guard let owner = DisruptionController.controllerRef(pod)?["uid"]?.stringValue, oldUIDs.contains(owner) else { return false }
+            let phase = pod[path: "status", "phase"]?.stringValue
+            return phase != "Succeeded" && phase != "Failed"
+        }
+        guard oldPodsRunning.isEmpty else { return }
         if Self.replicas(newSet) != desired { try await scale(newSet, to: desired, deployment: deployment) }
     }
 

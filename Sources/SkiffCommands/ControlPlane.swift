@@ -80,7 +80,8 @@ struct ControlPlane {
             logger: logger)
         let deploymentEvents = EventRecorder(client: controllerClient, component: "deployment-controller", logger: logger)
         let deploymentController = DeploymentController(
-            client: controllerClient, deployments: deployments, replicaSets: replicaSets, recorder: deploymentEvents, logger: logger)
+            client: controllerClient, deployments: deployments, replicaSets: replicaSets, pods: pods, recorder: deploymentEvents,
+            logger: logger)
         let replicaSetController = ReplicaSetController(
             kind: .replicaSet, client: controllerClient, owners: replicaSets, pods: pods, recorder: replicaSetEvents, logger: logger)
         let replicationController = ReplicaSetController(
