@@ -40,9 +40,10 @@ final class TestContainerd {
         let configPath = directory.appendingPathComponent("config.toml")
         try Self.config(directory: directory.path).write(to: configPath, atomically: true, encoding: .utf8)
 
-        guard FileManager.default.createFile(atPath: logPath, contents: nil),
-            let log = FileHandle(forWritingAtPath: logPath)
-        else { throw TestContainerdError("cannot create \(logPath)") }
+        let logFile = directory.appendingPathComponent("containerd.log").path
+        guard FileManager.default.createFile(atPath: logFile, contents: nil),
+            let log = FileHandle(forWritingAtPath: logFile)
+        else { throw TestContainerdError("cannot create \(logFile)") }
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--config", configPath.path, "--log-level", "info"]
