@@ -9,6 +9,8 @@ public enum APIResponse: Sendable {
     /// A long-lived stream of watch events; the HTTP edge writes them as newline-separated JSON, an in-process
     /// client takes the objects as they are.
     case stream(contentType: String, events: AsyncStream<JSONValue>)
+    /// A long-lived stream of bytes (a followed container log).
+    case byteStream(contentType: String, chunks: AsyncStream<[UInt8]>)
 
     public static func ok(_ body: JSONValue) -> APIResponse { .json(code: 200, body: body, headers: [:]) }
     public static func created(_ body: JSONValue) -> APIResponse { .json(code: 201, body: body, headers: [:]) }

@@ -170,6 +170,15 @@ public struct HTTPSServer: Service {
                     }
                     try await writer.finish(nil)
                 })
+        case .byteStream(let contentType, let chunks):
+            return Response(
+                status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache, private"],
+                body: ResponseBody { writer in
+                    for await chunk in chunks {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                    try await writer.finish(nil)
+                })
         }
     }
 }

@@ -23,7 +23,7 @@ public struct InProcessTransport: KubeTransport {
             let decoded = (try? JSONValue.parse(body)) ?? .null
             if code >= 400 { throw APIError(status: decoded, fallbackCode: code) }
             return decoded
-        case .stream:
+        case .stream, .byteStream:
             throw APIError.badRequest("\(request.path) answered a stream; use watch")
         }
     }
@@ -46,6 +46,8 @@ public struct InProcessTransport: KubeTransport {
             throw APIError(status: body, fallbackCode: code)
         case .bytes(let code, _, _):
             throw APIError(code: code, reason: "InternalError", message: "\(request.path) did not answer a watch stream")
+        case .byteStream:
+            throw APIError(code: 500, reason: "InternalError", message: "\(request.path) did not answer a watch stream")
         }
     }
 

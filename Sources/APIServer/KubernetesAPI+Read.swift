@@ -22,8 +22,8 @@ extension KubernetesAPI {
             return .ok(object)
         case "scale":
             return .ok(ScaleSubresource.scale(of: object, definition: context.definition))
-        case "log":
-            throw APIError.badRequest("pod \"\(name)\" has no container logs yet: logs are served by the node agent, which this server does not run yet")
+        case "log" where context.definition.resource == "pods":
+            return try await containerLogs(pod: object, query: context.request.query)
         default:
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }

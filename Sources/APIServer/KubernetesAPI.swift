@@ -17,6 +17,7 @@ public final class KubernetesAPI: Sendable {
     let logger: Logger
     let readiness: Readiness
     let namespaceFinalizer = NamespaceFinalizer()
+    let nodeConnections = NodeConnectionSlot()
     private let shuttingDown = Atomic<Bool>(false)
 
     /// Kubernetes' request body limit (3 MiB); larger bodies get 413.
@@ -34,6 +35,9 @@ public final class KubernetesAPI: Sendable {
 
     /// The first address of the service range, held by the `kubernetes` Service.
     public var kubernetesServiceIP: String { services.kubernetesServiceIP }
+
+    /// Connects the API server to the node agents, for `pods/log`.
+    public func connectNodes(_ connections: any NodeConnections) { nodeConnections.set(connections) }
 
     /// Starts shutting down: new watches are refused and clients are asked to close their connections, so that
     /// the HTTP server can drain. The store's watches are ended by the caller.

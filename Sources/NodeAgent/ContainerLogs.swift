@@ -3,11 +3,32 @@ import Foundation
 
 /// What `kubectl logs` asks of a container's log (the `pods/log` query): which stream, from when, how much.
 struct ContainerLogOptions: Sendable, Equatable {
+    /// The options of a `pods/log` query; nil when a value is malformed (the API server has checked them).
+    init(query: [String: String], now: Date = Date()) {
+        stream = query["stream"].flatMap(Stream.init(rawValue:)) ?? .all
+        tailLines = query["tailLines"].flatMap { Int($0) }
+        limitBytes = query["limitBytes"].flatMap { Int($0) }
+        timestamps = query["timestamps"] == "true"
+        if let seconds = query["sinceSeconds"].flatMap({ Double($0) }) {
+            since = now.addingTimeInterval(-seconds)
+        } else if let time = query["sinceTime"] {
+            since = KubeTime.parse(time)
+        }
+    }
+
+    init(stream: Stream = .all, tailLines: Int? = nil, since: Date? = nil, limitBytes: Int? = nil, timestamps: Bool = false) {
+        self.stream = stream
+        self.tailLines = tailLines
+        self.since = since
+        self.limitBytes = limitBytes
+        self.timestamps = timestamps
+    }
+
     enum Stream: String, Sendable {
         case all, stdout, stderr
     }
 
-    var stream: Stream = .all
+    var stream: Stream
     /// Only the last this many lines of the file.
     var tailLines: Int?
     /// Only lines written at or after this time (`sinceSeconds` or `sinceTime`).
@@ -15,7 +36,7 @@ struct ContainerLogOptions: Sendable, Equatable {
     /// Stop after this many bytes.
     var limitBytes: Int?
     /// Prefix each line with the time it was written.
-    var timestamps = false
+    var timestamps: Bool
 }
 
 /// Container logs in the CRI format that containerd writes for the kubelet, one line per record:
@@ -65,6 +86,12 @@ enum ContainerLogs {
         init(options: ContainerLogOptions) {
             self.options = options
             bytesLeft = options.limitBytes ?? Int.max
+        }
+
+        /// What was rendered since the last call, leaving the renderer empty (a followed log hands it on in pieces).
+        mutating func take() -> String {
+            defer { output = "" }
+            return output
         }
 
         /// Adds one record; false once the byte limit is reached.

@@ -84,27 +84,31 @@ public final class NodeAgent: Sendable {
         defer { containerd?.stop() }
         let client = try CRIClient(endpoint: options.runtimeEndpoint ?? containerd?.endpoint ?? "")
         runtimeBox.withLock { $0 = client }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Ends when the shutdown below begins; the group awaits it.
-            group.addTask { try await client.run() }
-            defer { client.beginGracefulShutdown() }
-            let version = try await self.waitForRuntime(client)
-            try await self.registerNode(runtimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)")
-            await withTaskGroup(of: Void.self) { services in
-                services.addTask { await self.recorder.run() }
-                services.addTask { await self.heartbeat() }
-                services.addTask { await self.pods.run() }
-                services.addTask { await self.runPodWorkers() }
-                services.addTask { await self.relist() }
-                await withTaskCancellationHandler {
-                    await services.next()
-                } onCancel: {
-                    self.queue.shutDown()
-                }
-                services.cancelAll()
+        // The connection is not this task's child, so it outlives this task's cancellation and pods can still be
+        // stopped at shutdown; it ends with the graceful shutdown below, which is awaited.
+        let connection = Task { try? await client.run() }
+        defer { client.beginGracefulShutdown() }
+        let version = try await waitForRuntime(client)
+        try await registerNode(runtimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)")
+        await withTaskGroup(of: Void.self) { services in
+            services.addTask { await self.recorder.run() }
+            services.addTask { await self.heartbeat() }
+            services.addTask { await self.pods.run() }
+            services.addTask { await self.runPodWorkers() }
+            services.addTask { await self.relist() }
+            await withTaskCancellationHandler {
+                await services.next()
+            } onCancel: {
+                self.queue.shutDown()
             }
-            if options.stopPodsOnExit { await stopAllPods() }
+            services.cancelAll()
         }
+        if options.stopPodsOnExit {
+            // A task of its own: this one is cancelled by now, and the runtime calls must still go through.
+            await Task { await self.stopAllPods() }.value
+        }
+        client.beginGracefulShutdown()
+        await connection.value
     }
 
     private func waitForRuntime(_ client: CRIClient) async throws -> Runtime_V1_VersionResponse {

@@ -175,6 +175,7 @@ struct ControlPlane {
         }
         if let agentOptions = options.agent {
             let agent = NodeAgent(client: client("system:node:\(agentOptions.nodeName)"), options: agentOptions, logger: logger)
+            api.connectNodes(InProcessNodes(agent: agent, nodeName: agentOptions.nodeName))
             services.append(.init(service: AgentService(agent: agent)))
         }
         self.services = services
