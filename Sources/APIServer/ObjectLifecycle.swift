@@ -71,7 +71,8 @@ enum ObjectLifecycle {
             object = updated
             return
         }
-        if hasStatus(definition) && definition.resource != "nodes" {
+        // A binding sets the pod's PodScheduled condition along with its node; other writes keep the status.
+        if hasStatus(definition) && definition.resource != "nodes" && subresource != "binding" {
             object["status"] = old["status"]
         }
         if tracksGeneration(definition), object["spec"] != old["spec"] {

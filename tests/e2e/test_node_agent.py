@@ -1,0 +1,252 @@
+"""The server's own node agent running real containers with containerd + runc (`skiff server --agent`), driven with
+real kubectl. Images come from scripts/test-images.sh's local registry through a registries.yaml mirror, so the
+names the seeds use (nginx, busybox, python:3.8) resolve without internet access."""
+import ipaddress
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, own_server, wait_for
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="running containers needs root"),
+    pytest.mark.skipif(not all(shutil.which(tool) for tool in ("containerd", "runc")) or not pathlib.Path("/usr/lib/cni/bridge").exists(),
+                       reason="containerd, runc and the CNI plugins are needed (apt-get install containerd runc containernetworking-plugins)"),
+]
+
+NODE = "skiff-node"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    images = subprocess.run(["bash", str(ROOT / "scripts" / "test-images.sh")], capture_output=True, text=True, timeout=600)
+    assert images.returncode == 0, f"scripts/test-images.sh failed:\n{images.stdout}\n{images.stderr}"
+    registries = tmp_path_factory.mktemp("agent") / "registries.yaml"
+    registries.write_text("""mirrors:
+  docker.io:
+    endpoint: ["http://127.0.0.1:5000"]
+  registry.k8s.io:
+    endpoint: ["http://127.0.0.1:5000"]
+""")
+    with own_server("skiff-e2e-agent-", ["--agent", "--node-name", NODE, "--private-registry", str(registries),
+                                          "--stop-pods-on-exit"]) as running:
+        wait_for(lambda: node_ready(running), "the server's own node Ready", timeout=60)
+        yield running
+
+
+def node_ready(cluster):
+    result = cluster.kubectl("get", "node", NODE, "-o", "json", check=False)
+    if result.returncode != 0:
+        return False
+    node = json.loads(result.stdout)
+    return node["spec"].get("podCIDR") and any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"]["conditions"])
+
+
+def fetch(url):
+    """The page at url, waiting while the pod's address becomes reachable (a new veth and its neighbour entry)."""
+    def attempt():
+        try:
+            return urllib.request.urlopen(url, timeout=2).read().decode()
+        except OSError:
+            return None
+    return wait_for(attempt, f"an answer from {url}", timeout=30)
+
+
+def pod(cluster, name):
+    return cluster.kubectl_json("get", "pod", name)
+
+
+def status_column(cluster, name):
+    rows = cluster.kubectl("get", "pod", name, "--no-headers").stdout.split()
+    return rows[2] if len(rows) > 2 else ""
+
+
+def test_the_server_registers_its_own_node_with_this_machines_capacity(cluster):
+    node = cluster.kubectl_json("get", "node", NODE)
+    assert node["status"]["nodeInfo"]["containerRuntimeVersion"].startswith("containerd://")
+    assert node["status"]["capacity"]["cpu"] == str(os.cpu_count())
+    assert node["metadata"]["labels"]["kubernetes.io/hostname"] == NODE
+    row = cluster.kubectl("get", "node", NODE, "-o", "wide").stdout.splitlines()[1].split()
+    assert row[1] == "Ready" and "containerd://" in row[-1]
+
+
+def test_a_pod_runs_a_real_container_that_serves_http_on_its_pod_ip(cluster):
+    cluster.kubectl("run", "web", "--image=nginx:1.25", "--port=80")
+    wait_for(lambda: status_column(cluster, "web") == "Running" and pod(cluster, "web")["status"]["containerStatuses"][0]["ready"],
+             "web Running and ready")
+    web = pod(cluster, "web")
+    ip = web["status"]["podIP"]
+    assert ipaddress.ip_address(ip) in ipaddress.ip_network(cluster.kubectl_json("get", "node", NODE)["spec"]["podCIDR"])
+    container = web["status"]["containerStatuses"][0]
+    assert container["containerID"].startswith("containerd://") and container["state"]["running"]["startedAt"]
+    conditions = {c["type"]: c["status"] for c in web["status"]["conditions"]}
+    assert conditions.items() >= {"Ready": "True", "ContainersReady": "True", "Initialized": "True", "PodScheduled": "True"}.items()
+    # The pod's address lives in a network namespace this server's agent made; the node reaches it over the bridge.
+    assert "Welcome to nginx!" in fetch(f"http://{ip}/")
+    reasons = [e["reason"] for e in cluster.kubectl_json("get", "events", "--field-selector", "involvedObject.name=web")["items"]]
+    assert {"Scheduled", "Pulling", "Pulled", "Created", "Started"} <= set(reasons)
+
+    cluster.kubectl("delete", "pod", "web", "--timeout=30s")
+    assert cluster.kubectl("get", "pod", "web", check=False).returncode != 0
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://{ip}/", timeout=2)
+
+
+def test_logs_of_a_running_container_tail_timestamps_and_follow(cluster):
+    cluster.kubectl("run", "ticker", "--image=busybox", "--", "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.5; done")
+    wait_for(lambda: "tick 3" in cluster.kubectl("logs", "ticker", check=False).stdout, "four ticks")
+    lines = cluster.kubectl("logs", "ticker").stdout.splitlines()
+    assert lines[:2] == ["tick 0", "tick 1"]
+    assert len(cluster.kubectl("logs", "ticker", "--tail=2").stdout.splitlines()) == 2
+    stamped = cluster.kubectl("logs", "ticker", "--tail=1", "--timestamps").stdout.strip()
+    assert stamped.split(" ", 1)[0].endswith("Z") and stamped.split(" ", 1)[1].startswith("tick ")
+    process = cluster.popen_kubectl("logs", "-f", "ticker", "--tail=1")
+    seen = []
+    deadline = time.time() + 10
+    for line in process.stdout:
+        seen.append(line.strip())
+        if len(seen) >= 4 or time.time() > deadline:
+            break
+    process.kill()
+    numbers = [int(line.split()[1]) for line in seen]
+    assert len(numbers) >= 4 and numbers == sorted(numbers), f"followed lines arrive as they are written: {seen}"
+    error = cluster.kubectl("logs", "ticker", "--previous", check=False)
+    assert error.returncode != 0 and 'previous terminated container "ticker" in pod "ticker" not found' in error.stderr
+    cluster.kubectl("delete", "pod", "ticker", "--grace-period=1")
+
+
+def test_a_crashing_container_restarts_with_growing_back_off(cluster):
+    cluster.kubectl("run", "crash", "--image=busybox", "--", "sh", "-c", "echo about to fail; exit 3")
+    wait_for(lambda: status_column(cluster, "crash") == "CrashLoopBackOff", "CrashLoopBackOff", timeout=60)
+    status = pod(cluster, "crash")["status"]["containerStatuses"][0]
+    assert status["lastState"]["terminated"]["exitCode"] == 3 and status["lastState"]["terminated"]["reason"] == "Error"
+    assert status["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+    assert "restarting failed container=crash pod=crash_default(" in status["state"]["waiting"]["message"]
+    first = status["restartCount"]
+    wait_for(lambda: pod(cluster, "crash")["status"]["containerStatuses"][0]["restartCount"] > first, "another restart after the back-off",
+             timeout=60)
+    message = pod(cluster, "crash")["status"]["containerStatuses"][0]["state"].get("waiting", {}).get("message", "")
+    assert cluster.kubectl("logs", "crash", "--previous").stdout == "about to fail\n"
+    events = cluster.kubectl_json("get", "events", "--field-selector", "involvedObject.name=crash,reason=Started")["items"]
+    assert events and events[0]["count"] >= 2, "each restart is the same event counted again"
+    assert "back-off" in message or pod(cluster, "crash")["status"]["containerStatuses"][0]["state"].get("running")
+    cluster.kubectl("delete", "pod", "crash", "--grace-period=1")
+
+
+def test_pods_that_run_to_completion_end_completed_or_error(cluster):
+    cluster.kubectl("run", "done", "--image=busybox", "--restart=Never", "--", "sh", "-c", "echo finished")
+    cluster.kubectl("run", "failed", "--image=busybox", "--restart=Never", "--", "sh", "-c", "exit 2")
+    wait_for(lambda: pod(cluster, "done")["status"].get("phase") == "Succeeded", "done Succeeded")
+    wait_for(lambda: pod(cluster, "failed")["status"].get("phase") == "Failed", "failed Failed")
+    assert status_column(cluster, "done") == "Completed" and status_column(cluster, "failed") == "Error"
+    assert pod(cluster, "failed")["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 2
+    assert cluster.kubectl("logs", "done").stdout == "finished\n"
+    cluster.kubectl("delete", "pod", "done", "failed")
+
+
+def test_env_from_the_seed_configmap_and_secret_and_a_configmap_volume(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: flask-config
+data:
+  APP_ENV: "production"
+  DEBUG: "false"
+  APP_PORT: "5000"
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: flask-secrets
+type: Opaque
+data:
+  DB_USER: YWRtaW4=  # "admin" in Base64
+  DB_PASS: c2VjdXJlcGFzcw==  # "securepass" in Base64
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: configured}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "echo env $APP_ENV $APP_PORT $DB_USER $PASSWORD $(POD_NAME); cat /etc/flask/APP_ENV; echo; ls /etc/flask"]
+    envFrom:
+    - configMapRef: {name: flask-config}
+    - secretRef: {name: flask-secrets}
+    env:
+    - name: PASSWORD
+      valueFrom: {secretKeyRef: {name: flask-secrets, key: DB_PASS}}
+    - name: POD_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    volumeMounts:
+    - {name: config, mountPath: /etc/flask}
+  volumes:
+  - name: config
+    configMap: {name: flask-config}
+""")
+    wait_for(lambda: pod(cluster, "configured")["status"].get("phase") == "Succeeded", "the configured pod finished")
+    assert cluster.kubectl("logs", "configured").stdout.splitlines() == [
+        "env production 5000 admin securepass configured", "production", "APP_ENV", "APP_PORT", "DEBUG"]
+
+
+def test_a_missing_configmap_holds_the_container_with_a_config_error(cluster):
+    cluster.kubectl("run", "unconfigured", "--image=busybox", "--overrides",
+                    '{"spec":{"containers":[{"name":"unconfigured","image":"busybox","envFrom":[{"configMapRef":{"name":"nowhere"}}]}]}}')
+    wait_for(lambda: status_column(cluster, "unconfigured") == "CreateContainerConfigError", "CreateContainerConfigError")
+    waiting = pod(cluster, "unconfigured")["status"]["containerStatuses"][0]["state"]["waiting"]
+    assert waiting["message"] == 'configmap "nowhere" not found'
+    cluster.kubectl("create", "configmap", "nowhere", "--from-literal=K=v")
+    wait_for(lambda: status_column(cluster, "unconfigured") == "Running", "running once the ConfigMap exists", timeout=60)
+    cluster.kubectl("delete", "pod", "unconfigured", "--grace-period=1")
+
+
+def test_the_seed_init_container_runs_first_then_the_app_container(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: Pod
+metadata:
+  name: my-flask-app
+spec:
+  initContainers:
+    - name: init-db
+      image: busybox
+      command: ["sh", "-c", "echo Initializing DB... && sleep 2"]
+  containers:
+    - name: flask-container
+      image: python:3.8
+      command: ["python", "app.py"]
+""")
+    wait_for(lambda: status_column(cluster, "my-flask-app") == "Init:0/1", "Init:0/1 while the init container runs")
+    # The stand-in python image has no interpreter, so the app container fails as a missing app.py would.
+    wait_for(lambda: status_column(cluster, "my-flask-app") in ("Error", "CrashLoopBackOff"), "the app container ran after init")
+    assert cluster.kubectl("logs", "my-flask-app", "-c", "init-db").stdout == "Initializing DB...\n"
+    init = pod(cluster, "my-flask-app")["status"]["initContainerStatuses"][0]
+    assert init["state"]["terminated"]["exitCode"] == 0 and init["state"]["terminated"]["reason"] == "Completed"
+    cluster.kubectl("delete", "pod", "my-flask-app", "--grace-period=1")
+
+
+def test_a_missing_image_reports_the_registrys_error_then_backs_off(cluster):
+    cluster.kubectl("run", "ghost", "--image=nosuch/image:1.0")
+    wait_for(lambda: status_column(cluster, "ghost") in ("ErrImagePull", "ImagePullBackOff"), "an image pull error")
+    wait_for(lambda: status_column(cluster, "ghost") == "ImagePullBackOff", "ImagePullBackOff")
+    events = cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=ghost").stdout
+    assert 'Failed to pull image "nosuch/image:1.0"' in events and "Back-off pulling image" in events
+    cluster.kubectl("delete", "pod", "ghost", "--grace-period=1")
+
+
+def test_a_deployment_of_real_pods_rolls_out(cluster):
+    cluster.kubectl("create", "deployment", "hello", "--image=nginx:1.25", "--replicas=2")
+    out = cluster.kubectl("rollout", "status", "deployment/hello", "--timeout=90s", timeout=120).stdout
+    assert 'deployment "hello" successfully rolled out' in out
+    ips = [p["status"]["podIP"] for p in cluster.kubectl_json("get", "pods", "-l", "app=hello")["items"]]
+    assert len(set(ips)) == 2
+    for ip in ips:
+        assert "Welcome to nginx!" in fetch(f"http://{ip}/")
+    cluster.kubectl("delete", "deployment", "hello")
