@@ -5,15 +5,17 @@ import HollowNodes
 import KubeClient
 import KubeHTTPClient
 import Logging
+import NodeAgent
 import PKI
 import ServiceLifecycle
 
 /// `skiff agent`: joins nodes to a server the way `k3s agent` does — the CA is fetched from the server and pinned
-/// to the hash in the join token, then the token authenticates every request. For now the nodes are hollow.
+/// to the hash in the join token, then the token authenticates every request. It runs this machine as a node with
+/// containerd (`NodeAgent`), or with `--hollow N` simulated nodes.
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Join nodes to a Skiff server (simulated nodes for now).",
+        abstract: "Join this machine (or simulated nodes) to a Skiff server.",
         discussion: """
             The token is the content of <data-dir>/server/token on the server. The agent fetches the server's CA from \
             /cacerts, refuses it unless its SHA-256 matches the token's K10<hash> part, and then authenticates with \
@@ -35,15 +37,17 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Seconds between a pod's binding and its hollow node reporting it Running.")
     var hollowStartDelay: Double = 0
 
+    @Option(help: "Where the agent keeps containerd's files, pod volumes and logs.")
+    var dataDir: String = "/var/lib/skiff-agent"
+
+    @OptionGroup(title: "Node agent")
+    var agentOptions: AgentFlags
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func validate() throws {
-        guard let hollow else {
-            throw ValidationError(
-                "real node agents are not yet supported: the containerd node agent comes with a later release; use --hollow N")
-        }
-        guard hollow > 0 else { throw ValidationError("--hollow must be at least 1") }
+        if let hollow { guard hollow > 0 else { throw ValidationError("--hollow must be at least 1") } }
         guard hollowStartDelay >= 0, hollowStartDelay.isFinite else { throw ValidationError("--hollow-start-delay must not be negative") }
     }
 
@@ -68,7 +72,11 @@ struct AgentCommand: AsyncParsableCommand {
                 userAgent: "skiff-agent/\(SkiffCommand.version)"),
             logger: logger)
         do {
-            try await runHollowNodes(transport: transport, count: hollow ?? 0, logger: logger)
+            if let hollow {
+                try await runHollowNodes(transport: transport, count: hollow, logger: logger)
+            } else {
+                try await runNode(transport: transport, logger: logger)
+            }
         } catch {
             try? await transport.shutdown()
             throw error
@@ -76,13 +84,29 @@ struct AgentCommand: AsyncParsableCommand {
         try await transport.shutdown()
     }
 
-    private func runHollowNodes(transport: HTTPTransport, count: Int, logger: Logger) async throws {
+    /// A first authenticated call, so that a token the server does not know is reported as such.
+    private func checkToken(_ transport: HTTPTransport) async throws {
         do {
-            // A first authenticated call, so that a token the server does not know is reported as such.
             _ = try await transport.perform(KubeRequest(method: "GET", path: "/version"))
         } catch {
             throw error.code == 401 ? AgentError.tokenRejected(server: server) : AgentError.unreachable(server: server, reason: error.message)
         }
+    }
+
+    private func runNode(transport: HTTPTransport, logger: Logger) async throws {
+        try await checkToken(transport)
+        let options = agentOptions.options(dataDirectory: dataDir)
+        let agent = NodeAgent(client: KubeClient(transport: transport, fieldManager: "skiff-agent"), options: options, logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: AgentService(agent: agent))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(20)
+        logger.info("agent joined", metadata: ["server": "\(server)", "node": "\(options.nodeName)"])
+        FileHandle.standardOutput.write(Data("Skiff agent is running node \(options.nodeName) against \(server)\n".utf8))
+        try await ServiceGroup(configuration: configuration).run()
+    }
+
+    private func runHollowNodes(transport: HTTPTransport, count: Int, logger: Logger) async throws {
+        try await checkToken(transport)
         let options = HollowNodeOptions(
             namePrefix: hollowNamePrefix, count: count, startDelay: .milliseconds(Int((hollowStartDelay * 1000).rounded())))
         let pool = HollowNodePool(client: KubeClient(transport: transport, fieldManager: "skiff-agent"), options: options, logger: logger)

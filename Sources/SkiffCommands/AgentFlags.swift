@@ -19,6 +19,7 @@ struct AgentFlags: ParsableArguments {
     @Flag(help: "Stop every pod's containers when the agent stops (for tests; a node normally leaves them running).")
     var stopPodsOnExit = false
 
+    /// - Parameter dataDirectory: the agent keeps its files in `<dataDirectory>/agent`.
     func options(dataDirectory: String) -> NodeAgentOptions {
         NodeAgentOptions(
             nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), nodeIP: nodeIp, directory: "\(dataDirectory)/agent",
