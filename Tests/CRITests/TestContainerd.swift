@@ -40,10 +40,10 @@ final class TestContainerd {
         let configPath = directory.appendingPathComponent("config.toml")
         try Self.config(directory: directory.path).write(to: configPath, atomically: true, encoding: .utf8)
 
-        let logFile = directory.appendingPathComponent("containerd.log").path
-        guard FileManager.default.createFile(atPath: logFile, contents: nil),
-            let log = FileHandle(forWritingAtPath: logFile)
-        else { throw TestContainerdError("cannot create \(logFile)") }
+        let logPath = directory.appendingPathComponent("containerd.log").path
+        guard FileManager.default.createFile(atPath: logPath, contents: nil), let log = FileHandle(forWritingAtPath: logPath) else {
+            throw TestContainerdError("cannot create \(logPath)")
+        }
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--config", configPath.path, "--log-level", "info"]
@@ -75,8 +75,11 @@ final class TestContainerd {
     }
 
     /// containerd 1.6's config (version 2, see `containerd config default`) with every path moved under `directory`.
-    /// cgroupfs rather than systemd drives the cgroups (this machine has cgroup v1 and no systemd);
-    /// Debian installs the CNI plugins in /usr/lib/cni, not containerd's default /opt/cni/bin.
+    /// - cgroupfs rather than systemd drives the cgroups (this machine has cgroup v1 and no systemd);
+    /// - `restrict_oom_score_adj`: without CAP_SYS_RESOURCE (as here) runc cannot give the pause container
+    ///   its oom_score_adj of -998 and every RunPodSandbox fails ("can't get final child's PID from pipe");
+    /// - Debian installs the CNI plugins in /usr/lib/cni, not containerd's default /opt/cni/bin;
+    /// - the sandbox image is never pulled here (no registry access): import it before running pods.
     static func config(directory: String) -> String {
         """
         version = 2
@@ -91,6 +94,7 @@ final class TestContainerd {
 
         [plugins."io.containerd.grpc.v1.cri"]
           sandbox_image = "registry.k8s.io/pause:3.6"
+          restrict_oom_score_adj = true
           [plugins."io.containerd.grpc.v1.cri".containerd]
             snapshotter = "overlayfs"
             default_runtime_name = "runc"
