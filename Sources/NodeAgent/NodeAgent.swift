@@ -244,7 +244,7 @@ public final class NodeAgent: Sendable {
 
     /// The CNI network for the node's pod range: containerd reads it before it can network a sandbox.
     private func writeNetworkConfig(podCIDR cidr: String) throws {
-        let conflist = PodNetworkConfig.conflist(podCIDR: cidr, ipamDataDirectory: paths.cniIPAM)
+        let conflist = PodNetworkConfig.conflist(node: options.nodeName, podCIDR: cidr, ipamDataDirectory: paths.cniIPAM)
         try FileManager.default.createDirectory(atPath: paths.cniConfig, withIntermediateDirectories: true)
         try conflist.serializedString().write(toFile: "\(paths.cniConfig)/10-skiff.conflist", atomically: true, encoding: .utf8)
         podCIDR.withLock { $0 = cidr }

@@ -6,17 +6,28 @@ import APIMachinery
 /// flannel bridge on one node; between nodes the routes come later.
 enum PodNetworkConfig {
     static let networkName = "skiff"
-    static let bridgeName = "skiff0"
+
+    /// The node's bridge: `skiff` and a hash of the node name (interface names hold 15 characters), so that
+    /// several agents on one machine (each its own node and pod range, as with kind) keep to their own bridges.
+    static func bridgeName(node: String) -> String {
+        var hash: UInt32 = 0x811C_9DC5
+        for byte in node.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 0x0100_0193
+        }
+        let hex = String(hash, radix: 16)
+        return "skiff" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
 
     /// The CNI `.conflist` for a node whose pods take addresses from `podCIDR`; host-local keeps its leases in
     /// `ipamDataDirectory`.
-    static func conflist(podCIDR: String, ipamDataDirectory: String) -> JSONValue {
+    static func conflist(node: String, podCIDR: String, ipamDataDirectory: String) -> JSONValue {
         [
             "cniVersion": "0.4.0",
             "name": .string(networkName),
             "plugins": [
                 [
-                    "type": "bridge", "bridge": .string(bridgeName), "isGateway": true, "ipMasq": true, "hairpinMode": true,
+                    "type": "bridge", "bridge": .string(bridgeName(node: node)), "isGateway": true, "ipMasq": true, "hairpinMode": true,
                     "ipam": [
                         "type": "host-local", "ranges": [[["subnet": .string(podCIDR)]]], "routes": [["dst": "0.0.0.0/0"]],
                         "dataDir": .string(ipamDataDirectory),

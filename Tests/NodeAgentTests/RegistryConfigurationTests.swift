@@ -59,10 +59,13 @@ struct RegistryConfigurationTests {
     }
 
     @Test func podsGetABridgeNetworkFromTheNodesRange() {
-        let conflist = PodNetworkConfig.conflist(podCIDR: "10.42.3.0/24", ipamDataDirectory: "/var/lib/skiff/cni")
+        let conflist = PodNetworkConfig.conflist(node: "worker-1", podCIDR: "10.42.3.0/24", ipamDataDirectory: "/var/lib/skiff/cni")
         let plugins = conflist["plugins"]?.arrayValue ?? []
         #expect(plugins.compactMap { $0["type"]?.stringValue } == ["bridge", "portmap"])
         #expect(plugins.first?[path: "ipam", "ranges"] == [[["subnet": "10.42.3.0/24"]]])
         #expect(plugins.first?["isGateway"] == true && plugins.first?[path: "ipam", "dataDir"] == "/var/lib/skiff/cni")
+        let bridge = PodNetworkConfig.bridgeName(node: "worker-1")
+        #expect(plugins.first?["bridge"] == .string(bridge) && bridge.count == 13 && bridge.hasPrefix("skiff"))
+        #expect(PodNetworkConfig.bridgeName(node: "worker-2") != bridge, "each node on a machine has its own bridge")
     }
 }

@@ -139,7 +139,7 @@ def test_agent_refuses_a_token_the_server_does_not_know(server: Server):
     assert "rejected the token" in result.stderr, result.stderr
 
 
-def test_agent_without_hollow_explains_that_real_nodes_come_later(server: Server):
-    result = run_agent(server, join_token(server))
+def test_agent_refuses_zero_hollow_nodes(server: Server):
+    result = run_agent(server, join_token(server), "--hollow", "0")
     assert result.returncode != 0
-    assert "use --hollow N" in result.stderr, result.stderr
+    assert "--hollow must be at least 1" in result.stderr, result.stderr

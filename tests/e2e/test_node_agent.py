@@ -6,13 +6,14 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import time
 import urllib.request
 
 import pytest
 
-from conftest import ROOT, own_server, wait_for
+from conftest import ROOT, own_server, skiff_binary, wait_for
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="running containers needs root"),
@@ -21,13 +22,15 @@ pytestmark = [
 ]
 
 NODE = "skiff-node"
+REGISTRIES = None
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     images = subprocess.run(["bash", str(ROOT / "scripts" / "test-images.sh")], capture_output=True, text=True, timeout=600)
     assert images.returncode == 0, f"scripts/test-images.sh failed:\n{images.stdout}\n{images.stderr}"
-    registries = tmp_path_factory.mktemp("agent") / "registries.yaml"
+    global REGISTRIES
+    registries = REGISTRIES = tmp_path_factory.mktemp("agent") / "registries.yaml"
     registries.write_text("""mirrors:
   docker.io:
     endpoint: ["http://127.0.0.1:5000"]
@@ -250,3 +253,29 @@ def test_a_deployment_of_real_pods_rolls_out(cluster):
     for ip in ips:
         assert "Welcome to nginx!" in fetch(f"http://{ip}/")
     cluster.kubectl("delete", "deployment", "hello")
+
+
+def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
+    """`skiff agent` without --hollow: a second node agent in its own process (and containerd), joined with the token."""
+    token = (cluster.data_dir / "server" / "token").read_text().strip()
+    log = open(tmp_path / "agent.log", "w")
+    agent = subprocess.Popen(
+        [skiff_binary(), "agent", "--server", f"https://127.0.0.1:{cluster.port}", "--token", token, "--data-dir", str(tmp_path),
+         "--node-name", "joined-node", "--private-registry", str(REGISTRIES), "--stop-pods-on-exit"],
+        stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        assert "Skiff agent is running node joined-node" in agent.stdout.readline()
+        wait_for(lambda: cluster.kubectl("get", "node", "joined-node", "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
+                 "joined-node Ready", timeout=60)
+        cluster.kubectl("run", "elsewhere", "--image=busybox", "--overrides",
+                        '{"spec":{"nodeName":"joined-node"}}', "--", "sleep", "3600")
+        wait_for(lambda: status_column(cluster, "elsewhere") == "Running", "a pod running on the joined node")
+        node_cidr = cluster.kubectl_json("get", "node", "joined-node")["spec"]["podCIDR"]
+        assert ipaddress.ip_address(pod(cluster, "elsewhere")["status"]["podIP"]) in ipaddress.ip_network(node_cidr)
+        assert "served by this server's agent" in cluster.kubectl("logs", "elsewhere", check=False).stderr
+        cluster.kubectl("delete", "pod", "elsewhere", "--grace-period=1")
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(30)
+        log.close()
+    assert agent.returncode == 0, (tmp_path / "agent.log").read_text()[-2000:]
