@@ -74,7 +74,7 @@ let package = Package(
         // Simulated nodes: Node and Lease heartbeats and pod status without containers, thousands per process.
         .target(
             name: "HollowNodes",
-            dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", "NodeAgent", .product(name: "Logging", package: "swift-log")]
         ),
         // kube-scheduler's filters, scores and preemption over an in-memory cluster snapshot.
         .target(name: "SchedulingFramework", dependencies: ["APIMachinery", "APIRegistry"]),

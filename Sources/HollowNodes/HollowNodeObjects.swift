@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import NodeAgent
 
 /// The objects a hollow node writes, as a kubelet would write them.
 enum HollowNodeObjects {
@@ -31,7 +32,7 @@ enum HollowNodeObjects {
             "spec": .emptyObject,
             "status": [
                 "capacity": resources, "allocatable": resources,
-                "conditions": .array(conditions(ready: true, now: now)),
+                "conditions": .array(NodeAgent.conditions(now: now)),
                 "addresses": [["type": "InternalIP", "address": .string(address(index: index))], ["type": "Hostname", "address": .string(name)]],
                 "daemonEndpoints": ["kubeletEndpoint": ["Port": 10250]],
                 "nodeInfo": [
@@ -41,23 +42,6 @@ enum HollowNodeObjects {
                     "operatingSystem": "linux", "architecture": "amd64",
                 ],
             ],
-        ]
-    }
-
-    /// The four node conditions a kubelet reports; `ready` false is never used by a live hollow node.
-    static func conditions(ready: Bool, now: Date) -> [JSONValue] {
-        let time = JSONValue.string(KubeTime.format(now))
-        func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSONValue {
-            [
-                "type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message),
-                "lastHeartbeatTime": time, "lastTransitionTime": time,
-            ]
-        }
-        return [
-            condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-            condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            condition("Ready", ready ? "True" : "False", ready ? "KubeletReady" : "KubeletNotReady", ready ? "kubelet is posting ready status" : "hollow node stopped"),
         ]
     }
 

@@ -3,6 +3,7 @@ import ControllerRuntime
 import Foundation
 import KubeClient
 import Logging
+import NodeAgent
 import Synchronization
 
 /// Many simulated nodes in one process (like kubemark or KWOK): each registers a Node, renews its Lease, and plays
@@ -110,7 +111,7 @@ public final class HollowNodePool: Sendable {
                 } catch where error.isAlreadyExists {
                     // A returning node: report it ready again.
                     var existing = try await client.get(.nodes, name: name)
-                    existing[path: "status", "conditions"] = .array(HollowNodeObjects.conditions(ready: true, now: now()))
+                    existing[path: "status", "conditions"] = .array(NodeAgent.conditions(now: now()))
                     node = try await client.update(.nodes, existing, subresource: "status")
                 }
                 remember(node)
@@ -192,7 +193,7 @@ public final class HollowNodePool: Sendable {
         remember(node)
         let ready = node[path: "status", "conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "Ready" }
         guard ready?["status"]?.stringValue != "True" else { return .done }
-        node[path: "status", "conditions"] = .array(HollowNodeObjects.conditions(ready: true, now: now()))
+        node[path: "status", "conditions"] = .array(NodeAgent.conditions(now: now()))
         _ = try await client.update(.nodes, node, subresource: "status")
         return .done
     }

@@ -154,7 +154,8 @@ public final class NodeAgent: Sendable {
         ]
     }
 
-    static func conditions(now: Date) -> [JSONValue] {
+    /// The four conditions of a healthy node, as the kubelet words them (hollow nodes report the same).
+    package static func conditions(now: Date) -> [JSONValue] {
         let time = JSONValue.string(KubeTime.format(now))
         func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSONValue {
             [
