@@ -2,7 +2,7 @@
 SWIFT_BUILD_FLAGS ?= -c release
 DATA_DIR ?= $(HOME)/.skiff
 
-.PHONY: run setup build test unit-test e2e-test test-images bench bench-scheduler bench-controllers
+.PHONY: run setup build test unit-test e2e-test test-images bench bench-scheduler bench-controllers bench-agent
 
 setup:
 	bash scripts/setup.sh
@@ -39,3 +39,7 @@ bench-scheduler: build
 # 100 hollow nodes: a 1000-replica Deployment created, rolled, scaled to 10 000; idle CPU with 10 000 pods.
 bench-controllers: build
 	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/controllers_bench.py
+
+# The node agent with real containers (root, containerd): 100 pods create-to-Running latency, agent and containerd RSS.
+bench-agent: build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/agent_bench.py

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""The node agent with real containers: a `skiff server` and a separate `skiff agent` (its own process, so its
+memory is its own) running pods through containerd + runc, images from scripts/test-images.sh's local registry.
+
+Reports: the agent's RSS idle and with 100 running pods, containerd's RSS (a separate process, as with the kubelet),
+and pod create → Running latency for 100 pods created one after another with the image already present
+(p50/p99, as seen by a watch). Not a test: it asserts nothing. Needs root, containerd, runc and the CNI plugins.
+
+Usage: SKIFF_BIN=.build-release/release/skiff python3 bench/agent_bench.py
+"""
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from api_server_bench import BIN, Skiff  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PODS = 100
+
+
+def rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child_pid(parent, name):
+    for line in subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(parent)], capture_output=True, text=True).stdout.splitlines():
+        pid, command = line.split(None, 1)
+        if command.strip() == name:
+            return int(pid)
+    return None
+
+
+def pod(name):
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default", "labels": {"bench": "agent"}},
+            "spec": {"nodeName": "bench-node", "terminationGracePeriodSeconds": 1,
+                     "containers": [{"name": "app", "image": "busybox", "imagePullPolicy": "IfNotPresent", "command": ["sleep", "3600"]}]}}
+
+
+def running(skiff, name):
+    code, body = skiff.request("GET", f"/api/v1/namespaces/default/pods/{name}")
+    return code == 200 and json.loads(body).get("status", {}).get("phase") == "Running"
+
+
+def wait(predicate, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise RuntimeError("timed out")
+
+
+def main():
+    subprocess.run(["bash", str(ROOT / "scripts" / "test-images.sh")], check=True, capture_output=True)
+    work = pathlib.Path(tempfile.mkdtemp(prefix="skiff-agent-bench-"))
+    registries = work / "registries.yaml"
+    registries.write_text('mirrors:\n  docker.io:\n    endpoint: ["http://127.0.0.1:5000"]\n'
+                          '  registry.k8s.io:\n    endpoint: ["http://127.0.0.1:5000"]\n')
+    skiff = Skiff(["--disable-scheduler"])
+    skiff.start()
+    token = (skiff.dir / "server" / "token").read_text().strip()
+    agent = subprocess.Popen([BIN, "agent", "--server", f"https://127.0.0.1:{skiff.port}", "--token", token, "--data-dir", str(work),
+                              "--node-name", "bench-node", "--private-registry", str(registries), "--stop-pods-on-exit"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    results = {"binary": BIN, "pods": PODS}
+    try:
+        agent.stdout.readline()
+        wait(lambda: skiff.request("GET", "/api/v1/nodes/bench-node")[0] == 200)
+        # The image is present before timing starts (the target is for pods whose image is on the node).
+        skiff.request("POST", "/api/v1/namespaces/default/pods", pod("warm"))
+        wait(lambda: running(skiff, "warm"))
+        skiff.request("DELETE", "/api/v1/namespaces/default/pods/warm")
+        wait(lambda: skiff.request("GET", "/api/v1/namespaces/default/pods/warm")[0] == 404)
+        time.sleep(15)
+        containerd = child_pid(agent.pid, "containerd")
+        results["agent_idle_rss_mib"] = round(rss_mib(agent.pid), 1)
+        results["containerd_idle_rss_mib"] = round(rss_mib(containerd), 1) if containerd else None
+
+        created = {}
+        seen = {}
+        connection = skiff.connection()
+        watch_ready = threading.Event()
+
+        def watch():
+            watcher = skiff.connection()
+            watcher.request("GET", "/api/v1/namespaces/default/pods?watch=true&labelSelector=bench%3Dagent")
+            response = watcher.getresponse()
+            watch_ready.set()
+            buffer = b""
+            while len(seen) < PODS:
+                chunk = response.read1(65536)
+                if not chunk:
+                    break
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    event = json.loads(line)
+                    item = event["object"]
+                    name = item["metadata"]["name"]
+                    if item.get("status", {}).get("phase") == "Running" and name not in seen:
+                        seen[name] = time.perf_counter()
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        watch_ready.wait(10)
+        began = time.perf_counter()
+        for index in range(PODS):
+            name = f"bench-{index}"
+            skiff.request("POST", "/api/v1/namespaces/default/pods", pod(name), connection=connection)
+            created[name] = time.perf_counter()
+        wait(lambda: len(seen) >= PODS, timeout=600)
+        results["all_running_s"] = round(max(seen.values()) - began, 2)
+        latencies = sorted(seen[name] - created[name] for name in created)
+        results["create_to_running_p50_ms"] = round(latencies[len(latencies) // 2] * 1000)
+        results["create_to_running_p99_ms"] = round(latencies[int(len(latencies) * 0.99) - 1] * 1000)
+        time.sleep(10)
+        results["agent_rss_with_pods_mib"] = round(rss_mib(agent.pid), 1)
+        results["containerd_rss_with_pods_mib"] = round(rss_mib(containerd), 1) if containerd else None
+    finally:
+        agent.terminate()
+        agent.wait(120)
+        skiff.stop()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
