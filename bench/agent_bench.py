@@ -67,10 +67,11 @@ def main():
     skiff = Skiff(["--disable-scheduler"])
     skiff.start()
     token = (skiff.dir / "server" / "token").read_text().strip()
+    agent_log = open(work / "agent.log", "w")
     agent = subprocess.Popen([BIN, "agent", "--server", f"https://127.0.0.1:{skiff.port}", "--token", token, "--data-dir", str(work),
                               "--node-name", "bench-node", "--private-registry", str(registries), "--stop-pods-on-exit"],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    results = {"binary": BIN, "pods": PODS}
+                             stdout=subprocess.PIPE, stderr=agent_log, text=True)
+    results = {"binary": BIN, "pods": PODS, "agent_log": str(work / "agent.log")}
     try:
         agent.stdout.readline()
         wait(lambda: skiff.request("GET", "/api/v1/nodes/bench-node")[0] == 200)
@@ -116,7 +117,7 @@ def main():
             name = f"bench-{index}"
             skiff.request("POST", "/api/v1/namespaces/default/pods", pod(name), connection=connection)
             created[name] = time.perf_counter()
-        wait(lambda: len(seen) >= PODS, timeout=600)
+        wait(lambda: len(seen) >= PODS, timeout=300)
         results["all_running_s"] = round(max(seen.values()) - began, 2)
         latencies = sorted(seen[name] - created[name] for name in created)
         results["create_to_running_p50_ms"] = round(latencies[len(latencies) // 2] * 1000)
@@ -125,8 +126,14 @@ def main():
         results["agent_rss_with_pods_mib"] = round(rss_mib(agent.pid), 1)
         results["containerd_rss_with_pods_mib"] = round(rss_mib(containerd), 1) if containerd else None
     finally:
+        began = time.perf_counter()
         agent.terminate()
-        agent.wait(120)
+        try:
+            agent.wait(120)
+            results["agent_shutdown_with_pods_s"] = round(time.perf_counter() - began, 1)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+            results["agent_shutdown_with_pods_s"] = "did not stop within 120 s"
         skiff.stop()
     print(json.dumps(results, indent=2))
 

@@ -83,7 +83,9 @@ final class Containerd: Sendable {
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        // Polled rather than `waitUntilExit()`, which was seen to hang while the process itself was exiting.
+        let killed = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < killed { Thread.sleep(forTimeInterval: 0.05) }
     }
 
     static func find(_ program: String) -> String? {

@@ -141,6 +141,10 @@ extension NodeAgent {
             return retryAfter.map { .requeue(after: $0) } ?? .done
         } catch let error as APIError {
             throw error
+        } catch let error as CRIError where error.code == .unavailable {
+            // The runtime connection is being re-established: try again soon rather than after a full back-off.
+            logger.debug("pod sync waits for the runtime", metadata: ["pod": "\(key)", "error": "\(error)"])
+            return .requeue(after: .milliseconds(200))
         } catch {
             logger.warning("pod sync failed", metadata: ["pod": "\(key)", "error": "\(error)"])
             return .requeue(after: .seconds(2))
@@ -397,17 +401,33 @@ extension NodeAgent {
         } catch where error.isNotFound || error.isConflict {}
     }
 
+    /// Stops and removes every sandbox (stopping a sandbox kills its containers at once: this is for tests and
+    /// `--stop-pods-on-exit`, not a graceful drain).
     func stopAllPods() async {
-        guard let runtime = try? runtime, let sandboxes = try? await runtime.listPodSandboxes(filter: nil) else { return }
+        guard let runtime = try? runtime else { return }
+        let sandboxes: [Runtime_V1_PodSandbox]
+        do {
+            sandboxes = try await runtime.listPodSandboxes(filter: nil)
+        } catch {
+            logger.warning("cannot list pods to stop them", metadata: ["error": "\(error)"])
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             for sandbox in sandboxes {
                 group.addTask {
-                    let containers = (try? await runtime.listContainers(filter: .with { $0.podSandboxID = sandbox.id })) ?? []
-                    for container in containers where container.state == .containerRunning {
-                        try? await runtime.stopContainer(id: container.id, gracePeriod: .seconds(2))
+                    // The runtime connection was seen to reset under load ("Stream unexpectedly closed"): try again.
+                    for attempt in 1...5 {
+                        do {
+                            try await runtime.stopPodSandbox(id: sandbox.id)
+                            try await runtime.removePodSandbox(id: sandbox.id)
+                            return
+                        } catch {
+                            if attempt == 5 {
+                                self.logger.warning("cannot stop a pod", metadata: ["sandbox": "\(sandbox.id)", "error": "\(error)"])
+                            }
+                            try? await Task.sleep(for: .milliseconds(200 * attempt))
+                        }
                     }
-                    try? await runtime.stopPodSandbox(id: sandbox.id)
-                    try? await runtime.removePodSandbox(id: sandbox.id)
                 }
             }
         }
