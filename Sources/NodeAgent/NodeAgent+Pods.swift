@@ -180,7 +180,7 @@ extension NodeAgent {
             }
             if allowed > now {
                 let delay = allowed - now
-                setWaiting(uid, name, "CrashLoopBackOff", "back-off \(Self.goDuration(delayFor(uid, name))) restarting failed container=\(name) pod=\(Self.podDescription(pod))")
+                setWaiting(uid, name, "CrashLoopBackOff", "back-off \(Self.goDuration(podStates.withLock { $0[uid]?.restartBackoffs[name]?.lastDelay } ?? delay)) restarting failed container=\(name) pod=\(Self.podDescription(pod))")
                 return delay
             }
         }
@@ -326,15 +326,6 @@ extension NodeAgent {
             var state = states[uid] ?? PodState()
             state.waiting[name] = (reason, message)
             states[uid] = state
-        }
-    }
-
-    private func delayFor(_ uid: String, _ name: String) -> Duration {
-        podStates.withLock { states in
-            guard var backoff = states[uid]?.restartBackoffs[name] else { return RestartBackoff.initial }
-            // The delay in force is the one before the back-off's next doubling.
-            let next = backoff.containerExited(after: .zero)
-            return next == RestartBackoff.maximum ? RestartBackoff.maximum : next / 2
         }
     }
 

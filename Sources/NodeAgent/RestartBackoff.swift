@@ -9,6 +9,8 @@ struct RestartBackoff: Sendable, Equatable {
 
     /// The wait before the restart after the next exit; nil while the container has no crash to remember.
     private var nextDelay: Duration?
+    /// The wait the last exit was given (what `CrashLoopBackOff`'s message names).
+    private(set) var lastDelay: Duration = .zero
 
     init() {}
 
@@ -17,9 +19,11 @@ struct RestartBackoff: Sendable, Equatable {
         if ranFor >= Self.resetAfter { nextDelay = nil }
         guard let delay = nextDelay else {
             nextDelay = Self.initial
+            lastDelay = .zero
             return .zero
         }
         nextDelay = min(delay * 2, Self.maximum)
+        lastDelay = delay
         return delay
     }
 }
