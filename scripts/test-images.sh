@@ -74,7 +74,8 @@ http:
   addr: $REGISTRY
 EOF
   log "starting docker-registry on $REGISTRY (storage $DIR/storage, log $DIR/registry.log)"
-  setsid docker-registry serve "$DIR/registry.yml" >>"$DIR/registry.log" 2>&1 </dev/null &
+  # 9>&-: the registry outlives this script and must not hold the run lock, or the next run waits for ever.
+  setsid docker-registry serve "$DIR/registry.yml" >>"$DIR/registry.log" 2>&1 </dev/null 9>&- &
   echo $! >"$DIR/registry.pid"
   for _ in $(seq 100); do
     registry_answers && return
