@@ -21,7 +21,11 @@ pytestmark = [
                        reason="containerd, runc and the CNI plugins are needed (apt-get install containerd runc containernetworking-plugins)"),
 ]
 
-NODE = "skiff-node"
+# Two runs of this module at once (e.g. from two work trees) need their own node names (each node gets its own CNI
+# bridge) and pod networks, or their pods' addresses would collide.
+NODE = os.environ.get("SKIFF_TEST_NODE", "skiff-node")
+JOINED = f"{NODE}-joined"
+CLUSTER_CIDR = os.environ.get("SKIFF_TEST_CLUSTER_CIDR", "10.42.0.0/16")
 REGISTRIES = None
 
 
@@ -37,7 +41,7 @@ def cluster(tmp_path_factory):
   registry.k8s.io:
     endpoint: ["http://127.0.0.1:5000"]
 """)
-    with own_server("skiff-e2e-agent-", ["--agent", "--node-name", NODE, "--private-registry", str(registries),
+    with own_server("skiff-e2e-agent-", ["--agent", "--node-name", NODE, "--cluster-cidr", CLUSTER_CIDR, "--private-registry", str(registries),
                                           "--stop-pods-on-exit"]) as running:
         wait_for(lambda: node_ready(running), "the server's own node Ready", timeout=60)
         yield running
@@ -202,7 +206,7 @@ spec:
 
 def test_a_missing_configmap_holds_the_container_with_a_config_error(cluster):
     cluster.kubectl("run", "unconfigured", "--image=busybox", "--overrides",
-                    '{"spec":{"containers":[{"name":"unconfigured","image":"busybox","envFrom":[{"configMapRef":{"name":"nowhere"}}]}]}}')
+                    '{"spec":{"containers":[{"name":"unconfigured","image":"busybox","command":["sleep","3600"],"envFrom":[{"configMapRef":{"name":"nowhere"}}]}]}}')
     wait_for(lambda: status_column(cluster, "unconfigured") == "CreateContainerConfigError", "CreateContainerConfigError")
     waiting = pod(cluster, "unconfigured")["status"]["containerStatuses"][0]["state"]["waiting"]
     assert waiting["message"] == 'configmap "nowhere" not found'
@@ -261,16 +265,16 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
     log = open(tmp_path / "agent.log", "w")
     agent = subprocess.Popen(
         [skiff_binary(), "agent", "--server", f"https://127.0.0.1:{cluster.port}", "--token", token, "--data-dir", str(tmp_path),
-         "--node-name", "joined-node", "--private-registry", str(REGISTRIES), "--stop-pods-on-exit"],
+         "--node-name", JOINED, "--private-registry", str(REGISTRIES), "--stop-pods-on-exit"],
         stdout=subprocess.PIPE, stderr=log, text=True)
     try:
-        assert "Skiff agent is running node joined-node" in agent.stdout.readline()
-        wait_for(lambda: cluster.kubectl("get", "node", "joined-node", "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
-                 "joined-node Ready", timeout=60)
+        assert f"Skiff agent is running node {JOINED}" in agent.stdout.readline()
+        wait_for(lambda: cluster.kubectl("get", "node", JOINED, "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
+                 f"{JOINED} Ready", timeout=60)
         cluster.kubectl("run", "elsewhere", "--image=busybox", "--overrides",
-                        '{"spec":{"nodeName":"joined-node"}}', "--", "sleep", "3600")
+                        json.dumps({"spec": {"nodeName": JOINED}}), "--", "sleep", "3600")
         wait_for(lambda: status_column(cluster, "elsewhere") == "Running", "a pod running on the joined node")
-        node_cidr = cluster.kubectl_json("get", "node", "joined-node")["spec"]["podCIDR"]
+        node_cidr = cluster.kubectl_json("get", "node", JOINED)["spec"]["podCIDR"]
         assert ipaddress.ip_address(pod(cluster, "elsewhere")["status"]["podIP"]) in ipaddress.ip_network(node_cidr)
         assert "served by this server's agent" in cluster.kubectl("logs", "elsewhere", check=False).stderr
         cluster.kubectl("delete", "pod", "elsewhere", "--grace-period=1")
