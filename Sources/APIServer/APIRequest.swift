@@ -6,7 +6,10 @@ public struct APIRequest: Sendable {
     public var method: String
     /// The path without the query, percent-decoded.
     public var path: String
+    /// The query's parameters, the first value of each (what most parameters mean).
     public var query: [String: String]
+    /// Every value of the parameters that repeat, such as exec's `command`.
+    public var queryValues: [String: [String]] = [:]
     /// Header names lower-cased.
     public var headers: [String: String]
     public var body: [UInt8]

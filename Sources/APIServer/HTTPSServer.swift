@@ -1,7 +1,9 @@
+import APIMachinery
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOSSL
@@ -71,9 +73,15 @@ public struct HTTPSServer: Service {
             await Self.respond(to: request, connection: context.channel, edge: edge, api: api)
         }
         let onRunning = self.onRunning
+        let logger = self.logger
+        let upgrades = HTTP1WebSocketUpgradeChannel.Configuration(
+            ws: .init(maxFrameSize: ContainerStreamRelay.maximumMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
         let app = Application(
             responder: responder,
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            server: try .tls(
+                .http1WebSocketUpgrade(configuration: upgrades) { head, channel, _ in
+                    await Self.upgradeContainerStream(head, connection: channel, edge: edge, api: api, logger: logger)
+                }, tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -95,14 +103,6 @@ public struct HTTPSServer: Service {
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache, private"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: edge.caBundle)))
         }
-        // TLS has verified the certificate against the cluster CA; this reads who it names.
-        let certificate = try? await connection.nioSSL_peerCertificate().get()
-        guard
-            let user = edge.authenticator.authenticate(
-                clientCertificateDER: certificate.flatMap { try? $0.toDERBytes() }, authorization: request.headers[.authorization])
-        else {
-            return encode(.error(.unauthorized()))
-        }
         var request = request
         let body: ByteBuffer
         do {
@@ -110,20 +110,13 @@ public struct HTTPSServer: Service {
         } catch {
             return encode(.error(.requestEntityTooLarge(limit: KubernetesAPI.maximumBodyBytes)))
         }
-        var headers: [String: String] = [:]
-        for field in request.headers {
-            headers[field.name.canonicalName] = headers[field.name.canonicalName].map { "\($0), \(field.value)" } ?? field.value
+        guard
+            let apiRequest = await authenticatedRequest(
+                method: request.method, path: request.uri.path, query: request.uri.query ?? "", headers: request.headers,
+                body: Array(buffer: body), connection: connection, edge: edge)
+        else {
+            return encode(.error(.unauthorized()))
         }
-        // As kube-apiserver does once a request is authenticated: the token goes no further.
-        headers["authorization"] = nil
-        var apiRequest = APIRequest(
-            method: request.method.rawValue,
-            path: request.uri.path.removingPercentEncoding ?? request.uri.path,
-            query: parseQuery(request.uri.query ?? ""),
-            headers: headers,
-            body: Array(buffer: body),
-            user: user.name)
-        apiRequest.groups = user.groups
         var response = encode(await api.handle(apiRequest))
         if api.isShuttingDown {
             // Keep-alive connections would otherwise keep the draining server busy forever.
@@ -132,19 +125,93 @@ public struct HTTPSServer: Service {
         return response
     }
 
-    /// Go's `url.ParseQuery`: `+` is a space, then percent-decoding; the first value of a repeated key wins.
-    static func parseQuery(_ query: String) -> [String: String] {
-        var result: [String: String] = [:]
+    /// The request as the API sees it, once its client certificate or bearer token names a user; `nil` if neither does.
+    static func authenticatedRequest(
+        method: HTTPRequest.Method, path: String, query: String, headers fields: HTTPFields, body: [UInt8], connection: any Channel,
+        edge: Edge
+    ) async -> APIRequest? {
+        // TLS has verified the certificate against the cluster CA; this reads who it names.
+        let certificate = try? await connection.nioSSL_peerCertificate().get()
+        guard
+            let user = edge.authenticator.authenticate(
+                clientCertificateDER: certificate.flatMap { try? $0.toDERBytes() }, authorization: fields[.authorization])
+        else {
+            return nil
+        }
+        var headers: [String: String] = [:]
+        for field in fields {
+            headers[field.name.canonicalName] = headers[field.name.canonicalName].map { "\($0), \(field.value)" } ?? field.value
+        }
+        // As kube-apiserver does once a request is authenticated: the token goes no further.
+        headers["authorization"] = nil
+        var apiRequest = APIRequest(
+            method: method.rawValue, path: path.removingPercentEncoding ?? path, query: parseQuery(query), headers: headers, body: body,
+            user: user.name)
+        apiRequest.queryValues = parseQueryValues(query)
+        apiRequest.groups = user.groups
+        return apiRequest
+    }
+
+    /// Takes over a websocket upgrade of `pods/exec` or `pods/attach` in a protocol this server speaks, relaying it
+    /// to the node's streaming server. A request the API refuses is upgraded too and answered with its `Status` on
+    /// the error stream, which kubectl prints: refusing the upgrade would make kubectl retry over SPDY, which this
+    /// server does not speak.
+    static func upgradeContainerStream(
+        _ head: HTTPRequest, connection: any Channel, edge: Edge, api: KubernetesAPI, logger: Logger
+    ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        let target = (head.path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(target.first ?? "")
+        guard path.hasSuffix("/exec") || path.hasSuffix("/attach"),
+            let subprotocol = ContainerStreamRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol])
+        else {
+            return .dontUpgrade
+        }
+        let upstream: Result<String, APIError>
+        if let request = await authenticatedRequest(
+            method: head.method, path: path, query: target.count > 1 ? String(target[1]) : "", headers: head.headerFields, body: [],
+            connection: connection, edge: edge)
+        {
+            do throws(APIError) {
+                guard let url = try await api.containerStreamURL(request) else { return .dontUpgrade }
+                upstream = .success(url)
+            } catch {
+                upstream = .failure(error)
+            }
+        } else {
+            upstream = .failure(.unauthorized())
+        }
+        return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
+            switch upstream {
+            case .success(let url):
+                do {
+                    try await ContainerStreamRelay.relay(client: inbound, outbound, upstreamURL: url, logger: logger)
+                } catch {
+                    logger.info("container stream ended with an error", metadata: ["path": "\(path)", "error": "\(error)"])
+                }
+            case .failure(let error):
+                try await outbound.writeBinaryMessage(ContainerStreamRelay.errorMessage(error.status))
+            }
+        }
+    }
+
+    /// Every value of each query parameter, in order (Go's `url.ParseQuery` without the first-wins reduction).
+    static func parseQueryValues(_ query: String) -> [String: [String]] {
+        var result: [String: [String]] = [:]
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (text: Substring) in
-                let spaced = text.replacingOccurrences(of: "+", with: " ")
-                return spaced.removingPercentEncoding ?? spaced
-            }
-            let key = decode(parts[0])
-            if result[key] == nil { result[key] = parts.count > 1 ? decode(parts[1]) : "" }
+            result[decodeQueryComponent(parts[0]), default: []].append(parts.count > 1 ? decodeQueryComponent(parts[1]) : "")
         }
         return result
+    }
+
+    static func decodeQueryComponent(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    /// Go's `url.ParseQuery`: `+` is a space, then percent-decoding; the first value of a repeated key wins.
+    static func parseQuery(_ query: String) -> [String: String] {
+        parseQueryValues(query).compactMapValues(\.first)
     }
 
     static func encode(_ response: APIResponse) -> Response {

@@ -24,6 +24,8 @@ extension KubernetesAPI {
             return .ok(ScaleSubresource.scale(of: object, definition: context.definition))
         case "log" where context.definition.resource == "pods":
             return try await containerLogs(pod: object, query: context.request.query)
+        case "exec" where context.definition.resource == "pods", "attach" where context.definition.resource == "pods":
+            try await refuseUnupgradedStream(context, name: name, kind: subresource == "exec" ? .exec : .attach)
         default:
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }

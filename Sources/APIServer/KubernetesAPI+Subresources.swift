@@ -10,6 +10,8 @@ extension KubernetesAPI {
             return try await bind(context, name: name)
         case ("", "pods", "eviction"):
             return try await evict(context, name: name)
+        case ("", "pods", "exec"), ("", "pods", "attach"):
+            try await refuseUnupgradedStream(context, name: name, kind: subresource == "exec" ? .exec : .attach)
         default:
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }

@@ -1,13 +1,35 @@
 import APIMachinery
 import Synchronization
 
-/// How the API server reaches a node's agent for what only the node has — container logs — as kube-apiserver
-/// reaches the kubelet. The composition root supplies it (the agent in the same process, for now).
+/// How the API server reaches a node's agent for what only the node has — container logs and streams — as
+/// kube-apiserver reaches the kubelet. The composition root supplies it (the agent in the same process, for now).
 public protocol NodeConnections: Sendable {
     /// The kubelet's `containerLogs`: a container's log, rendered as `query` asks (`previous`, `follow`,
     /// `tailLines`, `sinceSeconds`, `sinceTime`, `timestamps`, `limitBytes`), as chunks of bytes.
     func containerLogs(node: String, namespace: String, pod: String, container: String, query: [String: String]) async throws(APIError)
         -> AsyncStream<[UInt8]>
+
+    /// The kubelet's `exec` and `attach`: the URL of a streaming server (a websocket speaking
+    /// `v4.channel.k8s.io`) that is ready to serve this one request.
+    func streamingURL(node: String, request: ContainerStreamRequest) async throws(APIError) -> String
+}
+
+/// What `kubectl exec` or `kubectl attach` asks of one container.
+public struct ContainerStreamRequest: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case exec, attach
+    }
+
+    public var kind: Kind
+    public var namespace: String
+    public var pod: String
+    public var container: String
+    /// The command to run (exec only).
+    public var command: [String]
+    public var stdin: Bool
+    public var stdout: Bool
+    public var stderr: Bool
+    public var tty: Bool
 }
 
 /// The connections set once the node agents exist (they start after the API they talk to).

@@ -199,6 +199,13 @@ public final class CRIClient: Sendable {
         }
     }
 
+    /// Prepares attaching to a running container's streams and returns the streaming server's URL for it.
+    public func attach(_ request: Runtime_V1_AttachRequest) async throws -> String {
+        try await call("RuntimeService/Attach") {
+            try await runtimeService.attach(request, options: options()).url
+        }
+    }
+
     // MARK: Images
 
     /// Pulls an image (no deadline); returns the image reference the runtime stored, usually `sha256:…`.

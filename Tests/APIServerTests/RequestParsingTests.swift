@@ -41,6 +41,20 @@ struct RequestParsingTests {
         #expect(query["x"] == "1")
     }
 
+    @Test func execCommandsKeepEveryRepeatedValueInOrder() {
+        let values = HTTPSServer.parseQueryValues("command=sh&command=-c&command=echo+%24HOME+%26%26+exit+3&stdout=true")
+        #expect(values["command"] == ["sh", "-c", "echo $HOME && exit 3"])
+        #expect(values["stdout"] == ["true"])
+    }
+
+    @Test func containerStreamsSpeakV5OrV4AndNothingElse() {
+        #expect(ContainerStreamRelay.negotiate(offered: "v5.channel.k8s.io") == "v5.channel.k8s.io")
+        #expect(ContainerStreamRelay.negotiate(offered: "v4.channel.k8s.io, v5.channel.k8s.io") == "v5.channel.k8s.io")
+        #expect(ContainerStreamRelay.negotiate(offered: "v4.channel.k8s.io") == "v4.channel.k8s.io")
+        #expect(ContainerStreamRelay.negotiate(offered: "base64.channel.k8s.io") == nil)
+        #expect(ContainerStreamRelay.negotiate(offered: nil) == nil)
+    }
+
     @Test func continueTokensRoundTripAndRejectForgeries() throws {
         let token = ContinueToken.encode(revision: 42, start: "dev/web")
         let decoded = try ContinueToken.decode(token)

@@ -5,6 +5,8 @@ import ipaddress
 import json
 import os
 import pathlib
+import pty
+import select
 import shutil
 import signal
 import subprocess
@@ -257,6 +259,93 @@ def test_a_deployment_of_real_pods_rolls_out(cluster):
     for ip in ips:
         assert "Welcome to nginx!" in fetch(f"http://{ip}/")
     cluster.kubectl("delete", "deployment", "hello")
+
+
+@pytest.fixture(scope="module")
+def shell(cluster):
+    """A busybox pod that keeps running, to exec into."""
+    cluster.kubectl("run", "shell", "--image=busybox", "--", "sleep", "3600")
+    wait_for(lambda: status_column(cluster, "shell") == "Running", "the shell pod running")
+    yield "shell"
+    cluster.kubectl("delete", "pod", "shell", "--grace-period=1")
+
+
+def test_exec_runs_a_command_and_passes_on_its_output_and_exit_code(cluster, shell):
+    result = cluster.kubectl("exec", shell, "--", "sh", "-c", "echo to-stdout; echo to-stderr >&2; cat /etc/hostname")
+    assert result.stdout == f"to-stdout\n{shell}\n" and "to-stderr" in result.stderr
+    failed = cluster.kubectl("exec", shell, "--", "sh", "-c", "exit 3", check=False)
+    assert failed.returncode == 3, failed.stderr
+    assert "command terminated with exit code 3" in failed.stderr
+    missing = cluster.kubectl("exec", shell, "--", "no-such-command", check=False)
+    assert missing.returncode != 0 and "no-such-command" in missing.stderr
+
+
+def test_exec_refuses_what_the_pod_does_not_have(cluster, shell):
+    wrong = cluster.kubectl("exec", shell, "-c", "sidecar", "--", "true", check=False)
+    assert wrong.returncode != 0 and "container sidecar is not valid for pod shell" in wrong.stderr, wrong.stderr
+    absent = cluster.kubectl("exec", "no-such-pod", "--", "true", check=False)
+    assert absent.returncode != 0 and 'pods "no-such-pod" not found' in absent.stderr
+
+
+class Terminal:
+    """kubectl on a pseudo-terminal, as a person at a terminal runs it."""
+
+    def __init__(self, cluster, *args):
+        self.controller, terminal = pty.openpty()
+        self.process = subprocess.Popen(["kubectl", *args], stdin=terminal, stdout=terminal, stderr=terminal, env=cluster.env(),
+                                        start_new_session=True)
+        os.close(terminal)
+        self.seen = bytearray()
+
+    def type(self, line):
+        os.write(self.controller, line.encode() + b"\n")
+
+    def read_until(self, text, timeout=30):
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self.seen:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no {text!r} on the terminal; it showed: {self.seen.decode(errors='replace')!r}"
+            if select.select([self.controller], [], [], remaining)[0]:
+                try:
+                    self.seen.extend(os.read(self.controller, 4096))
+                except OSError:  # the session ended
+                    break
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        os.close(self.controller)
+
+
+def test_exec_it_gives_an_interactive_shell_on_a_terminal(cluster, shell):
+    """`kubectl exec -it`: typed lines run, the container sees a tty, and the shell's exit code is kubectl's."""
+    terminal = Terminal(cluster, "exec", "-it", shell, "--", "sh")
+    try:
+        terminal.type("echo answer-$((6*7)); tty")
+        terminal.read_until("answer-42")
+        terminal.read_until("/dev/pts/")
+        terminal.type("exit 5")
+        assert terminal.process.wait(30) == 5, terminal.seen.decode(errors="replace")
+    finally:
+        terminal.close()
+
+
+def test_attach_reaches_the_main_process_of_a_running_container(cluster):
+    """`kubectl attach -it` to a container started with stdin and a tty (what `kubectl run -it` does)."""
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: Pod
+metadata: {name: console}
+spec:
+  containers: [{name: console, image: busybox, command: [sh], stdin: true, tty: true}]
+""")
+    wait_for(lambda: status_column(cluster, "console") == "Running", "the console pod running")
+    terminal = Terminal(cluster, "attach", "-it", "console")
+    try:
+        terminal.type("echo attached-$((2+3))")
+        terminal.read_until("attached-5")
+    finally:
+        terminal.close()
+        cluster.kubectl("delete", "pod", "console", "--grace-period=1")
 
 
 def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):

@@ -1,0 +1,69 @@
+import APIMachinery
+
+extension KubernetesAPI {
+    /// `pods/exec` and `pods/attach` (a websocket upgrade, as `kubectl exec` and `kubectl attach` send it): checks the
+    /// request as kube-apiserver does and asks the pod's node for a streaming URL to relay the connection to.
+    /// `nil` when the path is not one of these subresources.
+    public func containerStreamURL(_ request: APIRequest) async throws(APIError) -> String? {
+        guard case .resource(let path) = RequestTarget(path: request.path), path.group.isEmpty, path.resource == "pods",
+            let name = path.name, let namespace = path.namespace, let subresource = path.subresource,
+            let kind = ContainerStreamRequest.Kind(rawValue: subresource),
+            let definition = catalog.resource(group: "", version: path.version, resource: "pods")
+        else { return nil }
+        let pod = try await objects.get(definition, namespace: namespace, name: name)
+        return try await containerStreamURL(pod: pod, kind: kind, request: request)
+    }
+
+    /// A `pods/exec` or `pods/attach` request that is not a websocket upgrade — or one whose upgrade was refused, as
+    /// the check above failed: answers the check's error, else refuses, since only an upgraded connection (a
+    /// websocket; this server does not speak SPDY) can carry the streams.
+    func refuseUnupgradedStream(_ context: ResourceRequest, name: String, kind: ContainerStreamRequest.Kind) async throws(APIError) -> Never {
+        let namespace = try context.requireNamespace()
+        let pod = try await objects.get(context.definition, namespace: namespace, name: name)
+        _ = try await containerStreamURL(pod: pod, kind: kind, request: context.request)
+        throw APIError.badRequest("Upgrade request required: \(kind.rawValue) needs a websocket speaking \(ContainerStreamRelay.clientProtocols.joined(separator: " or ")) (kubectl 1.30 or later)")
+    }
+
+    private func containerStreamURL(pod: JSONValue, kind: ContainerStreamRequest.Kind, request: APIRequest) async throws(APIError) -> String {
+        let (stream, node) = try validatedStream(pod: pod, kind: kind, request: request)
+        guard let connections = nodeConnections.current else {
+            throw APIError(code: 503, reason: "ServiceUnavailable", message: "no agent runs node \(node) in this server, so its containers cannot be reached")
+        }
+        return try await connections.streamingURL(node: node, request: stream)
+    }
+
+    private func validatedStream(pod: JSONValue, kind: ContainerStreamRequest.Kind, request: APIRequest) throws(APIError)
+        -> (ContainerStreamRequest, node: String)
+    {
+        let name = pod[path: "metadata", "name"]?.stringValue ?? ""
+        let containers = (pod[path: "spec", "containers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        let others = ["initContainers", "ephemeralContainers"].flatMap { field in
+            (pod[path: "spec", field]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        }
+        var container = request.query["container"] ?? ""
+        if container.isEmpty {
+            guard containers.count == 1 else {
+                throw APIError.badRequest(
+                    "a container name must be specified for pod \(name), choose one of: [\(containers.joined(separator: " "))]")
+            }
+            container = containers[0]
+        }
+        guard containers.contains(container) || others.contains(container) else {
+            throw APIError.badRequest("container \(container) is not valid for pod \(name)")
+        }
+        let stream = ContainerStreamRequest(
+            kind: kind, namespace: pod[path: "metadata", "namespace"]?.stringValue ?? "default", pod: name, container: container,
+            command: kind == .exec ? request.queryValues["command"] ?? [] : [],
+            stdin: request.flag("stdin"), stdout: request.flag("stdout"), stderr: request.flag("stderr"), tty: request.flag("tty"))
+        guard stream.stdin || stream.stdout || stream.stderr else {
+            throw APIError.badRequest("you must specify at least 1 of stdin, stdout, stderr")
+        }
+        if kind == .exec && stream.command.isEmpty {
+            throw APIError.badRequest("you must specify at least 1 command")
+        }
+        guard let node = pod[path: "spec", "nodeName"]?.stringValue, !node.isEmpty else {
+            throw APIError.badRequest("pod \(name) does not have a host assigned")
+        }
+        return (stream, node)
+    }
+}

@@ -1,0 +1,67 @@
+import APIMachinery
+import CRI
+import ControllerRuntime
+
+extension NodeAgent {
+    /// The kubelet's `exec`: asks the runtime to prepare running `command` in the pod's running `container` and
+    /// returns the URL of its streaming server for that one session.
+    public func execURL(
+        namespace: String, pod: String, container: String, command: [String], stdin: Bool, stdout: Bool, stderr: Bool, tty: Bool
+    ) async throws(APIError) -> String {
+        let id = try await runningContainerID(namespace: namespace, pod: pod, container: container)
+        return try await streamingURL("exec") { runtime in
+            try await runtime.exec(
+                .with {
+                    $0.containerID = id
+                    $0.cmd = command
+                    $0.stdin = stdin
+                    $0.stdout = stdout
+                    // With a terminal stderr is merged into stdout; CRI refuses both at once.
+                    $0.stderr = stderr && !tty
+                    $0.tty = tty
+                })
+        }
+    }
+
+    /// The kubelet's `attach`: the URL of the runtime's streaming server attached to the running container's streams.
+    public func attachURL(namespace: String, pod: String, container: String, stdin: Bool, stdout: Bool, stderr: Bool, tty: Bool)
+        async throws(APIError) -> String
+    {
+        let id = try await runningContainerID(namespace: namespace, pod: pod, container: container)
+        return try await streamingURL("attach") { runtime in
+            try await runtime.attach(
+                .with {
+                    $0.containerID = id
+                    $0.stdin = stdin
+                    $0.stdout = stdout
+                    $0.stderr = stderr && !tty
+                    $0.tty = tty
+                })
+        }
+    }
+
+    private func runningContainerID(namespace: String, pod name: String, container: String) async throws(APIError) -> String {
+        guard let pod = pods.get(ObjectKey(namespace: namespace, name: name)), let uid = pod[path: "metadata", "uid"]?.stringValue else {
+            throw APIError.notFound(.init(group: "", resource: "pods"), name: name)
+        }
+        let runtimePod: RuntimePod
+        do {
+            runtimePod = try await observe(uid: uid)
+        } catch {
+            throw APIError(code: 500, reason: "InternalError", message: "cannot read the containers of pod \(name): \(error)")
+        }
+        guard let instance = runtimePod.instances[container]?.first, instance.state == .containerRunning else {
+            // The kubelet's words, which kubectl prints after "unable to upgrade connection".
+            throw APIError.badRequest("container not found (\"\(container)\")")
+        }
+        return instance.id
+    }
+
+    private func streamingURL(_ verb: String, _ prepare: (any ContainerRuntime) async throws -> String) async throws(APIError) -> String {
+        do {
+            return try await prepare(try runtime)
+        } catch {
+            throw APIError(code: 500, reason: "InternalError", message: "the container runtime could not prepare \(verb): \(error)")
+        }
+    }
+}
