@@ -38,7 +38,7 @@ class Skiff:
 
     def start(self):
         began = time.perf_counter()
-        self.process = subprocess.Popen([BIN, "server", "--data-dir", str(self.dir), "--https-listen-port", str(self.port)] + self.extra_args,
+        self.process = subprocess.Popen([BIN, "server", "--data-dir", str(self.dir), "--https-listen-port", str(self.port), "--disable-agent"] + self.extra_args,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.process.stdout.readline()
         self._load_tls()

@@ -37,6 +37,10 @@ final class Containerd: Sendable {
             throw StartError(description: "containerd is not installed: install Debian's containerd, runc and containernetworking-plugins packages")
         }
         guard Self.find("runc") != nil else { throw StartError(description: "runc is not installed: install Debian's runc package") }
+        guard geteuid() == 0 else {
+            throw StartError(
+                description: "the node agent runs containerd, which needs root: run as root, or run `skiff server --disable-agent` for a control plane without a node")
+        }
         guard FileManager.default.isExecutableFile(atPath: "\(Self.cniBinaryDirectory)/bridge") else {
             throw StartError(description: "the CNI plugins are not installed: install Debian's containernetworking-plugins package")
         }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import NodeAgent
 
-/// The node agent's flags, shared by `skiff server --agent` and `skiff agent`.
+/// The node agent's flags, shared by `skiff server` (unless `--disable-agent`) and `skiff agent`.
 struct AgentFlags: ParsableArguments {
     @Option(help: "This node's name (default: the host name).")
     var nodeName: String?

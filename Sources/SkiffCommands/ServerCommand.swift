@@ -59,8 +59,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds a hollow node waits before it reports a bound pod Running.")
     var hollowStartDelay: Double = 0
 
-    @Flag(help: "Run the node agent for this machine: it registers this machine as a node and runs pods' containers with containerd (experimental: see the README).")
-    var agent = false
+    @Flag(help: "Do not run the node agent, which registers this machine as a node and runs pods' containers with containerd (as k3s' --disable-agent).")
+    var disableAgent = false
 
     @OptionGroup(title: "Node agent")
     var agentOptions: AgentFlags
@@ -128,7 +128,7 @@ struct ServerCommand: AsyncParsableCommand {
                 clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes,
                 runScheduler: !disableScheduler, runControllers: !disableControllerManager, caCertificatePEM: pki.caCertificatePEM,
                 hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000)),
-                agent: agent ? agentOptions.options(dataDirectory: dataDirectory) : nil),
+                agent: disableAgent ? nil : agentOptions.options(dataDirectory: dataDirectory)),
             logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [

@@ -36,11 +36,12 @@ def free_port() -> int:
 class Server:
     """One running `skiff server` process with its own data directory and kubeconfig."""
 
-    def __init__(self, data_dir: pathlib.Path, extra_args=()):
+    def __init__(self, data_dir: pathlib.Path, extra_args=(), agent=False):
+        """`agent`: run the server's own node agent (real containers); most tests use hollow nodes instead."""
         self.data_dir = data_dir
         self.port = free_port()
         self.kubeconfig = data_dir / "kubeconfig.yaml"
-        self.extra_args = list(extra_args)
+        self.extra_args = list(extra_args) + ([] if agent else ["--disable-agent"])
         self.process = None
         self.log = data_dir / "server.log"
 
@@ -129,10 +130,10 @@ def wait_for(predicate, what, timeout=45.0, interval=0.2):
 
 
 @contextlib.contextmanager
-def own_server(prefix, args=()):
+def own_server(prefix, args=(), agent=False):
     """A `skiff server` of a test module's own (e.g. with hollow nodes), in a temp dir that goes with it."""
     with tempfile.TemporaryDirectory(prefix=prefix) as directory:
-        running = Server(pathlib.Path(directory), args).start()
+        running = Server(pathlib.Path(directory), args, agent=agent).start()
         try:
             yield running
         finally:

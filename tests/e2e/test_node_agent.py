@@ -1,4 +1,4 @@
-"""The server's own node agent running real containers with containerd + runc (`skiff server --agent`), driven with
+"""The server's own node agent running real containers with containerd + runc (`skiff server`'s default), driven with
 real kubectl. Images come from scripts/test-images.sh's local registry through a registries.yaml mirror, so the
 names the seeds use (nginx, busybox, python:3.8) resolve without internet access."""
 import ipaddress
@@ -43,8 +43,8 @@ def cluster(tmp_path_factory):
   registry.k8s.io:
     endpoint: ["http://127.0.0.1:5000"]
 """)
-    with own_server("skiff-e2e-agent-", ["--agent", "--node-name", NODE, "--cluster-cidr", CLUSTER_CIDR, "--private-registry", str(registries),
-                                          "--stop-pods-on-exit"]) as running:
+    with own_server("skiff-e2e-agent-", ["--node-name", NODE, "--cluster-cidr", CLUSTER_CIDR, "--private-registry", str(registries),
+                                          "--stop-pods-on-exit"], agent=True) as running:
         wait_for(lambda: node_ready(running), "the server's own node Ready", timeout=60)
         yield running
 
