@@ -111,7 +111,9 @@ extension NodeAgent {
                 let config = RuntimeConfigs.sandboxConfig(pod, attempt: actions.sandboxAttempt, logRoot: paths.podLogs)
                 try FileManager.default.createDirectory(atPath: config.logDirectory, withIntermediateDirectories: true)
                 do {
+                    let t0 = ContinuousClock.now
                     _ = try await runtime.runPodSandbox(config, runtimeHandler: "")
+                    logger.info("TIMING runPodSandbox \(ContinuousClock.now - t0)")
                 } catch {
                     recorder.record(pod, type: .warning, reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(error)")
                     return .requeue(after: .seconds(2))

@@ -248,6 +248,12 @@ public final class NodeAgent: Sendable {
         let conflist = PodNetworkConfig.conflist(node: options.nodeName, podCIDR: cidr, ipamDataDirectory: paths.cniIPAM)
         try FileManager.default.createDirectory(atPath: paths.cniConfig, withIntermediateDirectories: true)
         try conflist.serializedString().write(toFile: "\(paths.cniConfig)/10-skiff.conflist", atomically: true, encoding: .utf8)
+        do {
+            try PodMasquerade.install(node: options.nodeName, podCIDR: cidr)
+        } catch {
+            // Pods still reach each other and the node; only traffic beyond the machine's own networks needs this.
+            logger.warning("pods' masquerade rule not installed", metadata: ["error": "\(error)"])
+        }
         podCIDR.withLock { $0 = cidr }
         logger.info("pod network configured", metadata: ["podCIDR": "\(cidr)"])
         for pod in pods.list() { queue.add(ObjectKey(pod)) }

@@ -67,5 +67,20 @@ struct RegistryConfigurationTests {
         let bridge = PodNetworkConfig.bridgeName(node: "worker-1")
         #expect(plugins.first?["bridge"] == .string(bridge) && bridge.count == 13 && bridge.hasPrefix("skiff"))
         #expect(PodNetworkConfig.bridgeName(node: "worker-2") != bridge, "each node on a machine has its own bridge")
+        #expect(plugins.first?["ipMasq"] == false, "masquerade is one rule per node, not a chain per pod")
+    }
+
+    @Test func podsLeavingTheirRangeAreMasqueradedByOneChainPerNode() {
+        let rules = PodMasquerade.rules(node: "worker-1", podCIDR: "10.42.3.0/24")
+        let chain = PodMasquerade.chainName(node: "worker-1")
+        #expect(chain == "SKIFF-MASQ-" + PodNetworkConfig.bridgeName(node: "worker-1").dropFirst(5) && chain.count <= 28)
+        #expect(rules.create == ["-t", "nat", "-N", chain])
+        #expect(rules.contents.first == ["-t", "nat", "-F", chain], "re-running replaces the chain's rules, never duplicates them")
+        #expect(
+            Array(rules.contents.dropFirst()) == [
+                ["-t", "nat", "-A", chain, "-d", "10.42.3.0/24", "-j", "RETURN"], ["-t", "nat", "-A", chain, "-d", "224.0.0.0/4", "-j", "RETURN"],
+                ["-t", "nat", "-A", chain, "-j", "MASQUERADE"],
+            ])
+        #expect(rules.jump.first == "POSTROUTING" && rules.jump.contains("10.42.3.0/24") && rules.jump.last == chain)
     }
 }
