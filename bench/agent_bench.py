@@ -31,6 +31,17 @@ def rss_mib(pid):
     return float("nan")
 
 
+def private_mib(pid):
+    """The process's own pages (USS): RSS without the clean file pages it shares, which for a Swift binary are most
+    of RSS — the code of the one `skiff` binary (shared with a server on the same machine) and the Swift runtime."""
+    fields = {}
+    for line in open(f"/proc/{pid}/smaps_rollup"):
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            fields[parts[0].rstrip(":")] = int(parts[1])
+    return (fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)) / 1024
+
+
 def child_pid(parent, name):
     for line in subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(parent)], capture_output=True, text=True).stdout.splitlines():
         pid, command = line.split(None, 1)
@@ -84,6 +95,7 @@ def main():
         time.sleep(15)
         containerd = child_pid(agent.pid, "containerd")
         results["agent_idle_rss_mib"] = round(rss_mib(agent.pid), 1)
+        results["agent_idle_private_mib"] = round(private_mib(agent.pid), 1)
         results["containerd_idle_rss_mib"] = round(rss_mib(containerd), 1) if containerd else None
 
         seen = {}
@@ -141,6 +153,7 @@ def main():
         percentiles("paced_create_to_running", paced)
         time.sleep(10)
         results["agent_rss_with_pods_mib"] = round(rss_mib(agent.pid), 1)
+        results["agent_private_with_pods_mib"] = round(private_mib(agent.pid), 1)
         results["containerd_rss_with_pods_mib"] = round(rss_mib(containerd), 1) if containerd else None
     finally:
         began = time.perf_counter()
