@@ -252,11 +252,29 @@ public final class CRIClient: Sendable {
         options(timeout: requestTimeout)
     }
 
+    /// Calls that change nothing, or whose repetition changes nothing more (stopping and removing what may already
+    /// be gone, preparing a streaming session), may be sent again when the connection failed under them.
+    static let repeatableMethods: Set<String> = [
+        "RuntimeService/Version", "RuntimeService/StopPodSandbox", "RuntimeService/RemovePodSandbox", "RuntimeService/PodSandboxStatus",
+        "RuntimeService/ListPodSandbox", "RuntimeService/StopContainer", "RuntimeService/RemoveContainer", "RuntimeService/ContainerStatus",
+        "RuntimeService/ListContainers", "RuntimeService/Exec", "RuntimeService/Attach", "ImageService/ImageStatus", "ImageService/ListImages",
+    ]
+    static let attemptsWhenUnavailable = 3
+
     private func call<Result: Sendable>(_ method: String, _ body: () async throws -> Result) async throws -> Result {
-        do {
-            return try await body()
-        } catch let error as RPCError {
-            throw CRIError(method: method, error)
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch let error as RPCError {
+                // The HTTP/2 connection to containerd is occasionally seen to close under a call ("Stream unexpectedly
+                // closed"); the client reconnects, and a call that is safe to repeat goes out again on the new one.
+                guard error.code == .unavailable, attempt < Self.attemptsWhenUnavailable, Self.repeatableMethods.contains(method) else {
+                    throw CRIError(method: method, error)
+                }
+                try await Task.sleep(for: .milliseconds(50 * attempt))
+                attempt += 1
+            }
         }
     }
 }

@@ -111,9 +111,7 @@ extension NodeAgent {
                 let config = RuntimeConfigs.sandboxConfig(pod, attempt: actions.sandboxAttempt, logRoot: paths.podLogs)
                 try FileManager.default.createDirectory(atPath: config.logDirectory, withIntermediateDirectories: true)
                 do {
-                    let t0 = ContinuousClock.now
                     _ = try await runtime.runPodSandbox(config, runtimeHandler: "")
-                    logger.info("TIMING runPodSandbox \(ContinuousClock.now - t0)")
                 } catch {
                     recorder.record(pod, type: .warning, reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(error)")
                     return .requeue(after: .seconds(2))
@@ -124,6 +122,7 @@ extension NodeAgent {
                 try await writeStatus(pod, runtimePod: runtimePod)
                 return .done
             }
+            await refreshVolumesIfDue(pod, uid: uid, sandboxIP: runtimePod.sandboxIP)
             let sandboxConfig = RuntimeConfigs.sandboxConfig(pod, attempt: sandbox.metadata.attempt, logRoot: paths.podLogs)
             for kill in actions.containersToKill {
                 recorder.record(pod, type: .normal, reason: "Killing", message: kill.message)
@@ -193,7 +192,10 @@ extension NodeAgent {
         let mounts: [Runtime_V1_Mount]
         do {
             environment = try await self.environment(for: container, pod: pod, sandboxIP: runtimePod.sandboxIP)
-            mounts = try await VolumeMounts.prepare(pod: pod, container: container, podDirectory: "\(paths.pods)/\(uid)", configMap: lookUp(.configMaps, pod), secret: lookUp(.secrets, pod))
+            mounts = try await VolumeMounts.prepare(
+                pod: pod, container: container, podDirectory: "\(paths.pods)/\(uid)", downward: downward(pod, sandboxIP: runtimePod.sandboxIP),
+                objects: volumeObjects(pod))
+            podStates.withLock { $0[uid]?.volumesRefreshedAt = now }
         } catch let error as ContainerConfigError {
             setWaiting(uid, name, "CreateContainerConfigError", error.message)
             recorder.record(pod, type: .warning, reason: "Failed", message: "Error: \(error.message)")
@@ -284,13 +286,43 @@ extension NodeAgent {
                 if resource == .configMaps { configMaps[name] = object } else { secrets[name] = object }
             }
         }
-        let allocatable: [String: Quantity] = [
-            "cpu": Quantity(String(machine.cpus)), "memory": Quantity(String(machine.memoryBytes)),
-        ].compactMapValues { $0 }
         let environment = ContainerEnvironment(
-            pod: pod, podIPs: sandboxIP.map { [$0] } ?? [], hostIPs: [options.nodeIP], nodeAllocatable: allocatable,
+            pod: pod, podIPs: sandboxIP.map { [$0] } ?? [], hostIPs: [options.nodeIP], nodeAllocatable: nodeAllocatable,
             configMap: { configMaps[$0] }, secret: { secrets[$0] })
         return try environment.variables(for: container)
+    }
+
+    private var nodeAllocatable: [String: Quantity] {
+        ["cpu": Quantity(String(machine.cpus)), "memory": Quantity(String(machine.memoryBytes))].compactMapValues { $0 }
+    }
+
+    /// The pod's fields and resources as downward API volumes read them.
+    func downward(_ pod: JSONValue, sandboxIP: String?) -> ContainerEnvironment {
+        ContainerEnvironment(
+            pod: pod, podIPs: sandboxIP.map { [$0] } ?? [], hostIPs: [options.nodeIP], nodeAllocatable: nodeAllocatable,
+            configMap: { _ in nil }, secret: { _ in nil })
+    }
+
+    /// Reads what the pod's volumes name from the API (the kubelet's "Get" strategy: fresh on each setup).
+    func volumeObjects(_ pod: JSONValue) -> VolumeObjects {
+        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        return VolumeObjects(
+            configMap: { [client] name in try? await client.get(.configMaps, namespace: namespace, name: name) },
+            secret: { [client] name in try? await client.get(.secrets, namespace: namespace, name: name) },
+            persistentVolumeClaim: { [client] name in try? await client.get(.persistentVolumeClaims, namespace: namespace, name: name) },
+            persistentVolume: { [client] name in try? await client.get(.persistentVolumes, namespace: nil, name: name) })
+    }
+
+    /// Brings a running pod's file volumes up to date once per sync period.
+    func refreshVolumesIfDue(_ pod: JSONValue, uid: String, sandboxIP: String?) async {
+        let now = ContinuousClock.now
+        let due = podStates.withLock { states in
+            guard let last = states[uid]?.volumesRefreshedAt, now - last >= options.syncFrequency else { return false }
+            states[uid]?.volumesRefreshedAt = now
+            return true
+        }
+        guard due else { return }
+        await VolumeMounts.refresh(pod: pod, podDirectory: "\(paths.pods)/\(uid)", downward: downward(pod, sandboxIP: sandboxIP), objects: volumeObjects(pod))
     }
 
     /// The object, or nil when there is none.
@@ -315,12 +347,6 @@ extension NodeAgent {
             if let name = variable[path: "valueFrom", "secretKeyRef", "name"]?.stringValue { secrets.insert(name) }
         }
         return [(.configMaps, configMaps), (.secrets, secrets)]
-    }
-
-    /// Reads a ConfigMap or Secret of the pod's namespace for a volume (nil when missing).
-    private func lookUp(_ resource: ResourceType, _ pod: JSONValue) -> @Sendable (String) async -> JSONValue? {
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
-        return { [client] name in try? await client.get(resource, namespace: namespace, name: name) }
     }
 
     private func setWaiting(_ uid: String, _ name: String, _ reason: String, _ message: String) {
@@ -381,7 +407,7 @@ extension NodeAgent {
             try await runtime.stopPodSandbox(id: sandbox.id)
             try await runtime.removePodSandbox(id: sandbox.id)
         }
-        try? FileManager.default.removeItem(atPath: "\(paths.pods)/\(uid)")
+        VolumeMounts.tearDown(podDirectory: "\(paths.pods)/\(uid)")
         podStates.withLock { _ = $0.removeValue(forKey: uid) }
         try await confirmDeletion(pod, uid: uid)
     }
@@ -433,8 +459,13 @@ extension NodeAgent {
     func relist() async {
         await pods.waitForSync()
         var previous: [String: [String: Runtime_V1_ContainerState]] = [:]
+        var lastResync = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.relistInterval)
+            if ContinuousClock.now - lastResync >= options.syncFrequency {
+                lastResync = .now
+                for pod in pods.list() { queue.add(ObjectKey(pod)) }
+            }
             guard let runtime = try? runtime, let containers = try? await runtime.listContainers(filter: nil),
                 let sandboxes = try? await runtime.listPodSandboxes(filter: nil)
             else { continue }
@@ -455,7 +486,7 @@ extension NodeAgent {
                 for container in leftovers { try? await runtime.stopContainer(id: container.id, gracePeriod: .seconds(2)) }
                 try? await runtime.stopPodSandbox(id: sandbox.id)
                 try? await runtime.removePodSandbox(id: sandbox.id)
-                try? FileManager.default.removeItem(atPath: "\(paths.pods)/\(uid)")
+                VolumeMounts.tearDown(podDirectory: "\(paths.pods)/\(uid)")
             }
         }
     }

@@ -20,11 +20,15 @@ public struct NodeAgentOptions: Sendable {
     /// Stop every pod's containers when the agent stops (tests; a real node keeps them running, as k3s does).
     public var stopPodsOnExit: Bool
     public var labels: [String: String]
+    /// How often every pod is synced even when nothing about it changed (the kubelet's `--sync-frequency`): what a
+    /// pod reads from the API, such as its file volumes' ConfigMaps and Secrets, is brought up to date this often.
+    public var syncFrequency: Duration
 
     public init(
         nodeName: String, nodeIP: String, directory: String, runtimeEndpoint: String? = nil, privateRegistryFile: String? = nil,
-        stopPodsOnExit: Bool = false, labels: [String: String] = [:]
+        stopPodsOnExit: Bool = false, labels: [String: String] = [:], syncFrequency: Duration = .seconds(60)
     ) {
+        self.syncFrequency = syncFrequency
         self.nodeName = nodeName
         self.nodeIP = nodeIP
         self.directory = directory

@@ -13,4 +13,6 @@ struct PodState: Sendable {
     var pullAllowedAt: [String: ContinuousClock.Instant] = [:]
     /// Container name → why it is not running (`CrashLoopBackOff`, `ErrImagePull`, …) and the message.
     var waiting: [String: (reason: String, message: String)] = [:]
+    /// When the pod's configMap, secret and downward API files were last brought up to date.
+    var volumesRefreshedAt: ContinuousClock.Instant?
 }

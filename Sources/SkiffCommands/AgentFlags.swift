@@ -16,6 +16,9 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "A k3s-style registries.yaml: registry mirrors, TLS and credentials.")
     var privateRegistry: String?
 
+    @Option(help: "Seconds between syncs of every pod even when nothing changed, as the kubelet's: ConfigMap, Secret and downward API volumes follow their sources this often.")
+    var syncFrequency: Int = 60
+
     @Flag(help: "Stop every pod's containers when the agent stops (for tests; a node normally leaves them running).")
     var stopPodsOnExit = false
 
@@ -23,6 +26,7 @@ struct AgentFlags: ParsableArguments {
     func options(dataDirectory: String) -> NodeAgentOptions {
         NodeAgentOptions(
             nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), nodeIP: nodeIp, directory: "\(dataDirectory)/agent",
-            runtimeEndpoint: containerRuntimeEndpoint, privateRegistryFile: privateRegistry, stopPodsOnExit: stopPodsOnExit)
+            runtimeEndpoint: containerRuntimeEndpoint, privateRegistryFile: privateRegistry, stopPodsOnExit: stopPodsOnExit,
+            syncFrequency: .seconds(max(1, syncFrequency)))
     }
 }

@@ -44,7 +44,7 @@ def cluster(tmp_path_factory):
     endpoint: ["http://127.0.0.1:5000"]
 """)
     with own_server("skiff-e2e-agent-", ["--node-name", NODE, "--cluster-cidr", CLUSTER_CIDR, "--private-registry", str(registries),
-                                          "--stop-pods-on-exit"], agent=True) as running:
+                                          "--stop-pods-on-exit", "--sync-frequency", "3"], agent=True) as running:
         wait_for(lambda: node_ready(running), "the server's own node Ready", timeout=60)
         yield running
 
@@ -259,6 +259,76 @@ def test_a_deployment_of_real_pods_rolls_out(cluster):
     for ip in ips:
         assert "Welcome to nginx!" in fetch(f"http://{ip}/")
     cluster.kubectl("delete", "deployment", "hello")
+
+
+def test_downward_projected_memory_and_claimed_volumes(cluster, tmp_path):
+    cluster.kubectl("create", "configmap", "app-config", "--from-literal=mode=blue")
+    cluster.kubectl("create", "secret", "generic", "app-secret", "--from-literal=token=s3cret")
+    disk = tmp_path / "disk"
+    cluster.kubectl("apply", "-f", "-", input=f"""apiVersion: v1
+kind: PersistentVolume
+metadata: {{name: local-disk}}
+spec:
+  capacity: {{storage: 1Gi}}
+  accessModes: [ReadWriteOnce]
+  hostPath: {{path: "{disk}", type: DirectoryOrCreate}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: data}}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: ""
+  volumeName: local-disk
+  resources: {{requests: {{storage: 1Gi}}}}
+""")
+    # No volume binder runs yet (the storage issue adds it): the claim is marked bound as the binder would.
+    cluster.kubectl("patch", "pvc", "data", "--subresource=status", "--type=merge", "-p", '{"status":{"phase":"Bound"}}')
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: Pod
+metadata:
+  name: volumes
+  labels: {app: volumes, tier: demo}
+spec:
+  containers:
+    - name: app
+      image: busybox
+      command: ["sh", "-c", "cat /etc/info/labels; echo; cat /etc/bundle/mode /etc/bundle/token /etc/bundle/namespace; echo; grep ' /cache ' /proc/mounts; echo written > /data/out; sleep 3600"]
+      volumeMounts:
+        - {name: info, mountPath: /etc/info}
+        - {name: bundle, mountPath: /etc/bundle}
+        - {name: cache, mountPath: /cache}
+        - {name: data, mountPath: /data}
+  volumes:
+    - name: info
+      downwardAPI:
+        items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]
+    - name: bundle
+      projected:
+        sources:
+          - configMap: {name: app-config}
+          - secret: {name: app-secret}
+          - downwardAPI: {items: [{path: namespace, fieldRef: {fieldPath: metadata.namespace}}]}
+    - name: cache
+      emptyDir: {medium: Memory, sizeLimit: 16Mi}
+    - name: data
+      persistentVolumeClaim: {claimName: data}
+""")
+    wait_for(lambda: status_column(cluster, "volumes") == "Running", "the pod with volumes running", timeout=60)
+    log = wait_for(lambda: (lambda out: out if "written" in out or "tmpfs" in out else None)(cluster.kubectl("logs", "volumes").stdout),
+                   "the pod's output")
+    assert 'app="volumes"\ntier="demo"' in log
+    assert "blues3cretdefault" in log
+    assert "tmpfs /cache tmpfs" in log and "size=16384k" in log
+    wait_for(lambda: (disk / "out").exists(), "the claim's volume written by the pod")
+    assert (disk / "out").read_text() == "written\n"
+    # An edited ConfigMap reaches the running container's files (the agent runs with --sync-frequency 3).
+    cluster.kubectl("patch", "configmap", "app-config", "--type=merge", "-p", '{"data":{"mode":"green"}}')
+    wait_for(lambda: cluster.kubectl("exec", "volumes", "--", "cat", "/etc/bundle/mode").stdout == "green", "the new ConfigMap value in the volume",
+             timeout=60)
+    cluster.kubectl("delete", "pod", "volumes", "--grace-period=1")
+    cluster.kubectl("delete", "pvc", "data")
+    cluster.kubectl("delete", "pv", "local-disk")
 
 
 @pytest.fixture(scope="module")
