@@ -107,10 +107,33 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                "ContainerStreams",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `kubectl exec`/`attach` streams relayed between websockets (client → server → node → container runtime).
+        .target(
+            name: "ContainerStreams",
+            dependencies: [
+                "APIMachinery",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The node agent's HTTPS endpoint the API server calls, as the kubelet's: container logs, exec and attach.
+        .target(
+            name: "KubeletServer",
+            dependencies: [
+                "APIMachinery", "NodeAgent", "ContainerStreams",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -119,8 +142,10 @@ let package = Package(
             name: "SkiffCommands",
             dependencies: [
                 "APIServer", "SQLiteStorage", "PKI", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
-                "Controllers", "Scheduler", "NodeAgent",
+                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -148,7 +173,7 @@ let package = Package(
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf"]),
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery"]),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "ContainerStreams"]),
         .testTarget(
             name: "KubeHTTPClientTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import APIMachinery
+import ContainerStreams
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -166,14 +167,14 @@ public struct HTTPSServer: Service {
         else {
             return .dontUpgrade
         }
-        let upstream: Result<String, APIError>
+        let upstream: Result<ContainerStreamTarget, APIError>
         if let request = await authenticatedRequest(
             method: head.method, path: path, query: target.count > 1 ? String(target[1]) : "", headers: head.headerFields, body: [],
             connection: connection, edge: edge)
         {
             do throws(APIError) {
-                guard let url = try await api.containerStreamURL(request) else { return .dontUpgrade }
-                upstream = .success(url)
+                guard let target = try await api.containerStreamTarget(request) else { return .dontUpgrade }
+                upstream = .success(target)
             } catch {
                 upstream = .failure(error)
             }
@@ -182,9 +183,9 @@ public struct HTTPSServer: Service {
         }
         return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
             switch upstream {
-            case .success(let url):
+            case .success(let target):
                 do {
-                    try await ContainerStreamRelay.relay(client: inbound, outbound, upstreamURL: url, logger: logger)
+                    try await ContainerStreamRelay.relay(client: inbound, outbound, upstreamURL: target.url, upstreamTLS: target.tls, upstreamServerName: target.serverName, logger: logger)
                 } catch {
                     logger.info("container stream ended with an error", metadata: ["path": "\(path)", "error": "\(error)"])
                 }

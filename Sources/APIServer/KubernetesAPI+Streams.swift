@@ -1,17 +1,18 @@
 import APIMachinery
+import ContainerStreams
 
 extension KubernetesAPI {
     /// `pods/exec` and `pods/attach` (a websocket upgrade, as `kubectl exec` and `kubectl attach` send it): checks the
     /// request as kube-apiserver does and asks the pod's node for a streaming URL to relay the connection to.
     /// `nil` when the path is not one of these subresources.
-    public func containerStreamURL(_ request: APIRequest) async throws(APIError) -> String? {
+    public func containerStreamTarget(_ request: APIRequest) async throws(APIError) -> ContainerStreamTarget? {
         guard case .resource(let path) = RequestTarget(path: request.path), path.group.isEmpty, path.resource == "pods",
             let name = path.name, let namespace = path.namespace, let subresource = path.subresource,
             let kind = ContainerStreamRequest.Kind(rawValue: subresource),
             let definition = catalog.resource(group: "", version: path.version, resource: "pods")
         else { return nil }
         let pod = try await objects.get(definition, namespace: namespace, name: name)
-        return try await containerStreamURL(pod: pod, kind: kind, request: request)
+        return try await containerStreamTarget(pod: pod, kind: kind, request: request)
     }
 
     /// A `pods/exec` or `pods/attach` request that is not a websocket upgrade — or one whose upgrade was refused, as
@@ -20,16 +21,18 @@ extension KubernetesAPI {
     func refuseUnupgradedStream(_ context: ResourceRequest, name: String, kind: ContainerStreamRequest.Kind) async throws(APIError) -> Never {
         let namespace = try context.requireNamespace()
         let pod = try await objects.get(context.definition, namespace: namespace, name: name)
-        _ = try await containerStreamURL(pod: pod, kind: kind, request: context.request)
+        _ = try await containerStreamTarget(pod: pod, kind: kind, request: context.request)
         throw APIError.badRequest("Upgrade request required: \(kind.rawValue) needs a websocket speaking \(ContainerStreamRelay.clientProtocols.joined(separator: " or ")) (kubectl 1.30 or later)")
     }
 
-    private func containerStreamURL(pod: JSONValue, kind: ContainerStreamRequest.Kind, request: APIRequest) async throws(APIError) -> String {
+    private func containerStreamTarget(pod: JSONValue, kind: ContainerStreamRequest.Kind, request: APIRequest) async throws(APIError)
+        -> ContainerStreamTarget
+    {
         let (stream, node) = try validatedStream(pod: pod, kind: kind, request: request)
         guard let connections = nodeConnections.current else {
             throw APIError(code: 503, reason: "ServiceUnavailable", message: "no agent runs node \(node) in this server, so its containers cannot be reached")
         }
-        return try await connections.streamingURL(node: node, request: stream)
+        return try await connections.streamingTarget(node: node, request: stream)
     }
 
     private func validatedStream(pod: JSONValue, kind: ContainerStreamRequest.Kind, request: APIRequest) throws(APIError)

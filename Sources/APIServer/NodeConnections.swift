@@ -1,4 +1,5 @@
 import APIMachinery
+import NIOSSL
 import Synchronization
 
 /// How the API server reaches a node's agent for what only the node has — container logs and streams — as
@@ -9,13 +10,41 @@ public protocol NodeConnections: Sendable {
     func containerLogs(node: String, namespace: String, pod: String, container: String, query: [String: String]) async throws(APIError)
         -> AsyncStream<[UInt8]>
 
-    /// The kubelet's `exec` and `attach`: the URL of a streaming server (a websocket speaking
-    /// `v4.channel.k8s.io`) that is ready to serve this one request.
-    func streamingURL(node: String, request: ContainerStreamRequest) async throws(APIError) -> String
+    /// The kubelet's `exec` and `attach`: where a websocket speaking `v4.channel.k8s.io` serves this one request.
+    func streamingTarget(node: String, request: ContainerStreamRequest) async throws(APIError) -> ContainerStreamTarget
+}
+
+/// A websocket to relay an exec or attach to: the container runtime's streaming server, or a node's kubelet
+/// endpoint (`wss://`, with the client certificate to present).
+public struct ContainerStreamTarget: Sendable {
+    public var url: String
+    public var tls: TLSConfiguration?
+    /// The name to send in TLS's server name indication when the URL's host is an address, which SNI cannot carry.
+    public var serverName: String?
+
+    public init(url: String, tls: TLSConfiguration? = nil, serverName: String? = nil) {
+        self.url = url
+        self.tls = tls
+        self.serverName = serverName
+    }
 }
 
 /// What `kubectl exec` or `kubectl attach` asks of one container.
 public struct ContainerStreamRequest: Sendable, Equatable {
+    public init(
+        kind: Kind, namespace: String, pod: String, container: String, command: [String], stdin: Bool, stdout: Bool, stderr: Bool, tty: Bool
+    ) {
+        self.kind = kind
+        self.namespace = namespace
+        self.pod = pod
+        self.container = container
+        self.command = command
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.tty = tty
+    }
+
     public enum Kind: String, Sendable {
         case exec, attach
     }

@@ -23,12 +23,16 @@ public struct NodeAgentOptions: Sendable {
     /// How often every pod is synced even when nothing about it changed (the kubelet's `--sync-frequency`): what a
     /// pod reads from the API, such as its file volumes' ConfigMaps and Secrets, is brought up to date this often.
     public var syncFrequency: Duration
+    /// The port of the agent's kubelet endpoint (`KubeletServer`), published in the Node's `daemonEndpoints`.
+    public var kubeletPort: Int
 
     public init(
         nodeName: String, nodeIP: String, directory: String, runtimeEndpoint: String? = nil, privateRegistryFile: String? = nil,
-        stopPodsOnExit: Bool = false, labels: [String: String] = [:], syncFrequency: Duration = .seconds(60)
+        stopPodsOnExit: Bool = false, labels: [String: String] = [:], syncFrequency: Duration = .seconds(60),
+        kubeletPort: Int = 10250
     ) {
         self.syncFrequency = syncFrequency
+        self.kubeletPort = kubeletPort
         self.nodeName = nodeName
         self.nodeIP = nodeIP
         self.directory = directory
@@ -147,7 +151,7 @@ public final class NodeAgent: Sendable {
             "status": [
                 "capacity": resources, "allocatable": resources, "conditions": .array(Self.conditions(now: now)),
                 "addresses": [["type": "InternalIP", "address": .string(options.nodeIP)], ["type": "Hostname", "address": .string(options.nodeName)]],
-                "daemonEndpoints": ["kubeletEndpoint": ["Port": 10250]],
+                "daemonEndpoints": ["kubeletEndpoint": ["Port": .integer(Int64(options.kubeletPort))]],
                 "nodeInfo": [
                     "machineID": .string(machine.machineID), "systemUUID": .string(machine.machineID), "bootID": .string(machine.bootID),
                     "kernelVersion": .string(machine.kernelVersion), "osImage": .string(machine.osImage),

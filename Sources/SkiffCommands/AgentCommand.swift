@@ -4,6 +4,7 @@ import Foundation
 import HollowNodes
 import KubeClient
 import KubeHTTPClient
+import KubeletServer
 import Logging
 import NodeAgent
 import PKI
@@ -75,7 +76,7 @@ struct AgentCommand: AsyncParsableCommand {
             if let hollow {
                 try await runHollowNodes(transport: transport, count: hollow, logger: logger)
             } else {
-                try await runNode(transport: transport, logger: logger)
+                try await runNode(transport: transport, caBundle: caBundle, logger: logger)
             }
         } catch {
             try? await transport.shutdown()
@@ -93,12 +94,23 @@ struct AgentCommand: AsyncParsableCommand {
         }
     }
 
-    private func runNode(transport: HTTPTransport, logger: Logger) async throws {
+    private func runNode(transport: HTTPTransport, caBundle: String, logger: Logger) async throws {
         try await checkToken(transport)
         let options = agentOptions.options(dataDirectory: dataDir)
         let agent = NodeAgent(client: KubeClient(transport: transport, fieldManager: "skiff-agent"), options: options, logger: logger)
+        let serving = try NodeServingCertificate.issue(nodeName: options.nodeName, addresses: [options.nodeIP])
+        let kubelet = KubeletServer(
+            agent: agent,
+            configuration: .init(
+                bindAddress: options.nodeIP, port: options.kubeletPort, certificateChainPEM: serving.certificateChainPEM,
+                privateKeyPEM: serving.keyPEM, clusterCAPEM: caBundle),
+            logger: logger
+        ) { port in
+            logger.info("kubelet endpoint listening", metadata: ["address": "\(options.nodeIP):\(port)"])
+        }
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: AgentService(agent: agent))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [.init(service: AgentService(agent: agent)), .init(service: kubelet)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(20)
         logger.info("agent joined", metadata: ["server": "\(server)", "node": "\(options.nodeName)"])
         FileHandle.standardOutput.write(Data("Skiff agent is running node \(options.nodeName) against \(server)\n".utf8))

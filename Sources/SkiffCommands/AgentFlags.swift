@@ -16,6 +16,9 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "A k3s-style registries.yaml: registry mirrors, TLS and credentials.")
     var privateRegistry: String?
 
+    @Option(help: "Port of the kubelet endpoint `skiff agent` serves the API server logs, exec and attach on.")
+    var kubeletPort: Int = 10250
+
     @Option(help: "Seconds between syncs of every pod even when nothing changed, as the kubelet's: ConfigMap, Secret and downward API volumes follow their sources this often.")
     var syncFrequency: Int = 60
 
@@ -27,6 +30,6 @@ struct AgentFlags: ParsableArguments {
         NodeAgentOptions(
             nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), nodeIP: nodeIp, directory: "\(dataDirectory)/agent",
             runtimeEndpoint: containerRuntimeEndpoint, privateRegistryFile: privateRegistry, stopPodsOnExit: stopPodsOnExit,
-            syncFrequency: .seconds(max(1, syncFrequency)))
+            syncFrequency: .seconds(max(1, syncFrequency)), kubeletPort: kubeletPort)
     }
 }

@@ -24,11 +24,14 @@ struct ControlPlane {
         var hollowStartDelay: Duration
         /// The node agent for this machine, when it runs one.
         var agent: NodeAgentOptions?
+        /// What the server presents to other nodes' kubelet endpoints (CN kube-apiserver-kubelet-client).
+        var kubeletClientCertificatePEM: String
+        var kubeletClientKeyPEM: String
     }
 
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
-    init(api: KubernetesAPI, options: Options, logger: Logger) {
+    init(api: KubernetesAPI, options: Options, logger: Logger) throws {
         func client(_ user: String) -> KubeClient {
             KubeClient(transport: InProcessTransport(api: api, user: user), fieldManager: user.split(separator: ":").last.map(String.init) ?? user)
         }
@@ -173,11 +176,18 @@ struct ControlPlane {
                 options: HollowNodeOptions(count: options.hollowNodes, startDelay: options.hollowStartDelay), logger: logger)
             services.append(.init(service: BackgroundWork(name: "hollow-nodes") { await pool.run() }))
         }
+        var local: (agent: NodeAgent, nodeName: String)?
         if let agentOptions = options.agent {
             let agent = NodeAgent(client: client("system:node:\(agentOptions.nodeName)"), options: agentOptions, logger: logger)
-            api.connectNodes(InProcessNodes(agent: agent, nodeName: agentOptions.nodeName))
+            local = (agent, agentOptions.nodeName)
             services.append(.init(service: AgentService(agent: agent)))
         }
+        api.connectNodes(
+            ClusterNodes(
+                local: local,
+                kubelets: try RemoteKubelets(
+                    client: client("system:kube-apiserver"), clientCertificatePEM: options.kubeletClientCertificatePEM,
+                    clientKeyPEM: options.kubeletClientKeyPEM)))
         self.services = services
     }
 }

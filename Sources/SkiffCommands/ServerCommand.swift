@@ -122,13 +122,15 @@ struct ServerCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(
                 Data("Skiff API server is running at \(url); kubeconfig written to \(kubeconfigPath); agent join token in \(tokenPath)\n".utf8))
         }
-        let controlPlane = ControlPlane(
+        let kubeletClient = try pki.issueClientCertificate(commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"])
+        let controlPlane = try ControlPlane(
             api: api,
             options: .init(
                 clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes,
                 runScheduler: !disableScheduler, runControllers: !disableControllerManager, caCertificatePEM: pki.caCertificatePEM,
                 hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000)),
-                agent: disableAgent ? nil : agentOptions.options(dataDirectory: dataDirectory)),
+                agent: disableAgent ? nil : agentOptions.options(dataDirectory: dataDirectory),
+                kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
             logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [

@@ -1,4 +1,5 @@
 import APIMachinery
+import ContainerStreams
 import Testing
 
 @testable import APIServer

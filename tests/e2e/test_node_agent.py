@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, own_server, skiff_binary, wait_for
+from conftest import ROOT, free_port, own_server, skiff_binary, wait_for
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="running containers needs root"),
@@ -140,11 +140,12 @@ def test_a_crashing_container_restarts_with_growing_back_off(cluster):
     first = status["restartCount"]
     wait_for(lambda: pod(cluster, "crash")["status"]["containerStatuses"][0]["restartCount"] > first, "another restart after the back-off",
              timeout=60)
-    message = pod(cluster, "crash")["status"]["containerStatuses"][0]["state"].get("waiting", {}).get("message", "")
     assert cluster.kubectl("logs", "crash", "--previous").stdout == "about to fail\n"
     events = cluster.kubectl_json("get", "events", "--field-selector", "involvedObject.name=crash,reason=Started")["items"]
     assert events and events[0]["count"] >= 2, "each restart is the same event counted again"
-    assert "back-off" in message or pod(cluster, "crash")["status"]["containerStatuses"][0]["state"].get("running")
+    # The back-off doubles with each exit (10 s, 20 s, ...), as the kubelet's.
+    waiting = lambda: pod(cluster, "crash")["status"]["containerStatuses"][0]["state"].get("waiting", {}).get("message", "")
+    wait_for(lambda: "back-off 20s" in waiting() or "back-off 40s" in waiting(), "a doubled back-off", timeout=60)
     cluster.kubectl("delete", "pod", "crash", "--grace-period=1")
 
 
@@ -424,7 +425,7 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
     log = open(tmp_path / "agent.log", "w")
     agent = subprocess.Popen(
         [skiff_binary(), "agent", "--server", f"https://127.0.0.1:{cluster.port}", "--token", token, "--data-dir", str(tmp_path),
-         "--node-name", JOINED, "--private-registry", str(REGISTRIES), "--stop-pods-on-exit"],
+         "--node-name", JOINED, "--kubelet-port", str(free_port()), "--private-registry", str(REGISTRIES), "--stop-pods-on-exit"],
         stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         assert f"Skiff agent is running node {JOINED}" in agent.stdout.readline()
@@ -435,7 +436,15 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
         wait_for(lambda: status_column(cluster, "elsewhere") == "Running", "a pod running on the joined node")
         node_cidr = cluster.kubectl_json("get", "node", JOINED)["spec"]["podCIDR"]
         assert ipaddress.ip_address(pod(cluster, "elsewhere")["status"]["podIP"]) in ipaddress.ip_network(node_cidr)
-        assert "served by this server's agent" in cluster.kubectl("logs", "elsewhere", check=False).stderr
+        # Logs and exec of a pod on another node go through that node's kubelet endpoint.
+        cluster.kubectl("run", "talker", "--image=busybox", "--overrides", json.dumps({"spec": {"nodeName": JOINED}}), "--",
+                        "sh", "-c", "echo hello from the joined node; sleep 3600")
+        wait_for(lambda: status_column(cluster, "talker") == "Running", "a second pod running on the joined node")
+        wait_for(lambda: cluster.kubectl("logs", "talker").stdout == "hello from the joined node\n", "the joined node's pod log")
+        probe = cluster.kubectl("exec", "elsewhere", "--", "cat", "/etc/hostname", check=False)
+        assert probe.stdout == "elsewhere\n", probe.stderr
+        assert cluster.kubectl("exec", "elsewhere", "--", "sh", "-c", "exit 4", check=False).returncode == 4
+        cluster.kubectl("delete", "pod", "talker", "--grace-period=1")
         cluster.kubectl("delete", "pod", "elsewhere", "--grace-period=1")
     finally:
         agent.send_signal(signal.SIGTERM)

@@ -3,43 +3,50 @@ import HummingbirdWSClient
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 
-/// Carries `kubectl exec`/`attach` between the client's websocket and the node's streaming server, as
-/// kube-apiserver carries them to the kubelet.
+/// Carries `kubectl exec`/`attach` from one websocket to another: from the client to the node (as kube-apiserver
+/// carries them to the kubelet) and from the node's kubelet endpoint to the container runtime's streaming server.
 ///
 /// Both ends speak the remote-command channel protocol: each binary message is one stream's data behind a one-byte
 /// stream number (0 stdin, 1 stdout, 2 stderr, 3 the closing `Status`, 4 terminal resizes). kubectl 1.30+ asks for
 /// `v5.channel.k8s.io`, which is `v4.channel.k8s.io` plus a close signal (255, stream) for half-closing stdin;
 /// streaming servers of container runtimes such as containerd 1.6 speak v4, so the relay offers them v4 and
 /// drops the close signal, which v4 cannot express.
-enum ContainerStreamRelay {
+public enum ContainerStreamRelay {
     /// The subprotocols the API server accepts from clients, in order of preference.
-    static let clientProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
+    public static let clientProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
     static let upstreamProtocol = "v4.channel.k8s.io"
     static let closeSignal: UInt8 = 255
     /// One stream message can be as large as the client's or runtime's write buffer; `kubectl cp` sends 32 KiB.
-    static let maximumMessageBytes = 1 << 20
+    public static let maximumMessageBytes = 1 << 20
 
     static let errorStream: UInt8 = 3
 
     /// A message on the error stream: the `Status` that ends the session.
-    static func errorMessage(_ status: JSONValue) -> ByteBuffer {
+    public static func errorMessage(_ status: JSONValue) -> ByteBuffer {
         ByteBuffer(bytes: [errorStream] + status.serialized())
     }
 
     /// The protocol to answer a client offering `offered` (the `Sec-WebSocket-Protocol` list), if any is spoken.
-    static func negotiate(offered: String?) -> String? {
+    public static func negotiate(offered: String?) -> String? {
         let offers = (offered ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         return clientProtocols.first { offers.contains($0) }
     }
 
     /// Relays until either side ends; the runtime ends its side once the process has exited and its `Status` is sent.
-    static func relay(
-        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, upstreamURL: String, logger: Logger
+    /// - Parameters:
+    ///   - upstreamTLS: for a `wss://` upstream (a kubelet endpoint): the client certificate to present.
+    ///   - upstreamServerName: the TLS server name to send, when the upstream's host is an address.
+    public static func relay(
+        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, upstreamURL: String, upstreamTLS: TLSConfiguration? = nil,
+        upstreamServerName: String? = nil, logger: Logger
     ) async throws {
-        var configuration = WebSocketClientConfiguration(maxFrameSize: maximumMessageBytes)
+        var configuration = WebSocketClientConfiguration(maxFrameSize: maximumMessageBytes, sniHostname: upstreamServerName)
         configuration.additionalHeaders[.secWebSocketProtocol] = upstreamProtocol
-        try await WebSocketClient.connect(url: upstreamURL, configuration: configuration, logger: logger) { upstreamInbound, upstreamOutbound, _ in
+        try await WebSocketClient.connect(
+            url: upstreamURL, configuration: configuration, tlsConfiguration: upstreamTLS, logger: logger
+        ) { upstreamInbound, upstreamOutbound, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await message in inbound.messages(maxSize: maximumMessageBytes) {

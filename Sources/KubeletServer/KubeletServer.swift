@@ -1,0 +1,169 @@
+import APIMachinery
+import ContainerStreams
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTLS
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOSSL
+import NodeAgent
+import ServiceLifecycle
+
+/// The node agent's HTTPS endpoint, as the kubelet's port 10250: the API server reads container logs and relays
+/// `exec`/`attach` through it for pods on this node. Only clients with a certificate from the cluster CA (the API
+/// server's kubelet-client certificate) are served.
+///
+/// - `GET /containerLogs/<namespace>/<pod>/<container>?<pods/log query>`: the log as `text/plain`, streamed.
+/// - websocket `GET /exec/<namespace>/<pod>/<container>?command=…&stdin=…&stdout=…&stderr=…&tty=…` and
+///   `/attach/…` (`v4.channel.k8s.io`): relayed to the container runtime's streaming server.
+public struct KubeletServer: Service {
+    public struct Configuration: Sendable {
+        public var bindAddress: String
+        public var port: Int
+        public var certificateChainPEM: String
+        public var privateKeyPEM: String
+        public var clusterCAPEM: String
+
+        public init(bindAddress: String, port: Int, certificateChainPEM: String, privateKeyPEM: String, clusterCAPEM: String) {
+            self.bindAddress = bindAddress
+            self.port = port
+            self.certificateChainPEM = certificateChainPEM
+            self.privateKeyPEM = privateKeyPEM
+            self.clusterCAPEM = clusterCAPEM
+        }
+    }
+
+    let agent: NodeAgent
+    let configuration: Configuration
+    let logger: Logger
+    let onRunning: @Sendable (Int) async -> Void
+
+    public init(agent: NodeAgent, configuration: Configuration, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) {
+        self.agent = agent
+        self.configuration = configuration
+        self.logger = logger
+        self.onRunning = onRunning
+    }
+
+    public func run() async throws {
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(configuration.certificateChainPEM.utf8)).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(configuration.privateKeyPEM.utf8), format: .pem)))
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(configuration.clusterCAPEM.utf8)))
+        // A client certificate from the cluster CA is required: this endpoint runs commands in containers.
+        tls.certificateVerification = .noHostnameVerification
+        tls.applicationProtocols = ["http/1.1"]
+
+        let agent = self.agent
+        let logger = self.logger
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            await Self.respond(to: request, agent: agent)
+        }
+        let upgrades = HTTP1WebSocketUpgradeChannel.Configuration(
+            ws: .init(maxFrameSize: ContainerStreamRelay.maximumMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
+        let onRunning = self.onRunning
+        let app = Application(
+            responder: responder,
+            server: try .tls(
+                .http1WebSocketUpgrade(configuration: upgrades) { head, _, _ in
+                    await Self.upgrade(head, agent: agent, logger: logger)
+                }, tlsConfiguration: tls),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await app.run()
+    }
+
+    /// `<kind>/<namespace>/<pod>/<container>` from a request path, and its query.
+    struct Target: Equatable {
+        var kind: String
+        var namespace: String
+        var pod: String
+        var container: String
+        var query: [String: [String]]
+
+        init?(path: String, query: String) {
+            let parts = path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+            guard parts.count == 4 else { return nil }
+            (kind, namespace, pod, container) = (parts[0], parts[1], parts[2], parts[3])
+            var values: [String: [String]] = [:]
+            for pair in query.split(separator: "&") {
+                let field = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+                    $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+                }
+                values[field[0], default: []].append(field.count > 1 ? field[1] : "")
+            }
+            self.query = values
+        }
+
+        func flag(_ name: String) -> Bool { ["true", "1"].contains(query[name]?.first ?? "") }
+    }
+
+    static func respond(to request: Request, agent: NodeAgent) async -> Response {
+        guard request.method == .get, let target = Target(path: request.uri.path, query: request.uri.query ?? ""), target.kind == "containerLogs"
+        else {
+            return failure(APIError(code: 404, reason: "NotFound", message: "the kubelet endpoint serves containerLogs, exec and attach"))
+        }
+        do throws(APIError) {
+            let chunks = try await agent.containerLogs(
+                namespace: target.namespace, pod: target.pod, container: target.container, query: target.query.compactMapValues(\.first))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain"],
+                body: ResponseBody { writer in
+                    for await chunk in chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    try await writer.finish(nil)
+                })
+        } catch {
+            return failure(error)
+        }
+    }
+
+    static func failure(_ error: APIError) -> Response {
+        Response(
+            status: .init(code: error.code), headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: error.status.serialized())))
+    }
+
+    /// Takes over `exec` and `attach` upgrades; a refused one is answered with its `Status` on the error stream.
+    static func upgrade(_ head: HTTPRequest, agent: NodeAgent, logger: Logger) async
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    {
+        let parts = (head.path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let target = Target(path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : ""),
+            target.kind == "exec" || target.kind == "attach",
+            let subprotocol = ContainerStreamRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol])
+        else {
+            return .dontUpgrade
+        }
+        let upstream: Result<String, APIError>
+        do throws(APIError) {
+            if target.kind == "exec" {
+                upstream = .success(
+                    try await agent.execURL(
+                        namespace: target.namespace, pod: target.pod, container: target.container, command: target.query["command"] ?? [],
+                        stdin: target.flag("stdin"), stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty")))
+            } else {
+                upstream = .success(
+                    try await agent.attachURL(
+                        namespace: target.namespace, pod: target.pod, container: target.container, stdin: target.flag("stdin"),
+                        stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty")))
+            }
+        } catch {
+            upstream = .failure(error)
+        }
+        return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
+            switch upstream {
+            case .success(let url):
+                do {
+                    try await ContainerStreamRelay.relay(client: inbound, outbound, upstreamURL: url, logger: logger)
+                } catch {
+                    logger.info("container stream ended with an error", metadata: ["target": "\(target.kind)/\(target.pod)", "error": "\(error)"])
+                }
+            case .failure(let error):
+                try await outbound.writeBinaryMessage(ContainerStreamRelay.errorMessage(error.status))
+            }
+        }
+    }
+}
