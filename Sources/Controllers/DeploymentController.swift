@@ -223,6 +223,13 @@ public final class DeploymentController: Sendable {
             allReplicas: total, desired: desired, unavailable: unavailable, newReplicas: Self.replicas(newSet),
             newAvailable: Self.statusCount(newSet, "availableReplicas"))
         guard maxScaledDown > 0 else { return }
+        // A set whose status counts more available pods than its spec asks for has not caught up with its last
+        // scale-down: its controller has not looked since, or reported the pods it listed before deleting the
+        // surplus. Taking those departing pods for available ones would take more old pods down than
+        // `maxUnavailable` allows, so nothing goes until the status is current; its update brings the Deployment
+        // back here. (Kubernetes' `cleanupUnhealthyReplicas` refuses such an old set and the sync scales nothing
+        // down; every set is checked here, as every set's count goes into the available pods below.)
+        guard ([newSet] + old).allSatisfy({ Self.statusCount($0, "availableReplicas") <= Self.replicas($0) }) else { return }
         var sizes = activeOld.map(Self.replicas)
         var cleaned: Int64 = 0
         for (index, replicaSet) in activeOld.enumerated() where cleaned < maxScaledDown {

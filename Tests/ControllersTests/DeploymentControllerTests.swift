@@ -29,7 +29,10 @@ struct DeploymentControllerTests {
     }
 
     /// The deployment and replica set controllers with their informers, and hollow nodes when `nodes` is given.
-    static func start(_ cluster: InProcessCluster, nodes: HollowNodeOptions?, clock: ManualClock? = nil) -> Task<Void, Never> {
+    /// Without `replicaSetController` the test plays that controller, writing the ReplicaSets' status itself.
+    static func start(
+        _ cluster: InProcessCluster, nodes: HollowNodeOptions?, clock: ManualClock? = nil, replicaSetController runsReplicaSets: Bool = true
+    ) -> Task<Void, Never> {
         let client = cluster.client()
         let now: @Sendable () -> Date
         if let clock { now = clock.source } else { now = { Date() } }
@@ -44,8 +47,9 @@ struct DeploymentControllerTests {
             kind: .replicaSet, client: client, owners: replicaSets, pods: pods, recorder: recorder, logger: cluster.logger)
         var bodies: [@Sendable () async -> Void] = [
             { await deployments.run() }, { await replicaSets.run() }, { await pods.run() }, { await recorder.run() },
-            { await deploymentController.run() }, { await replicaSetController.run() },
+            { await deploymentController.run() },
         ]
+        if runsReplicaSets { bodies.append { await replicaSetController.run() } }
         if let nodes {
             let pool = HollowNodePool(client: client, options: nodes, logger: cluster.logger)
             bodies.append { await pool.run() }
@@ -77,6 +81,22 @@ struct DeploymentControllerTests {
     /// The image of a pod's (or pod template's) one container.
     static func image(_ pod: JSONValue) -> String? {
         pod[path: "spec", "containers"]?.arrayValue?.first?["image"]?.stringValue
+    }
+
+    /// The `spec.replicas` of each ReplicaSet, oldest revision first.
+    static func sizes(_ client: KubeClient) async throws -> [Int64] {
+        try await replicaSets(client).map { $0[path: "spec", "replicas"]?.integerValue ?? 0 }
+    }
+
+    /// Writes the counts the replica set controller reports for the ReplicaSet of `revision`.
+    static func report(_ client: KubeClient, revision: Int, replicas: Int64, available: Int64) async throws {
+        let replicaSet = try #require(try await replicaSets(client).first { Self.revision($0) == revision })
+        let status: JSONValue = [
+            "replicas": .integer(replicas), "readyReplicas": .integer(available), "availableReplicas": .integer(available),
+            "observedGeneration": replicaSet[path: "metadata", "generation"] ?? 1,
+        ]
+        _ = try await client.patch(
+            .replicaSets, namespace: "default", name: Workloads.name(replicaSet), type: .merge, ["status": status], subresource: "status")
     }
 
     static func setImage(_ client: KubeClient, _ image: String) async throws {
@@ -170,6 +190,48 @@ struct DeploymentControllerTests {
         #expect(deployment[path: "metadata", "annotations", "deployment.kubernetes.io/revision"] == "2")
         let message = Workloads.condition("Progressing", of: deployment)?["message"]?.stringValue
         #expect(message == "ReplicaSet \"\(Workloads.name(sets[1]))\" has successfully progressed.")
+    }
+
+    /// After every scale-down, an old ReplicaSet's status for a while counts more available pods than its spec asks
+    /// for: the deployment controller's own update reaches its cache before the replica set controller has looked,
+    /// and that controller then reports the pods it listed before deleting the surplus. Taking those departing pods
+    /// for available ones would scale the old set below `replicas - maxUnavailable` available pods. Here the test
+    /// plays the replica set controller, so that status stays behind for as long as the test wants.
+    @Test func anOldSetWhoseStatusLagsItsScaleDownIsScaledDownNoFurtherUntilItCatchesUp() async throws {
+        let cluster = try await InProcessCluster()
+        defer { cluster.shutdown() }
+        let client = cluster.client()
+        let running = Self.start(cluster, nodes: nil, replicaSetController: false)
+        defer { running.cancel() }
+        // Every size the old set passes through, not just the ones a poll happens to catch.
+        let replicaSets = Informer(client: client, resource: .replicaSets, logger: cluster.logger)
+        let oldSizes = Timeline(replicaSets) { sets in
+            sets.first { Self.revision($0) == 1 }.flatMap { $0[path: "spec", "replicas"]?.integerValue }
+        }
+        let watching = Task { await replicaSets.run() }
+        defer { watching.cancel() }
+
+        let strategy: JSONValue = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 1, "maxUnavailable": 1]]
+        _ = try await client.create(.deployments, namespace: "default", Self.deployment(replicas: 4, strategy: strategy))
+        #expect(try await eventually(timeout: .seconds(30)) { try await Self.sizes(client) == [4] })
+        try await Self.report(client, revision: 1, replicas: 4, available: 4)
+        #expect(try await eventually(timeout: .seconds(30)) { try await Self.status(client)["availableReplicas"] == 4 })
+        // The set is created empty and then sized: only what happens from here on counts.
+        #expect(await eventually(timeout: .seconds(30)) { oldSizes.all.last == 4 })
+        oldSizes.reset()
+
+        try await Self.setImage(client, "nginx:1.26")
+        // One new pod surges, one old pod goes as the unavailability budget allows, and a second new pod replaces it.
+        #expect(try await eventually(timeout: .seconds(30)) { try await Self.sizes(client) == [3, 2] })
+        // A new pod becomes available while the old set's status still counts the pod its scale-down is removing.
+        try await Self.report(client, revision: 2, replicas: 2, available: 1)
+        // The Deployment counts 4 + 1 available: the controller has acted on this view of its sets.
+        #expect(try await eventually(timeout: .seconds(30)) { try await Self.status(client)["availableReplicas"] == 5 })
+        #expect(try await Self.sizes(client) == [3, 2], "no old pod goes on the strength of a status that is behind")
+
+        try await Self.report(client, revision: 1, replicas: 3, available: 3)
+        #expect(try await eventually(timeout: .seconds(30)) { try await Self.sizes(client) == [2, 3] })
+        #expect(oldSizes.all.compactMap { $0 }.min() == 2, "the old set never went below the 2 pods that keep 3 available")
     }
 
     @Test func recreateRemovesEveryOldPodBeforeCreatingNewOnes() async throws {
