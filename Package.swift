@@ -164,7 +164,12 @@ let package = Package(
             ]),
         .testTarget(name: "CRITests", dependencies: ["CRI"]),
         .testTarget(name: "SchedulingFrameworkTests", dependencies: ["SchedulingFramework", "APIMachinery"]),
-        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent", "APIMachinery", "APIRegistry"]),
+        .testTarget(
+            name: "NodeAgentTests",
+            dependencies: [
+                "NodeAgent", "APIMachinery", "APIRegistry", .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+            ]),
         .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "ClusterTestSupport", "APIMachinery"]),
         .testTarget(
             name: "ControllersTests",

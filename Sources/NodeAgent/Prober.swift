@@ -127,7 +127,7 @@ final class Prober: Sendable {
 
     // MARK: TCP
 
-    private func tcpConnect(host: String, port: Int, timeout: Duration) async -> ProbeOutcome {
+    func tcpConnect(host: String, port: Int, timeout: Duration) async -> ProbeOutcome {
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(TimeAmount(timeout))
@@ -141,7 +141,7 @@ final class Prober: Sendable {
 
     // MARK: gRPC
 
-    private func grpcHealthCheck(host: String, port: Int, service: String, timeout: Duration) async -> ProbeOutcome {
+    func grpcHealthCheck(host: String, port: Int, service: String, timeout: Duration) async -> ProbeOutcome {
         let address = "\(host.contains(":") ? "[\(host)]" : host):\(port)"
         do {
             let target: any ResolvableTarget =
