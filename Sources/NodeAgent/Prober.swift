@@ -26,7 +26,7 @@ struct ProbeTarget: Sendable {
 /// that accept 200–399 without verifying certificates, TCP connects and gRPC health checks against the pod's IP
 /// (the agent is in the host network namespace, from which pod addresses are reachable).
 final class Prober: Sendable {
-    /// How much of a command's output or a response body the kubelet keeps (`maxProbeOutputLength`… 10 KiB).
+    /// How much of a command's output or a response body the kubelet keeps (10 KiB).
     static let maxOutputBytes = 10 * 1024
     static let userAgent = "kube-probe/1.32"
 
@@ -107,8 +107,13 @@ final class Prober: Sendable {
         }
         do {
             let response = try await client().execute(request, timeout: TimeAmount(timeout))
-            let code = Int(response.status.code)
-            return Self.httpVerdict(statusCode: code)
+            // The kubelet reads at most 10 KiB of the body; what is left is dropped with the connection.
+            var received = 0
+            for try await chunk in response.body {
+                received += chunk.readableBytes
+                if received >= Self.maxOutputBytes { break }
+            }
+            return Self.httpVerdict(statusCode: Int(response.status.code))
         } catch {
             return .failure("Get \(Self.goQuoted(url)): \(Self.goHTTPError(error, host: host, port: port))")
         }

@@ -63,12 +63,14 @@ spec:
     livenessProbe:
       httpGet: {path: /no-such-page, port: http, httpHeaders: [{name: X-Probe, value: liveness}]}
       periodSeconds: 1
+      timeoutSeconds: 2
       failureThreshold: 2
 """)
     wait_for(lambda: restart_count(cluster, "liveness-http") >= 1, "a restart after the HTTP liveness probe failed", timeout=90)
-    messages = [e["message"] for e in events(cluster, "liveness-http")]
-    assert "Liveness probe failed: HTTP probe failed with statuscode: 404" in messages
-    assert "Container web failed liveness probe, will be restarted" in messages
+    # A new pod address can take a moment to answer (a probe that times out fails too), so the 404 is awaited.
+    wait_for(lambda: "Liveness probe failed: HTTP probe failed with statuscode: 404" in [e["message"] for e in events(cluster, "liveness-http")],
+             "the 404's event", timeout=60)
+    assert "Container web failed liveness probe, will be restarted" in [e["message"] for e in events(cluster, "liveness-http")]
     cluster.kubectl("delete", "pod", "liveness-http", "--grace-period=1")
 
 
