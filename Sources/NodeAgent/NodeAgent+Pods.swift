@@ -131,7 +131,7 @@ extension NodeAgent {
                 recorder.record(pod, type: .normal, reason: "Killing", message: kill.message)
                 try await killContainer(
                     kill.id, spec: Self.containerSpec(named: kill.name, in: pod), pod: pod, podIP: podIP(pod, runtimePod: runtimePod),
-                    grace: .seconds(gracePeriod(pod)))
+                    grace: killGracePeriod(kill, pod: pod))
             }
             // A killed container is seen exited before it is started again, so that its restart backs off.
             if !actions.containersToKill.isEmpty { runtimePod = try await observe(uid: uid) }

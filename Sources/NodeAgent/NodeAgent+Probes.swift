@@ -40,6 +40,15 @@ extension NodeAgent {
         return failed
     }
 
+    /// How long a container killed by `PodActions` may take to stop: a failed probe's own
+    /// `terminationGracePeriodSeconds` when it has one, else the pod's.
+    func killGracePeriod(_ kill: PodActions.Kill, pod: JSONValue) -> Duration {
+        let probeGrace = probeManager.failedProbe(containerID: kill.id).flatMap { kind in
+            Self.containerSpec(named: kill.name, in: pod)?[path: "\(kind.rawValue)Probe", "terminationGracePeriodSeconds"]?.integerValue
+        }
+        return .seconds(probeGrace ?? gracePeriod(pod))
+    }
+
     private func probeWorker(_ probe: Probe, pod: JSONValue, target: ProbeTarget, containerStarted: ContinuousClock.Instant) -> ProbeWorker {
         let manager = probeManager
         return ProbeWorker(

@@ -29,7 +29,7 @@ def test_a_failing_exec_liveness_probe_restarts_the_container(cluster):
 kind: Pod
 metadata: {name: liveness-exec}
 spec:
-  terminationGracePeriodSeconds: 2
+  terminationGracePeriodSeconds: 60
   containers:
   - name: app
     image: busybox
@@ -38,8 +38,10 @@ spec:
       exec: {command: ["cat", "/tmp/healthy"]}
       periodSeconds: 1
       failureThreshold: 2
+      terminationGracePeriodSeconds: 1
 """)
-    wait_for(lambda: restart_count(cluster, "liveness-exec") >= 1, "a restart after the liveness probe failed", timeout=90)
+    # sh ignores SIGTERM as PID 1, so the kill takes the whole grace period: the probe's 1 s, not the pod's 60 s.
+    wait_for(lambda: restart_count(cluster, "liveness-exec") >= 1, "a restart after the liveness probe failed", timeout=50)
     described = cluster.kubectl("describe", "pod", "liveness-exec").stdout
     assert "Unhealthy" in described and "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory" in described
     assert "Killing" in described and "Container app failed liveness probe, will be restarted" in described
