@@ -157,6 +157,7 @@ final class Prober: Sendable {
             return try await withGRPCClient(transport: transport) { client in
                 var options = CallOptions.defaults
                 options.timeout = timeout
+                // As the kubelet's blocking dial: a server that is not listening yet is retried until the timeout.
                 options.waitForReady = true
                 return try await client.unary(
                     request: ClientRequest(message: service, metadata: ["user-agent": .string(Self.userAgent)]),
