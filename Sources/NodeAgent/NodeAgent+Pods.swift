@@ -94,7 +94,10 @@ extension NodeAgent {
             var runtimePod = try await observe(uid: uid)
             if phase == "Succeeded" || phase == "Failed" {
                 // A finished pod's containers are not restarted; its sandbox goes.
-                if let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady { try await stopSandbox(sandbox.id, runtimePod: runtimePod, grace: .seconds(2)) }
+                probeManager.stopWorkers(podUID: uid, keeping: [])
+                if let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady {
+                    try await stopSandbox(sandbox.id, pod: pod, runtimePod: runtimePod, grace: .seconds(2))
+                }
                 return .done
             }
             podStates.withLock { states in
@@ -102,10 +105,10 @@ extension NodeAgent {
                     states[uid] = PodState(startTime: pod[path: "status", "startTime"]?.stringValue.flatMap(KubeTime.parse) ?? Date())
                 }
             }
-            let actions = PodActions.compute(pod: pod, observed: runtimePod.observed)
+            let actions = PodActions.compute(pod: pod, observed: runtimePod.observed, failedProbes: failedProbes(runtimePod))
             var retryAfter: Duration?
             if actions.killPod, let sandbox = runtimePod.sandbox {
-                try await stopSandbox(sandbox.id, runtimePod: runtimePod, grace: .seconds(gracePeriod(pod)))
+                try await stopSandbox(sandbox.id, pod: pod, runtimePod: runtimePod, grace: .seconds(gracePeriod(pod)))
             }
             if actions.createSandbox {
                 let config = RuntimeConfigs.sandboxConfig(pod, attempt: actions.sandboxAttempt, logRoot: paths.podLogs)
@@ -119,6 +122,7 @@ extension NodeAgent {
                 runtimePod = try await observe(uid: uid)
             }
             guard let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady else {
+                updateProbes(pod, runtimePod: runtimePod)
                 try await writeStatus(pod, runtimePod: runtimePod)
                 return .done
             }
@@ -126,8 +130,12 @@ extension NodeAgent {
             let sandboxConfig = RuntimeConfigs.sandboxConfig(pod, attempt: sandbox.metadata.attempt, logRoot: paths.podLogs)
             for kill in actions.containersToKill {
                 recorder.record(pod, type: .normal, reason: "Killing", message: kill.message)
-                try await runtime.stopContainer(id: kill.id, gracePeriod: .seconds(gracePeriod(pod)))
+                try await killContainer(
+                    kill.id, spec: Self.containerSpec(named: kill.name, in: pod), pod: pod, podIP: podIP(pod, runtimePod: runtimePod),
+                    grace: killGracePeriod(kill, pod: pod))
             }
+            // A killed container is seen exited before it is started again, so that its restart backs off.
+            if !actions.containersToKill.isEmpty { runtimePod = try await observe(uid: uid) }
             let initContainers = pod[path: "spec", "initContainers"]?.arrayValue ?? []
             let containers = pod[path: "spec", "containers"]?.arrayValue ?? []
             var toStart: [JSONValue] = actions.initContainerToStart.map { [initContainers.filter { !PodStatusRules.isSidecar($0) }[$0]] } ?? []
@@ -138,6 +146,7 @@ extension NodeAgent {
                 }
             }
             if !toStart.isEmpty { runtimePod = try await observe(uid: uid) }
+            updateProbes(pod, runtimePod: runtimePod)
             try await writeStatus(pod, runtimePod: runtimePod)
             return retryAfter.map { .requeue(after: $0) } ?? .done
         } catch let error as APIError {
@@ -225,6 +234,9 @@ extension NodeAgent {
         }
         podStates.withLock { _ = $0[uid]?.waiting.removeValue(forKey: name) }
         recorder.record(pod, type: .normal, reason: "Started", message: "Started container \(name)")
+        if let failure = await runPostStartHook(container, pod: pod, containerID: id, podIP: podIP(pod, runtimePod: runtimePod)) {
+            setWaiting(uid, name, "PostStartHookError", failure)
+        }
         return nil
     }
 
@@ -382,12 +394,14 @@ extension NodeAgent {
 
     // MARK: Stopping
 
-    /// Stops every container of the sandbox (each given `grace` after its stop signal), then the sandbox.
-    func stopSandbox(_ id: String, runtimePod: RuntimePod, grace: Duration) async throws {
+    /// Stops every container of the sandbox (each after its preStop hook, given `grace` in all), then the sandbox.
+    func stopSandbox(_ id: String, pod: JSONValue, runtimePod: RuntimePod, grace: Duration) async throws {
         let runtime = try runtime
+        let address = podIP(pod, runtimePod: runtimePod)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for instance in runtimePod.instances.values.compactMap(\.first) where instance.state == .containerRunning {
-                group.addTask { try await runtime.stopContainer(id: instance.id, gracePeriod: grace) }
+                let spec = Self.containerSpec(named: instance.name, in: pod)
+                group.addTask { try await self.killContainer(instance.id, spec: spec, pod: pod, podIP: address, grace: grace) }
             }
             try await group.waitForAll()
         }
@@ -397,12 +411,14 @@ extension NodeAgent {
     /// A deleted pod: stop its containers within the grace period, remove its sandboxes, then confirm the deletion.
     private func terminate(_ pod: JSONValue, uid: String) async throws {
         let runtime = try runtime
+        // Probes end with the pod: a liveness verdict must not restart a container its preStop hook is stopping.
+        probeManager.stopWorkers(podUID: uid, keeping: [])
         let runtimePod = try await observe(uid: uid)
         let grace = Duration.seconds(max(0, gracePeriod(pod)))
         for instance in runtimePod.instances.values.compactMap(\.first) where instance.state == .containerRunning {
             recorder.record(pod, type: .normal, reason: "Killing", message: "Stopping container \(instance.name)")
         }
-        if let sandbox = runtimePod.sandbox { try await stopSandbox(sandbox.id, runtimePod: runtimePod, grace: grace) }
+        if let sandbox = runtimePod.sandbox { try await stopSandbox(sandbox.id, pod: pod, runtimePod: runtimePod, grace: grace) }
         for sandbox in try await runtime.listPodSandboxes(filter: .with { $0.labelSelector = [RuntimeConfigs.podUIDLabel: uid] }) {
             try await runtime.stopPodSandbox(id: sandbox.id)
             try await runtime.removePodSandbox(id: sandbox.id)
@@ -482,6 +498,7 @@ extension NodeAgent {
             for sandbox in sandboxes {
                 guard let uid = sandbox.labels[RuntimeConfigs.podUIDLabel], byUID[uid] == nil else { continue }
                 // The pod was deleted while the agent was away (or forcibly): nothing should run for it.
+                probeManager.stopWorkers(podUID: uid, keeping: [])
                 let leftovers = containers.filter { $0.podSandboxID == sandbox.id && $0.state == .containerRunning }
                 for container in leftovers { try? await runtime.stopContainer(id: container.id, gracePeriod: .seconds(2)) }
                 try? await runtime.stopPodSandbox(id: sandbox.id)

@@ -54,10 +54,14 @@ extension NodeAgent {
         let name = container["name"]?.stringValue ?? ""
         let instances = runtimePod.instances[name] ?? []
         let latest = instances.first
+        // A running container has started once its startup probe succeeded, and is ready once its readiness probe
+        // did (each when it has one).
+        let running = latest.map { $0.state == .containerRunning } ?? false
         var status: JSONValue = [
             "name": .string(name), "image": container["image"] ?? "", "imageID": .string(latest?.status?.imageRef ?? ""),
-            "restartCount": .integer(Int64(latest?.attempt ?? 0)), "started": .bool(latest?.state == .containerRunning),
-            "ready": .bool(latest?.state == .containerRunning), "lastState": .emptyObject,
+            "restartCount": .integer(Int64(latest?.attempt ?? 0)),
+            "started": .bool(running && probeManager.started(containerID: latest?.id ?? "")),
+            "ready": .bool(running && probeManager.ready(containerID: latest?.id ?? "")), "lastState": .emptyObject,
         ]
         if let latest { status["containerID"] = .string("containerd://\(latest.id)") }
         let waiting = state.waiting[name]

@@ -59,6 +59,7 @@ public final class NodeAgent: Sendable {
     let pods: Informer
     let queue = WorkQueue<ObjectKey>()
     let podStates = Mutex<[String: PodState]>([:])
+    let probeManager = ProbeManager()
     private let runtimeBox = Mutex<(any ContainerRuntime)?>(nil)
     private let podCIDR = Mutex<String?>(nil)
     let machine: MachineInfo
@@ -111,6 +112,8 @@ public final class NodeAgent: Sendable {
             }
             services.cancelAll()
         }
+        probeManager.stopAllWorkers()
+        await probeManager.prober.shutDown()
         if options.stopPodsOnExit {
             // A task of its own: this one is cancelled by now, and the runtime calls must still go through.
             await Task { await self.stopAllPods() }.value

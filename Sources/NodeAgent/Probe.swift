@@ -29,8 +29,22 @@ struct Probe: Sendable, Equatable {
 
     /// The container's probe of `kind`, nil when it has none or the handler names a port the container lacks.
     init?(_ kind: Kind, of container: JSONValue) {
-        guard let spec = container["\(kind.rawValue)Probe"], spec.objectValue != nil else { return nil }
+        guard let spec = container["\(kind.rawValue)Probe"], spec.objectValue != nil, let action = Self.action(spec, of: container) else { return nil }
         func seconds(_ field: String, _ fallback: Int64) -> Duration { .seconds(spec[field]?.integerValue ?? fallback) }
+        self.action = action
+        self.kind = kind
+        initialDelay = seconds("initialDelaySeconds", 0)
+        period = seconds("periodSeconds", 10)
+        timeout = seconds("timeoutSeconds", 1)
+        successThreshold = Int(spec["successThreshold"]?.integerValue ?? 1)
+        failureThreshold = Int(spec["failureThreshold"]?.integerValue ?? 3)
+    }
+}
+
+extension Probe {
+    /// The handler of a probe or a lifecycle hook (`httpGet`, `tcpSocket`, `exec`, `grpc`); nil when it has none
+    /// or it names a port the container lacks.
+    static func action(_ spec: JSONValue, of container: JSONValue) -> Action? {
         func port(_ value: JSONValue?) -> Int? {
             if let number = value?.integerValue { return Int(number) }
             guard let name = value?.stringValue else { return nil }
@@ -41,25 +55,21 @@ struct Probe: Sendable, Equatable {
         if let http = spec["httpGet"] {
             guard let number = port(http["port"]) else { return nil }
             let headers = (http["httpHeaders"]?.arrayValue ?? []).map { Header(name: $0["name"]?.stringValue ?? "", value: $0["value"]?.stringValue ?? "") }
-            action = .httpGet(
+            return .httpGet(
                 scheme: http["scheme"]?.stringValue ?? "HTTP", host: http["host"]?.stringValue, port: number,
                 path: http["path"]?.stringValue ?? "/", headers: headers)
-        } else if let tcp = spec["tcpSocket"] {
-            guard let number = port(tcp["port"]) else { return nil }
-            action = .tcpSocket(host: tcp["host"]?.stringValue, port: number)
-        } else if let exec = spec["exec"] {
-            action = .exec(command: (exec["command"]?.arrayValue ?? []).compactMap(\.stringValue))
-        } else if let grpc = spec["grpc"], let number = grpc["port"]?.integerValue {
-            action = .grpc(port: Int(number), service: grpc["service"]?.stringValue)
-        } else {
-            return nil
         }
-        self.kind = kind
-        initialDelay = seconds("initialDelaySeconds", 0)
-        period = seconds("periodSeconds", 10)
-        timeout = seconds("timeoutSeconds", 1)
-        successThreshold = Int(spec["successThreshold"]?.integerValue ?? 1)
-        failureThreshold = Int(spec["failureThreshold"]?.integerValue ?? 3)
+        if let tcp = spec["tcpSocket"] {
+            guard let number = port(tcp["port"]) else { return nil }
+            return .tcpSocket(host: tcp["host"]?.stringValue, port: number)
+        }
+        if let exec = spec["exec"] {
+            return .exec(command: (exec["command"]?.arrayValue ?? []).compactMap(\.stringValue))
+        }
+        if let grpc = spec["grpc"], let number = grpc["port"]?.integerValue {
+            return .grpc(port: Int(number), service: grpc["service"]?.stringValue)
+        }
+        return nil
     }
 }
 
