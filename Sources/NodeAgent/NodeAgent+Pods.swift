@@ -97,11 +97,7 @@ extension NodeAgent {
                 if let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady { try await stopSandbox(sandbox.id, runtimePod: runtimePod, grace: .seconds(2)) }
                 return .done
             }
-            podStates.withLock { states in
-                if states[uid] == nil {
-                    states[uid] = PodState(startTime: pod[path: "status", "startTime"]?.stringValue.flatMap(KubeTime.parse) ?? Date())
-                }
-            }
+            rememberPod(pod, uid: uid, runtimePod: runtimePod)
             let actions = PodActions.compute(pod: pod, observed: runtimePod.observed)
             var retryAfter: Duration?
             if actions.killPod, let sandbox = runtimePod.sandbox {
