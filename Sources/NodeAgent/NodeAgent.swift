@@ -237,8 +237,11 @@ public final class NodeAgent: Sendable {
                 if sinceReport >= Self.statusReportInterval || imagesChanged || Self.statuses(conditions) != Self.statuses(previous) {
                     node[path: "status", "conditions"] = .array(conditions)
                     if let images { node[path: "status", "images"] = images }
-                    _ = try await client.update(.nodes, node, subresource: "status")
+                    let updated = try await client.update(.nodes, node, subresource: "status")
                     sinceReport = .zero
+                    for reason in NodePressure.transitionEvents(previous: previous, current: conditions) {
+                        recorder.record(updated, type: .normal, reason: reason, message: "Node \(options.nodeName) status is now: \(reason)")
+                    }
                 }
             } catch {
                 logger.debug("node heartbeat failed", metadata: ["error": "\(error.message)"])

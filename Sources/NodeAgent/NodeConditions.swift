@@ -119,4 +119,16 @@ struct NodePressure: Sendable, Equatable {
             condition("Ready", true, "KubeletReady", "kubelet is posting ready status"),
         ]
     }
+
+    /// The events the kubelet records when a pressure condition it reported before changes status
+    /// (`NodeHasInsufficientMemory`, `NodeHasNoDiskPressure`, …: the condition's reason, `Node` for `Kubelet`).
+    static func transitionEvents(previous: [JSONValue], current: [JSONValue]) -> [String] {
+        current.compactMap { condition in
+            guard let type = condition["type"]?.stringValue, type.hasSuffix("Pressure"),
+                let before = previous.first(where: { $0["type"]?.stringValue == type }), before["status"] != condition["status"],
+                let reason = condition["reason"]?.stringValue, reason.hasPrefix("Kubelet")
+            else { return nil }
+            return "Node" + reason.dropFirst("Kubelet".count)
+        }
+    }
 }

@@ -91,6 +91,15 @@ struct NodeConditionsTests {
         #expect(Self.condition("MemoryPressure", in: after)?["lastTransitionTime"] == .string(KubeTime.format(later)))
     }
 
+    @Test func aPressureConditionThatChangesIsAnEventAsTheKubeletNamesIt() {
+        let calm = NodePressure().conditions(previous: [], now: Date())
+        let short = NodePressure(memory: true, pids: true).conditions(previous: calm, now: Date())
+        #expect(NodePressure.transitionEvents(previous: calm, current: short) == ["NodeHasInsufficientMemory", "NodeHasInsufficientPID"])
+        #expect(NodePressure.transitionEvents(previous: short, current: calm) == ["NodeHasSufficientMemory", "NodeHasSufficientPID"])
+        #expect(NodePressure.transitionEvents(previous: calm, current: calm).isEmpty)
+        #expect(NodePressure.transitionEvents(previous: [], current: short).isEmpty)
+    }
+
     @Test func memAvailableIsReadInKibibytesAndTasksFromTheLoadAverage() {
         let meminfo = "MemTotal:        4026628 kB\nMemFree:          512000 kB\nMemAvailable:    1024000 kB\n"
         #expect(NodeResourceReadings.memoryAvailable(meminfo: meminfo) == 1_024_000 * 1024)
