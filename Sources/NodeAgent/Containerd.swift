@@ -107,7 +107,7 @@ final class Containerd: Sendable {
         let arguments = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         guard arguments.first?.hasSuffix("containerd") == true, arguments.contains(paths.config) else { return }
         logger.info("stopping the containerd a previous agent left running", metadata: ["pid": "\(pid)"])
-        /// Alive and not a zombie waiting for a parent that is not us to reap it.
+        // Alive, and not a zombie waiting for a parent other than this process to reap it.
         func running() -> Bool {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
             return !stat[close...].dropFirst(2).hasPrefix("Z")
