@@ -88,20 +88,26 @@ public final class NodeAgent: Sendable {
         // stopped at shutdown; it ends with the graceful shutdown below, which is awaited.
         let connection = Task { try? await client.run() }
         defer { client.beginGracefulShutdown() }
-        let version = try await waitForRuntime(client)
-        try await registerNode(runtimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)")
-        await withTaskGroup(of: Void.self) { services in
-            services.addTask { await self.recorder.run() }
-            services.addTask { await self.heartbeat() }
-            services.addTask { await self.pods.run() }
-            services.addTask { await self.runPodWorkers() }
-            services.addTask { await self.relist() }
-            await withTaskCancellationHandler {
-                await services.next()
-            } onCancel: {
-                self.queue.shutDown()
+        // An agent stopped before it registered still stops its pods (those of an earlier run) when asked to.
+        var interruption: (any Error)?
+        do {
+            let version = try await waitForRuntime(client)
+            try await registerNode(runtimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)")
+            await withTaskGroup(of: Void.self) { services in
+                services.addTask { await self.recorder.run() }
+                services.addTask { await self.heartbeat() }
+                services.addTask { await self.pods.run() }
+                services.addTask { await self.runPodWorkers() }
+                services.addTask { await self.relist() }
+                await withTaskCancellationHandler {
+                    await services.next()
+                } onCancel: {
+                    self.queue.shutDown()
+                }
+                services.cancelAll()
             }
-            services.cancelAll()
+        } catch {
+            interruption = error
         }
         if options.stopPodsOnExit {
             // A task of its own: this one is cancelled by now, and the runtime calls must still go through.
@@ -109,6 +115,8 @@ public final class NodeAgent: Sendable {
         }
         client.beginGracefulShutdown()
         await connection.value
+        // Stopped while it waited for the runtime or registered: a shutdown like any other.
+        if let interruption, !(interruption is CancellationError) { throw interruption }
     }
 
     private func waitForRuntime(_ client: CRIClient) async throws -> Runtime_V1_VersionResponse {

@@ -405,8 +405,15 @@ def test_a_restarted_server_keeps_its_nodes_containers_running(cluster):
         wait_for(ready, f"{node} Ready", timeout=60)
         for name in ("sleeper", "deleted", "force-deleted"):
             server.kubectl("run", name, "--image=busybox", "--", "sh", "-c", "echo started; exec sleep 3600")
+        server.kubectl("run", "crasher", "--image=busybox", "--", "sh", "-c", "exit 1")
         for name in ("sleeper", "deleted", "force-deleted"):
             wait_for(lambda: status_column(server, name) == "Running" and logs(server, name), f"{name} Running")
+
+        def crash_looping():
+            status = pod(server, "crasher")["status"]["containerStatuses"][0]
+            return status["restartCount"] >= 2 and status["state"].get("waiting", {}).get("reason") == "CrashLoopBackOff" and status
+        # Its third run exited; the next restart waits 20 s, which a restart of the server must not cut short.
+        crashed = wait_for(crash_looping, "crasher backing off after its second restart", timeout=60)
         before = pod(server, "sleeper")
         container = before["status"]["containerStatuses"][0]
         gone = {name: pod(server, name)["status"]["containerStatuses"][0]["containerID"].split("://")[1] for name in ("deleted", "force-deleted")}
@@ -421,6 +428,10 @@ def test_a_restarted_server_keeps_its_nodes_containers_running(cluster):
 
         server = Server(directory, args).start()
         wait_for(ready, f"{node} Ready again", timeout=60)
+        time.sleep(1)
+        backing_off = pod(server, "crasher")["status"]["containerStatuses"][0]
+        assert backing_off["restartCount"] == crashed["restartCount"] and backing_off["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+        assert backing_off["state"]["waiting"]["message"].startswith("back-off 20s restarting failed container=crasher")
         wait_for(lambda: server.kubectl("get", "pod", "deleted", check=False).returncode != 0, "the deletion confirmed by the agent")
         for name, container_id in gone.items():
             wait_for(lambda: not container_processes(container_id), f"the container of {name} stopped")
@@ -434,12 +445,14 @@ def test_a_restarted_server_keeps_its_nodes_containers_running(cluster):
         assert after["status"]["podIP"] == before["status"]["podIP"]
         assert logs(server, "sleeper") == "started\n"
         assert "pod adopted from the runtime" in server.log.read_text()
-        server.kubectl("delete", "pod", "sleeper", "--grace-period=1", "--timeout=30s")
+        server.kubectl("delete", "pod", "sleeper", "crasher", "--grace-period=1", "--timeout=30s")
         assert not container_processes(container["containerID"].split("://")[1])
     finally:
         server.stop()
         # Whatever is left goes with a last start that stops its pods on exit.
-        Server(directory, args + ["--stop-pods-on-exit"]).start().stop()
+        server = Server(directory, args + ["--stop-pods-on-exit"]).start()
+        wait_for(ready, f"{node} Ready for the last time", timeout=60)
+        server.stop()
     shims = subprocess.run(["pgrep", "-f", f"containerd-shim.*-address {directory}/"], capture_output=True, text=True).stdout
     assert not shims, f"shims left running under {directory}"
     temporary.cleanup()
