@@ -10,6 +10,7 @@ final class Containerd: Sendable {
         var config: String { "\(directory)/containerd/config.toml" }
         var socket: String { "\(directory)/containerd/containerd.sock" }
         var log: String { "\(directory)/containerd/containerd.log" }
+        var pidFile: String { "\(directory)/containerd/containerd.pid" }
         var registryHosts: String { "\(directory)/containerd/certs.d" }
         var cniConfig: String { "\(directory)/cni/net.d" }
         var cniIPAM: String { "\(directory)/cni/ipam" }
@@ -53,6 +54,9 @@ final class Containerd: Sendable {
             try toml.write(toFile: "\(paths.registryHosts)/\(host)/hosts.toml", atomically: true, encoding: .utf8)
         }
         try Self.config(paths, registries: registries).write(toFile: paths.config, atomically: true, encoding: .utf8)
+        // A containerd whose agent was killed runs on and holds the root's database: it goes first (its containers
+        // stay with their shims, and the new containerd picks them up).
+        Self.stopLeftover(paths, logger: logger)
         // A socket left by a containerd that did not stop cleanly would look like a live one.
         try? manager.removeItem(atPath: paths.socket)
 
@@ -66,6 +70,7 @@ final class Containerd: Sendable {
         process.standardOutput = log
         process.standardError = log
         try process.run()
+        try? String(process.processIdentifier).write(toFile: paths.pidFile, atomically: true, encoding: .utf8)
         let deadline = Date().addingTimeInterval(30)
         while !manager.fileExists(atPath: paths.socket) {
             guard process.isRunning, Date() < deadline else {
@@ -80,16 +85,44 @@ final class Containerd: Sendable {
 
     var endpoint: String { "unix://\(paths.socket)" }
 
-    /// Stops containerd (SIGTERM, SIGKILL after 10 s); the containers keep running under their shims.
+    /// Stops containerd (SIGTERM, SIGKILL after a second); the containers keep running under their shims.
+    ///
+    /// containerd 1.6 was seen to hang for good in its CRI shutdown ("Stop CRI service") while shims it started
+    /// still run, that is whenever pods are left running. Killing it then is safe: its metadata store is
+    /// transactional, the shims and their containers live on, and the next containerd on the same root and state
+    /// re-attaches to them.
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(1)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         // Polled rather than `waitUntilExit()`, which was seen to hang while the process itself was exiting.
         let killed = Date().addingTimeInterval(5)
         while process.isRunning && Date() < killed { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    /// Stops the containerd the pid file names if it still runs with this directory's config (SIGTERM, SIGKILL
+    /// after a second, as `stop()`); a pid reused by another program is left alone.
+    static func stopLeftover(_ paths: Paths, logger: Logger) {
+        guard let text = try? String(contentsOfFile: paths.pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            pid > 0, let commandLine = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))
+        else { return }
+        let arguments = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard arguments.first?.hasSuffix("containerd") == true, arguments.contains(paths.config) else { return }
+        logger.info("stopping the containerd a previous agent left running", metadata: ["pid": "\(pid)"])
+        // Alive, and not a zombie waiting for a parent other than this process to reap it.
+        func running() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+            return !stat[close...].dropFirst(2).hasPrefix("Z")
+        }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(1)
+        while running() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard running() else { return }
+        kill(pid, SIGKILL)
+        let killed = Date().addingTimeInterval(5)
+        while running() && Date() < killed { Thread.sleep(forTimeInterval: 0.05) }
     }
 
     static func find(_ program: String) -> String? {

@@ -100,11 +100,7 @@ extension NodeAgent {
                 }
                 return .done
             }
-            podStates.withLock { states in
-                if states[uid] == nil {
-                    states[uid] = PodState(startTime: pod[path: "status", "startTime"]?.stringValue.flatMap(KubeTime.parse) ?? Date())
-                }
-            }
+            rememberPod(pod, uid: uid, runtimePod: runtimePod)
             let actions = PodActions.compute(pod: pod, observed: runtimePod.observed, failedProbes: failedProbes(runtimePod))
             var retryAfter: Duration?
             if actions.killPod, let sandbox = runtimePod.sandbox {

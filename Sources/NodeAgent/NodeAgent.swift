@@ -97,20 +97,26 @@ public final class NodeAgent: Sendable {
         // stopped at shutdown; it ends with the graceful shutdown below, which is awaited.
         let connection = Task { try? await client.run() }
         defer { client.beginGracefulShutdown() }
-        let version = try await waitForRuntime(client)
-        try await registerNode(runtimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)")
-        await withTaskGroup(of: Void.self) { services in
-            services.addTask { await self.recorder.run() }
-            services.addTask { await self.heartbeat() }
-            services.addTask { await self.pods.run() }
-            services.addTask { await self.runPodWorkers() }
-            services.addTask { await self.relist() }
-            await withTaskCancellationHandler {
-                await services.next()
-            } onCancel: {
-                self.queue.shutDown()
+        // An agent stopped before it registered still stops its pods (those of an earlier run) when asked to.
+        var interruption: (any Error)?
+        do {
+            let version = try await waitForRuntime(client)
+            try await registerNode(runtimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)")
+            await withTaskGroup(of: Void.self) { services in
+                services.addTask { await self.recorder.run() }
+                services.addTask { await self.heartbeat() }
+                services.addTask { await self.pods.run() }
+                services.addTask { await self.runPodWorkers() }
+                services.addTask { await self.relist() }
+                await withTaskCancellationHandler {
+                    await services.next()
+                } onCancel: {
+                    self.queue.shutDown()
+                }
+                services.cancelAll()
             }
-            services.cancelAll()
+        } catch {
+            interruption = error
         }
         probeManager.stopAllWorkers()
         await probeManager.prober.shutDown()
@@ -120,6 +126,8 @@ public final class NodeAgent: Sendable {
         }
         client.beginGracefulShutdown()
         await connection.value
+        // Stopped while it waited for the runtime or registered: a shutdown like any other.
+        if let interruption, !(interruption is CancellationError) { throw interruption }
     }
 
     private func waitForRuntime(_ client: CRIClient) async throws -> Runtime_V1_VersionResponse {
@@ -137,7 +145,7 @@ public final class NodeAgent: Sendable {
 
     // MARK: Node
 
-    private func nodeObject(runtimeVersion: String, now: Date) -> JSONValue {
+    private func nodeObject(runtimeVersion: String, images: JSONValue?) -> JSONValue {
         var labels: [String: JSONValue] = [
             "beta.kubernetes.io/arch": .string(machine.architecture), "beta.kubernetes.io/os": "linux",
             "kubernetes.io/arch": .string(machine.architecture), "kubernetes.io/hostname": .string(options.nodeName), "kubernetes.io/os": "linux",
@@ -147,12 +155,12 @@ public final class NodeAgent: Sendable {
             "cpu": .string(String(machine.cpus)), "memory": .string("\(machine.memoryBytes / 1024)Ki"), "pods": "110",
             "ephemeral-storage": .string("\(machine.storageBytes / 1024)Ki"),
         ]
-        return [
+        var node: JSONValue = [
             "apiVersion": "v1", "kind": "Node",
             "metadata": ["name": .string(options.nodeName), "labels": .object(labels)],
             "spec": .emptyObject,
             "status": [
-                "capacity": resources, "allocatable": resources, "conditions": .array(Self.conditions(now: now)),
+                "capacity": resources, "allocatable": resources, "conditions": .array(currentConditions(previous: [])),
                 "addresses": [["type": "InternalIP", "address": .string(options.nodeIP)], ["type": "Hostname", "address": .string(options.nodeName)]],
                 "daemonEndpoints": ["kubeletEndpoint": ["Port": .integer(Int64(options.kubeletPort))]],
                 "nodeInfo": [
@@ -163,30 +171,32 @@ public final class NodeAgent: Sendable {
                 ],
             ],
         ]
+        if let images { node[path: "status", "images"] = images }
+        return node
     }
 
     /// The four conditions of a healthy node, as the kubelet words them (hollow nodes report the same).
     package static func conditions(now: Date) -> [JSONValue] {
-        let time = JSONValue.string(KubeTime.format(now))
-        func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSONValue {
-            [
-                "type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message),
-                "lastHeartbeatTime": time, "lastTransitionTime": time,
-            ]
-        }
-        return [
-            condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-            condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-        ]
+        NodePressure().conditions(previous: [], now: now)
+    }
+
+    /// The conditions this machine's readings give now; `previous` keeps the transition times of those that stay.
+    func currentConditions(previous: [JSONValue]) -> [JSONValue] {
+        NodePressure(NodeResourceReadings.read(directory: options.directory)).conditions(previous: previous, now: Date())
+    }
+
+    /// The runtime's images for `status.images`; nil when the runtime cannot list them now.
+    func currentImages() async -> JSONValue? {
+        guard let images = try? await runtime.listImages(filter: nil) else { return nil }
+        return .array(NodeImages.status(images))
     }
 
     private func registerNode(runtimeVersion: String) async throws {
         var attempt = 0
         while true {
+            let images = await currentImages()
             do throws(APIError) {
-                let wanted = nodeObject(runtimeVersion: runtimeVersion, now: Date())
+                let wanted = nodeObject(runtimeVersion: runtimeVersion, images: images)
                 var node: JSONValue
                 do throws(APIError) {
                     node = try await client.create(.nodes, wanted)
@@ -227,23 +237,30 @@ public final class NodeAgent: Sendable {
         }
     }
 
-    /// Renews the Lease every 10 s; refreshes the node's conditions every minute; writes the pod network config
-    /// once the node has its pod range.
+    /// Renews the Lease every 10 s and re-reads the machine's pressure and the runtime's images; writes the node's
+    /// status when a condition or the images changed, and at least every minute; writes the pod network config once
+    /// the node has its pod range.
     private func heartbeat() async {
         var sinceReport: Duration = .zero
         while !Task.isCancelled {
+            let images = await currentImages()
             do throws(APIError) {
                 try await renewLease(nodeUID: nil)
                 var node = try await client.get(.nodes, name: options.nodeName)
                 if let cidr = node[path: "spec", "podCIDR"]?.stringValue, podCIDR.withLock({ $0 }) != cidr {
                     try? writeNetworkConfig(podCIDR: cidr)
                 }
-                if sinceReport >= Self.statusReportInterval || node[path: "status", "conditions"]?.arrayValue?.contains(where: {
-                    $0["type"] == "Ready" && $0["status"] != "True"
-                }) == true {
-                    node[path: "status", "conditions"] = .array(Self.conditions(now: Date()))
-                    _ = try await client.update(.nodes, node, subresource: "status")
+                let previous = node[path: "status", "conditions"]?.arrayValue ?? []
+                let conditions = currentConditions(previous: previous)
+                let imagesChanged = images != nil && images != node[path: "status", "images"]
+                if sinceReport >= Self.statusReportInterval || imagesChanged || Self.statuses(conditions) != Self.statuses(previous) {
+                    node[path: "status", "conditions"] = .array(conditions)
+                    if let images { node[path: "status", "images"] = images }
+                    let updated = try await client.update(.nodes, node, subresource: "status")
                     sinceReport = .zero
+                    for reason in NodePressure.transitionEvents(previous: previous, current: conditions) {
+                        recorder.record(updated, type: .normal, reason: reason, message: "Node \(options.nodeName) status is now: \(reason)")
+                    }
                 }
             } catch {
                 logger.debug("node heartbeat failed", metadata: ["error": "\(error.message)"])
@@ -252,6 +269,11 @@ public final class NodeAgent: Sendable {
             try? await Task.sleep(for: interval)
             sinceReport += interval
         }
+    }
+
+    /// Condition type → status: what a status update must carry at once when it changes.
+    private static func statuses(_ conditions: [JSONValue]) -> [String: String] {
+        Dictionary(conditions.map { ($0["type"]?.stringValue ?? "", $0["status"]?.stringValue ?? "") }, uniquingKeysWith: { _, last in last })
     }
 
     /// The CNI network for the node's pod range: containerd reads it before it can network a sandbox.

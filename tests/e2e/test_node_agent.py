@@ -10,12 +10,13 @@ import select
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.request
 
 import pytest
 
-from conftest import ROOT, free_port, own_server, skiff_binary, wait_for
+from conftest import ROOT, Server, free_port, own_server, skiff_binary, wait_for
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="running containers needs root"),
@@ -451,3 +452,197 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
         agent.wait(30)
         log.close()
     assert agent.returncode == 0, (tmp_path / "agent.log").read_text()[-2000:]
+
+
+def logs(cluster, name, *args):
+    return cluster.kubectl("logs", name, *args, check=False).stdout
+
+
+def test_a_container_over_its_memory_limit_is_oom_killed(cluster):
+    """The memory limit is the container's cgroup limit; the kernel kills it past that, and the status says OOMKilled."""
+    hog = """apiVersion: v1
+kind: Pod
+metadata: {name: %s}
+spec:
+  restartPolicy: %s
+  containers:
+  - name: hog
+    image: busybox
+    # tail keeps the endless line of /dev/zero in memory, so it grows until the limit.
+    command: ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; tail /dev/zero"]
+    resources: {limits: {memory: 32Mi}}
+"""
+    cluster.kubectl("apply", "-f", "-", input=hog % ("hog", "Never"))
+    cluster.kubectl("apply", "-f", "-", input=hog % ("hog-again", "Always"))
+    wait_for(lambda: pod(cluster, "hog")["status"].get("phase") == "Failed", "the hog Failed", timeout=90)
+    assert status_column(cluster, "hog") == "OOMKilled"
+    terminated = pod(cluster, "hog")["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert terminated["reason"] == "OOMKilled" and terminated["exitCode"] == 137
+    assert logs(cluster, "hog").splitlines()[0] == str(32 * 1024 * 1024)
+
+    def oom_killed_then_backing_off():
+        status = pod(cluster, "hog-again")["status"]["containerStatuses"][0]
+        return status["lastState"].get("terminated", {}).get("reason") == "OOMKilled" and status_column(cluster, "hog-again") == "CrashLoopBackOff"
+    wait_for(oom_killed_then_backing_off, "hog-again restarted after OOMKilled, then CrashLoopBackOff", timeout=90)
+    assert pod(cluster, "hog-again")["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 137
+    cluster.kubectl("delete", "pod", "hog", "hog-again", "--grace-period=1")
+
+
+def test_containers_of_a_pod_share_localhost_and_pods_reach_each_other_by_ip(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: Pod
+metadata: {name: duo}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.25
+  - name: sidecar
+    image: busybox
+    command: ["sh", "-c", "while true; do wget -qO- http://localhost:80/; sleep 1; done"]
+""")
+    wait_for(lambda: "Welcome to nginx!" in logs(cluster, "duo", "-c", "sidecar"), "the sidecar fetching the page over localhost", timeout=60)
+    ip = pod(cluster, "duo")["status"]["podIP"]
+    cluster.kubectl("run", "caller", "--image=busybox", "--restart=Never", "--", "wget", "-qO-", f"http://{ip}/")
+    wait_for(lambda: pod(cluster, "caller")["status"].get("phase") in ("Succeeded", "Failed"), "the caller finished", timeout=60)
+    assert pod(cluster, "caller")["status"]["phase"] == "Succeeded" and "Welcome to nginx!" in logs(cluster, "caller")
+    cluster.kubectl("delete", "pod", "duo", "caller", "--grace-period=1")
+
+
+def test_a_host_network_pod_has_the_node_ip_and_the_hosts_network(cluster):
+    cluster.kubectl("run", "on-host", "--image=busybox", "--overrides", json.dumps({"spec": {"hostNetwork": True}}),
+                    "--", "sh", "-c", "readlink /proc/self/ns/net; sleep 3600")
+    wait_for(lambda: status_column(cluster, "on-host") == "Running" and logs(cluster, "on-host").strip(), "on-host Running")
+    node_ip = next(a["address"] for a in cluster.kubectl_json("get", "node", NODE)["status"]["addresses"] if a["type"] == "InternalIP")
+    status = pod(cluster, "on-host")["status"]
+    assert status["podIP"] == node_ip and status["podIPs"] == [{"ip": node_ip}] and status["hostIP"] == node_ip
+    assert logs(cluster, "on-host").strip() == os.readlink("/proc/self/ns/net")
+    cluster.kubectl("delete", "pod", "on-host", "--grace-period=1")
+
+
+def host_addresses():
+    """This machine's global IPv4 addresses other than the pod bridges' (fetching from them never leaves the machine)."""
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"], capture_output=True, text=True).stdout
+    return [line.split()[3].split("/")[0] for line in out.splitlines() if not line.split()[1].startswith(("skiff", "cni", "veth"))]
+
+
+def test_a_host_port_reaches_the_pod_on_the_nodes_addresses(cluster):
+    host_port = free_port()
+    cluster.kubectl("run", "ported", "--image=nginx:1.25", "--overrides", json.dumps(
+        {"spec": {"containers": [{"name": "ported", "image": "nginx:1.25", "ports": [{"containerPort": 80, "hostPort": host_port}]}]}}))
+    wait_for(lambda: status_column(cluster, "ported") == "Running", "ported Running")
+    conflist = json.loads(next((cluster.data_dir / "agent" / "cni" / "net.d").glob("*.conflist")).read_text())
+    assert {"type": "portmap", "capabilities": {"portMappings": True}} in conflist["plugins"]
+    assert "Welcome to nginx!" in fetch(f"http://127.0.0.1:{host_port}/")
+    for address in host_addresses():
+        assert "Welcome to nginx!" in fetch(f"http://{address}:{host_port}/")
+    cluster.kubectl("delete", "pod", "ported", "--grace-period=1")
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{host_port}/", timeout=2)
+
+
+def container_processes(container_id):
+    """The pids of this machine whose cgroup is the container's (runc names the cgroup after the container id)."""
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and container_id in (proc / "cgroup").read_text():
+                found.append(int(proc.name))
+        except OSError:
+            pass
+    return found
+
+
+def test_a_restarted_server_keeps_its_nodes_containers_running(cluster):
+    """Without --stop-pods-on-exit the containers outlive the server and its containerd; the next server on the
+    same data directory adopts them (same container, not restarted) and cleans up after pods deleted meanwhile."""
+    node = f"{NODE}-restart"
+    # The upper half of this module's pod network: the module's own nodes take the first /24s.
+    cidr = str(list(ipaddress.ip_network(CLUSTER_CIDR).subnets(1))[1])
+    api_only = ["--node-name", node, "--cluster-cidr", cidr]
+    args = [*api_only, "--private-registry", str(REGISTRIES)]
+    # A short path: containerd's sockets live under it, and socket paths hold at most 104 characters.
+    temporary = tempfile.TemporaryDirectory(prefix="skiff-e2e-restart-", ignore_cleanup_errors=True)
+    directory = pathlib.Path(temporary.name)
+    server = Server(directory, args, agent=True).start()
+
+    def ready():
+        result = server.kubectl("get", "node", node, "-o", "json", check=False)
+        return result.returncode == 0 and any(c["type"] == "Ready" and c["status"] == "True"
+                                              for c in json.loads(result.stdout)["status"]["conditions"])
+    try:
+        wait_for(ready, f"{node} Ready", timeout=60)
+        for name in ("sleeper", "deleted", "force-deleted"):
+            server.kubectl("run", name, "--image=busybox", "--", "sh", "-c", "echo started; exec sleep 3600")
+        server.kubectl("run", "crasher", "--image=busybox", "--", "sh", "-c", "exit 1")
+        for name in ("sleeper", "deleted", "force-deleted"):
+            wait_for(lambda: status_column(server, name) == "Running" and logs(server, name), f"{name} Running")
+
+        def crash_looping():
+            status = pod(server, "crasher")["status"]["containerStatuses"][0]
+            return status["restartCount"] >= 2 and status["state"].get("waiting", {}).get("reason") == "CrashLoopBackOff" and status
+        # Its third run exited; the next restart waits 20 s, which a restart of the server must not cut short.
+        crashed = wait_for(crash_looping, "crasher backing off after its second restart", timeout=60)
+        before = pod(server, "sleeper")
+        container = before["status"]["containerStatuses"][0]
+        gone = {name: pod(server, name)["status"]["containerStatuses"][0]["containerID"].split("://")[1] for name in ("deleted", "force-deleted")}
+        assert server.stop() == 0
+        assert container_processes(container["containerID"].split("://")[1]), "the container outlives the server"
+
+        # The API alone, without the agent: the pods deleted now are the agent's to clean up when it comes back.
+        server = Server(directory, api_only).start()
+        server.kubectl("delete", "pod", "deleted", "--wait=false", "--grace-period=2")
+        server.kubectl("delete", "pod", "force-deleted", "--force", "--grace-period=0")
+        assert server.stop() == 0
+
+        server = Server(directory, args, agent=True).start()
+        wait_for(ready, f"{node} Ready again", timeout=60)
+        time.sleep(1)
+        backing_off = pod(server, "crasher")["status"]["containerStatuses"][0]
+        assert backing_off["restartCount"] == crashed["restartCount"] and backing_off["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+        assert backing_off["state"]["waiting"]["message"].startswith("back-off 20s restarting failed container=crasher")
+        wait_for(lambda: server.kubectl("get", "pod", "deleted", check=False).returncode != 0, "the deletion confirmed by the agent")
+        for name, container_id in gone.items():
+            wait_for(lambda: not container_processes(container_id), f"the container of {name} stopped")
+        # A few relists and syncs later the kept pod is still the same container, never restarted.
+        time.sleep(3)
+        after = pod(server, "sleeper")
+        adopted = after["status"]["containerStatuses"][0]
+        assert after["status"]["phase"] == "Running" and status_column(server, "sleeper") == "Running"
+        assert adopted["containerID"] == container["containerID"] and adopted["restartCount"] == 0
+        assert adopted["state"]["running"]["startedAt"] == container["state"]["running"]["startedAt"]
+        assert after["status"]["podIP"] == before["status"]["podIP"]
+        assert logs(server, "sleeper") == "started\n"
+        assert "pod adopted from the runtime" in server.log.read_text()
+        server.kubectl("delete", "pod", "sleeper", "crasher", "--grace-period=1", "--timeout=30s")
+        assert not container_processes(container["containerID"].split("://")[1])
+    finally:
+        server.stop()
+        # Whatever is left goes with a last start that stops its pods on exit.
+        server = Server(directory, args + ["--stop-pods-on-exit"], agent=True).start()
+        wait_for(ready, f"{node} Ready for the last time", timeout=60)
+        server.stop()
+    shims = subprocess.run(["pgrep", "-f", f"containerd-shim.*-address {directory}/"], capture_output=True, text=True).stdout
+    assert not shims, f"shims left running under {directory}"
+    temporary.cleanup()
+
+
+def test_the_node_reports_its_pressure_from_real_readings_and_its_images(cluster):
+    # The images the earlier tests pulled come with the next heartbeats (every 10 s).
+    cluster.kubectl("run", "imaged", "--image=busybox", "--restart=Never", "--", "true")
+    wait_for(lambda: pod(cluster, "imaged")["status"].get("phase") == "Succeeded", "imaged Succeeded")
+
+    def busybox_listed():
+        images = cluster.kubectl_json("get", "node", NODE)["status"].get("images", [])
+        return any(any("busybox" in name for name in image["names"]) for image in images) and images
+    images = wait_for(busybox_listed, "busybox in the node's images", timeout=30)
+    assert all(image["sizeBytes"] > 0 and 0 < len(image["names"]) <= 5 for image in images)
+    assert [image["sizeBytes"] for image in images] == sorted((image["sizeBytes"] for image in images), reverse=True)
+    conditions = {c["type"]: c for c in cluster.kubectl_json("get", "node", NODE)["status"]["conditions"]}
+    # This machine has memory, disk and PIDs to spare, as the readings show.
+    assert (conditions["MemoryPressure"]["status"], conditions["MemoryPressure"]["reason"], conditions["MemoryPressure"]["message"]) == (
+        "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available")
+    assert (conditions["DiskPressure"]["status"], conditions["DiskPressure"]["reason"], conditions["DiskPressure"]["message"]) == (
+        "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure")
+    assert (conditions["PIDPressure"]["status"], conditions["PIDPressure"]["reason"], conditions["PIDPressure"]["message"]) == (
+        "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available")
+    cluster.kubectl("delete", "pod", "imaged")
