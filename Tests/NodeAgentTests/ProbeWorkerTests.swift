@@ -77,17 +77,19 @@ struct ProbeWorkerTests {
         probe.period = .milliseconds(5)
         let runs = Mutex(0)
         let worker = ProbeWorker(
-            probe: probe, containerStarted: .now - .seconds(29) - .milliseconds(990), mayProbe: { true },
+            probe: probe, containerStarted: .now - .seconds(31), mayProbe: { true },
             runProbe: { _ in
                 runs.withLock { $0 += 1 }
                 return .success
             },
             report: { _ in })
         let task = Task { await worker.run() }
-        try await Task.sleep(for: .milliseconds(200))
+        // A worker counting the delay from its own start would not probe for 30 s; this one must probe at once.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while runs.withLock({ $0 }) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         task.cancel()
         await task.value
-        #expect(runs.withLock { $0 } > 0, "the delay had nearly passed when the worker began")
+        #expect(runs.withLock { $0 } > 0, "the delay had passed before the worker began")
     }
 
     @Test func startedAndReadyFollowTheVerdictsOfTheContainersProbes() throws {
