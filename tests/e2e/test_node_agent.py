@@ -451,6 +451,8 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
         agent.send_signal(signal.SIGTERM)
         agent.wait(30)
         log.close()
+        # The node is gone with its agent: later tests' pods must not be scheduled to it.
+        cluster.kubectl("delete", "node", JOINED, check=False)
     assert agent.returncode == 0, (tmp_path / "agent.log").read_text()[-2000:]
 
 
