@@ -154,9 +154,7 @@ public struct HTTPSServer: Service {
     }
 
     /// Takes over a websocket upgrade of `pods/exec` or `pods/attach` in a protocol this server speaks, relaying it
-    /// to the node's streaming server. A request the API refuses is upgraded too and answered with its `Status` on
-    /// the error stream, which kubectl prints: refusing the upgrade would make kubectl retry over SPDY, which this
-    /// server does not speak.
+    /// to the node's streaming server; a request the API refuses is upgraded too, to carry the refusal.
     static func upgradeContainerStream(
         _ head: HTTPRequest, connection: any Channel, edge: Edge, api: KubernetesAPI, logger: Logger
     ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
@@ -182,16 +180,7 @@ public struct HTTPSServer: Service {
             upstream = .failure(.unauthorized())
         }
         return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
-            switch upstream {
-            case .success(let target):
-                do {
-                    try await ContainerStreamRelay.relay(client: inbound, outbound, upstreamURL: target.url, upstreamTLS: target.tls, upstreamServerName: target.serverName, logger: logger)
-                } catch {
-                    logger.info("container stream ended with an error", metadata: ["path": "\(path)", "error": "\(error)"])
-                }
-            case .failure(let error):
-                try await outbound.writeBinaryMessage(ContainerStreamRelay.errorMessage(error.status))
-            }
+            try await ContainerStreamRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
         }
     }
 

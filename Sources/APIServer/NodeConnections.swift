@@ -1,5 +1,5 @@
 import APIMachinery
-import NIOSSL
+import ContainerStreams
 import Synchronization
 
 /// How the API server reaches a node's agent for what only the node has — container logs and streams — as
@@ -12,21 +12,6 @@ public protocol NodeConnections: Sendable {
 
     /// The kubelet's `exec` and `attach`: where a websocket speaking `v4.channel.k8s.io` serves this one request.
     func streamingTarget(node: String, request: ContainerStreamRequest) async throws(APIError) -> ContainerStreamTarget
-}
-
-/// A websocket to relay an exec or attach to: the container runtime's streaming server, or a node's kubelet
-/// endpoint (`wss://`, with the client certificate to present).
-public struct ContainerStreamTarget: Sendable {
-    public var url: String
-    public var tls: TLSConfiguration?
-    /// The name to send in TLS's server name indication when the URL's host is an address, which SNI cannot carry.
-    public var serverName: String?
-
-    public init(url: String, tls: TLSConfiguration? = nil, serverName: String? = nil) {
-        self.url = url
-        self.tls = tls
-        self.serverName = serverName
-    }
 }
 
 /// What `kubectl exec` or `kubectl attach` asks of one container.

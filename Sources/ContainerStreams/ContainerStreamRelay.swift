@@ -13,6 +13,21 @@ import NIOSSL
 /// `v5.channel.k8s.io`, which is `v4.channel.k8s.io` plus a close signal (255, stream) for half-closing stdin;
 /// streaming servers of container runtimes such as containerd 1.6 speak v4, so the relay offers them v4 and
 /// drops the close signal, which v4 cannot express.
+/// A websocket to relay an exec or attach to: the container runtime's streaming server, or a node's kubelet
+/// endpoint (`wss://`, with the client certificate to present).
+public struct ContainerStreamTarget: Sendable {
+    public var url: String
+    public var tls: TLSConfiguration?
+    /// The name to send in TLS's server name indication when the URL's host is an address, which SNI cannot carry.
+    public var serverName: String?
+
+    public init(url: String, tls: TLSConfiguration? = nil, serverName: String? = nil) {
+        self.url = url
+        self.tls = tls
+        self.serverName = serverName
+    }
+}
+
 public enum ContainerStreamRelay {
     /// The subprotocols the API server accepts from clients, in order of preference.
     public static let clientProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
@@ -24,7 +39,7 @@ public enum ContainerStreamRelay {
     static let errorStream: UInt8 = 3
 
     /// A message on the error stream: the `Status` that ends the session.
-    public static func errorMessage(_ status: JSONValue) -> ByteBuffer {
+    static func errorMessage(_ status: JSONValue) -> ByteBuffer {
         ByteBuffer(bytes: [errorStream] + status.serialized())
     }
 
@@ -34,18 +49,33 @@ public enum ContainerStreamRelay {
         return clientProtocols.first { offers.contains($0) }
     }
 
-    /// Relays until either side ends; the runtime ends its side once the process has exited and its `Status` is sent.
-    /// - Parameters:
-    ///   - upstreamTLS: for a `wss://` upstream (a kubelet endpoint): the client certificate to present.
-    ///   - upstreamServerName: the TLS server name to send, when the upstream's host is an address.
-    public static func relay(
-        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, upstreamURL: String, upstreamTLS: TLSConfiguration? = nil,
-        upstreamServerName: String? = nil, logger: Logger
+    /// Serves an upgraded client connection: relays it to `upstream`, or, when the request was refused, sends the
+    /// refusal's `Status` on the error stream, which kubectl prints. (Refusing the upgrade itself would make kubectl
+    /// retry over SPDY, which Skiff does not speak.)
+    public static func serve(
+        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, upstream: Result<ContainerStreamTarget, APIError>,
+        logger: Logger
     ) async throws {
-        var configuration = WebSocketClientConfiguration(maxFrameSize: maximumMessageBytes, sniHostname: upstreamServerName)
+        switch upstream {
+        case .success(let target):
+            do {
+                try await relay(client: inbound, outbound, to: target, logger: logger)
+            } catch {
+                logger.info("container stream ended with an error", metadata: ["upstream": "\(target.url)", "error": "\(error)"])
+            }
+        case .failure(let error):
+            try await outbound.writeBinaryMessage(errorMessage(error.status))
+        }
+    }
+
+    /// Relays until either side ends; the runtime ends its side once the process has exited and its `Status` is sent.
+    static func relay(
+        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, to upstream: ContainerStreamTarget, logger: Logger
+    ) async throws {
+        var configuration = WebSocketClientConfiguration(maxFrameSize: maximumMessageBytes, sniHostname: upstream.serverName)
         configuration.additionalHeaders[.secWebSocketProtocol] = upstreamProtocol
         try await WebSocketClient.connect(
-            url: upstreamURL, configuration: configuration, tlsConfiguration: upstreamTLS, logger: logger
+            url: upstream.url, configuration: configuration, tlsConfiguration: upstream.tls, logger: logger
         ) { upstreamInbound, upstreamOutbound, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

@@ -126,7 +126,7 @@ public struct KubeletServer: Service {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: error.status.serialized())))
     }
 
-    /// Takes over `exec` and `attach` upgrades; a refused one is answered with its `Status` on the error stream.
+    /// Takes over `exec` and `attach` upgrades; a refused one is upgraded too, to carry the refusal.
     static func upgrade(_ head: HTTPRequest, agent: NodeAgent, logger: Logger) async
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
@@ -137,33 +137,26 @@ public struct KubeletServer: Service {
         else {
             return .dontUpgrade
         }
-        let upstream: Result<String, APIError>
+        let upstream: Result<ContainerStreamTarget, APIError>
         do throws(APIError) {
             if target.kind == "exec" {
                 upstream = .success(
-                    try await agent.execURL(
-                        namespace: target.namespace, pod: target.pod, container: target.container, command: target.query["command"] ?? [],
-                        stdin: target.flag("stdin"), stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty")))
+                    ContainerStreamTarget(
+                        url: try await agent.execURL(
+                            namespace: target.namespace, pod: target.pod, container: target.container, command: target.query["command"] ?? [],
+                            stdin: target.flag("stdin"), stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty"))))
             } else {
                 upstream = .success(
-                    try await agent.attachURL(
-                        namespace: target.namespace, pod: target.pod, container: target.container, stdin: target.flag("stdin"),
-                        stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty")))
+                    ContainerStreamTarget(
+                        url: try await agent.attachURL(
+                            namespace: target.namespace, pod: target.pod, container: target.container, stdin: target.flag("stdin"),
+                            stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty"))))
             }
         } catch {
             upstream = .failure(error)
         }
         return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
-            switch upstream {
-            case .success(let url):
-                do {
-                    try await ContainerStreamRelay.relay(client: inbound, outbound, upstreamURL: url, logger: logger)
-                } catch {
-                    logger.info("container stream ended with an error", metadata: ["target": "\(target.kind)/\(target.pod)", "error": "\(error)"])
-                }
-            case .failure(let error):
-                try await outbound.writeBinaryMessage(ContainerStreamRelay.errorMessage(error.status))
-            }
+            try await ContainerStreamRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
         }
     }
 }

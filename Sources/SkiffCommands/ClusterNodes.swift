@@ -1,6 +1,7 @@
 import APIMachinery
 import APIServer
 import AsyncHTTPClient
+import ContainerStreams
 import Foundation
 import KubeClient
 import NIOCore
