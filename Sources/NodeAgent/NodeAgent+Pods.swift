@@ -236,6 +236,19 @@ extension NodeAgent {
         return nil
     }
 
+    /// The pod's `imagePullSecrets` credentials for the image's registry (secrets that are missing are skipped, as
+    /// the kubelet does); nil leaves the pull to containerd's registry configuration.
+    private func pullCredentials(_ image: String, pod: JSONValue) async -> Runtime_V1_AuthConfig? {
+        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        var secrets: [JSONValue] = []
+        for reference in pod[path: "spec", "imagePullSecrets"]?.arrayValue ?? [] {
+            guard let name = reference["name"]?.stringValue, let secret = try? await client.get(.secrets, namespace: namespace, name: name)
+            else { continue }
+            secrets.append(secret)
+        }
+        return ImagePullCredentials.auth(for: image, secrets: secrets)
+    }
+
     /// Pulls the image as the pull policy asks; returns a wait when the pull failed and is backing off.
     private func ensureImage(
         _ image: String, container: JSONValue, pod: JSONValue, uid: String, sandboxConfig: Runtime_V1_PodSandboxConfig
@@ -261,7 +274,7 @@ extension NodeAgent {
         recorder.record(pod, type: .normal, reason: "Pulling", message: "Pulling image \"\(image)\"")
         let started = ContinuousClock.now
         do {
-            _ = try await runtime.pullImage(spec, auth: nil, sandboxConfig: sandboxConfig)
+            _ = try await runtime.pullImage(spec, auth: await pullCredentials(image, pod: pod), sandboxConfig: sandboxConfig)
         } catch {
             let message = (error as? CRIError)?.message ?? "\(error)"
             let delay = podStates.withLock { states -> Duration in
