@@ -149,7 +149,7 @@ let package = Package(
         .target(
             name: "SkiffCommands",
             dependencies: [
-                "APIServer", "SQLiteStorage", "PKI", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
+                "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
                 "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -199,6 +199,13 @@ public final class CRIClient: Sendable {
         }
     }
 
+    /// Makes the runtime reopen a container's log file, after the kubelet has moved the old one aside.
+    public func reopenContainerLog(id: String) async throws {
+        _ = try await call("RuntimeService/ReopenContainerLog") {
+            try await runtimeService.reopenContainerLog(.with { $0.containerID = id }, options: options())
+        }
+    }
+
     /// Prepares attaching to a running container's streams and returns the streaming server's URL for it.
     public func attach(_ request: Runtime_V1_AttachRequest) async throws -> String {
         try await call("RuntimeService/Attach") {

@@ -83,4 +83,31 @@ extension NodeAgent {
             }
         }
     }
+
+    static let logRotationInterval: Duration = .seconds(10)
+
+    /// Every 10 s, rotates the logs of running containers that outgrew `containerLogMaxSize`, as the kubelet's
+    /// container log manager does.
+    func rotateContainerLogs() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.logRotationInterval)
+            guard let runtime = try? runtime, let containers = try? await runtime.listContainers(filter: nil) else { continue }
+            for container in containers where container.state == .containerRunning {
+                guard let path = try? await runtime.containerStatus(id: container.id, verbose: false).status.logPath, !path.isEmpty,
+                    let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber
+                else { continue }
+                let plan = ContainerLogRotation.plan(
+                    path: path, size: size.int64Value, rotated: ContainerLogRotation.rotatedFiles(of: path), maxSize: options.containerLogMaxSize,
+                    maxFiles: options.containerLogMaxFiles, now: Date())
+                guard let target = plan.rotateTo else { continue }
+                do {
+                    try FileManager.default.moveItem(atPath: path, toPath: target)
+                    try await runtime.reopenContainerLog(id: container.id)
+                    for old in plan.delete { try? FileManager.default.removeItem(atPath: old) }
+                } catch {
+                    logger.warning("container log rotation failed", metadata: ["container": "\(container.id)", "error": "\(error)"])
+                }
+            }
+        }
+    }
 }

@@ -23,6 +23,10 @@ public struct NodeAgentOptions: Sendable {
     /// How often every pod is synced even when nothing about it changed (the kubelet's `--sync-frequency`): what a
     /// pod reads from the API, such as its file volumes' ConfigMaps and Secrets, is brought up to date this often.
     public var syncFrequency: Duration
+    /// A running container's log is rotated past this size, keeping this many files (the kubelet's
+    /// `containerLogMaxSize`, 10Mi, and `containerLogMaxFiles`, 5).
+    public var containerLogMaxSize: Int64 = 10 * 1024 * 1024
+    public var containerLogMaxFiles: Int = 5
     /// The port of the agent's kubelet endpoint (`KubeletServer`), published in the Node's `daemonEndpoints`.
     public var kubeletPort: Int
 
@@ -108,6 +112,7 @@ public final class NodeAgent: Sendable {
                 services.addTask { await self.pods.run() }
                 services.addTask { await self.runPodWorkers() }
                 services.addTask { await self.relist() }
+                services.addTask { await self.rotateContainerLogs() }
                 await withTaskCancellationHandler {
                     await services.next()
                 } onCancel: {

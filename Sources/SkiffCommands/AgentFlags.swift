@@ -1,3 +1,4 @@
+import APIRegistry
 import ArgumentParser
 import Foundation
 import NodeAgent
@@ -22,14 +23,30 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "Seconds between syncs of every pod even when nothing changed, as the kubelet's: ConfigMap, Secret and downward API volumes follow their sources this often.")
     var syncFrequency: Int = 60
 
+    @Option(help: "Bytes (or 10Mi, 1Gi) a running container's log may reach before it is rotated, as the kubelet's --container-log-max-size.")
+    var containerLogMaxSize: String = "10Mi"
+
+    @Option(help: "Log files kept per container, the current one included, as the kubelet's --container-log-max-files.")
+    var containerLogMaxFiles: Int = 5
+
     @Flag(help: "Stop every pod's containers when the agent stops (for tests; a node normally leaves them running).")
     var stopPodsOnExit = false
 
     /// - Parameter dataDirectory: the agent keeps its files in `<dataDirectory>/agent`.
+    func validate() throws {
+        guard let bytes = Quantity(containerLogMaxSize)?.value, bytes > 0 else {
+            throw ValidationError("--container-log-max-size \(containerLogMaxSize) is not a size such as 10Mi")
+        }
+        guard containerLogMaxFiles >= 2 else { throw ValidationError("--container-log-max-files must be at least 2") }
+    }
+
     func options(dataDirectory: String) -> NodeAgentOptions {
-        NodeAgentOptions(
+        var options = NodeAgentOptions(
             nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), nodeIP: nodeIp, directory: "\(dataDirectory)/agent",
             runtimeEndpoint: containerRuntimeEndpoint, privateRegistryFile: privateRegistry, stopPodsOnExit: stopPodsOnExit,
             syncFrequency: .seconds(max(1, syncFrequency)), kubeletPort: kubeletPort)
+        options.containerLogMaxSize = Quantity(containerLogMaxSize)?.value ?? options.containerLogMaxSize
+        options.containerLogMaxFiles = containerLogMaxFiles
+        return options
     }
 }

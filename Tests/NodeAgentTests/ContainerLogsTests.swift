@@ -36,3 +36,22 @@ struct ContainerLogsTests {
         #expect(ContainerLogs.parse("garbage") == nil)
     }
 }
+
+@Suite("container log rotation")
+struct ContainerLogRotationTests {
+    static let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test func aLogWithinTheLimitStays() {
+        let plan = ContainerLogRotation.plan(path: "/logs/app/0.log", size: 100, rotated: [], maxSize: 1024, maxFiles: 5, now: Self.now)
+        #expect(plan == .init(rotateTo: nil, delete: []))
+    }
+
+    @Test func anOversizedLogMovesAsideAndOnlyTheNewestRotatedFilesStay() {
+        let rotated = ["/logs/app/0.log.20261120-100000", "/logs/app/0.log.20261121-100000", "/logs/app/0.log.20261119-100000"]
+        let plan = ContainerLogRotation.plan(path: "/logs/app/0.log", size: 2048, rotated: rotated, maxSize: 1024, maxFiles: 3, now: Self.now)
+        #expect(plan.rotateTo == "/logs/app/0.log.\(ContainerLogRotation.stamp(Self.now))")
+        // Three files in all: the current one, the one rotated now and the newest before it.
+        #expect(plan.delete == ["/logs/app/0.log.20261119-100000", "/logs/app/0.log.20261120-100000"])
+        #expect(ContainerLogRotation.stamp(Self.now).count == 15)
+    }
+}

@@ -45,7 +45,7 @@ def cluster(tmp_path_factory):
     endpoint: ["http://127.0.0.1:5000"]
 """)
     with own_server("skiff-e2e-agent-", ["--node-name", NODE, "--cluster-cidr", CLUSTER_CIDR, "--private-registry", str(registries),
-                                          "--stop-pods-on-exit", "--sync-frequency", "3"], agent=True) as running:
+                                          "--stop-pods-on-exit", "--sync-frequency", "3", "--container-log-max-size", "64Ki"], agent=True) as running:
         wait_for(lambda: node_ready(running), "the server's own node Ready", timeout=60)
         yield running
 
@@ -331,6 +331,21 @@ spec:
     cluster.kubectl("delete", "pod", "volumes", "--grace-period=1")
     cluster.kubectl("delete", "pvc", "data")
     cluster.kubectl("delete", "pv", "local-disk")
+
+
+def test_a_container_log_past_its_size_limit_is_rotated(cluster):
+    """The module's agent rotates logs past 64Ki (--container-log-max-size), as the kubelet does past 10Mi."""
+    cluster.kubectl("run", "chatty", "--image=busybox", "--", "sh", "-c",
+                    "i=0; while [ $i -lt 3000 ]; do echo line-$i-of-a-log-that-outgrows-its-limit; i=$((i+1)); done; "
+                    "while true; do echo tick; sleep 1; done")
+    wait_for(lambda: status_column(cluster, "chatty") == "Running", "chatty running")
+    logs_root = cluster.data_dir / "agent" / "logs" / "pods"
+    rotated = wait_for(lambda: list(logs_root.glob("default_chatty_*/chatty/0.log.*")), "a rotated log file", timeout=60)
+    assert b"line-0-of-a-log" in rotated[0].read_bytes()
+    # `kubectl logs` reads the current file, which starts after the rotation.
+    wait_for(lambda: (lambda out: "tick" in out and "line-0-of" not in out)(cluster.kubectl("logs", "chatty").stdout),
+             "the log after rotation")
+    cluster.kubectl("delete", "pod", "chatty", "--grace-period=1")
 
 
 @pytest.fixture(scope="module")
