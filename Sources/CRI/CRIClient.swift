@@ -260,13 +260,15 @@ public final class CRIClient: Sendable {
     }
 
     /// Calls that change nothing, or whose repetition changes nothing more (stopping and removing what may already
-    /// be gone, preparing a streaming session), may be sent again when the connection failed under them.
+    /// be gone, preparing a streaming session), may be sent again when the connection failed under them; so may
+    /// `ExecSync`, which runs probes and lifecycle hooks: commands the kubelet runs again and again anyway.
     static let repeatableMethods: Set<String> = [
         "RuntimeService/Version", "RuntimeService/StopPodSandbox", "RuntimeService/RemovePodSandbox", "RuntimeService/PodSandboxStatus",
         "RuntimeService/ListPodSandbox", "RuntimeService/StopContainer", "RuntimeService/RemoveContainer", "RuntimeService/ContainerStatus",
-        "RuntimeService/ListContainers", "RuntimeService/Exec", "RuntimeService/Attach", "ImageService/ImageStatus", "ImageService/ListImages",
+        "RuntimeService/ListContainers", "RuntimeService/ExecSync", "RuntimeService/Exec", "RuntimeService/Attach", "ImageService/ImageStatus",
+        "ImageService/ListImages",
     ]
-    static let attemptsWhenUnavailable = 3
+    static let attemptsWhenUnavailable = 4
 
     private func call<Result: Sendable>(_ method: String, _ body: () async throws -> Result) async throws -> Result {
         var attempt = 1
@@ -279,7 +281,7 @@ public final class CRIClient: Sendable {
                 guard error.code == .unavailable, attempt < Self.attemptsWhenUnavailable, Self.repeatableMethods.contains(method) else {
                     throw CRIError(method: method, error)
                 }
-                try await Task.sleep(for: .milliseconds(50 * attempt))
+                try await Task.sleep(for: .milliseconds(100 * attempt))
                 attempt += 1
             }
         }

@@ -91,21 +91,7 @@ extension NodeAgent {
             remaining = max(grace - (ContinuousClock.now - started), .seconds(2))
         }
         let runtime = try runtime
-        try await Self.retryingUnavailable { try await runtime.stopContainer(id: containerID, gracePeriod: remaining) }
-    }
-
-    /// The runtime connection was seen to reset under load ("Stream unexpectedly closed", `unavailable`): a call
-    /// cut off that way is tried again a few times before its error counts.
-    static func retryingUnavailable<Result: Sendable>(_ call: () async throws -> Result) async throws -> Result {
-        var attempt = 1
-        while true {
-            do {
-                return try await call()
-            } catch let error as CRIError where error.code == .unavailable && attempt < 4 {
-                try await Task.sleep(for: .milliseconds(200 * attempt))
-                attempt += 1
-            }
-        }
+        try await runtime.stopContainer(id: containerID, gracePeriod: remaining)
     }
 
     /// The container spec of a running instance, by name (app, init or sidecar container).
@@ -131,9 +117,7 @@ extension NodeAgent {
         case .exec(let command):
             do {
                 let runtime = try runtime
-                let response = try await Self.retryingUnavailable {
-                    try await runtime.execSync(containerID: target.containerID, command: command, timeout: timeout)
-                }
+                let response = try await runtime.execSync(containerID: target.containerID, command: command, timeout: timeout)
                 guard response.exitCode != 0 else { return nil }
                 var output = response.stdout
                 output.append(response.stderr)

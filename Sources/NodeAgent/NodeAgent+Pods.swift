@@ -459,18 +459,11 @@ extension NodeAgent {
         await withTaskGroup(of: Void.self) { group in
             for sandbox in sandboxes {
                 group.addTask {
-                    // The runtime connection was seen to reset under load ("Stream unexpectedly closed"): try again.
-                    for attempt in 1...5 {
-                        do {
-                            try await runtime.stopPodSandbox(id: sandbox.id)
-                            try await runtime.removePodSandbox(id: sandbox.id)
-                            return
-                        } catch {
-                            if attempt == 5 {
-                                self.logger.warning("cannot stop a pod", metadata: ["sandbox": "\(sandbox.id)", "error": "\(error)"])
-                            }
-                            try? await Task.sleep(for: .milliseconds(200 * attempt))
-                        }
+                    do {
+                        try await runtime.stopPodSandbox(id: sandbox.id)
+                        try await runtime.removePodSandbox(id: sandbox.id)
+                    } catch {
+                        self.logger.warning("cannot stop a pod", metadata: ["sandbox": "\(sandbox.id)", "error": "\(error)"])
                     }
                 }
             }
