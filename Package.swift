@@ -122,13 +122,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // `kubectl exec`/`attach` streams relayed between websockets (client → server → node → container runtime).
+        // `kubectl exec`/`attach` streams relayed from the client through the server and the node to the container runtime.
         .target(
             name: "ContainerStreams",
             dependencies: [
                 "APIMachinery",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -181,6 +182,7 @@ let package = Package(
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf"]),
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
+        .testTarget(name: "ContainerStreamsTests", dependencies: ["ContainerStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "ContainerStreams"]),
         .testTarget(
             name: "KubeHTTPClientTests",

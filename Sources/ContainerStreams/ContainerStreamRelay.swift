@@ -5,33 +5,29 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// Carries `kubectl exec`/`attach` from one websocket to another: from the client to the node (as kube-apiserver
-/// carries them to the kubelet) and from the node's kubelet endpoint to the container runtime's streaming server.
+/// Carries `kubectl exec`/`attach` from a client's websocket to where the container's streams are: from the client
+/// to the node (as kube-apiserver carries them to the kubelet) and from the node's kubelet endpoint to the container
+/// runtime's streaming server.
 ///
-/// Both ends speak the remote-command channel protocol: each binary message is one stream's data behind a one-byte
-/// stream number (0 stdin, 1 stdout, 2 stderr, 3 the closing `Status`, 4 terminal resizes). kubectl 1.30+ asks for
-/// `v5.channel.k8s.io`, which is `v4.channel.k8s.io` plus a close signal (255, stream) for half-closing stdin;
-/// streaming servers of container runtimes such as containerd 1.6 speak v4, so the relay offers them v4 and
-/// drops the close signal, which v4 cannot express.
-/// A websocket to relay an exec or attach to: the container runtime's streaming server, or a node's kubelet
-/// endpoint (`wss://`, with the client certificate to present).
-public struct ContainerStreamTarget: Sendable {
-    public var url: String
-    public var tls: TLSConfiguration?
-    /// The name to send in TLS's server name indication when the URL's host is an address, which SNI cannot carry.
-    public var serverName: String?
-
-    public init(url: String, tls: TLSConfiguration? = nil, serverName: String? = nil) {
-        self.url = url
-        self.tls = tls
-        self.serverName = serverName
-    }
+/// Clients and kubelet endpoints speak the remote-command channel protocol over websockets: each binary message is
+/// one stream's data behind a one-byte stream number (0 stdin, 1 stdout, 2 stderr, 3 the closing `Status`, 4 terminal
+/// resizes). kubectl 1.30+ asks for `v5.channel.k8s.io`, which is `v4.channel.k8s.io` plus a close signal (255,
+/// stream) for half-closing stdin. Container runtimes such as containerd 1.6 offer websockets only as v4, which cannot
+/// end stdin, so the runtime is spoken to over SPDY (`RuntimeStreamSession`), where it can.
+public enum ContainerStreamTarget: Sendable {
+    /// The container runtime's streaming server: the URL a CRI `Exec` or `Attach` returned, and the streams it was
+    /// asked to prepare.
+    case runtime(url: String, streams: RemoteCommandStreams)
+    /// A node's kubelet endpoint (`wss://`), with the client certificate to present, and the name to send in TLS's
+    /// server name indication when the URL's host is an address, which SNI cannot carry.
+    case kubelet(url: String, tls: TLSConfiguration, serverName: String)
 }
 
 public enum ContainerStreamRelay {
     /// The subprotocols the API server accepts from clients, in order of preference.
     public static let clientProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
-    static let upstreamProtocol = "v4.channel.k8s.io"
+    /// Skiff's kubelet endpoint is this same code, so it speaks v5 and passes the close signal on.
+    static let kubeletProtocol = "v5.channel.k8s.io"
     static let closeSignal: UInt8 = 255
     /// One stream message can be as large as the client's or runtime's write buffer; `kubectl cp` sends 32 KiB.
     public static let maximumMessageBytes = 1 << 20
@@ -59,9 +55,16 @@ public enum ContainerStreamRelay {
         switch upstream {
         case .success(let target):
             do {
-                try await relay(client: inbound, outbound, to: target, logger: logger)
+                switch target {
+                case .runtime(let url, let streams):
+                    try await RuntimeStreamSession.relay(client: inbound, outbound, url: url, streams: streams, logger: logger)
+                case .kubelet(let url, let tls, let serverName):
+                    try await relay(client: inbound, outbound, toKubelet: url, tls: tls, serverName: serverName, logger: logger)
+                }
+            } catch let refused as RuntimeStreamSession.Refused {
+                try await outbound.writeBinaryMessage(errorMessage(refused.status))
             } catch {
-                logger.info("container stream ended with an error", metadata: ["upstream": "\(target.url)", "error": "\(error)"])
+                logger.info("container stream ended with an error", metadata: ["error": "\(error)"])
             }
         case .failure(let error):
             try await outbound.writeBinaryMessage(errorMessage(error.status))
@@ -70,19 +73,18 @@ public enum ContainerStreamRelay {
 
     /// Relays until either side ends; the runtime ends its side once the process has exited and its `Status` is sent.
     static func relay(
-        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, to upstream: ContainerStreamTarget, logger: Logger
+        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, toKubelet url: String, tls: TLSConfiguration,
+        serverName: String, logger: Logger
     ) async throws {
-        var configuration = WebSocketClientConfiguration(maxFrameSize: maximumMessageBytes, sniHostname: upstream.serverName)
-        configuration.additionalHeaders[.secWebSocketProtocol] = upstreamProtocol
+        var configuration = WebSocketClientConfiguration(maxFrameSize: maximumMessageBytes, sniHostname: serverName)
+        configuration.additionalHeaders[.secWebSocketProtocol] = kubeletProtocol
         try await WebSocketClient.connect(
-            url: upstream.url, configuration: configuration, tlsConfiguration: upstream.tls, logger: logger
+            url: url, configuration: configuration, tlsConfiguration: tls, logger: logger
         ) { upstreamInbound, upstreamOutbound, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await message in inbound.messages(maxSize: maximumMessageBytes) {
-                        guard case .binary(let buffer) = message, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) != closeSignal else {
-                            continue
-                        }
+                        guard case .binary(let buffer) = message else { continue }
                         try await upstreamOutbound.writeBinaryMessage(buffer)
                     }
                 }

@@ -17,7 +17,7 @@ import ServiceLifecycle
 ///
 /// - `GET /containerLogs/<namespace>/<pod>/<container>?<pods/log query>`: the log as `text/plain`, streamed.
 /// - websocket `GET /exec/<namespace>/<pod>/<container>?command=…&stdin=…&stdout=…&stderr=…&tty=…` and
-///   `/attach/…` (`v4.channel.k8s.io`): relayed to the container runtime's streaming server.
+///   `/attach/…` (`v5.channel.k8s.io` or v4): relayed to the container runtime's streaming server.
 public struct KubeletServer: Service {
     public struct Configuration: Sendable {
         public var bindAddress: String
@@ -138,19 +138,22 @@ public struct KubeletServer: Service {
             return .dontUpgrade
         }
         let upstream: Result<ContainerStreamTarget, APIError>
+        let streams = RemoteCommandStreams(stdin: target.flag("stdin"), stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty"))
         do throws(APIError) {
             if target.kind == "exec" {
                 upstream = .success(
-                    ContainerStreamTarget(
+                    .runtime(
                         url: try await agent.execURL(
                             namespace: target.namespace, pod: target.pod, container: target.container, command: target.query["command"] ?? [],
-                            stdin: target.flag("stdin"), stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty"))))
+                            stdin: target.flag("stdin"), stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty")),
+                        streams: streams))
             } else {
                 upstream = .success(
-                    ContainerStreamTarget(
+                    .runtime(
                         url: try await agent.attachURL(
                             namespace: target.namespace, pod: target.pod, container: target.container, stdin: target.flag("stdin"),
-                            stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty"))))
+                            stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty")),
+                        streams: streams))
             }
         } catch {
             upstream = .failure(error)

@@ -27,17 +27,20 @@ struct ClusterNodes: NodeConnections {
 
     func streamingTarget(node: String, request: ContainerStreamRequest) async throws(APIError) -> ContainerStreamTarget {
         guard let local, local.nodeName == node else { return try await kubelets.streamingTarget(node: node, request: request) }
+        let streams = RemoteCommandStreams(stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty)
         switch request.kind {
         case .exec:
-            return ContainerStreamTarget(
+            return .runtime(
                 url: try await local.agent.execURL(
                     namespace: request.namespace, pod: request.pod, container: request.container, command: request.command,
-                    stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty))
+                    stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty),
+                streams: streams)
         case .attach:
-            return ContainerStreamTarget(
+            return .runtime(
                 url: try await local.agent.attachURL(
                     namespace: request.namespace, pod: request.pod, container: request.container, stdin: request.stdin,
-                    stdout: request.stdout, stderr: request.stderr, tty: request.tty))
+                    stdout: request.stdout, stderr: request.stderr, tty: request.tty),
+                streams: streams)
         }
     }
 }
@@ -114,7 +117,7 @@ struct RemoteKubelets: Sendable {
             pairs.append((name, "true"))
         }
         // The serving certificate names the node; the URL's host is its address, which TLS cannot send as the name.
-        return ContainerStreamTarget(url: "\(base)/\(request.kind.rawValue)/\(path)?\(Self.query(pairs))", tls: tls, serverName: node)
+        return .kubelet(url: "\(base)/\(request.kind.rawValue)/\(path)?\(Self.query(pairs))", tls: tls, serverName: node)
     }
 
     /// The kubelet's `Status`, or what went wrong reading it.

@@ -374,6 +374,21 @@ def test_exec_refuses_what_the_pod_does_not_have(cluster, shell):
     assert absent.returncode != 0 and 'pods "no-such-pod" not found' in absent.stderr
 
 
+def test_exec_stdin_ends_so_piped_input_and_cp_into_the_pod_finish(cluster, shell, tmp_path):
+    """`exec -i` with piped input and `kubectl cp` (tar through exec) both need the container to see its stdin end:
+    kubectl sends v5's close signal, which reaches the runtime as the end of the SPDY stdin stream."""
+    piped = cluster.kubectl("exec", "-i", shell, "--", "sh", "-c", "wc -c; echo stdin-ended", input="x" * 200_000)
+    assert piped.stdout.split() == ["200000", "stdin-ended"], piped.stderr
+    upload = tmp_path / "upload.bin"
+    upload.write_bytes(os.urandom(300_000))
+    cluster.kubectl("cp", str(upload), f"{shell}:/tmp/upload.bin")
+    listed = cluster.kubectl("exec", shell, "--", "wc", "-c", "/tmp/upload.bin").stdout.split()
+    assert listed[0] == "300000", listed
+    back = tmp_path / "back.bin"
+    cluster.kubectl("cp", f"{shell}:/tmp/upload.bin", str(back))
+    assert back.read_bytes() == upload.read_bytes()
+
+
 class Terminal:
     """kubectl on a pseudo-terminal, as a person at a terminal runs it."""
 
@@ -503,6 +518,9 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
         probe = cluster.kubectl("exec", "elsewhere", "--", "cat", "/etc/hostname", check=False)
         assert probe.stdout == "elsewhere\n", probe.stderr
         assert cluster.kubectl("exec", "elsewhere", "--", "sh", "-c", "exit 4", check=False).returncode == 4
+        # The close signal of stdin passes through the joined node's kubelet endpoint too.
+        piped = cluster.kubectl("exec", "-i", "elsewhere", "--", "wc", "-c", input="y" * 70_000)
+        assert piped.stdout.split() == ["70000"], piped.stderr
         cluster.kubectl("delete", "pod", "talker", "--grace-period=1")
         cluster.kubectl("delete", "pod", "elsewhere", "--grace-period=1")
     finally:
