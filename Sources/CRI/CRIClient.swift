@@ -192,6 +192,13 @@ public final class CRIClient: Sendable {
         }
     }
 
+    /// Every container's resource usage (memory working set, writable layer) as the runtime measures it now.
+    public func listContainerStats() async throws -> [Runtime_V1_ContainerStats] {
+        try await call("RuntimeService/ListContainerStats") {
+            try await runtimeService.listContainerStats(.init(), options: options()).stats
+        }
+    }
+
     /// Prepares a streaming exec and returns the URL of the runtime's streaming server to connect to.
     public func exec(_ request: Runtime_V1_ExecRequest) async throws -> String {
         try await call("RuntimeService/Exec") {
@@ -265,7 +272,7 @@ public final class CRIClient: Sendable {
     static let repeatableMethods: Set<String> = [
         "RuntimeService/Version", "RuntimeService/StopPodSandbox", "RuntimeService/RemovePodSandbox", "RuntimeService/PodSandboxStatus",
         "RuntimeService/ListPodSandbox", "RuntimeService/StopContainer", "RuntimeService/RemoveContainer", "RuntimeService/ContainerStatus",
-        "RuntimeService/ListContainers", "RuntimeService/ExecSync", "RuntimeService/Exec", "RuntimeService/Attach", "ImageService/ImageStatus",
+        "RuntimeService/ListContainers", "RuntimeService/ListContainerStats", "RuntimeService/ExecSync", "RuntimeService/Exec", "RuntimeService/Attach", "ImageService/ImageStatus",
         "ImageService/ListImages",
     ]
     static let attemptsWhenUnavailable = 4

@@ -15,6 +15,7 @@ protocol ContainerRuntime: Sendable {
     func removeContainer(id: String) async throws
     func containerStatus(id: String, verbose: Bool) async throws -> Runtime_V1_ContainerStatusResponse
     func listContainers(filter: Runtime_V1_ContainerFilter?) async throws -> [Runtime_V1_Container]
+    func listContainerStats() async throws -> [Runtime_V1_ContainerStats]
     func execSync(containerID: String, command: [String], timeout: Duration?) async throws -> Runtime_V1_ExecSyncResponse
     func exec(_ request: Runtime_V1_ExecRequest) async throws -> String
     func attach(_ request: Runtime_V1_AttachRequest) async throws -> String

@@ -91,6 +91,10 @@ extension NodeAgent {
                 return .done
             }
             let phase = pod[path: "status", "phase"]?.stringValue
+            if phase != "Succeeded" && phase != "Failed", let eviction = podStates.withLock({ $0[uid]?.eviction }) {
+                try await finishEviction(pod, uid: uid, message: eviction)
+                return .done
+            }
             var runtimePod = try await observe(uid: uid)
             if phase == "Succeeded" || phase == "Failed" {
                 // A finished pod's containers are not restarted; its sandbox goes.

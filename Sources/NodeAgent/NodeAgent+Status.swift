@@ -5,8 +5,8 @@ import KubeClient
 
 extension NodeAgent {
     /// Writes the pod's status as the kubelet does — phase, conditions, IPs, start time and a status per container —
-    /// when it differs from what the API holds.
-    func writeStatus(_ pod: JSONValue, runtimePod: RuntimePod) async throws(APIError) {
+    /// when it differs from what the API holds. An evicted pod (`eviction` is why) is Failed with reason Evicted.
+    func writeStatus(_ pod: JSONValue, runtimePod: RuntimePod, eviction: String? = nil) async throws(APIError) {
         let uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
         let state = podStates.withLock { $0[uid] } ?? PodState()
         let spec = pod["spec"] ?? .emptyObject
@@ -18,7 +18,7 @@ extension NodeAgent {
         }
         let initStatuses = initContainers.map { containerStatus($0, runtimePod: runtimePod, state: state, waitingReason: "PodInitializing") }
         let statuses = containers.map { containerStatus($0, runtimePod: runtimePod, state: state, waitingReason: initDone ? "ContainerCreating" : "PodInitializing") }
-        let phase = PodStatusRules.phase(spec: spec, initStatuses: initStatuses, statuses: statuses, terminal: false)
+        let phase = eviction == nil ? PodStatusRules.phase(spec: spec, initStatuses: initStatuses, statuses: statuses, terminal: false) : "Failed"
         var status = pod["status"] ?? .emptyObject
         let previous = status["conditions"]?.arrayValue ?? []
         let now = KubeTime.format(Date())
@@ -31,6 +31,15 @@ extension NodeAgent {
         readyToStart["lastTransitionTime"] = before?["status"] == readyToStart["status"] ? before?["lastTransitionTime"] ?? .string(now) : .string(now)
         conditions.append(readyToStart)
         conditions += PodStatusRules.conditions(pod: pod, phase: phase, initStatuses: initStatuses, statuses: statuses, previous: previous, now: now)
+        if let eviction {
+            conditions.removeAll { $0["type"] == "DisruptionTarget" }
+            conditions.append([
+                "type": "DisruptionTarget", "status": "True", "reason": "TerminationByKubelet", "message": .string(eviction),
+                "lastProbeTime": .null, "lastTransitionTime": .string(now),
+            ])
+            status["reason"] = .string(EvictionRules.reason)
+            status["message"] = .string(eviction)
+        }
         status["phase"] = .string(phase)
         status["conditions"] = .array(conditions)
         status["hostIP"] = .string(options.nodeIP)

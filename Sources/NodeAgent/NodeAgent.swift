@@ -27,6 +27,8 @@ public struct NodeAgentOptions: Sendable {
     /// `containerLogMaxSize`, 10Mi, and `containerLogMaxFiles`, 5).
     public var containerLogMaxSize: Int64 = 10 * 1024 * 1024
     public var containerLogMaxFiles: Int = 5
+    /// The kubelet's `--eviction-hard`.
+    public var evictionThresholds = try! EvictionThresholds(parsing: EvictionThresholds.kubeletDefaults)
     /// The port of the agent's kubelet endpoint (`KubeletServer`), published in the Node's `daemonEndpoints`.
     public var kubeletPort: Int
 
@@ -113,6 +115,7 @@ public final class NodeAgent: Sendable {
                 services.addTask { await self.runPodWorkers() }
                 services.addTask { await self.relist() }
                 services.addTask { await self.rotateContainerLogs() }
+                services.addTask { await self.runEvictionManager() }
                 await withTaskCancellationHandler {
                     await services.next()
                 } onCancel: {
@@ -187,7 +190,8 @@ public final class NodeAgent: Sendable {
 
     /// The conditions this machine's readings give now; `previous` keeps the transition times of those that stay.
     func currentConditions(previous: [JSONValue]) -> [JSONValue] {
-        NodePressure(NodeResourceReadings.read(directory: options.directory)).conditions(previous: previous, now: Date())
+        NodePressure(options.evictionThresholds.met(NodeResourceReadings.read(directory: options.directory)))
+            .conditions(previous: previous, now: Date())
     }
 
     /// The runtime's images for `status.images`; nil when the runtime cannot list them now.

@@ -4,8 +4,9 @@ import Foundation
 /// What the machine has left, read afresh for each heartbeat: the eviction signals the kubelet turns into the
 /// MemoryPressure, DiskPressure and PIDPressure conditions.
 struct NodeResourceReadings: Sendable, Equatable {
-    /// `MemAvailable` of /proc/meminfo.
+    /// `MemAvailable` and `MemTotal` of /proc/meminfo.
     var memoryAvailableBytes: UInt64?
+    var memoryCapacityBytes: UInt64?
     /// The filesystem holding the agent's directory (pod volumes, logs and containerd's root): the kubelet's nodefs.
     var filesystemAvailableBytes: UInt64?
     var filesystemCapacityBytes: UInt64?
@@ -19,7 +20,8 @@ struct NodeResourceReadings: Sendable, Equatable {
     static func read(directory: String) -> NodeResourceReadings {
         var readings = NodeResourceReadings()
         if let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
-            readings.memoryAvailableBytes = memoryAvailable(meminfo: meminfo)
+            readings.memoryAvailableBytes = memoryField("MemAvailable", meminfo: meminfo)
+            readings.memoryCapacityBytes = memoryField("MemTotal", meminfo: meminfo)
         }
         var filesystem = statvfs()
         if statvfs(directory, &filesystem) == 0 {
@@ -47,28 +49,17 @@ struct NodeResourceReadings: Sendable, Equatable {
     }
 
     /// `MemAvailable:  123456 kB` → bytes.
-    static func memoryAvailable(meminfo: String) -> UInt64? {
-        guard let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }) else { return nil }
+    static func memoryField(_ name: String, meminfo: String) -> UInt64? {
+        guard let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
         guard fields.count >= 2, let value = UInt64(fields[1]) else { return nil }
         return fields.count >= 3 && fields[2] == "kB" ? value * 1024 : value
     }
 }
 
-/// The kubelet's hard eviction thresholds on Linux and the node conditions they raise, with the kubelet's reasons
-/// and messages (`nodestatus.MemoryPressureCondition` and its siblings). Skiff evicts nothing yet; the conditions
-/// tell the scheduler and users what the kubelet would.
+/// The node conditions the eviction thresholds raise, with the kubelet's reasons and messages
+/// (`nodestatus.MemoryPressureCondition` and its siblings).
 struct NodePressure: Sendable, Equatable {
-    /// `memory.available<100Mi`.
-    static let memoryAvailableMinimum: UInt64 = 100 * 1024 * 1024
-    /// `nodefs.available<10%`.
-    static let filesystemAvailableMinimumPercent: UInt64 = 10
-    /// `nodefs.inodesFree<5%`.
-    static let inodesFreeMinimumPercent: UInt64 = 5
-    /// `pid.available<10%`: the kubelet measures PIDs as pid_max less the running tasks but has no default threshold
-    /// (PIDPressure needs a configured `pid.available`), so Skiff takes the same 10% as for the filesystem.
-    static let pidsAvailableMinimumPercent: UInt64 = 10
-
     var memory = false
     var disk = false
     var pids = false
@@ -79,17 +70,13 @@ struct NodePressure: Sendable, Equatable {
         self.pids = pids
     }
 
-    init(_ readings: NodeResourceReadings) {
-        if let available = readings.memoryAvailableBytes { memory = available < Self.memoryAvailableMinimum }
-        if let available = readings.filesystemAvailableBytes, let capacity = readings.filesystemCapacityBytes, capacity > 0 {
-            disk = available * 100 < capacity * Self.filesystemAvailableMinimumPercent
-        }
-        if let free = readings.filesystemInodesFree, let total = readings.filesystemInodes, total > 0 {
-            disk = disk || free * 100 < total * Self.inodesFreeMinimumPercent
-        }
-        if let pidMax = readings.pidMax, let processes = readings.processes, pidMax > 0 {
-            let available = pidMax > processes ? pidMax - processes : 0
-            pids = available * 100 < pidMax * Self.pidsAvailableMinimumPercent
+    init(_ met: [EvictionThresholds.Observation]) {
+        for observation in met {
+            switch observation.signal {
+            case .memoryAvailable: memory = true
+            case .nodefsAvailable, .nodefsInodesFree, .imagefsAvailable: disk = true
+            case .pidAvailable: pids = true
+            }
         }
     }
 

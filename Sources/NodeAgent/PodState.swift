@@ -13,6 +13,9 @@ struct PodState: Sendable {
     var pullAllowedAt: [String: ContinuousClock.Instant] = [:]
     /// Container name → why it is not running (`CrashLoopBackOff`, `ErrImagePull`, …) and the message.
     var waiting: [String: (reason: String, message: String)] = [:]
+    /// Why the eviction manager evicted the pod (the kubelet's message), once it has: its containers are stopped
+    /// and it ends Failed with reason Evicted.
+    var eviction: String?
     /// When the pod's configMap, secret and downward API files were last brought up to date.
     var volumesRefreshedAt: ContinuousClock.Instant?
 }

@@ -29,6 +29,9 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "Log files kept per container, the current one included, as the kubelet's --container-log-max-files.")
     var containerLogMaxFiles: Int = 5
 
+    @Option(help: "Hard eviction thresholds, as the kubelet's --eviction-hard: below one the node reports pressure and evicts pods.")
+    var evictionHard: String = EvictionThresholds.kubeletDefaults
+
     @Flag(help: "Stop every pod's containers when the agent stops (for tests; a node normally leaves them running).")
     var stopPodsOnExit = false
 
@@ -38,6 +41,11 @@ struct AgentFlags: ParsableArguments {
             throw ValidationError("--container-log-max-size \(containerLogMaxSize) is not a size such as 10Mi")
         }
         guard containerLogMaxFiles >= 2 else { throw ValidationError("--container-log-max-files must be at least 2") }
+        do {
+            _ = try EvictionThresholds(parsing: evictionHard)
+        } catch {
+            throw ValidationError("--eviction-hard: \(error)")
+        }
     }
 
     func options(dataDirectory: String) -> NodeAgentOptions {
@@ -47,6 +55,7 @@ struct AgentFlags: ParsableArguments {
             syncFrequency: .seconds(max(1, syncFrequency)), kubeletPort: kubeletPort)
         options.containerLogMaxSize = Quantity(containerLogMaxSize)?.value ?? options.containerLogMaxSize
         options.containerLogMaxFiles = containerLogMaxFiles
+        options.evictionThresholds = (try? EvictionThresholds(parsing: evictionHard)) ?? options.evictionThresholds
         return options
     }
 }

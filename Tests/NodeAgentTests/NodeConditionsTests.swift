@@ -14,12 +14,18 @@ struct NodeConditionsTests {
         memoryAvailableBytes: 2048 * mebibyte, filesystemAvailableBytes: 50 * 1024 * mebibyte, filesystemCapacityBytes: 100 * 1024 * mebibyte,
         filesystemInodesFree: 900_000, filesystemInodes: 1_000_000, pidMax: 32768, processes: 300)
 
+    static let thresholds = try! EvictionThresholds(parsing: EvictionThresholds.kubeletDefaults)
+
+    static func pressure(_ readings: NodeResourceReadings) -> NodePressure {
+        NodePressure(thresholds.met(readings))
+    }
+
     static func condition(_ type: String, in conditions: [JSONValue]) -> JSONValue? {
         conditions.first { $0["type"]?.stringValue == type }
     }
 
     @Test func aHealthyMachineHasNoPressureInTheKubeletsWords() {
-        let conditions = NodePressure(Self.healthy).conditions(previous: [], now: Date())
+        let conditions = Self.pressure(Self.healthy).conditions(previous: [], now: Date())
         #expect(conditions.map { $0["type"]?.stringValue ?? "" } == ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"])
         #expect(Self.condition("MemoryPressure", in: conditions)?["reason"] == "KubeletHasSufficientMemory")
         #expect(Self.condition("MemoryPressure", in: conditions)?["message"] == "kubelet has sufficient memory available")
@@ -34,51 +40,54 @@ struct NodeConditionsTests {
     @Test func lessThan100MiAvailableIsMemoryPressure() {
         var readings = Self.healthy
         readings.memoryAvailableBytes = 100 * Self.mebibyte
-        #expect(NodePressure(readings) == NodePressure())
+        #expect(Self.pressure(readings) == NodePressure())
         readings.memoryAvailableBytes = 100 * Self.mebibyte - 1
-        #expect(NodePressure(readings) == NodePressure(memory: true))
-        let memory = Self.condition("MemoryPressure", in: NodePressure(readings).conditions(previous: [], now: Date()))
+        #expect(Self.pressure(readings) == NodePressure(memory: true))
+        let memory = Self.condition("MemoryPressure", in: Self.pressure(readings).conditions(previous: [], now: Date()))
         #expect(memory?["status"] == "True")
         #expect(memory?["reason"] == "KubeletHasInsufficientMemory")
         #expect(memory?["message"] == "kubelet has insufficient memory available")
     }
 
-    @Test func lessThanATenthOfTheFilesystemOrOneTwentiethOfItsInodesFreeIsDiskPressure() {
+    /// nodefs.available<10% and imagefs.available<15% read the same filesystem here (the runtime's images are under
+    /// the agent's directory), so, as on a kubelet's single-disk node, pressure starts below 15%.
+    @Test func lessThan15PercentOfTheFilesystemOrOneTwentiethOfItsInodesFreeIsDiskPressure() {
         var readings = Self.healthy
-        readings.filesystemAvailableBytes = 10 * 1024 * Self.mebibyte
-        #expect(NodePressure(readings) == NodePressure())
-        readings.filesystemAvailableBytes = 10 * 1024 * Self.mebibyte - 1
-        #expect(NodePressure(readings) == NodePressure(disk: true))
-        let disk = Self.condition("DiskPressure", in: NodePressure(readings).conditions(previous: [], now: Date()))
+        readings.filesystemAvailableBytes = 15 * 1024 * Self.mebibyte
+        #expect(Self.pressure(readings) == NodePressure())
+        readings.filesystemAvailableBytes = 15 * 1024 * Self.mebibyte - 1
+        #expect(Self.pressure(readings) == NodePressure(disk: true))
+        let disk = Self.condition("DiskPressure", in: Self.pressure(readings).conditions(previous: [], now: Date()))
         #expect(disk?["reason"] == "KubeletHasDiskPressure")
         #expect(disk?["message"] == "kubelet has disk pressure")
 
         readings = Self.healthy
         readings.filesystemInodesFree = 49_999
-        #expect(NodePressure(readings) == NodePressure(disk: true))
+        #expect(Self.pressure(readings) == NodePressure(disk: true))
         readings.filesystemInodesFree = 50_000
-        #expect(NodePressure(readings) == NodePressure())
+        #expect(Self.pressure(readings) == NodePressure())
     }
 
+    /// The minimum is a tenth of pid_max cut to a whole number, as the kubelet computes a percentage threshold.
     @Test func fewerThanATenthOfThePIDsLeftIsPIDPressure() {
         var readings = Self.healthy
+        readings.processes = 32768 - 3275
+        #expect(Self.pressure(readings) == NodePressure(pids: true))
         readings.processes = 32768 - 3276
-        #expect(NodePressure(readings) == NodePressure(pids: true))
-        readings.processes = 32768 - 3277
-        #expect(NodePressure(readings) == NodePressure())
+        #expect(Self.pressure(readings) == NodePressure())
         readings.processes = 40000
-        #expect(NodePressure(readings) == NodePressure(pids: true))
-        let pids = Self.condition("PIDPressure", in: NodePressure(readings).conditions(previous: [], now: Date()))
+        #expect(Self.pressure(readings) == NodePressure(pids: true))
+        let pids = Self.condition("PIDPressure", in: Self.pressure(readings).conditions(previous: [], now: Date()))
         #expect(pids?["reason"] == "KubeletHasInsufficientPID")
         #expect(pids?["message"] == "kubelet has insufficient PID available")
     }
 
     @Test func missingReadingsRaiseNoPressure() {
-        #expect(NodePressure(NodeResourceReadings()) == NodePressure())
+        #expect(Self.pressure(NodeResourceReadings()) == NodePressure())
         var readings = Self.healthy
         readings.filesystemInodes = 0
         readings.filesystemInodesFree = 0
-        #expect(NodePressure(readings) == NodePressure())
+        #expect(Self.pressure(readings) == NodePressure())
     }
 
     @Test func aConditionKeepsItsTransitionTimeWhileItsStatusStays() {
@@ -102,8 +111,9 @@ struct NodeConditionsTests {
 
     @Test func memAvailableIsReadInKibibytesAndTasksFromTheLoadAverage() {
         let meminfo = "MemTotal:        4026628 kB\nMemFree:          512000 kB\nMemAvailable:    1024000 kB\n"
-        #expect(NodeResourceReadings.memoryAvailable(meminfo: meminfo) == 1_024_000 * 1024)
-        #expect(NodeResourceReadings.memoryAvailable(meminfo: "MemTotal: 1 kB\n") == nil)
+        #expect(NodeResourceReadings.memoryField("MemAvailable", meminfo: meminfo) == 1_024_000 * 1024)
+        #expect(NodeResourceReadings.memoryField("MemTotal", meminfo: meminfo) == 4_026_628 * 1024)
+        #expect(NodeResourceReadings.memoryField("MemAvailable", meminfo: "MemTotal: 1 kB\n") == nil)
         #expect(NodeResourceReadings.tasks(loadavg: "0.10 0.05 0.01 2/345 6789\n") == 345)
     }
 

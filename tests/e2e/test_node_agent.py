@@ -532,6 +532,61 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
     assert agent.returncode == 0, (tmp_path / "agent.log").read_text()[-2000:]
 
 
+def test_an_emptydir_over_its_size_limit_gets_its_pod_evicted(cluster):
+    cluster.kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "filler"},
+        "spec": {"containers": [{"name": "writer", "image": "busybox", "volumeMounts": [{"name": "cache", "mountPath": "/cache"}],
+                                 "command": ["sh", "-c", "dd if=/dev/zero of=/cache/blob bs=1M count=3; sleep 3600"]}],
+                 "volumes": [{"name": "cache", "emptyDir": {"sizeLimit": "1Mi"}}]}}))
+    wait_for(lambda: pod(cluster, "filler")["status"].get("reason") == "Evicted", "the filler evicted", timeout=60)
+    status = pod(cluster, "filler")["status"]
+    assert status["phase"] == "Failed"
+    assert status["message"] == 'Usage of EmptyDir volume "cache" exceeds the limit "1Mi". '
+    assert any(c["type"] == "DisruptionTarget" and c["reason"] == "TerminationByKubelet" for c in status["conditions"])
+    assert all("terminated" in c["state"] for c in status["containerStatuses"])
+    events = cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=filler,reason=Evicted", "-o", "json").stdout
+    assert "exceeds the limit" in events
+    cluster.kubectl("delete", "pod", "filler", "--grace-period=1")
+
+
+def test_under_memory_pressure_the_node_evicts_the_pod_over_its_requests_first(cluster, tmp_path):
+    """A joined node whose threshold is always met (`--eviction-hard memory.available<1000Ti`): it reports
+    MemoryPressure and evicts one pod per round, the best-effort pod (using more than its zero request) first."""
+    token = (cluster.data_dir / "server" / "token").read_text().strip()
+    node = f"{NODE}-pressed"
+    log = open(tmp_path / "agent.log", "w")
+    agent = subprocess.Popen(
+        [skiff_binary(), "agent", "--server", f"https://127.0.0.1:{cluster.port}", "--token", token, "--data-dir", str(tmp_path),
+         "--node-name", node, "--kubelet-port", str(free_port()), "--private-registry", str(REGISTRIES), "--stop-pods-on-exit",
+         "--eviction-hard", "memory.available<1000Ti"],
+        stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        assert f"Skiff agent is running node {node}" in agent.stdout.readline()
+        wait_for(lambda: cluster.kubectl("get", "node", node, "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
+                 f"{node} Ready", timeout=60)
+        conditions = cluster.kubectl_json("get", "node", node)["status"]["conditions"]
+        assert any(c["type"] == "MemoryPressure" and c["status"] == "True" for c in conditions), conditions
+        memory = {"requests": {"memory": "64Mi", "cpu": "50m"}, "limits": {"memory": "64Mi", "cpu": "50m"}}
+        for name, resources in (("guaranteed", memory), ("besteffort", {})):
+            cluster.kubectl("run", name, "--image=busybox", "--overrides", json.dumps({"spec": {
+                "nodeName": node, "containers": [{"name": name, "image": "busybox", "command": ["sleep", "3600"], "resources": resources}]}}))
+        wait_for(lambda: pod(cluster, "besteffort")["status"].get("reason") == "Evicted", "the best-effort pod evicted", timeout=60)
+        message = pod(cluster, "besteffort")["status"]["message"]
+        assert message.startswith("The node was low on resource: memory. Threshold quantity: 1000Ti, available: "), message
+        assert "Container besteffort was using" in message and "request is 0, has larger consumption of memory." in message
+        assert pod(cluster, "guaranteed")["status"].get("reason") != "Evicted"
+        # One pod per round: the guaranteed pod goes in a later one.
+        wait_for(lambda: pod(cluster, "guaranteed")["status"].get("reason") == "Evicted", "the guaranteed pod evicted", timeout=60)
+        for name in ("besteffort", "guaranteed"):
+            cluster.kubectl("delete", "pod", name, "--grace-period=1")
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(30)
+        log.close()
+        cluster.kubectl("delete", "node", node, check=False)
+    assert agent.returncode == 0, (tmp_path / "agent.log").read_text()[-2000:]
+
+
 def logs(cluster, name, *args):
     return cluster.kubectl("logs", name, *args, check=False).stdout
 
