@@ -187,6 +187,29 @@ enum EvictionRules {
         return nil
     }
 
+    /// Why a new pod may not start on a node with `pressure` (the kubelet eviction manager's admission), or nil:
+    /// under memory pressure alone only best-effort pods are refused (unless they tolerate the memory-pressure
+    /// taint); any other pressure refuses every pod. Critical pods are always admitted.
+    static func admissionRefusal(_ pod: JSONValue, pressure: NodePressure) -> String? {
+        let conditions = [("MemoryPressure", pressure.memory), ("DiskPressure", pressure.disk), ("PIDPressure", pressure.pids)]
+            .filter(\.1).map(\.0)
+        guard !conditions.isEmpty, (pod[path: "spec", "priority"]?.integerValue ?? 0) < systemCriticalPriority else { return nil }
+        if conditions == ["MemoryPressure"] {
+            guard pod[path: "status", "qosClass"]?.stringValue == "BestEffort" else { return nil }
+            let tolerated = (pod[path: "spec", "tolerations"]?.arrayValue ?? []).contains { toleration in
+                let key = toleration["key"]?.stringValue ?? ""
+                let effect = toleration["effect"]?.stringValue ?? ""
+                return (key.isEmpty && toleration["operator"]?.stringValue == "Exists" || key == "node.kubernetes.io/memory-pressure")
+                    && (effect.isEmpty || effect == "NoSchedule")
+            }
+            if tolerated { return nil }
+        }
+        return "The node had condition: [\(conditions.joined(separator: " "))]. "
+    }
+
+    /// `system-cluster-critical`'s priority: pods at or above it are critical to the cluster.
+    static let systemCriticalPriority: Int64 = 2_000_000_000
+
     /// The sum of the containers' requests of `resource` (`memory`, `ephemeral-storage`), by container.
     static func requests(_ pod: JSONValue, resource: String) -> [String: Int64] {
         var requests: [String: Int64] = [:]

@@ -97,6 +97,20 @@ extension NodeAgent {
         try await writeStatus(pod, runtimePod: runtimePod, eviction: message)
     }
 
+    /// A new pod the node refuses under pressure: Failed with reason Evicted, as the kubelet rejects it.
+    func admissionRefusal(_ pod: JSONValue) -> String? {
+        EvictionRules.admissionRefusal(pod, pressure: NodePressure(options.evictionThresholds.met(NodeResourceReadings.read(directory: options.directory))))
+    }
+
+    func reject(_ pod: JSONValue, message: String) async throws(APIError) {
+        recorder.record(pod, type: .warning, reason: EvictionRules.reason, message: message)
+        var updated = pod
+        updated[path: "status", "phase"] = "Failed"
+        updated[path: "status", "reason"] = .string(EvictionRules.reason)
+        updated[path: "status", "message"] = .string("Pod was rejected: \(message)")
+        _ = try await client.update(.pods, updated, subresource: "status")
+    }
+
     /// Each container's memory working set and ephemeral storage (its writable layer and its logs).
     private func podUsage(_ pod: JSONValue, uid: String, stats: [Runtime_V1_ContainerStats]) -> PodUsage {
         let logDirectory = RuntimeConfigs.logDirectory(pod, logRoot: paths.podLogs)

@@ -104,6 +104,13 @@ extension NodeAgent {
                 }
                 return .done
             }
+            // A pod new to this node is admitted first, as the kubelet admits the pods it is given.
+            if runtimePod.sandbox == nil, pod[path: "status", "startTime"] == nil, podStates.withLock({ $0[uid] }) == nil,
+                let refusal = admissionRefusal(pod)
+            {
+                try await reject(pod, message: refusal)
+                return .done
+            }
             rememberPod(pod, uid: uid, runtimePod: runtimePod)
             let actions = PodActions.compute(pod: pod, observed: runtimePod.observed, failedProbes: failedProbes(runtimePod))
             var retryAfter: Duration?

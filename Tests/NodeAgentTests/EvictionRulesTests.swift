@@ -75,4 +75,22 @@ struct EvictionRulesTests {
             EvictionRules.localStorageViolation(pod: pod, emptyDirUsage: [:], containerUsage: ["app": 3 << 20])
                 == "Container app exceeded its local ephemeral storage limit \"2Mi\". ")
     }
+
+    @Test func underPressureNewPodsAreRefusedAsTheKubeletAdmitsThem() throws {
+        func pod(_ qos: String, priority: Int64 = 0, tolerations: String = "[]") throws -> JSONValue {
+            try JSONValue.parse(#"{"spec": {"priority": \#(priority), "tolerations": \#(tolerations)}, "status": {"qosClass": "\#(qos)"}}"#)
+        }
+        let memory = NodePressure(memory: true)
+        #expect(EvictionRules.admissionRefusal(try pod("BestEffort"), pressure: memory) == "The node had condition: [MemoryPressure]. ")
+        #expect(EvictionRules.admissionRefusal(try pod("Burstable"), pressure: memory) == nil)
+        let tolerating = #"[{"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"}]"#
+        #expect(EvictionRules.admissionRefusal(try pod("BestEffort", tolerations: tolerating), pressure: memory) == nil)
+        #expect(EvictionRules.admissionRefusal(try pod("BestEffort", priority: 2_000_001_000), pressure: memory) == nil)
+        // Any other pressure refuses every pod.
+        #expect(EvictionRules.admissionRefusal(try pod("Guaranteed"), pressure: NodePressure(disk: true)) == "The node had condition: [DiskPressure]. ")
+        #expect(
+            EvictionRules.admissionRefusal(try pod("BestEffort"), pressure: NodePressure(memory: true, pids: true))
+                == "The node had condition: [MemoryPressure PIDPressure]. ")
+        #expect(EvictionRules.admissionRefusal(try pod("BestEffort"), pressure: NodePressure()) == nil)
+    }
 }

@@ -549,9 +549,10 @@ def test_an_emptydir_over_its_size_limit_gets_its_pod_evicted(cluster):
     cluster.kubectl("delete", "pod", "filler", "--grace-period=1")
 
 
-def test_under_memory_pressure_the_node_evicts_the_pod_over_its_requests_first(cluster, tmp_path):
+def test_under_memory_pressure_the_node_refuses_best_effort_pods_and_evicts_the_pod_over_its_requests_first(cluster, tmp_path):
     """A joined node whose threshold is always met (`--eviction-hard memory.available<1000Ti`): it reports
-    MemoryPressure and evicts one pod per round, the best-effort pod (using more than its zero request) first."""
+    MemoryPressure, refuses a new best-effort pod, and evicts one pod per round — the one using more memory than it
+    requested first."""
     token = (cluster.data_dir / "server" / "token").read_text().strip()
     node = f"{NODE}-pressed"
     log = open(tmp_path / "agent.log", "w")
@@ -560,24 +561,33 @@ def test_under_memory_pressure_the_node_evicts_the_pod_over_its_requests_first(c
          "--node-name", node, "--kubelet-port", str(free_port()), "--private-registry", str(REGISTRIES), "--stop-pods-on-exit",
          "--eviction-hard", "memory.available<1000Ti"],
         stdout=subprocess.PIPE, stderr=log, text=True)
+    pods = {
+        "besteffort": {},
+        # A request far below what even `sleep` uses: this pod is over its request.
+        "burstable": {"requests": {"memory": "1Ki"}},
+        "guaranteed": {"requests": {"memory": "64Mi", "cpu": "50m"}, "limits": {"memory": "64Mi", "cpu": "50m"}},
+    }
     try:
         assert f"Skiff agent is running node {node}" in agent.stdout.readline()
         wait_for(lambda: cluster.kubectl("get", "node", node, "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
                  f"{node} Ready", timeout=60)
         conditions = cluster.kubectl_json("get", "node", node)["status"]["conditions"]
         assert any(c["type"] == "MemoryPressure" and c["status"] == "True" for c in conditions), conditions
-        memory = {"requests": {"memory": "64Mi", "cpu": "50m"}, "limits": {"memory": "64Mi", "cpu": "50m"}}
-        for name, resources in (("guaranteed", memory), ("besteffort", {})):
+        for name, resources in pods.items():
             cluster.kubectl("run", name, "--image=busybox", "--overrides", json.dumps({"spec": {
                 "nodeName": node, "containers": [{"name": name, "image": "busybox", "command": ["sleep", "3600"], "resources": resources}]}}))
-        wait_for(lambda: pod(cluster, "besteffort")["status"].get("reason") == "Evicted", "the best-effort pod evicted", timeout=60)
-        message = pod(cluster, "besteffort")["status"]["message"]
+        wait_for(lambda: pod(cluster, "besteffort")["status"].get("phase") == "Failed", "the best-effort pod refused")
+        refused = pod(cluster, "besteffort")["status"]
+        assert refused["reason"] == "Evicted" and refused["message"] == "Pod was rejected: The node had condition: [MemoryPressure]. "
+        wait_for(lambda: status_column(cluster, "guaranteed") == "Running", "the guaranteed pod running")
+        wait_for(lambda: pod(cluster, "burstable")["status"].get("reason") == "Evicted", "the burstable pod evicted", timeout=60)
+        message = pod(cluster, "burstable")["status"]["message"]
         assert message.startswith("The node was low on resource: memory. Threshold quantity: 1000Ti, available: "), message
-        assert "Container besteffort was using" in message and "request is 0, has larger consumption of memory." in message
+        assert "Container burstable was using" in message and "request is 1Ki, has larger consumption of memory." in message
         assert pod(cluster, "guaranteed")["status"].get("reason") != "Evicted"
-        # One pod per round: the guaranteed pod goes in a later one.
+        # One pod per round: the guaranteed pod, within its request, goes in a later one.
         wait_for(lambda: pod(cluster, "guaranteed")["status"].get("reason") == "Evicted", "the guaranteed pod evicted", timeout=60)
-        for name in ("besteffort", "guaranteed"):
+        for name in pods:
             cluster.kubectl("delete", "pod", name, "--grace-period=1")
     finally:
         agent.send_signal(signal.SIGTERM)
