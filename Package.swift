@@ -122,11 +122,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // `kubectl exec`/`attach` streams relayed from the client through the server and the node to the container runtime.
+        // The system's zlib: SPDY header blocks (port-forward) are deflated with a preset dictionary.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // `kubectl exec`/`attach`/`port-forward` streams relayed from the client through the server and the node to the container runtime.
         .target(
             name: "ContainerStreams",
             dependencies: [
-                "APIMachinery",
+                "APIMachinery", "CZlib",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -182,7 +184,7 @@ let package = Package(
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf"]),
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
-        .testTarget(name: "ContainerStreamsTests", dependencies: ["ContainerStreams", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "ContainerStreamsTests", dependencies: ["ContainerStreams", "CZlib", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "ContainerStreams"]),
         .testTarget(
             name: "KubeHTTPClientTests",

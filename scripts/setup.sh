@@ -5,6 +5,7 @@ set -euo pipefail
 need_apt=()
 command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_apt+=(libsqlite3-dev)
+dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)   # SPDY header blocks (port-forward)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # Real containers: containerd (with its CRI plugin) runs them through runc, networked by the CNI plugins.
 command -v containerd >/dev/null 2>&1 || need_apt+=(containerd)

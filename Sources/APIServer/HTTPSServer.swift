@@ -153,18 +153,21 @@ public struct HTTPSServer: Service {
         return apiRequest
     }
 
-    /// Takes over a websocket upgrade of `pods/exec` or `pods/attach` in a protocol this server speaks, relaying it
-    /// to the node's streaming server; a request the API refuses is upgraded too, to carry the refusal.
+    /// Takes over a websocket upgrade of `pods/exec`, `pods/attach` or `pods/portforward` in a protocol this server
+    /// speaks, relaying it to the node's streaming server; a request the API refuses is upgraded too, to carry the
+    /// refusal.
     static func upgradeContainerStream(
         _ head: HTTPRequest, connection: any Channel, edge: Edge, api: KubernetesAPI, logger: Logger
     ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let target = (head.path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(target.first ?? "")
-        guard path.hasSuffix("/exec") || path.hasSuffix("/attach"),
-            let subprotocol = ContainerStreamRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol])
-        else {
-            return .dontUpgrade
-        }
+        let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let portForward = path.hasSuffix("/portforward")
+        let subprotocol =
+            portForward
+            ? offered.contains(PortForwardRelay.websocketProtocol) ? PortForwardRelay.websocketProtocol : nil
+            : (path.hasSuffix("/exec") || path.hasSuffix("/attach")) ? ContainerStreamRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol]) : nil
+        guard let subprotocol else { return .dontUpgrade }
         let upstream: Result<ContainerStreamTarget, APIError>
         if let request = await authenticatedRequest(
             method: head.method, path: path, query: target.count > 1 ? String(target[1]) : "", headers: head.headerFields, body: [],
@@ -180,7 +183,11 @@ public struct HTTPSServer: Service {
             upstream = .failure(.unauthorized())
         }
         return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
-            try await ContainerStreamRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
+            if portForward {
+                try await PortForwardRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
+            } else {
+                try await ContainerStreamRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
+            }
         }
     }
 

@@ -2,7 +2,7 @@ import APIMachinery
 import ContainerStreams
 
 extension KubernetesAPI {
-    /// `pods/exec` and `pods/attach` (a websocket upgrade, as `kubectl exec` and `kubectl attach` send it): checks the
+    /// `pods/exec`, `pods/attach` and `pods/portforward` (a websocket upgrade, as kubectl sends them): checks the
     /// request as kube-apiserver does and asks the pod's node for a streaming URL to relay the connection to.
     /// `nil` when the path is not one of these subresources.
     public func containerStreamTarget(_ request: APIRequest) async throws(APIError) -> ContainerStreamTarget? {
@@ -39,6 +39,17 @@ extension KubernetesAPI {
         -> (ContainerStreamRequest, node: String)
     {
         let name = pod[path: "metadata", "name"]?.stringValue ?? ""
+        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        guard let node = pod[path: "spec", "nodeName"]?.stringValue, !node.isEmpty else {
+            throw APIError.badRequest("pod \(name) does not have a host assigned")
+        }
+        if kind == .portforward {
+            return (
+                ContainerStreamRequest(
+                    kind: kind, namespace: namespace, pod: name, container: "", command: [], stdin: false, stdout: false, stderr: false, tty: false),
+                node
+            )
+        }
         let containers = (pod[path: "spec", "containers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         let others = ["initContainers", "ephemeralContainers"].flatMap { field in
             (pod[path: "spec", field]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
@@ -55,7 +66,7 @@ extension KubernetesAPI {
             throw APIError.badRequest("container \(container) is not valid for pod \(name)")
         }
         let stream = ContainerStreamRequest(
-            kind: kind, namespace: pod[path: "metadata", "namespace"]?.stringValue ?? "default", pod: name, container: container,
+            kind: kind, namespace: namespace, pod: name, container: container,
             command: kind == .exec ? request.queryValues["command"] ?? [] : [],
             stdin: request.flag("stdin"), stdout: request.flag("stdout"), stderr: request.flag("stderr"), tty: request.flag("tty"))
         guard stream.stdin || stream.stdout || stream.stderr else {
@@ -63,9 +74,6 @@ extension KubernetesAPI {
         }
         if kind == .exec && stream.command.isEmpty {
             throw APIError.badRequest("you must specify at least 1 command")
-        }
-        guard let node = pod[path: "spec", "nodeName"]?.stringValue, !node.isEmpty else {
-            throw APIError.badRequest("pod \(name) does not have a host assigned")
         }
         return (stream, node)
     }

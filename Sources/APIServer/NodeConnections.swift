@@ -14,7 +14,8 @@ public protocol NodeConnections: Sendable {
     func streamingTarget(node: String, request: ContainerStreamRequest) async throws(APIError) -> ContainerStreamTarget
 }
 
-/// What `kubectl exec` or `kubectl attach` asks of one container.
+/// What `kubectl exec` or `kubectl attach` asks of one container, or `kubectl port-forward` of a pod (whose ports
+/// are named later, by the streams of the session).
 public struct ContainerStreamRequest: Sendable, Equatable {
     public init(
         kind: Kind, namespace: String, pod: String, container: String, command: [String], stdin: Bool, stdout: Bool, stderr: Bool, tty: Bool
@@ -31,7 +32,7 @@ public struct ContainerStreamRequest: Sendable, Equatable {
     }
 
     public enum Kind: String, Sendable {
-        case exec, attach
+        case exec, attach, portforward
     }
 
     public var kind: Kind

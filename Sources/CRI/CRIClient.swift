@@ -199,6 +199,13 @@ public final class CRIClient: Sendable {
         }
     }
 
+    /// Prepares forwarding connections to the sandbox's ports and returns the URL of the runtime's streaming server.
+    public func portForward(podSandboxID: String) async throws -> String {
+        try await call("RuntimeService/PortForward") {
+            try await runtimeService.portForward(.with { $0.podSandboxID = podSandboxID }, options: options()).url
+        }
+    }
+
     /// Prepares a streaming exec and returns the URL of the runtime's streaming server to connect to.
     public func exec(_ request: Runtime_V1_ExecRequest) async throws -> String {
         try await call("RuntimeService/Exec") {
@@ -272,7 +279,7 @@ public final class CRIClient: Sendable {
     static let repeatableMethods: Set<String> = [
         "RuntimeService/Version", "RuntimeService/StopPodSandbox", "RuntimeService/RemovePodSandbox", "RuntimeService/PodSandboxStatus",
         "RuntimeService/ListPodSandbox", "RuntimeService/StopContainer", "RuntimeService/RemoveContainer", "RuntimeService/ContainerStatus",
-        "RuntimeService/ListContainers", "RuntimeService/ListContainerStats", "RuntimeService/ExecSync", "RuntimeService/Exec", "RuntimeService/Attach", "ImageService/ImageStatus",
+        "RuntimeService/ListContainers", "RuntimeService/ListContainerStats", "RuntimeService/ExecSync", "RuntimeService/Exec", "RuntimeService/Attach", "RuntimeService/PortForward", "ImageService/ImageStatus",
         "ImageService/ListImages",
     ]
     static let attemptsWhenUnavailable = 4

@@ -18,6 +18,8 @@ public enum ContainerStreamTarget: Sendable {
     /// The container runtime's streaming server: the URL a CRI `Exec` or `Attach` returned, and the streams it was
     /// asked to prepare.
     case runtime(url: String, streams: RemoteCommandStreams)
+    /// The container runtime's streaming server, for the port-forward URL a CRI `PortForward` returned.
+    case runtimePortForward(url: String)
     /// A node's kubelet endpoint (`wss://`), with the client certificate to present, and the name to send in TLS's
     /// server name indication when the URL's host is an address, which SNI cannot carry.
     case kubelet(url: String, tls: TLSConfiguration, serverName: String)
@@ -60,6 +62,9 @@ public enum ContainerStreamRelay {
                     try await RuntimeStreamSession.relay(client: inbound, outbound, url: url, streams: streams, logger: logger)
                 case .kubelet(let url, let tls, let serverName):
                     try await relay(client: inbound, outbound, toKubelet: url, tls: tls, serverName: serverName, logger: logger)
+                case .runtimePortForward:
+                    try await outbound.writeBinaryMessage(
+                        errorMessage(APIError.badRequest("a port-forward session cannot carry an exec or attach").status))
                 }
             } catch let refused as RuntimeStreamSession.Refused {
                 try await outbound.writeBinaryMessage(errorMessage(refused.status))

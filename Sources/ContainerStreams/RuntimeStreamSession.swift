@@ -45,16 +45,7 @@ enum RuntimeStreamSession {
         client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, url: String, streams: RemoteCommandStreams,
         logger: Logger
     ) async throws {
-        let endpoint = try Endpoint(url: url)
-        let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: endpoint.host, port: endpoint.port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-            }
-        try await connection.executeThenClose { upstreamInbound, upstreamOutbound in
-            try await upstreamOutbound.write(ByteBuffer(string: endpoint.upgradeRequest))
-            var upstream = upstreamInbound.makeAsyncIterator()
-            var received = try await upgradeResponse(&upstream)
-
+        try await withUpgradedConnection(url: url, streamProtocol: streamProtocol) { upstream, upstreamOutbound, received in
             var headerBlocks = SPDYHeaderBlockWriter()
             var opening = ByteBuffer()
             var opened: [UInt8: UInt32] = [:]
@@ -119,6 +110,26 @@ enum RuntimeStreamSession {
         }
     }
 
+    /// Connects to a CRI streaming URL, upgrades the connection to SPDY speaking `streamProtocol`, and runs `body`
+    /// with the connection's incoming bytes, its writer and what already followed the upgrade response.
+    static func withUpgradedConnection(
+        url: String, streamProtocol: String,
+        _ body: (inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, NIOAsyncChannelOutboundWriter<ByteBuffer>, inout ByteBuffer)
+            async throws -> Void
+    ) async throws {
+        let endpoint = try Endpoint(url: url)
+        let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: endpoint.host, port: endpoint.port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        try await connection.executeThenClose { upstreamInbound, upstreamOutbound in
+            try await upstreamOutbound.write(ByteBuffer(string: endpoint.upgradeRequest(streamProtocol: streamProtocol)))
+            var upstream = upstreamInbound.makeAsyncIterator()
+            var received = try await upgradeResponse(&upstream)
+            try await body(&upstream, upstreamOutbound, &received)
+        }
+    }
+
     /// Reads the HTTP response to the upgrade request; returns what followed it (the first SPDY frames).
     private static func upgradeResponse(_ upstream: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> ByteBuffer {
         var received = ByteBuffer()
@@ -176,9 +187,9 @@ enum RuntimeStreamSession {
         }
 
         /// As client-go's SPDY round tripper sends it.
-        var upgradeRequest: String {
+        func upgradeRequest(streamProtocol: String) -> String {
             "POST \(path) HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
-                + "X-Stream-Protocol-Version: \(RuntimeStreamSession.streamProtocol)\r\nContent-Length: 0\r\n\r\n"
+                + "X-Stream-Protocol-Version: \(streamProtocol)\r\nContent-Length: 0\r\n\r\n"
         }
     }
 }

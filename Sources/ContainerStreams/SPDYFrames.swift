@@ -34,6 +34,20 @@ enum SPDYFrame: Equatable {
         return .data(streamID: first & 0x7fff_ffff, flags: flags, payload: payload)
     }
 
+    /// The frame as it goes on the wire.
+    func write(into buffer: inout ByteBuffer) {
+        switch self {
+        case .data(let streamID, let flags, let payload):
+            buffer.writeInteger(streamID & 0x7fff_ffff)
+            buffer.writeInteger(UInt32(flags) << 24 | UInt32(payload.readableBytes))
+            buffer.writeImmutableBuffer(payload)
+        case .control(let type, let flags, let payload):
+            buffer.writeInteger(0x8000_0000 | UInt32(SPDYFrame.version) << 16 | UInt32(type))
+            buffer.writeInteger(UInt32(flags) << 24 | UInt32(payload.readableBytes))
+            buffer.writeImmutableBuffer(payload)
+        }
+    }
+
     static func writeData(streamID: UInt32, payload: ByteBufferView, fin: Bool, into buffer: inout ByteBuffer) {
         buffer.writeInteger(streamID & 0x7fff_ffff)
         buffer.writeInteger(UInt32(fin ? flagFin : 0) << 24 | UInt32(payload.count))

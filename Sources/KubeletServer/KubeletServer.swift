@@ -18,6 +18,7 @@ import ServiceLifecycle
 /// - `GET /containerLogs/<namespace>/<pod>/<container>?<pods/log query>`: the log as `text/plain`, streamed.
 /// - websocket `GET /exec/<namespace>/<pod>/<container>?command=…&stdin=…&stdout=…&stderr=…&tty=…` and
 ///   `/attach/…` (`v5.channel.k8s.io` or v4): relayed to the container runtime's streaming server.
+/// - websocket `GET /portForward/<namespace>/<pod>` (`SPDY/3.1+portforward.k8s.io`): likewise.
 public struct KubeletServer: Service {
     public struct Configuration: Sendable {
         public var bindAddress: String
@@ -76,7 +77,8 @@ public struct KubeletServer: Service {
         try await app.run()
     }
 
-    /// `<kind>/<namespace>/<pod>/<container>` from a request path, and its query.
+    /// `<kind>/<namespace>/<pod>/<container>` from a request path (`portForward/<namespace>/<pod>` has no container),
+    /// and its query.
     struct Target: Equatable {
         var kind: String
         var namespace: String
@@ -86,8 +88,8 @@ public struct KubeletServer: Service {
 
         init?(path: String, query: String) {
             let parts = path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
-            guard parts.count == 4 else { return nil }
-            (kind, namespace, pod, container) = (parts[0], parts[1], parts[2], parts[3])
+            guard parts.count == 4 || parts.count == 3 && parts[0] == "portForward" else { return nil }
+            (kind, namespace, pod, container) = (parts[0], parts[1], parts[2], parts.count == 4 ? parts[3] : "")
             var values: [String: [String]] = [:]
             for pair in query.split(separator: "&") {
                 let field = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
@@ -131,8 +133,21 @@ public struct KubeletServer: Service {
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
         let parts = (head.path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let target = Target(path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : ""),
-            target.kind == "exec" || target.kind == "attach",
+        guard let target = Target(path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : "") else { return .dontUpgrade }
+        if target.kind == "portForward" {
+            let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard offered.contains(PortForwardRelay.websocketProtocol) else { return .dontUpgrade }
+            let upstream: Result<ContainerStreamTarget, APIError>
+            do throws(APIError) {
+                upstream = .success(.runtimePortForward(url: try await agent.portForwardURL(namespace: target.namespace, pod: target.pod)))
+            } catch {
+                upstream = .failure(error)
+            }
+            return .upgrade([.secWebSocketProtocol: PortForwardRelay.websocketProtocol]) { inbound, outbound, _ in
+                try await PortForwardRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
+            }
+        }
+        guard target.kind == "exec" || target.kind == "attach",
             let subprotocol = ContainerStreamRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol])
         else {
             return .dontUpgrade

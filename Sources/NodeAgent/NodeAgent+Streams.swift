@@ -40,6 +40,24 @@ extension NodeAgent {
         }
     }
 
+    /// The kubelet's `portForward`: the URL of the runtime's streaming server forwarding connections into the
+    /// pod's network namespace.
+    public func portForwardURL(namespace: String, pod name: String) async throws(APIError) -> String {
+        guard let pod = pods.get(ObjectKey(namespace: namespace, name: name)), let uid = pod[path: "metadata", "uid"]?.stringValue else {
+            throw APIError.notFound(.init(group: "", resource: "pods"), name: name)
+        }
+        let runtimePod: RuntimePod
+        do {
+            runtimePod = try await observe(uid: uid)
+        } catch {
+            throw APIError(code: 500, reason: "InternalError", message: "cannot read the sandbox of pod \(name): \(error)")
+        }
+        guard let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady else {
+            throw APIError.badRequest("pod \(name) has no running sandbox to forward ports into")
+        }
+        return try await streamingURL("portforward") { runtime in try await runtime.portForward(podSandboxID: sandbox.id) }
+    }
+
     private func runningContainerID(namespace: String, pod name: String, container: String) async throws(APIError) -> String {
         guard let pod = pods.get(ObjectKey(namespace: namespace, name: name)), let uid = pod[path: "metadata", "uid"]?.stringValue else {
             throw APIError.notFound(.init(group: "", resource: "pods"), name: name)

@@ -35,6 +35,8 @@ struct ClusterNodes: NodeConnections {
                     namespace: request.namespace, pod: request.pod, container: request.container, command: request.command,
                     stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty),
                 streams: streams)
+        case .portforward:
+            return .runtimePortForward(url: try await local.agent.portForwardURL(namespace: request.namespace, pod: request.pod))
         case .attach:
             return .runtime(
                 url: try await local.agent.attachURL(
@@ -111,6 +113,11 @@ struct RemoteKubelets: Sendable {
 
     func streamingTarget(node: String, request: ContainerStreamRequest) async throws(APIError) -> ContainerStreamTarget {
         let base = try await endpoint(node: node).replacingOccurrences(of: "https://", with: "wss://")
+        if request.kind == .portforward {
+            // The kubelet's own spelling of this path.
+            let path = [request.namespace, request.pod].map(Self.pathComponent).joined(separator: "/")
+            return .kubelet(url: "\(base)/portForward/\(path)", tls: tls, serverName: node)
+        }
         let path = [request.namespace, request.pod, request.container].map(Self.pathComponent).joined(separator: "/")
         var pairs = request.command.map { ("command", $0) }
         for (name, value) in [("stdin", request.stdin), ("stdout", request.stdout), ("stderr", request.stderr), ("tty", request.tty)] where value {

@@ -89,11 +89,12 @@ struct SPDYFramesTests {
     @Test func aRuntimeStreamingURLBecomesAnUpgradeRequest() throws {
         let endpoint = try RuntimeStreamSession.Endpoint(url: "http://127.0.0.1:39561/exec/Ab3dEf")
         #expect(endpoint.host == "127.0.0.1" && endpoint.port == 39561 && endpoint.path == "/exec/Ab3dEf")
-        #expect(endpoint.upgradeRequest.hasPrefix("POST /exec/Ab3dEf HTTP/1.1\r\nHost: 127.0.0.1:39561\r\n"))
-        #expect(endpoint.upgradeRequest.contains("Upgrade: SPDY/3.1\r\n") && endpoint.upgradeRequest.hasSuffix("\r\n\r\n"))
+        #expect(endpoint.upgradeRequest(streamProtocol: "v4.channel.k8s.io").hasPrefix("POST /exec/Ab3dEf HTTP/1.1\r\nHost: 127.0.0.1:39561\r\n"))
+        let request = endpoint.upgradeRequest(streamProtocol: "v4.channel.k8s.io")
+        #expect(request.contains("Upgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n") && request.hasSuffix("\r\n\r\n"))
         let six = try RuntimeStreamSession.Endpoint(url: "http://[::1]:10010/attach/x")
         #expect(six.host == "::1" && six.port == 10010 && six.path == "/attach/x")
-        #expect(six.upgradeRequest.contains("Host: [::1]:10010\r\n"))
+        #expect(six.upgradeRequest(streamProtocol: "portforward.k8s.io").contains("Host: [::1]:10010\r\n"))
         #expect(throws: RuntimeStreamSession.Refused.self) { try RuntimeStreamSession.Endpoint(url: "https://127.0.0.1:1/exec/x") }
     }
 }

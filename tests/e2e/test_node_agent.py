@@ -1,6 +1,7 @@
 """The server's own node agent running real containers with containerd + runc (`skiff server`'s default), driven with
 real kubectl. Images come from scripts/test-images.sh's local registry through a registries.yaml mirror, so the
 names the seeds use (nginx, busybox, python:3.8) resolve without internet access."""
+import hashlib
 import ipaddress
 import json
 import os
@@ -389,6 +390,58 @@ def test_exec_stdin_ends_so_piped_input_and_cp_into_the_pod_finish(cluster, shel
     assert back.read_bytes() == upload.read_bytes()
 
 
+class PortForward:
+    """`kubectl port-forward` running in the background; `local_port` is where it listens."""
+
+    def __init__(self, cluster, target, remote_port):
+        self.local_port = free_port()
+        self.process = subprocess.Popen(["kubectl", "port-forward", target, f"{self.local_port}:{remote_port}"], env=cluster.env(),
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = self.process.stdout.readline()
+        assert first.startswith("Forwarding from"), first + self.process.stderr.read()
+
+    def get(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.local_port}{path}", timeout=20) as response:
+            return response.read()
+
+    def stop(self):
+        self.process.kill()
+        return self.process.communicate()
+
+
+HTTPD = "mkdir -p /www && head -c 1048576 /dev/urandom > /www/blob && md5sum /www/blob | cut -d' ' -f1 > /www/sum && exec httpd -f -p 8080 -h /www"
+
+
+def test_port_forward_reaches_a_port_inside_the_pod_and_through_a_service(cluster):
+    cluster.kubectl("run", "served", "--image=busybox", "--labels=app=served", "--", "sh", "-c", HTTPD)
+    wait_for(lambda: status_column(cluster, "served") == "Running", "the served pod running")
+    forward = PortForward(cluster, "pod/served", 8080)
+    try:
+        # Several connections, one after another and a megabyte each way of the relay.
+        wait_for(lambda: forward.get("/sum") != b"", "the pod's web server answering")
+        for _ in range(3):
+            assert hashlib.md5(forward.get("/blob")).hexdigest() == forward.get("/sum").decode().strip()
+    finally:
+        forward.stop()
+    cluster.kubectl("expose", "pod", "served", "--port", "9000", "--target-port", "8080")
+    through_service = PortForward(cluster, "svc/served", 9000)
+    try:
+        assert len(through_service.get("/blob")) == 1048576
+    finally:
+        through_service.stop()
+    # A port nothing listens on: kubectl reports the runtime's refusal for that connection.
+    closed = PortForward(cluster, "pod/served", 8181)
+    try:
+        with pytest.raises(Exception):
+            closed.get("/")
+        time.sleep(1)
+    finally:
+        _, errors = closed.stop()
+    assert "error forwarding port 8181" in errors and "connection refused" in errors, errors
+    cluster.kubectl("delete", "service", "served")
+    cluster.kubectl("delete", "pod", "served", "--grace-period=1")
+
+
 class Terminal:
     """kubectl on a pseudo-terminal, as a person at a terminal runs it."""
 
@@ -506,7 +559,7 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
         wait_for(lambda: cluster.kubectl("get", "node", JOINED, "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
                  f"{JOINED} Ready", timeout=60)
         cluster.kubectl("run", "elsewhere", "--image=busybox", "--overrides",
-                        json.dumps({"spec": {"nodeName": JOINED}}), "--", "sleep", "3600")
+                        json.dumps({"spec": {"nodeName": JOINED}}), "--", "sh", "-c", HTTPD)
         wait_for(lambda: status_column(cluster, "elsewhere") == "Running", "a pod running on the joined node")
         node_cidr = cluster.kubectl_json("get", "node", JOINED)["spec"]["podCIDR"]
         assert ipaddress.ip_address(pod(cluster, "elsewhere")["status"]["podIP"]) in ipaddress.ip_network(node_cidr)
@@ -518,9 +571,14 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
         probe = cluster.kubectl("exec", "elsewhere", "--", "cat", "/etc/hostname", check=False)
         assert probe.stdout == "elsewhere\n", probe.stderr
         assert cluster.kubectl("exec", "elsewhere", "--", "sh", "-c", "exit 4", check=False).returncode == 4
-        # The close signal of stdin passes through the joined node's kubelet endpoint too.
+        # The close signal of stdin passes through the joined node's kubelet endpoint too, and so does port-forward.
         piped = cluster.kubectl("exec", "-i", "elsewhere", "--", "wc", "-c", input="y" * 70_000)
         assert piped.stdout.split() == ["70000"], piped.stderr
+        forward = PortForward(cluster, "pod/elsewhere", 8080)
+        try:
+            assert hashlib.md5(forward.get("/blob")).hexdigest() == forward.get("/sum").decode().strip()
+        finally:
+            forward.stop()
         cluster.kubectl("delete", "pod", "talker", "--grace-period=1")
         cluster.kubectl("delete", "pod", "elsewhere", "--grace-period=1")
     finally:
