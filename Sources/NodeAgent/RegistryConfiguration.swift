@@ -42,7 +42,10 @@ struct RegistryConfiguration: Sendable, Equatable {
     init(yaml: String) throws(Error) {
         let document: Any?
         do {
-            document = try Yams.load(yaml: yaml)
+            // Every scalar read as a string, as k3s reads this file into string fields: a numeric password stays a
+            // password. (Yams' default resolver would also compile its regular expressions, which wakes ICU and
+            // costs the agent a few megabytes of memory for good.)
+            document = try Yams.load(yaml: yaml, .basic)
         } catch {
             throw Error(description: "registries file is not valid YAML: \(error)")
         }
@@ -61,8 +64,13 @@ struct RegistryConfiguration: Sendable, Equatable {
             hosts[host] = HostSettings(
                 username: auth["username"] as? String, password: auth["password"] as? String, auth: auth["auth"] as? String,
                 identityToken: auth["identitytoken"] as? String, caFile: tls["ca_file"] as? String, certFile: tls["cert_file"] as? String,
-                keyFile: tls["key_file"] as? String, insecureSkipVerify: tls["insecure_skip_verify"] as? Bool ?? false)
+                keyFile: tls["key_file"] as? String, insecureSkipVerify: Self.isTrue(tls["insecure_skip_verify"]))
         }
+    }
+
+    /// YAML's spellings of true (1.1's `yes`/`on` too, which k3s' YAML reader accepts).
+    static func isTrue(_ value: Any?) -> Bool {
+        ["true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"].contains(value as? String ?? "")
     }
 
     /// The registry's own endpoint, tried after its mirrors (Docker Hub's is not `docker.io`).

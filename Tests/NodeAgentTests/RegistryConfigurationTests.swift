@@ -23,6 +23,10 @@ struct RegistryConfigurationTests {
             auth:
               username: ci
               password: "s3cret"
+          "numbers.example.com":
+            auth:
+              username: 2024
+              password: 123456
           "registry.internal:8443":
             tls:
               insecure_skip_verify: true
@@ -32,6 +36,10 @@ struct RegistryConfigurationTests {
         let configuration = try RegistryConfiguration(yaml: Self.yaml)
         #expect(configuration.mirrors["docker.io"] == ["http://127.0.0.1:5000", "https://mirror.example.com/v2"])
         #expect(configuration.hosts["mirror.example.com"]?.username == "ci" && configuration.hosts["mirror.example.com"]?.password == "s3cret")
+        // Scalars are strings, whatever they look like.
+        #expect(configuration.hosts["numbers.example.com"]?.username == "2024" && configuration.hosts["numbers.example.com"]?.password == "123456")
+        #expect(configuration.hosts["registry.internal:8443"]?.insecureSkipVerify == true)
+        #expect(configuration.hosts["mirror.example.com"]?.insecureSkipVerify == false)
         let files = configuration.hostsFiles()
         #expect(files["docker.io"] == """
             server = "https://registry-1.docker.io"
