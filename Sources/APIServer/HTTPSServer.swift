@@ -161,17 +161,17 @@ public struct HTTPSServer: Service {
     ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let target = (head.path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(target.first ?? "")
-        let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let offered = head.headerFields[.secWebSocketProtocol]
         let portForward = path.hasSuffix("/portforward")
         let subprotocol =
             portForward
-            ? offered.contains(PortForwardRelay.websocketProtocol) ? PortForwardRelay.websocketProtocol : nil
-            : (path.hasSuffix("/exec") || path.hasSuffix("/attach")) ? ContainerStreamRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol]) : nil
+            ? PortForwardRelay.negotiate(offered: offered)
+            : (path.hasSuffix("/exec") || path.hasSuffix("/attach")) ? ContainerStreamRelay.negotiate(offered: offered) : nil
         guard let subprotocol else { return .dontUpgrade }
+        let query = target.count > 1 ? String(target[1]) : ""
         let upstream: Result<ContainerStreamTarget, APIError>
         if let request = await authenticatedRequest(
-            method: head.method, path: path, query: target.count > 1 ? String(target[1]) : "", headers: head.headerFields, body: [],
-            connection: connection, edge: edge)
+            method: head.method, path: path, query: query, headers: head.headerFields, body: [], connection: connection, edge: edge)
         {
             do throws(APIError) {
                 guard let target = try await api.containerStreamTarget(request) else { return .dontUpgrade }
@@ -183,7 +183,10 @@ public struct HTTPSServer: Service {
             upstream = .failure(.unauthorized())
         }
         return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
-            if portForward {
+            if subprotocol == PortForwardRelay.channelProtocol {
+                let ports = (parseQueryValues(query)["ports"] ?? []).joined(separator: ",")
+                try await PortForwardRelay.serveChannels(client: inbound, outbound, upstream: upstream, ports: ports, logger: logger)
+            } else if portForward {
                 try await PortForwardRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
             } else {
                 try await ContainerStreamRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)

@@ -44,11 +44,16 @@ extension KubernetesAPI {
             throw APIError.badRequest("pod \(name) does not have a host assigned")
         }
         if kind == .portforward {
-            return (
-                ContainerStreamRequest(
-                    kind: kind, namespace: namespace, pod: name, container: "", command: [], stdin: false, stdout: false, stderr: false, tty: false),
-                node
-            )
+            var stream = ContainerStreamRequest(
+                kind: kind, namespace: namespace, pod: name, container: "", command: [], stdin: false, stdout: false, stderr: false, tty: false)
+            for text in (request.queryValues["ports"] ?? []).flatMap({ $0.split(separator: ",") }) {
+                // kube-apiserver's words for a bad port (`portforward.NewV4Options`).
+                guard let port = Int32(text.trimmingCharacters(in: .whitespaces)), port > 0, port <= 65535 else {
+                    throw APIError.badRequest("unable to parse \"\(text)\" as a port: port must be in the range 1 to 65535")
+                }
+                stream.ports.append(port)
+            }
+            return (stream, node)
         }
         let containers = (pod[path: "spec", "containers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         let others = ["initContainers", "ephemeralContainers"].flatMap { field in

@@ -15,7 +15,7 @@ public protocol NodeConnections: Sendable {
 }
 
 /// What `kubectl exec` or `kubectl attach` asks of one container, or `kubectl port-forward` of a pod (whose ports
-/// are named later, by the streams of the session).
+/// are named in the query by the websocket channel protocol, and later, by the session's streams, over SPDY).
 public struct ContainerStreamRequest: Sendable, Equatable {
     public init(
         kind: Kind, namespace: String, pod: String, container: String, command: [String], stdin: Bool, stdout: Bool, stderr: Bool, tty: Bool
@@ -45,6 +45,8 @@ public struct ContainerStreamRequest: Sendable, Equatable {
     public var stdout: Bool
     public var stderr: Bool
     public var tty: Bool
+    /// The ports a port-forward names in its query (`ports=8080,9090`).
+    public var ports: [Int32] = []
 }
 
 /// The connections set once the node agents exist (they start after the API they talk to).

@@ -200,9 +200,14 @@ public final class CRIClient: Sendable {
     }
 
     /// Prepares forwarding connections to the sandbox's ports and returns the URL of the runtime's streaming server.
-    public func portForward(podSandboxID: String) async throws -> String {
+    public func portForward(podSandboxID: String, ports: [Int32] = []) async throws -> String {
         try await call("RuntimeService/PortForward") {
-            try await runtimeService.portForward(.with { $0.podSandboxID = podSandboxID }, options: options()).url
+            try await runtimeService.portForward(
+                .with {
+                    $0.podSandboxID = podSandboxID
+                    $0.port = ports
+                }, options: options()
+            ).url
         }
     }
 

@@ -61,7 +61,8 @@ public enum ContainerStreamRelay {
                 case .runtime(let url, let streams):
                     try await RuntimeStreamSession.relay(client: inbound, outbound, url: url, streams: streams, logger: logger)
                 case .kubelet(let url, let tls, let serverName):
-                    try await relay(client: inbound, outbound, toKubelet: url, tls: tls, serverName: serverName, logger: logger)
+                    try await relay(
+                        client: inbound, outbound, to: url, subprotocol: kubeletProtocol, tls: tls, serverName: serverName, logger: logger)
                 case .runtimePortForward:
                     try await outbound.writeBinaryMessage(
                         errorMessage(APIError.badRequest("a port-forward session cannot carry an exec or attach").status))
@@ -76,13 +77,14 @@ public enum ContainerStreamRelay {
         }
     }
 
-    /// Relays until either side ends; the runtime ends its side once the process has exited and its `Status` is sent.
+    /// Relays every binary message between the client's websocket and one to `url` in `subprotocol` until either side
+    /// ends (the far side ends once the process has exited and its `Status` is sent).
     static func relay(
-        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, toKubelet url: String, tls: TLSConfiguration,
-        serverName: String, logger: Logger
+        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, to url: String, subprotocol: String,
+        tls: TLSConfiguration?, serverName: String?, logger: Logger
     ) async throws {
         var configuration = WebSocketClientConfiguration(maxFrameSize: maximumMessageBytes, sniHostname: serverName)
-        configuration.additionalHeaders[.secWebSocketProtocol] = kubeletProtocol
+        configuration.additionalHeaders[.secWebSocketProtocol] = subprotocol
         try await WebSocketClient.connect(
             url: url, configuration: configuration, tlsConfiguration: tls, logger: logger
         ) { upstreamInbound, upstreamOutbound, _ in

@@ -14,6 +14,43 @@ import NIOSSL
 public enum PortForwardRelay {
     public static let websocketProtocol = "SPDY/3.1+portforward.k8s.io"
     static let runtimeProtocol = "portforward.k8s.io"
+    /// The older websocket port-forward (the official Python client's): the ports are named in the query
+    /// (`ports=8080,9090`); each has a data channel (2i) and an error channel (2i+1), both opened with the port number.
+    public static let channelProtocol = "v4.channel.k8s.io"
+
+    /// The subprotocol to answer a port-forward upgrade offering `offered`, if any is spoken.
+    public static func negotiate(offered: String?) -> String? {
+        let offers = (offered ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return [websocketProtocol, channelProtocol].first { offers.contains($0) }
+    }
+
+    /// Serves the channel protocol: a websocket relayed as it is to the runtime's streaming server or the node's
+    /// kubelet endpoint, with the ports in the query; a refusal goes on the first port's error channel.
+    public static func serveChannels(
+        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, upstream: Result<ContainerStreamTarget, APIError>,
+        ports: String, logger: Logger
+    ) async throws {
+        let query = "ports=" + ports.utf8.map { byte in
+            (0x30...0x39).contains(byte) || byte == UInt8(ascii: ",") ? String(UnicodeScalar(byte)) : "%" + String(0x100 + Int(byte), radix: 16, uppercase: true).dropFirst()
+        }.joined()
+        do {
+            switch upstream {
+            case .success(.runtimePortForward(let url)):
+                let websocketURL = url.replacingOccurrences(of: "http://", with: "ws://")
+                try await ContainerStreamRelay.relay(
+                    client: inbound, outbound, to: "\(websocketURL)?\(query)", subprotocol: channelProtocol, tls: nil, serverName: nil, logger: logger)
+            case .success(.kubelet(let url, let tls, let serverName)):
+                try await ContainerStreamRelay.relay(
+                    client: inbound, outbound, to: "\(url)?\(query)", subprotocol: channelProtocol, tls: tls, serverName: serverName, logger: logger)
+            case .success(.runtime):
+                try await outbound.writeBinaryMessage(ByteBuffer(bytes: [1] + Array("an exec or attach session cannot carry a port-forward".utf8)))
+            case .failure(let error):
+                try await outbound.writeBinaryMessage(ByteBuffer(bytes: [1] + Array(error.message.utf8)))
+            }
+        } catch {
+            logger.info("port-forward ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
 
     public static func serve(
         client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, upstream: Result<ContainerStreamTarget, APIError>,

@@ -135,16 +135,21 @@ public struct KubeletServer: Service {
         let parts = (head.path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         guard let target = Target(path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : "") else { return .dontUpgrade }
         if target.kind == "portForward" {
-            let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard offered.contains(PortForwardRelay.websocketProtocol) else { return .dontUpgrade }
+            guard let subprotocol = PortForwardRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol]) else { return .dontUpgrade }
             let upstream: Result<ContainerStreamTarget, APIError>
             do throws(APIError) {
-                upstream = .success(.runtimePortForward(url: try await agent.portForwardURL(namespace: target.namespace, pod: target.pod)))
+                let ports = (target.query["ports"] ?? []).flatMap { $0.split(separator: ",") }.compactMap { Int32($0) }
+                upstream = .success(.runtimePortForward(url: try await agent.portForwardURL(namespace: target.namespace, pod: target.pod, ports: ports)))
             } catch {
                 upstream = .failure(error)
             }
-            return .upgrade([.secWebSocketProtocol: PortForwardRelay.websocketProtocol]) { inbound, outbound, _ in
-                try await PortForwardRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
+            return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
+                if subprotocol == PortForwardRelay.channelProtocol {
+                    let ports = (target.query["ports"] ?? []).joined(separator: ",")
+                    try await PortForwardRelay.serveChannels(client: inbound, outbound, upstream: upstream, ports: ports, logger: logger)
+                } else {
+                    try await PortForwardRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
+                }
             }
         }
         guard target.kind == "exec" || target.kind == "attach",

@@ -19,7 +19,7 @@ protocol ContainerRuntime: Sendable {
     func execSync(containerID: String, command: [String], timeout: Duration?) async throws -> Runtime_V1_ExecSyncResponse
     func exec(_ request: Runtime_V1_ExecRequest) async throws -> String
     func attach(_ request: Runtime_V1_AttachRequest) async throws -> String
-    func portForward(podSandboxID: String) async throws -> String
+    func portForward(podSandboxID: String, ports: [Int32]) async throws -> String
     func reopenContainerLog(id: String) async throws
     func pullImage(_ image: Runtime_V1_ImageSpec, auth: Runtime_V1_AuthConfig?, sandboxConfig: Runtime_V1_PodSandboxConfig?) async throws -> String
     func imageStatus(_ image: Runtime_V1_ImageSpec) async throws -> Runtime_V1_Image?

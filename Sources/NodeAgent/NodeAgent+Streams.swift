@@ -41,8 +41,9 @@ extension NodeAgent {
     }
 
     /// The kubelet's `portForward`: the URL of the runtime's streaming server forwarding connections into the
-    /// pod's network namespace.
-    public func portForwardURL(namespace: String, pod name: String) async throws(APIError) -> String {
+    /// pod's network namespace. The websocket channel protocol's `ports` go to the runtime with the request (its
+    /// streaming server takes them from there); SPDY sessions name theirs per stream.
+    public func portForwardURL(namespace: String, pod name: String, ports: [Int32]) async throws(APIError) -> String {
         guard let pod = pods.get(ObjectKey(namespace: namespace, name: name)), let uid = pod[path: "metadata", "uid"]?.stringValue else {
             throw APIError.notFound(.init(group: "", resource: "pods"), name: name)
         }
@@ -55,7 +56,7 @@ extension NodeAgent {
         guard let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady else {
             throw APIError.badRequest("pod \(name) has no running sandbox to forward ports into")
         }
-        return try await streamingURL("portforward") { runtime in try await runtime.portForward(podSandboxID: sandbox.id) }
+        return try await streamingURL("portforward") { runtime in try await runtime.portForward(podSandboxID: sandbox.id, ports: ports) }
     }
 
     private func runningContainerID(namespace: String, pod name: String, container: String) async throws(APIError) -> String {

@@ -36,7 +36,8 @@ struct ClusterNodes: NodeConnections {
                     stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty),
                 streams: streams)
         case .portforward:
-            return .runtimePortForward(url: try await local.agent.portForwardURL(namespace: request.namespace, pod: request.pod))
+            return .runtimePortForward(
+                url: try await local.agent.portForwardURL(namespace: request.namespace, pod: request.pod, ports: request.ports))
         case .attach:
             return .runtime(
                 url: try await local.agent.attachURL(

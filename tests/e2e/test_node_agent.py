@@ -409,6 +409,27 @@ class PortForward:
         return self.process.communicate()
 
 
+def python_client_get(cluster, pod_name, port, path):
+    """An HTTP/1.0 GET through the official Python client's port-forward; returns the body."""
+    from kubernetes import client, config
+    from kubernetes.stream import portforward
+    api = client.CoreV1Api(config.new_client_from_config(str(cluster.kubeconfig)))
+    session = portforward(api.connect_get_namespaced_pod_portforward, pod_name, "default", ports=str(port))
+    connection = session.socket(port)
+    connection.setblocking(True)
+    connection.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+    response = b""
+    while chunk := connection.recv(65536):
+        response += chunk
+    connection.close()
+    assert session.error(port) is None, session.error(port)
+    return response.split(b"\r\n\r\n", 1)[1]
+
+
+def forward_sum(cluster, pod_name):
+    return cluster.kubectl("exec", pod_name, "--", "cat", "/www/sum").stdout.strip()
+
+
 HTTPD = "mkdir -p /www && head -c 1048576 /dev/urandom > /www/blob && md5sum /www/blob | cut -d' ' -f1 > /www/sum && exec httpd -f -p 8080 -h /www"
 
 
@@ -423,6 +444,8 @@ def test_port_forward_reaches_a_port_inside_the_pod_and_through_a_service(cluste
             assert hashlib.md5(forward.get("/blob")).hexdigest() == forward.get("/sum").decode().strip()
     finally:
         forward.stop()
+    # The official Python client forwards over the older websocket channel protocol, its ports in the query.
+    assert hashlib.md5(python_client_get(cluster, "served", 8080, "/blob")).hexdigest() == forward_sum(cluster, "served")
     cluster.kubectl("expose", "pod", "served", "--port", "9000", "--target-port", "8080")
     through_service = PortForward(cluster, "svc/served", 9000)
     try:
@@ -579,6 +602,7 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
             assert hashlib.md5(forward.get("/blob")).hexdigest() == forward.get("/sum").decode().strip()
         finally:
             forward.stop()
+        assert hashlib.md5(python_client_get(cluster, "elsewhere", 8080, "/blob")).hexdigest() == forward_sum(cluster, "elsewhere")
         cluster.kubectl("delete", "pod", "talker", "--grace-period=1")
         cluster.kubectl("delete", "pod", "elsewhere", "--grace-period=1")
     finally:
