@@ -33,8 +33,8 @@ enum ServiceAccountAdmission {
             message: "error looking up service account \(namespace)/\(name): serviceaccount \"\(name)\" not found")
     }
 
-    /// Admits a new pod that runs as `account`: names the account in both fields (as the v1 conversion shows the
-    /// deprecated one), copies the account's `imagePullSecrets` when the pod has none, and mounts the API access
+    /// Admits a new pod that runs as `account`: names the account in both fields (defaulting has made them agree,
+    /// and the v1 conversion shows the deprecated one), copies the account's `imagePullSecrets` when the pod has none, and mounts the API access
     /// volume unless the pod or else the account turns `automountServiceAccountToken` off. `newVolumeName` is the volume's
     /// name should one be added (`kube-api-access-` and five random characters).
     static func admitNewPod(_ pod: inout JSONValue, account: JSONValue, newVolumeName: String) {

@@ -44,7 +44,10 @@ public struct ServiceAccountTokenSigner: Sendable {
         let header = #"{"alg":"ES256","kid":"\#(keyID)"}"#
         let payload: Data
         do {
-            payload = try JSONEncoder().encode(claims)
+            let encoder = JSONEncoder()
+            // Sorted as Go encodes the claims; slashes unescaped, as Go writes them.
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            payload = try encoder.encode(claims)
         } catch {
             throw .signing("cannot encode the claims: \(error)")
         }
