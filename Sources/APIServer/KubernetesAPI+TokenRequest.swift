@@ -29,6 +29,7 @@ extension KubernetesAPI {
             throw APIError.notFound(context.groupResource, name: name)
         }
         var pod: ServiceAccountTokenClaims.ObjectReference?
+        var node: ServiceAccountTokenClaims.ObjectReference?
         var secret: ServiceAccountTokenClaims.ObjectReference?
         if let reference = request[path: "spec", "boundObjectRef"], !reference.isNull {
             let kind = reference["kind"]?.stringValue ?? ""
@@ -44,6 +45,7 @@ extension KubernetesAPI {
                         "cannot bind token for serviceaccount \"\(name)\" to pod running with serviceaccount \"\(podAccount)\"")
                 }
                 pod = .init(name: boundName, uid: bound.uid)
+                node = try await nodeReference(of: bound)
             case ("", "Secret"):
                 bound = try await boundObject(resource: "secrets", namespace: namespace, name: boundName)
                 secret = .init(name: boundName, uid: bound.uid)
@@ -63,7 +65,7 @@ extension KubernetesAPI {
             request[path: "spec", "audiences"] = .array(audiences.map { .string($0) })
         }
         let claims = ServiceAccountTokenClaims.forServiceAccount(
-            namespace: namespace, serviceAccount: .init(name: name, uid: account.uid), pod: pod, secret: secret,
+            namespace: namespace, serviceAccount: .init(name: name, uid: account.uid), pod: pod, node: node, secret: secret,
             audiences: audiences, lifetimeSeconds: expirationSeconds, now: Date())
         let token: String
         do {
@@ -78,6 +80,17 @@ extension KubernetesAPI {
         request[path: "metadata", "creationTimestamp"] = .null
         request["status"] = ["token": .string(token), "expirationTimestamp": .string(KubeTime.format(claims.expiresAt))]
         return .created(request)
+    }
+
+    /// The node a pod runs on, named in its tokens; none when it is not scheduled or the node is gone.
+    private func nodeReference(of pod: JSONValue) async throws(APIError) -> ServiceAccountTokenClaims.ObjectReference? {
+        guard let nodeName = pod[path: "spec", "nodeName"]?.stringValue, !nodeName.isEmpty,
+            let nodes = catalog.resource(group: "", version: "v1", resource: "nodes"),
+            let found = try await objects.find(nodes, namespace: nil, name: nodeName)
+        else {
+            return nil
+        }
+        return .init(name: nodeName, uid: found.object.uid)
     }
 
     private func boundObject(resource: String, namespace: String, name: String) async throws(APIError) -> JSONValue {

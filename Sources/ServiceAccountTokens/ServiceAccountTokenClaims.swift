@@ -27,19 +27,22 @@ public struct ServiceAccountTokenClaims: Sendable, Hashable {
     public var serviceAccount: ObjectReference
     public var pod: ObjectReference?
     public var secret: ObjectReference?
+    /// The node a bound pod runs on, for the token's audience to read (Kubernetes' ServiceAccountTokenPodNodeInfo).
+    public var node: ObjectReference?
 
-    /// The claims Kubernetes' `token.Claims` builds for a service account, optionally bound to a pod or a secret,
-    /// valid from `now` for `lifetimeSeconds`. The issuer is the signer's, set when signing.
+    /// The claims Kubernetes' `token.Claims` builds for a service account, optionally bound to a pod (and naming its
+    /// node) or a secret, valid from `now` for `lifetimeSeconds`. The issuer is the signer's, set when signing.
     public static func forServiceAccount(
-        namespace: String, serviceAccount: ObjectReference, pod: ObjectReference? = nil, secret: ObjectReference? = nil,
-        audiences: [String], lifetimeSeconds: Int64, now: Date
+        namespace: String, serviceAccount: ObjectReference, pod: ObjectReference? = nil, node: ObjectReference? = nil,
+        secret: ObjectReference? = nil, audiences: [String], lifetimeSeconds: Int64, now: Date
     ) -> ServiceAccountTokenClaims {
         // JWT times are whole seconds.
         let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         return ServiceAccountTokenClaims(
             issuer: "", subject: ServiceAccountTokenClaims.userName(namespace: namespace, serviceAccount: serviceAccount.name),
             audiences: audiences, expiresAt: issued.addingTimeInterval(TimeInterval(lifetimeSeconds)), issuedAt: issued, notBefore: issued,
-            tokenID: UUID().uuidString.lowercased(), namespace: namespace, serviceAccount: serviceAccount, pod: pod, secret: secret)
+            tokenID: UUID().uuidString.lowercased(), namespace: namespace, serviceAccount: serviceAccount, pod: pod, secret: secret,
+            node: pod == nil ? nil : node)
     }
 
     /// The user a service account's token authenticates as.
@@ -64,6 +67,7 @@ extension ServiceAccountTokenClaims: Codable {
         var serviceaccount: ObjectReference
         var pod: ObjectReference?
         var secret: ObjectReference?
+        var node: ObjectReference?
     }
 
     public init(from decoder: any Decoder) throws {
@@ -85,6 +89,7 @@ extension ServiceAccountTokenClaims: Codable {
         serviceAccount = kubernetes.serviceaccount
         pod = kubernetes.pod
         secret = kubernetes.secret
+        node = kubernetes.node
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -97,6 +102,7 @@ extension ServiceAccountTokenClaims: Codable {
         try container.encode(Int64(notBefore.timeIntervalSince1970), forKey: .notBefore)
         try container.encode(tokenID, forKey: .tokenID)
         try container.encode(
-            KubernetesClaim(namespace: namespace, serviceaccount: serviceAccount, pod: pod, secret: secret), forKey: .kubernetes)
+            KubernetesClaim(namespace: namespace, serviceaccount: serviceAccount, pod: pod, secret: secret, node: node),
+            forKey: .kubernetes)
     }
 }

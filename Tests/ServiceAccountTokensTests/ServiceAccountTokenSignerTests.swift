@@ -43,6 +43,18 @@ import Testing
         #expect(kubernetes["secret"] == nil)
     }
 
+    @Test func onlyPodBoundTokensNameTheNode() throws {
+        let node = ServiceAccountTokenClaims.ObjectReference(name: "node-a", uid: "node-uid")
+        let bound = ServiceAccountTokenClaims.forServiceAccount(
+            namespace: "dev", serviceAccount: .init(name: "builder", uid: "sa-uid"), pod: .init(name: "web-0", uid: "pod-uid"), node: node,
+            audiences: audience, lifetimeSeconds: 3600, now: now)
+        #expect(try signer.verify(try signer.sign(bound), audiences: audience, now: now).node == node)
+        let unbound = ServiceAccountTokenClaims.forServiceAccount(
+            namespace: "dev", serviceAccount: .init(name: "builder", uid: "sa-uid"), node: node, audiences: audience,
+            lifetimeSeconds: 3600, now: now)
+        #expect(unbound.node == nil)
+    }
+
     @Test func expiredTokenIsRefusedAfterTheLeeway() throws {
         let token = try signer.sign(claims(lifetime: 600))
         #expect(throws: Never.self) { try signer.verify(token, audiences: audience, now: now.addingTimeInterval(650)) }

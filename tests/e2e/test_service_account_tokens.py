@@ -178,9 +178,15 @@ def test_a_pod_reads_its_own_bound_token_ca_and_namespace(agent_cluster: Server)
     payload = claims(token)
     assert payload["sub"] == "system:serviceaccount:default:default"
     assert payload["kubernetes.io"]["pod"] == {"name": "reader", "uid": pod["metadata"]["uid"]}
+    node = cluster.kubectl_json("get", "node", pod["spec"]["nodeName"])
+    assert payload["kubernetes.io"]["node"] == {"name": node["metadata"]["name"], "uid": node["metadata"]["uid"]}
     assert payload["exp"] - payload["iat"] == 3607
     listed = with_token(cluster, token, "get", "pod", "reader", "-o", "name")
     assert listed.returncode == 0 and listed.stdout.strip() == "pod/reader", listed.stderr
+    # kubectl can bind a token to the pod too.
+    bound = cluster.kubectl("create", "token", "default", "--bound-object-kind=Pod", "--bound-object-name=reader",
+                            f"--bound-object-uid={pod['metadata']['uid']}").stdout.strip()
+    assert claims(bound)["kubernetes.io"]["pod"] == payload["kubernetes.io"]["pod"]
 
     # The token is bound to the pod: once the pod is gone, so is its access.
     cluster.kubectl("delete", "pod", "reader", "--grace-period=1", "--timeout=60s")
