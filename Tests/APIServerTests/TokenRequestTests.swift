@@ -87,6 +87,14 @@ struct TokenRequestTests {
         }
     }
 
+    @Test func expirationIsBetweenTenMinutesAndTwoToTheThirtyTwoSeconds() {
+        #expect(TokenRequestRules.validate(expirationSeconds: 600).isEmpty)
+        #expect(TokenRequestRules.validate(expirationSeconds: 1 << 32).isEmpty)
+        #expect(TokenRequestRules.validate(expirationSeconds: 599).map(\.message) == ["Invalid value: 599: may not specify a duration less than 10 minutes"])
+        #expect(
+            TokenRequestRules.validate(expirationSeconds: (1 << 32) + 1).map(\.message) == ["Invalid value: 4294967297: may not specify a duration larger than 2^32 seconds"])
+    }
+
     @Test func aPodBoundTokenLastsAsLongAsThePod() async throws {
         try await withCluster { cluster, client in
             _ = try await createAccount(client, "builder")
