@@ -150,6 +150,8 @@ public struct HTTPSServer: Service {
             user: user.name)
         apiRequest.queryValues = parseQueryValues(query)
         apiRequest.groups = user.groups
+        apiRequest.userUID = user.uid
+        apiRequest.userExtra = user.extra
         return apiRequest
     }
 

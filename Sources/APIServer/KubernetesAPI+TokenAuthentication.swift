@@ -23,7 +23,24 @@ extension KubernetesAPI {
         }
         return AuthenticatedUser(
             name: ServiceAccountTokenClaims.userName(namespace: namespace, serviceAccount: claims.serviceAccount.name),
-            groups: ServiceAccountTokenClaims.groups(namespace: namespace))
+            uid: claims.serviceAccount.uid, groups: ServiceAccountTokenClaims.groups(namespace: namespace),
+            extra: Self.userExtra(of: claims))
+    }
+
+    /// What Kubernetes' service-account authenticator adds to the user (`ServiceAccountInfo.UserInfo`): the bound
+    /// pod and its node, and the token's id for audit logs.
+    static func userExtra(of claims: ServiceAccountTokenClaims) -> [String: [String]] {
+        var extra: [String: [String]] = [:]
+        if let pod = claims.pod {
+            extra["authentication.kubernetes.io/pod-name"] = [pod.name]
+            extra["authentication.kubernetes.io/pod-uid"] = [pod.uid]
+        }
+        if let node = claims.node {
+            extra["authentication.kubernetes.io/node-name"] = [node.name]
+            extra["authentication.kubernetes.io/node-uid"] = [node.uid]
+        }
+        if !claims.tokenID.isEmpty { extra["authentication.kubernetes.io/credential-id"] = ["JTI=\(claims.tokenID)"] }
+        return extra
     }
 
     /// Whether the object a token names still exists with the same uid. One being deleted stays current until a

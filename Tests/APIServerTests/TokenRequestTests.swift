@@ -53,7 +53,9 @@ struct TokenRequestTests {
 
             let user = await cluster.api.authenticateServiceAccountToken(token)
             #expect(user?.name == "system:serviceaccount:default:builder")
+            #expect(user?.uid == account[path: "metadata", "uid"]?.stringValue)
             #expect(user?.groups == ["system:serviceaccounts", "system:serviceaccounts:default"])
+            #expect(user?.extra == ["authentication.kubernetes.io/credential-id": ["JTI=\(claims["jti"]?.stringValue ?? "")"]])
         }
     }
 
@@ -115,7 +117,10 @@ struct TokenRequestTests {
             let own = try #require(
                 try await requestToken(client, account: "builder", spec: ["boundObjectRef": ["kind": "Pod", "apiVersion": "v1", "name": "web"]])[
                     path: "status", "token"]?.stringValue)
-            #expect(await cluster.api.authenticateServiceAccountToken(own)?.name == "system:serviceaccount:default:builder")
+            let podUser = await cluster.api.authenticateServiceAccountToken(own)
+            #expect(podUser?.name == "system:serviceaccount:default:builder")
+            #expect(podUser?.extra["authentication.kubernetes.io/pod-name"] == ["web"])
+            #expect(podUser?.extra["authentication.kubernetes.io/pod-uid"] == [uid])
             try await client.delete(.pods, namespace: "default", name: "web", options: ["gracePeriodSeconds": 0])
             #expect(await cluster.api.authenticateServiceAccountToken(own) == nil)
         }

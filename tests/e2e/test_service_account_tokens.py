@@ -183,6 +183,15 @@ def test_a_pod_reads_its_own_bound_token_ca_and_namespace(agent_cluster: Server)
     assert payload["exp"] - payload["iat"] == 3607
     listed = with_token(cluster, token, "get", "pod", "reader", "-o", "name")
     assert listed.returncode == 0 and listed.stdout.strip() == "pod/reader", listed.stderr
+    whoami = json.loads(with_token(cluster, token, "auth", "whoami", "-o", "json").stdout)["status"]["userInfo"]
+    account = cluster.kubectl_json("get", "serviceaccount", "default")
+    assert whoami["uid"] == account["metadata"]["uid"]
+    assert whoami["extra"] == {
+        "authentication.kubernetes.io/pod-name": ["reader"], "authentication.kubernetes.io/pod-uid": [pod["metadata"]["uid"]],
+        "authentication.kubernetes.io/node-name": [node["metadata"]["name"]],
+        "authentication.kubernetes.io/node-uid": [node["metadata"]["uid"]],
+        "authentication.kubernetes.io/credential-id": [f"JTI={payload['jti']}"],
+    }
     # kubectl can bind a token to the pod too.
     bound = cluster.kubectl("create", "token", "default", "--bound-object-kind=Pod", "--bound-object-name=reader",
                             f"--bound-object-uid={pod['metadata']['uid']}").stdout.strip()
