@@ -55,6 +55,8 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // Service-account tokens: JWTs signed and verified with the server's service-account key.
+        .target(name: "ServiceAccountTokens", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The Kubernetes verbs over a transport: how every component other than the store reaches the cluster.
         .target(name: "KubeClient", dependencies: ["APIMachinery"]),
         // The Kubernetes REST API over HTTPS from another process (agents, tools), with AsyncHTTPClient.
@@ -111,7 +113,7 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient",
+                "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "ServiceAccountTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -152,7 +154,7 @@ let package = Package(
         .target(
             name: "SkiffCommands",
             dependencies: [
-                "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
+                "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
                 "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -185,7 +187,10 @@ let package = Package(
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
         .testTarget(name: "PKITests", dependencies: ["PKI"]),
         .testTarget(name: "ContainerStreamsTests", dependencies: ["ContainerStreams", "CZlib", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "APIMachinery", "ContainerStreams"]),
+        .testTarget(name: "ServiceAccountTokensTests", dependencies: ["ServiceAccountTokens"]),
+        .testTarget(
+            name: "APIServerTests",
+            dependencies: ["APIServer", "APIMachinery", "ContainerStreams", "ClusterTestSupport", "KubeClient", "ServiceAccountTokens"]),
         .testTarget(
             name: "KubeHTTPClientTests",
             dependencies: [

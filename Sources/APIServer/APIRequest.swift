@@ -17,6 +17,9 @@ public struct APIRequest: Sendable {
     public var user: String
     /// The user's groups (a client certificate's O); the in-process components act as administrators.
     public var groups: [String] = ["system:masters"]
+    /// The user's uid and extra attributes, as the authenticator reported them.
+    public var userUID = ""
+    public var userExtra: [String: [String]] = [:]
     /// An already-decoded object body from an in-process caller, which skips encoding and parsing JSON.
     public var decodedBody: JSONValue?
 

@@ -134,7 +134,7 @@ public struct HTTPSServer: Service {
         // TLS has verified the certificate against the cluster CA; this reads who it names.
         let certificate = try? await connection.nioSSL_peerCertificate().get()
         guard
-            let user = edge.authenticator.authenticate(
+            let user = await edge.authenticator.authenticate(
                 clientCertificateDER: certificate.flatMap { try? $0.toDERBytes() }, authorization: fields[.authorization])
         else {
             return nil
@@ -150,6 +150,8 @@ public struct HTTPSServer: Service {
             user: user.name)
         apiRequest.queryValues = parseQueryValues(query)
         apiRequest.groups = user.groups
+        apiRequest.userUID = user.uid
+        apiRequest.userExtra = user.extra
         return apiRequest
     }
 

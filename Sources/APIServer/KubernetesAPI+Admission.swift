@@ -11,6 +11,9 @@ extension KubernetesAPI {
             if let old {
                 PriorityAdmission.keepResolvedPriority(&object, old: old)
             } else {
+                if admitsServiceAccounts && !ServiceAccountAdmission.isMirrorPod(object) {
+                    try await admitServiceAccount(&object, admissionName: admissionName)
+                }
                 try await admitPriority(&object, admissionName: admissionName)
             }
             DefaultTolerationSeconds.admit(&object)
@@ -19,6 +22,38 @@ extension KubernetesAPI {
         default:
             break
         }
+    }
+
+    private func admitServiceAccount(_ pod: inout JSONValue, admissionName: String) async throws(APIError) {
+        let namespace = pod.namespace ?? ""
+        let name = ServiceAccountAdmission.accountName(of: pod)
+        guard let account = try await serviceAccountForAdmission(namespace: namespace, name: name) else {
+            throw ServiceAccountAdmission.missingAccount(namespace: namespace, name: name, admissionName: admissionName)
+        }
+        ServiceAccountAdmission.admitNewPod(
+            &pod, account: account, newVolumeName: ObjectLifecycle.generateName(prefix: ServiceAccountAdmission.volumeNamePrefix))
+    }
+
+    /// The account, or nil when it does not exist. The service-account controller creates `default` right after
+    /// its namespace, so a pod created at once may come before it: as Kubernetes, look for `default` ten times,
+    /// 100–200 ms apart, before giving up.
+    private func serviceAccountForAdmission(namespace: String, name: String) async throws(APIError) -> JSONValue? {
+        guard let serviceAccounts = catalog.resource(group: "", version: "v1", resource: "serviceaccounts") else { return nil }
+        let attempts = name == ServiceAccountAdmission.defaultAccountName ? 10 : 1
+        let interval = Duration.milliseconds(Int.random(in: 100..<200))
+        for attempt in 0..<attempts {
+            if attempt > 0 {
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    throw APIError.serviceUnavailable("the request was cancelled")
+                }
+            }
+            if let found = try await objects.find(serviceAccounts, namespace: namespace, name: name) {
+                return found.object
+            }
+        }
+        return nil
     }
 
     private func admitPriority(_ pod: inout JSONValue, admissionName: String) async throws(APIError) {

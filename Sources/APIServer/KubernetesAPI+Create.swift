@@ -161,4 +161,5 @@ struct Warnings: Sendable {
 extension JSONValue {
     var name: String { self[path: "metadata", "name"]?.stringValue ?? "" }
     var namespace: String? { self[path: "metadata", "namespace"]?.stringValue }
+    var uid: String { self[path: "metadata", "uid"]?.stringValue ?? "" }
 }

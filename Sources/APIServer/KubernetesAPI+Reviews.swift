@@ -13,7 +13,12 @@ extension KubernetesAPI {
             answer["status"] = ["allowed": true, "reason": "skiff: authenticated clients are administrators"]
         case ("authentication.k8s.io", "selfsubjectreviews"):
             let groups = context.request.groups + ["system:authenticated"]
-            answer["status"] = ["userInfo": ["username": .string(user), "groups": .array(groups.map { .string($0) })]]
+            var userInfo: JSONValue = ["username": .string(user), "groups": .array(groups.map { .string($0) })]
+            if !context.request.userUID.isEmpty { userInfo["uid"] = .string(context.request.userUID) }
+            if !context.request.userExtra.isEmpty {
+                userInfo["extra"] = .object(context.request.userExtra.mapValues { .array($0.map { .string($0) }) })
+            }
+            answer["status"] = ["userInfo": userInfo]
         case ("authorization.k8s.io", "selfsubjectrulesreviews"):
             answer["status"] = [
                 "resourceRules": [["verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]]],

@@ -10,6 +10,8 @@ extension KubernetesAPI {
             return try await bind(context, name: name)
         case ("", "pods", "eviction"):
             return try await evict(context, name: name)
+        case ("", "serviceaccounts", "token"):
+            return try await requestToken(context, name: name)
         case ("", "pods", "exec"), ("", "pods", "attach"):
             try await refuseUnupgradedStream(context, name: name, kind: subresource == "exec" ? .exec : .attach)
         default:

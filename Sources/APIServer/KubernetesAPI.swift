@@ -2,6 +2,7 @@ import APIMachinery
 import APIRegistry
 import Foundation
 import Logging
+import ServiceAccountTokens
 import Storage
 import Synchronization
 
@@ -18,12 +19,27 @@ public final class KubernetesAPI: Sendable {
     let readiness: Readiness
     let namespaceFinalizer = NamespaceFinalizer()
     let nodeConnections = NodeConnectionSlot()
+    /// Signs the tokens `serviceaccounts/token` hands out and verifies them when they come back.
+    let serviceAccountTokens: ServiceAccountTokenSigner
+    /// Whether new pods pass the ServiceAccount admission plugin.
+    let admitsServiceAccounts: Bool
     private let shuttingDown = Atomic<Bool>(false)
 
     /// Kubernetes' request body limit (3 MiB); larger bodies get 413.
     public static let maximumBodyBytes = 3 * 1024 * 1024
 
-    public init(store: any RevisionedStore, serviceCIDR: String = "10.43.0.0/16", logger: Logger) throws {
+    /// - Parameters:
+    ///   - serviceAccountTokens: the signer of service-account tokens; by default one with a key of its own, whose
+    ///     tokens do not outlive the process.
+    ///   - serviceAccountAdmission: whether new pods pass the ServiceAccount admission plugin, which needs the
+    ///     service-account controller running. Test servers leave it off, as Kubernetes' integration-test servers do.
+    public init(
+        store: any RevisionedStore, serviceCIDR: String = "10.43.0.0/16",
+        serviceAccountTokens: ServiceAccountTokenSigner = ServiceAccountTokenSigner(), serviceAccountAdmission: Bool = false,
+        logger: Logger
+    ) throws {
+        self.serviceAccountTokens = serviceAccountTokens
+        self.admitsServiceAccounts = serviceAccountAdmission
         self.catalog = .builtIn
         self.objects = ObjectStore(backend: store)
         self.openAPI = OpenAPIDocuments()
@@ -35,6 +51,11 @@ public final class KubernetesAPI: Sendable {
 
     /// The first address of the service range, held by the `kubernetes` Service.
     public var kubernetesServiceIP: String { services.kubernetesServiceIP }
+
+    /// The `kubernetes` Service's address for a service range, before there is a server (its certificate names it).
+    public static func kubernetesServiceIP(serviceCIDR: String) throws(APIError) -> String {
+        try ServiceAddressAllocator(cidr: serviceCIDR).kubernetesServiceIP
+    }
 
     /// Connects the API server to the node agents, for `pods/log`.
     public func connectNodes(_ connections: any NodeConnections) { nodeConnections.set(connections) }

@@ -13,14 +13,16 @@ public final class InProcessCluster: Sendable {
     public let directory: URL
     public let logger: Logger
 
-    public init() async throws {
+    /// - Parameter serviceAccountAdmission: whether new pods pass the ServiceAccount admission plugin; off, as in
+    ///   Kubernetes' integration tests, since no service-account controller creates the `default` accounts here.
+    public init(serviceAccountAdmission: Bool = false) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try SQLiteStore(path: directory.appendingPathComponent("state.db").path)
         var logger = Logger(label: "skiff.test")
         logger.logLevel = .warning
         self.logger = logger
-        api = try KubernetesAPI(store: store, logger: logger)
+        api = try KubernetesAPI(store: store, serviceAccountAdmission: serviceAccountAdmission, logger: logger)
         try await api.bootstrap(apiServerPort: 6443)
     }
 

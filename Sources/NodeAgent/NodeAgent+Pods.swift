@@ -335,14 +335,44 @@ extension NodeAgent {
             configMap: { _ in nil }, secret: { _ in nil })
     }
 
-    /// Reads what the pod's volumes name from the API (the kubelet's "Get" strategy: fresh on each setup).
+    /// Reads what the pod's volumes name from the API (the kubelet's "Get" strategy: fresh on each setup), and its
+    /// service account's tokens through the token manager.
     func volumeObjects(_ pod: JSONValue) -> VolumeObjects {
         let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        let account = pod[path: "spec", "serviceAccountName"]?.stringValue ?? ""
+        let podName = pod[path: "metadata", "name"]?.stringValue ?? ""
+        let podUID = pod[path: "metadata", "uid"]?.stringValue ?? ""
         return VolumeObjects(
             configMap: { [client] name in try? await client.get(.configMaps, namespace: namespace, name: name) },
             secret: { [client] name in try? await client.get(.secrets, namespace: namespace, name: name) },
             persistentVolumeClaim: { [client] name in try? await client.get(.persistentVolumeClaims, namespace: namespace, name: name) },
-            persistentVolume: { [client] name in try? await client.get(.persistentVolumes, namespace: nil, name: name) })
+            persistentVolume: { [client] name in try? await client.get(.persistentVolumes, namespace: nil, name: name) },
+            serviceAccountToken: { [serviceAccountTokens] audience, expirationSeconds throws(APIError) in
+                try await serviceAccountTokens.token(
+                    for: .init(
+                        namespace: namespace, serviceAccount: account.isEmpty ? "default" : account, podName: podName, podUID: podUID,
+                        audience: audience, expirationSeconds: expirationSeconds))
+            })
+    }
+
+    /// A token for a projected volume from TokenRequest, bound to the pod (`serviceaccounts/<name>/token`).
+    static func requestServiceAccountToken(
+        _ request: ServiceAccountTokenManager.Request, client: KubeClient
+    ) async throws(APIError) -> ServiceAccountTokenManager.Issued {
+        var spec: JSONValue = [
+            "expirationSeconds": .integer(request.expirationSeconds),
+            "boundObjectRef": ["apiVersion": "v1", "kind": "Pod", "name": .string(request.podName), "uid": .string(request.podUID)],
+        ]
+        if let audience = request.audience { spec["audiences"] = [.string(audience)] }
+        let answer = try await client.createSubresource(
+            .serviceAccounts, namespace: request.namespace, name: request.serviceAccount, subresource: "token",
+            ["apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec])
+        guard let token = answer[path: "status", "token"]?.stringValue,
+            let expiresAt = answer[path: "status", "expirationTimestamp"]?.stringValue.flatMap(KubeTime.parse)
+        else {
+            throw APIError.internalError("the TokenRequest answer holds no token")
+        }
+        return .init(token: token, expiresAt: expiresAt)
     }
 
     /// Brings a running pod's file volumes up to date once per sync period.
@@ -444,6 +474,7 @@ extension NodeAgent {
             try await runtime.removePodSandbox(id: sandbox.id)
         }
         VolumeMounts.tearDown(podDirectory: "\(paths.pods)/\(uid)")
+        serviceAccountTokens.forget(podUID: uid)
         podStates.withLock { _ = $0.removeValue(forKey: uid) }
         try await confirmDeletion(pod, uid: uid)
     }
@@ -517,6 +548,7 @@ extension NodeAgent {
                 try? await runtime.stopPodSandbox(id: sandbox.id)
                 try? await runtime.removePodSandbox(id: sandbox.id)
                 VolumeMounts.tearDown(podDirectory: "\(paths.pods)/\(uid)")
+                serviceAccountTokens.forget(podUID: uid)
             }
         }
     }

@@ -66,6 +66,7 @@ public final class NodeAgent: Sendable {
     let queue = WorkQueue<ObjectKey>()
     let podStates = Mutex<[String: PodState]>([:])
     let probeManager = ProbeManager()
+    let serviceAccountTokens: ServiceAccountTokenManager
     private let runtimeBox = Mutex<(any ContainerRuntime)?>(nil)
     private let podCIDR = Mutex<String?>(nil)
     let machine: MachineInfo
@@ -77,6 +78,9 @@ public final class NodeAgent: Sendable {
         recorder = EventRecorder(client: client, component: "kubelet", host: options.nodeName, logger: logger)
         pods = Informer(client: client, resource: .pods, selectors: ListOptions(fieldSelector: "spec.nodeName=\(options.nodeName)"), logger: logger)
         machine = MachineInfo.read(directory: options.directory)
+        serviceAccountTokens = ServiceAccountTokenManager { [client] request throws(APIError) in
+            try await Self.requestServiceAccountToken(request, client: client)
+        }
     }
 
     var runtime: any ContainerRuntime {

@@ -4,18 +4,21 @@ import CRI
 import Foundation
 
 /// The API objects volume setup reads, each by name in the pod's namespace (a PersistentVolume cluster-wide);
-/// nil when there is no such object.
+/// nil when there is no such object. `serviceAccountToken` is a token of the pod's service account bound to the pod,
+/// for an audience (nil: the API server's) and lifetime in seconds.
 struct VolumeObjects: Sendable {
     var configMap: @Sendable (String) async -> JSONValue?
     var secret: @Sendable (String) async -> JSONValue?
     var persistentVolumeClaim: @Sendable (String) async -> JSONValue?
     var persistentVolume: @Sendable (String) async -> JSONValue?
+    var serviceAccountToken: @Sendable (_ audience: String?, _ expirationSeconds: Int64) async throws(APIError) -> String
 }
 
 /// The pod's volumes as directories on the node, and a container's `volumeMounts` as CRI mounts: emptyDir under the
 /// pod's directory (a tmpfs for `medium: Memory`), hostPath as given, a claim's bound PersistentVolume's path, and
-/// configMap, secret, downwardAPI and projected volumes written out as files (keys, or `items` with their paths,
-/// with `defaultMode`) by the atomic writer, so that `refresh` can update them under running containers.
+/// configMap, secret, downwardAPI and projected volumes (with service-account tokens) written out as files (keys, or
+/// `items` with their paths, with `defaultMode`) by the atomic writer, so that `refresh` can update them under
+/// running containers.
 enum VolumeMounts {
     static func prepare(
         pod: JSONValue, container: JSONValue, podDirectory: String, downward: ContainerEnvironment, objects: VolumeObjects
@@ -45,8 +48,8 @@ enum VolumeMounts {
         return mounts
     }
 
-    /// Rewrites the pod's file volumes whose content changed (a ConfigMap edited, a label added), as the kubelet does
-    /// about once a minute; running containers see the new files. Failures leave the old files in place.
+    /// Rewrites the pod's file volumes whose content changed (a ConfigMap edited, a label added, a token renewed), as
+    /// the kubelet does about once a minute; running containers see the new files. Failures leave the old files in place.
     static func refresh(pod: JSONValue, podDirectory: String, downward: ContainerEnvironment, objects: VolumeObjects) async {
         for volume in pod[path: "spec", "volumes"]?.arrayValue ?? [] {
             guard let (path, files) = try? await filePayload(of: volume, podDirectory: podDirectory, downward: downward, objects: objects)
@@ -153,8 +156,18 @@ enum VolumeMounts {
                 }
                 return AtomicVolumeWriter.File(path: path, data: Data(value.utf8), mode: item["mode"]?.integerValue ?? mode)
             }
+        case "serviceAccountToken":
+            // The kubelet writes the token with the volume's mode, at `path`.
+            let audience = source["audience"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            let token: String
+            do {
+                token = try await objects.serviceAccountToken(audience, source["expirationSeconds"]?.integerValue ?? 3600)
+            } catch {
+                throw ContainerConfigError(message: "MountVolume.SetUp failed for volume \"\(volume)\" : failed to fetch token: \(error.message)")
+            }
+            return [AtomicVolumeWriter.File(path: source["path"]?.stringValue ?? "", data: Data(token.utf8), mode: mode)]
         default:
-            // serviceAccountToken and clusterTrustBundle need the token and trust-bundle APIs, which Skiff does not serve yet.
+            // clusterTrustBundle needs the trust-bundle API, which Skiff does not serve.
             return []
         }
     }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import X509
 
@@ -10,7 +11,8 @@ import Musl
 #endif
 
 /// The cluster's CA with the API server's serving certificate and the admin client certificate, kept as
-/// `ca.{crt,key}`, `serving.{crt,key}` and `admin.{crt,key}` in one directory as k3s keeps its `server/tls`.
+/// `ca.{crt,key}`, `serving.{crt,key}` and `admin.{crt,key}` in one directory as k3s keeps its `server/tls`, beside
+/// `service.key`, the key that signs service-account tokens.
 public struct ClusterPKI: Sendable {
     public private(set) var caCertificatePEM: String
     /// Valid for localhost, 127.0.0.1, ::1, the `kubernetes` service names, the host name and the extra names.
@@ -19,6 +21,9 @@ public struct ClusterPKI: Sendable {
     /// Subject `O=system:masters, CN=system:admin`, the group Kubernetes' default RBAC binds to cluster-admin.
     public private(set) var adminCertificatePEM: String
     public private(set) var adminKeyPEM: String
+    /// The ECDSA P-256 key that signs and verifies service-account tokens, as kube-apiserver's
+    /// `--service-account-key-file`. Created once: a new key would invalidate every token already handed out.
+    public private(set) var serviceAccountKeyPEM: String
 
     let authority: CertificateAuthority
 
@@ -61,6 +66,7 @@ public struct ClusterPKI: Sendable {
             caCertificatePEM: try authority.credential.certificatePEM,
             servingCertificatePEM: try serving.certificatePEM, servingKeyPEM: serving.keyPEM,
             adminCertificatePEM: try admin.certificatePEM, adminKeyPEM: admin.keyPEM,
+            serviceAccountKeyPEM: try loadOrCreateServiceAccountKey(path: files.serviceAccountKey),
             authority: authority)
     }
 
@@ -81,6 +87,7 @@ public struct ClusterPKI: Sendable {
         let authority: FilePair
         let serving: FilePair
         let admin: FilePair
+        let serviceAccountKey: String
 
         init(directory: String) {
             func pair(_ name: String) -> FilePair {
@@ -89,6 +96,7 @@ public struct ClusterPKI: Sendable {
             authority = pair("ca")
             serving = pair("serving")
             admin = pair("admin")
+            serviceAccountKey = "\(directory)/service.key"
         }
     }
 
@@ -107,6 +115,21 @@ public struct ClusterPKI: Sendable {
             throw PKIError.authorityKeyMismatch(path: files.key)
         }
         return CertificateAuthority(credential: credential)
+    }
+
+    /// An unreadable key is reported, not replaced: replacing it would log every pod out of the API.
+    private static func loadOrCreateServiceAccountKey(path: String) throws -> String {
+        if let keyPEM = try SecureFile.read(path) {
+            do {
+                _ = try P256.Signing.PrivateKey(pemRepresentation: keyPEM)
+            } catch {
+                throw PKIError.unreadableFile(path: path, reason: "not an ECDSA P-256 private key: \(error)")
+            }
+            return keyPEM
+        }
+        let keyPEM = P256.Signing.PrivateKey().pemRepresentation
+        try SecureFile.writeAtomically(keyPEM, to: path, mode: 0o600)
+        return keyPEM
     }
 
     /// Leaf credentials can always be re-issued, so any file that cannot be used is replaced rather than reported.

@@ -6,6 +6,7 @@ import Logging
 import NodeAgent
 import PKI
 import SQLiteStorage
+import ServiceAccountTokens
 import ServiceLifecycle
 import Storage
 
@@ -93,10 +94,14 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("--hollow-nodes, --hollow-start-delay and --node-monitor-grace-period must not be negative")
         }
         let store = try SQLiteStore(path: "\(dataDirectory)/db/state.db")
-        let api = try KubernetesAPI(store: store, serviceCIDR: serviceCidr, logger: logger)
         // Pods reach the API through the `kubernetes` Service, so its address is in the serving certificate (as in k3s).
-        let (hostnames, addresses) = Self.subjectAlternativeNames(bindAddress: bindAddress, extra: tlsSan + [api.kubernetesServiceIP])
+        let (hostnames, addresses) = Self.subjectAlternativeNames(
+            bindAddress: bindAddress, extra: tlsSan + [try KubernetesAPI.kubernetesServiceIP(serviceCIDR: serviceCidr)])
         let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDirectory)/tls", extraHostnames: hostnames, extraIPAddresses: addresses)
+        let api = try KubernetesAPI(
+            store: store, serviceCIDR: serviceCidr,
+            serviceAccountTokens: try ServiceAccountTokenSigner(privateKeyPEM: pki.serviceAccountKeyPEM),
+            serviceAccountAdmission: true, logger: logger)
         let tokenPath = Self.tokenPath(dataDirectory: dataDirectory)
         let token = try JoinToken.loadOrCreate(path: tokenPath, caCertificatePEM: pki.caCertificatePEM)
         try await api.bootstrap(apiServerPort: httpsListenPort)
@@ -107,7 +112,7 @@ struct ServerCommand: AsyncParsableCommand {
             configuration: HTTPSServerConfiguration(
                 bindAddress: bindAddress, port: httpsListenPort, certificateChainPEM: pki.servingCertificatePEM,
                 privateKeyPEM: pki.servingKeyPEM, clientCAPEM: pki.caCertificatePEM,
-                authenticator: Self.authenticator(pki: pki, token: token)),
+                authenticator: Self.authenticator(pki: pki, token: token, api: api)),
             logger: logger
         ) { port in
             let url = "https://\(clientHost.contains(":") ? "[\(clientHost)]" : clientHost):\(port)"

@@ -45,6 +45,36 @@ struct VolumeFilesTests {
         #expect(VolumeMounts.downwardField("metadata.name", downward: downward) == "web-1")
     }
 
+    @Test func aProjectedServiceAccountTokenIsWrittenAtItsPathWithTheVolumesMode() async throws {
+        let pod: JSONValue = ["metadata": ["name": "web-1", "namespace": "shop"]]
+        let downward = ContainerEnvironment(pod: pod, podIPs: [], hostIPs: [], nodeAllocatable: [:], configMap: { _ in nil }, secret: { _ in nil })
+        let volume: JSONValue = [
+            "name": "vault-token",
+            "projected": [
+                "defaultMode": 0o440,
+                "sources": [["serviceAccountToken": ["path": "vault/token", "audience": "vault", "expirationSeconds": 7200]]],
+            ],
+        ]
+        func objects(token: @escaping @Sendable (String?, Int64) throws(APIError) -> String) -> VolumeObjects {
+            VolumeObjects(
+                configMap: { _ in nil }, secret: { _ in nil }, persistentVolumeClaim: { _ in nil }, persistentVolume: { _ in nil },
+                serviceAccountToken: { audience, seconds throws(APIError) in try token(audience, seconds) })
+        }
+        let written = try await VolumeMounts.filePayload(
+            of: volume, podDirectory: "/pods/uid", downward: downward,
+            objects: objects { audience, seconds throws(APIError) in "token-for-\(audience ?? "api")-\(seconds)" })
+        #expect(written?.0 == "/pods/uid/volumes/kubernetes.io~projected/vault-token")
+        #expect(written?.1.map(\.path) == ["vault/token"])
+        #expect(written?.1.first.map { String(decoding: $0.data, as: UTF8.self) } == "token-for-vault-7200")
+        #expect(written?.1.first?.mode == 0o440)
+
+        await #expect(throws: ContainerConfigError.self) {
+            try await VolumeMounts.filePayload(
+                of: volume, podDirectory: "/pods/uid", downward: downward,
+                objects: objects { _, _ throws(APIError) in throw APIError.notFound(.init(group: "", resource: "serviceaccounts"), name: "x") })
+        }
+    }
+
     @Test func itemsPickKeysAndAMissingKeyFailsUnlessOptional() throws {
         let data = ["game.properties": Data("lives=3".utf8), "ui.properties": Data("color=red".utf8)]
         let items: JSONValue = [["key": "game.properties", "path": "conf/game", "mode": 0o400]]

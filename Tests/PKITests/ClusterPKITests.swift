@@ -153,6 +153,18 @@ struct ClusterPKITests {
         #expect(second.servingKeyPEM == first.servingKeyPEM)
         #expect(second.adminCertificatePEM == first.adminCertificatePEM)
         #expect(second.adminKeyPEM == first.adminKeyPEM)
+        #expect(second.serviceAccountKeyPEM == first.serviceAccountKeyPEM)
+    }
+
+    @Test func serviceAccountKeyIsAPrivateFileAndNeverReplaced() throws {
+        let directory = try TemporaryDirectory()
+        let pki = try create(in: directory)
+        let path = directory.file("tls/service.key")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == pki.serviceAccountKeyPEM)
+        try "garbage".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: PKIError.self) { try create(in: directory) }
     }
 
     @Test func publicEntryPointCreatesThenReuses() throws {

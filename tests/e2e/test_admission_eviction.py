@@ -18,6 +18,15 @@ def server():
         yield running
         running.stop()
 
+
+@pytest.fixture
+def namespace(server, namespace):
+    """The shared namespace fixture plus its `default` ServiceAccount, which ServiceAccount admission requires of
+    pods: without the controller manager nothing creates it, as in Kubernetes."""
+    server.kubectl("create", "serviceaccount", "default", "-n", namespace)
+    return namespace
+
+
 DEFAULT_TOLERATIONS = """\
   tolerations:
   - effect: NoExecute
@@ -109,7 +118,9 @@ def test_priority_that_disagrees_with_the_class_is_forbidden(server: Server, nam
 
 
 def test_replacing_a_pod_keeps_its_resolved_priority(server: Server, namespace):
-    manifest = pod_manifest("kept", namespace)
+    # Pod specs are immutable, so the manifest names what ServiceAccount admission would add (an account, and no
+    # token volume), as a pod manifest must to be `kubectl replace`d on a Kubernetes cluster.
+    manifest = pod_manifest("kept", namespace, "\n  serviceAccountName: default\n  automountServiceAccountToken: false")
     server.kubectl("create", "-f", "-", input=manifest)
     server.kubectl("replace", "-f", "-", input=manifest)
     spec = server.kubectl_json("get", "pod", "kept", "-n", namespace)["spec"]

@@ -38,6 +38,14 @@ extension Defaulting {
         spec.setDefault("securityContext", .emptyObject)
         spec.setDefault("terminationGracePeriodSeconds", 30)
         spec.setDefaultIfEmpty("schedulerName", "default-scheduler")
+        // As the v1 conversion: the deprecated `serviceAccount` names the account when `serviceAccountName` does not,
+        // and always repeats it.
+        if spec.text("serviceAccountName").isEmpty && !spec.text("serviceAccount").isEmpty {
+            spec["serviceAccountName"] = .string(spec.text("serviceAccount"))
+        }
+        if !spec.text("serviceAccountName").isEmpty {
+            spec["serviceAccount"] = .string(spec.text("serviceAccountName"))
+        }
         for key in ["containers", "initContainers", "ephemeralContainers"] {
             spec.updateEach(key) { defaultContainer(&$0) }
         }
