@@ -71,7 +71,8 @@ struct SPDYHeaderBlockWriter {
     static let zlibHeader: [UInt8] = [0x78, 0x01]
     private var started = false
 
-    mutating func block(_ headers: [(name: String, value: String)]) -> ByteBuffer {
+    /// The name/value block before compression: a count, then each name and value behind its 32-bit length.
+    static func nameValueBlock(_ headers: [(name: String, value: String)]) -> ByteBuffer {
         var plain = ByteBuffer()
         plain.writeInteger(UInt32(headers.count))
         for (name, value) in headers {
@@ -80,6 +81,11 @@ struct SPDYHeaderBlockWriter {
             plain.writeInteger(UInt32(value.utf8.count))
             plain.writeString(value)
         }
+        return plain
+    }
+
+    mutating func block(_ headers: [(name: String, value: String)]) -> ByteBuffer {
+        var plain = Self.nameValueBlock(headers)
         var block = ByteBuffer()
         if !started {
             block.writeBytes(Self.zlibHeader)

@@ -44,15 +44,7 @@ extension NodeAgent {
     /// pod's network namespace. The websocket channel protocol's `ports` go to the runtime with the request (its
     /// streaming server takes them from there); SPDY sessions name theirs per stream.
     public func portForwardURL(namespace: String, pod name: String, ports: [Int32]) async throws(APIError) -> String {
-        guard let pod = pods.get(ObjectKey(namespace: namespace, name: name)), let uid = pod[path: "metadata", "uid"]?.stringValue else {
-            throw APIError.notFound(.init(group: "", resource: "pods"), name: name)
-        }
-        let runtimePod: RuntimePod
-        do {
-            runtimePod = try await observe(uid: uid)
-        } catch {
-            throw APIError(code: 500, reason: "InternalError", message: "cannot read the sandbox of pod \(name): \(error)")
-        }
+        let runtimePod = try await runtimePod(namespace: namespace, name: name)
         guard let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady else {
             throw APIError.badRequest("pod \(name) has no running sandbox to forward ports into")
         }
@@ -60,20 +52,24 @@ extension NodeAgent {
     }
 
     private func runningContainerID(namespace: String, pod name: String, container: String) async throws(APIError) -> String {
-        guard let pod = pods.get(ObjectKey(namespace: namespace, name: name)), let uid = pod[path: "metadata", "uid"]?.stringValue else {
-            throw APIError.notFound(.init(group: "", resource: "pods"), name: name)
-        }
-        let runtimePod: RuntimePod
-        do {
-            runtimePod = try await observe(uid: uid)
-        } catch {
-            throw APIError(code: 500, reason: "InternalError", message: "cannot read the containers of pod \(name): \(error)")
-        }
+        let runtimePod = try await runtimePod(namespace: namespace, name: name)
         guard let instance = runtimePod.instances[container]?.first, instance.state == .containerRunning else {
             // The kubelet's words, which kubectl prints after "unable to upgrade connection".
             throw APIError.badRequest("container not found (\"\(container)\")")
         }
         return instance.id
+    }
+
+    /// What the runtime holds of a pod bound to this node.
+    private func runtimePod(namespace: String, name: String) async throws(APIError) -> RuntimePod {
+        guard let pod = pods.get(ObjectKey(namespace: namespace, name: name)), let uid = pod[path: "metadata", "uid"]?.stringValue else {
+            throw APIError.notFound(.init(group: "", resource: "pods"), name: name)
+        }
+        do {
+            return try await observe(uid: uid)
+        } catch {
+            throw APIError(code: 500, reason: "InternalError", message: "cannot read the sandbox and containers of pod \(name): \(error)")
+        }
     }
 
     private func streamingURL(_ verb: String, _ prepare: (any ContainerRuntime) async throws -> String) async throws(APIError) -> String {

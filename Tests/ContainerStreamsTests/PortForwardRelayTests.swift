@@ -11,16 +11,8 @@ struct PortForwardRelayTests {
     /// block (here by Python's zlib, which is the same library).
     private func deflatedBlocks(_ blocks: [[(String, String)]]) throws -> [[UInt8]] {
         let hex = SPDYHeaderBlockReader.dictionary.map { String(format: "%02x", $0) }.joined()
-        let plain = blocks.map { headers -> String in
-            var bytes = ByteBuffer()
-            bytes.writeInteger(UInt32(headers.count))
-            for (name, value) in headers {
-                bytes.writeInteger(UInt32(name.utf8.count))
-                bytes.writeString(name)
-                bytes.writeInteger(UInt32(value.utf8.count))
-                bytes.writeString(value)
-            }
-            return bytes.readableBytesView.map { String(format: "%02x", $0) }.joined()
+        let plain = blocks.map { headers in
+            SPDYHeaderBlockWriter.nameValueBlock(headers).readableBytesView.map { String(format: "%02x", $0) }.joined()
         }
         let script = """
             import sys, zlib

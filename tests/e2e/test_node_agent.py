@@ -1,6 +1,7 @@
 """The server's own node agent running real containers with containerd + runc (`skiff server`'s default), driven with
 real kubectl. Images come from scripts/test-images.sh's local registry through a registries.yaml mirror, so the
 names the seeds use (nginx, busybox, python:3.8) resolve without internet access."""
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -569,18 +570,31 @@ def test_seed_workload_runs_real_containers_and_becomes_ready(cluster, document)
         cluster.kubectl("delete", "namespace", namespace, "--wait=false")
 
 
-def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
-    """`skiff agent` without --hollow: a second node agent in its own process (and containerd), joined with the token."""
+@contextlib.contextmanager
+def joined_agent(cluster, directory, node, *flags):
+    """`skiff agent` without --hollow: a second node agent in its own process (and containerd), joined with the token;
+    stopped and its Node deleted afterwards, so that later tests' pods are not scheduled to it."""
     token = (cluster.data_dir / "server" / "token").read_text().strip()
-    log = open(tmp_path / "agent.log", "w")
+    log = open(directory / "agent.log", "w")
     agent = subprocess.Popen(
-        [skiff_binary(), "agent", "--server", f"https://127.0.0.1:{cluster.port}", "--token", token, "--data-dir", str(tmp_path),
-         "--node-name", JOINED, "--kubelet-port", str(free_port()), "--private-registry", str(REGISTRIES), "--stop-pods-on-exit"],
+        [skiff_binary(), "agent", "--server", f"https://127.0.0.1:{cluster.port}", "--token", token, "--data-dir", str(directory),
+         "--node-name", node, "--kubelet-port", str(free_port()), "--private-registry", str(REGISTRIES), "--stop-pods-on-exit", *flags],
         stdout=subprocess.PIPE, stderr=log, text=True)
     try:
-        assert f"Skiff agent is running node {JOINED}" in agent.stdout.readline()
-        wait_for(lambda: cluster.kubectl("get", "node", JOINED, "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
-                 f"{JOINED} Ready", timeout=60)
+        assert f"Skiff agent is running node {node}" in agent.stdout.readline()
+        wait_for(lambda: cluster.kubectl("get", "node", node, "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
+                 f"{node} Ready", timeout=60)
+        yield
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(30)
+        log.close()
+        cluster.kubectl("delete", "node", node, check=False)
+    assert agent.returncode == 0, (directory / "agent.log").read_text()[-2000:]
+
+
+def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
+    with joined_agent(cluster, tmp_path, JOINED):
         cluster.kubectl("run", "elsewhere", "--image=busybox", "--overrides",
                         json.dumps({"spec": {"nodeName": JOINED}}), "--", "sh", "-c", HTTPD)
         wait_for(lambda: status_column(cluster, "elsewhere") == "Running", "a pod running on the joined node")
@@ -605,13 +619,6 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
         assert hashlib.md5(python_client_get(cluster, "elsewhere", 8080, "/blob")).hexdigest() == forward_sum(cluster, "elsewhere")
         cluster.kubectl("delete", "pod", "talker", "--grace-period=1")
         cluster.kubectl("delete", "pod", "elsewhere", "--grace-period=1")
-    finally:
-        agent.send_signal(signal.SIGTERM)
-        agent.wait(30)
-        log.close()
-        # The node is gone with its agent: later tests' pods must not be scheduled to it.
-        cluster.kubectl("delete", "node", JOINED, check=False)
-    assert agent.returncode == 0, (tmp_path / "agent.log").read_text()[-2000:]
 
 
 def test_an_emptydir_over_its_size_limit_gets_its_pod_evicted(cluster):
@@ -635,24 +642,14 @@ def test_under_memory_pressure_the_node_refuses_best_effort_pods_and_evicts_the_
     """A joined node whose threshold is always met (`--eviction-hard memory.available<1000Ti`): it reports
     MemoryPressure, refuses a new best-effort pod, and evicts one pod per round — the one using more memory than it
     requested first."""
-    token = (cluster.data_dir / "server" / "token").read_text().strip()
     node = f"{NODE}-pressed"
-    log = open(tmp_path / "agent.log", "w")
-    agent = subprocess.Popen(
-        [skiff_binary(), "agent", "--server", f"https://127.0.0.1:{cluster.port}", "--token", token, "--data-dir", str(tmp_path),
-         "--node-name", node, "--kubelet-port", str(free_port()), "--private-registry", str(REGISTRIES), "--stop-pods-on-exit",
-         "--eviction-hard", "memory.available<1000Ti"],
-        stdout=subprocess.PIPE, stderr=log, text=True)
     pods = {
         "besteffort": {},
         # A request far below what even `sleep` uses: this pod is over its request.
         "burstable": {"requests": {"memory": "1Ki"}},
         "guaranteed": {"requests": {"memory": "64Mi", "cpu": "50m"}, "limits": {"memory": "64Mi", "cpu": "50m"}},
     }
-    try:
-        assert f"Skiff agent is running node {node}" in agent.stdout.readline()
-        wait_for(lambda: cluster.kubectl("get", "node", node, "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
-                 f"{node} Ready", timeout=60)
+    with joined_agent(cluster, tmp_path, node, "--eviction-hard", "memory.available<1000Ti"):
         conditions = cluster.kubectl_json("get", "node", node)["status"]["conditions"]
         assert any(c["type"] == "MemoryPressure" and c["status"] == "True" for c in conditions), conditions
         for name, resources in pods.items():
@@ -671,12 +668,6 @@ def test_under_memory_pressure_the_node_refuses_best_effort_pods_and_evicts_the_
         wait_for(lambda: pod(cluster, "guaranteed")["status"].get("reason") == "Evicted", "the guaranteed pod evicted", timeout=60)
         for name in pods:
             cluster.kubectl("delete", "pod", name, "--grace-period=1")
-    finally:
-        agent.send_signal(signal.SIGTERM)
-        agent.wait(30)
-        log.close()
-        cluster.kubectl("delete", "node", node, check=False)
-    assert agent.returncode == 0, (tmp_path / "agent.log").read_text()[-2000:]
 
 
 def logs(cluster, name, *args):
