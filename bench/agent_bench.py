@@ -2,8 +2,8 @@
 """The node agent with real containers: a `skiff server` and a separate `skiff agent` (its own process, so its
 memory is its own) running pods through containerd + runc, images from scripts/test-images.sh's local registry.
 
-Reports: the agent's RSS idle and with 100 running pods, containerd's RSS (a separate process, as with the kubelet),
-and pod create → Running latency (p50/p99, as seen by a watch, image already present) for 100 pods created in a
+Reports: the agent's memory (RSS, its own pages, PSS) idle and with 50 and 100 running pods, containerd's RSS (a
+separate process, as with the kubelet), and pod create → Running latency (p50/p99, as seen by a watch, image already present) for 100 pods created in a
 burst (queueing included: throughput) and for 100 pods created one after another, each once the one before runs
 (one pod's start on a node that is not busy, as the Kubernetes pod-startup SLO measures it). Not a test: it asserts nothing. Needs root, containerd, runc and the CNI plugins.
 
@@ -31,15 +31,25 @@ def rss_mib(pid):
     return float("nan")
 
 
-def private_mib(pid):
-    """The process's own pages (USS): RSS without the clean file pages it shares, which for a Swift binary are most
-    of RSS — the code of the one `skiff` binary (shared with a server on the same machine) and the Swift runtime."""
+def memory_rollup(pid):
     fields = {}
     for line in open(f"/proc/{pid}/smaps_rollup"):
         parts = line.split()
         if len(parts) >= 2 and parts[1].isdigit():
             fields[parts[0].rstrip(":")] = int(parts[1])
+    return fields
+
+
+def private_mib(pid):
+    """The process's own pages (USS): RSS without the clean file pages it shares, which for a Swift binary are most
+    of RSS — the code of the one `skiff` binary (shared with a server on the same machine) and the Swift runtime."""
+    fields = memory_rollup(pid)
     return (fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)) / 1024
+
+
+def proportional_mib(pid):
+    """PSS: the process's own pages plus its share of each page it shares with other processes."""
+    return memory_rollup(pid).get("Pss", 0) / 1024
 
 
 def child_pid(parent, name):
@@ -96,6 +106,7 @@ def main():
         containerd = child_pid(agent.pid, "containerd")
         results["agent_idle_rss_mib"] = round(rss_mib(agent.pid), 1)
         results["agent_idle_private_mib"] = round(private_mib(agent.pid), 1)
+        results["agent_idle_pss_mib"] = round(proportional_mib(agent.pid), 1)
         results["containerd_idle_rss_mib"] = round(rss_mib(containerd), 1) if containerd else None
 
         seen = {}
@@ -150,10 +161,13 @@ def main():
             skiff.request("POST", "/api/v1/namespaces/default/pods", pod(name), connection=connection)
             paced[name] = time.perf_counter()
             wait(lambda: name in seen, timeout=60)
+            if index + 1 == PODS // 2:
+                results[f"agent_rss_with_{PODS // 2}_pods_mib"] = round(rss_mib(agent.pid), 1)
         percentiles("paced_create_to_running", paced)
         time.sleep(10)
         results["agent_rss_with_pods_mib"] = round(rss_mib(agent.pid), 1)
         results["agent_private_with_pods_mib"] = round(private_mib(agent.pid), 1)
+        results["agent_pss_with_pods_mib"] = round(proportional_mib(agent.pid), 1)
         results["containerd_rss_with_pods_mib"] = round(rss_mib(containerd), 1) if containerd else None
     finally:
         began = time.perf_counter()
