@@ -8,24 +8,31 @@ import SchedulingFramework
 /// Runs one pod of each DaemonSet on every node it fits, as Kubernetes' daemonset controller: pods are pinned to
 /// their node with required node affinity on `metadata.name` (the scheduler binds them), carry the DaemonSet's
 /// default tolerations, follow nodes joining and leaving, and are replaced node by node on a template change
-/// (RollingUpdate with `maxUnavailable` or `maxSurge`; OnDelete leaves them until deleted).
+/// (RollingUpdate with `maxUnavailable` or `maxSurge`; OnDelete leaves them until deleted). Each template is recorded
+/// as a ControllerRevision whose hash its pods carry, for `kubectl rollout history` and `rollout undo`.
 public final class DaemonSetController: Sendable {
-    static let revisionLabel = "controller-revision-hash"
+    static let revisionLabel = ControllerHistory.hashLabel
 
     private let client: KubeClient
     private let daemonSets: Informer
     private let nodes: Informer
     private let pods: Informer
+    private let revisions: Informer
+    private let history: ControllerHistory
     private let recorder: EventRecorder
     private let logger: Logger
     private let queue = WorkQueue<ObjectKey>()
     private let expectations = ControllerExpectations()
 
-    public init(client: KubeClient, daemonSets: Informer, nodes: Informer, pods: Informer, recorder: EventRecorder, logger: Logger) {
+    public init(
+        client: KubeClient, daemonSets: Informer, nodes: Informer, pods: Informer, revisions: Informer, recorder: EventRecorder, logger: Logger
+    ) {
         self.client = client
         self.daemonSets = daemonSets
         self.nodes = nodes
         self.pods = pods
+        self.revisions = revisions
+        self.history = ControllerHistory(client: client, revisions: revisions, owner: .daemonSets)
         self.recorder = recorder
         self.logger = logger
     }
@@ -50,19 +57,22 @@ public final class DaemonSetController: Sendable {
                 },
                 onUpdate: { [queue] _, pod in Self.owningDaemonSet(pod).map(queue.add) },
                 onDelete: { [queue] pod in Self.owningDaemonSet(pod).map(queue.add) }))
+        revisions.addHandler(.enqueue(queue) { revision in Self.owningDaemonSet(revision) })
         await daemonSets.waitForSync()
         await nodes.waitForSync()
         await pods.waitForSync()
+        await revisions.waitForSync()
         await ControllerWorkers.run(queue, workers: 2, name: "daemonset", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }
 
-    static func owningDaemonSet(_ pod: JSONValue) -> ObjectKey? {
-        guard let owner = DisruptionController.controllerRef(pod), owner["kind"]?.stringValue == "DaemonSet",
+    /// The DaemonSet controlling a pod or ControllerRevision.
+    static func owningDaemonSet(_ object: JSONValue) -> ObjectKey? {
+        guard let owner = DisruptionController.controllerRef(object), owner["kind"]?.stringValue == "DaemonSet",
             let name = owner["name"]?.stringValue
         else { return nil }
-        return ObjectKey(namespace: pod[path: "metadata", "namespace"]?.stringValue, name: name)
+        return ObjectKey(namespace: object[path: "metadata", "namespace"]?.stringValue, name: name)
     }
 
     /// The tolerations Kubernetes adds to every daemon pod, so daemons keep running on troubled nodes.
@@ -116,7 +126,8 @@ public final class DaemonSetController: Sendable {
             let uid = daemonSet[path: "metadata", "uid"]?.stringValue, expectations.satisfied(key)
         else { return .done }
         let template = daemonSet[path: "spec", "template"] ?? .emptyObject
-        let revision = DeploymentRollout.podTemplateHash(template: template, collisionCount: nil)
+        let hash = DeploymentRollout.podTemplateHash(template: template, collisionCount: nil)
+        let revision = try await history.record(daemonSet, hash: hash)[path: "metadata", "labels", Self.revisionLabel]?.stringValue ?? hash
         let owned = pods.list { DisruptionController.controllerRef($0)?["uid"]?.stringValue == uid }
         var byNode: [String: [JSONValue]] = [:]
         for pod in owned where pod[path: "metadata", "deletionTimestamp"] == nil && !JobController.isFinished(pod) {
@@ -189,6 +200,9 @@ public final class DaemonSetController: Sendable {
             for node in toCreate { try await createPod(for: daemonSet, node: node, revision: revision, key: key) }
         }
         for pod in toDelete { try await deletePod(pod, daemonSet: daemonSet) }
+        // Revisions its pods still run are kept beyond the history limit, as `cleanupHistory`.
+        let liveHashes = Set(owned.compactMap(Self.revision(of:)) + [revision])
+        try await history.truncate(daemonSet, live: Set(liveHashes.map { ControllerHistory.name(owner: key.name, hash: $0) }))
 
         let live = current.filter { pod in !toDelete.contains { $0[path: "metadata", "uid"] == pod[path: "metadata", "uid"] } }
         var status = daemonSet["status"] ?? .emptyObject

@@ -8,7 +8,8 @@ import Logging
 /// one PersistentVolumeClaim per pod and claim template (`<claim>-<name>-<ordinal>`, kept when the pod is replaced),
 /// created in order — each after the previous is Running and Ready (OrderedReady) or all at once (Parallel) —
 /// removed in reverse order, and updated from the highest ordinal down to `partition` (RollingUpdate) or left for
-/// the user to delete (OnDelete).
+/// the user to delete (OnDelete). Each template is recorded as a ControllerRevision, whose name the pods carry in
+/// their `controller-revision-hash` label and the status in `currentRevision`/`updateRevision`.
 public final class StatefulSetController: Sendable {
     static let podNameLabel = "statefulset.kubernetes.io/pod-name"
     static let podIndexLabel = "apps.kubernetes.io/pod-index"
@@ -16,14 +17,18 @@ public final class StatefulSetController: Sendable {
     private let client: KubeClient
     private let statefulSets: Informer
     private let pods: Informer
+    private let revisions: Informer
+    private let history: ControllerHistory
     private let recorder: EventRecorder
     private let logger: Logger
     private let queue = WorkQueue<ObjectKey>()
 
-    public init(client: KubeClient, statefulSets: Informer, pods: Informer, recorder: EventRecorder, logger: Logger) {
+    public init(client: KubeClient, statefulSets: Informer, pods: Informer, revisions: Informer, recorder: EventRecorder, logger: Logger) {
         self.client = client
         self.statefulSets = statefulSets
         self.pods = pods
+        self.revisions = revisions
+        self.history = ControllerHistory(client: client, revisions: revisions, owner: .statefulSets)
         self.recorder = recorder
         self.logger = logger
     }
@@ -31,18 +36,21 @@ public final class StatefulSetController: Sendable {
     public func run() async {
         statefulSets.addHandler(.enqueue(queue) { ObjectKey($0) })
         pods.addHandler(.enqueue(queue) { pod in Self.owningSet(pod) })
+        revisions.addHandler(.enqueue(queue) { revision in Self.owningSet(revision) })
         await statefulSets.waitForSync()
         await pods.waitForSync()
+        await revisions.waitForSync()
         await ControllerWorkers.run(queue, workers: 2, name: "statefulset", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }
 
-    static func owningSet(_ pod: JSONValue) -> ObjectKey? {
-        guard let owner = DisruptionController.controllerRef(pod), owner["kind"]?.stringValue == "StatefulSet",
+    /// The StatefulSet controlling a pod or ControllerRevision.
+    static func owningSet(_ object: JSONValue) -> ObjectKey? {
+        guard let owner = DisruptionController.controllerRef(object), owner["kind"]?.stringValue == "StatefulSet",
             let name = owner["name"]?.stringValue
         else { return nil }
-        return ObjectKey(namespace: pod[path: "metadata", "namespace"]?.stringValue, name: name)
+        return ObjectKey(namespace: object[path: "metadata", "namespace"]?.stringValue, name: name)
     }
 
     /// The ordinal in `<set>-<ordinal>`, or nil for a pod not named like the set's.
@@ -67,7 +75,9 @@ public final class StatefulSetController: Sendable {
         let spec = set["spec"] ?? .emptyObject
         let replicas = Int(spec["replicas"]?.integerValue ?? 1)
         let ordered = (spec["podManagementPolicy"]?.stringValue ?? "OrderedReady") == "OrderedReady"
-        let revision = "\(name)-\(DeploymentRollout.podTemplateHash(template: spec["template"] ?? .emptyObject, collisionCount: nil))"
+        let hash = DeploymentRollout.podTemplateHash(template: spec["template"] ?? .emptyObject, collisionCount: nil)
+        let recorded = try await history.record(set, hash: hash)
+        let revision = recorded[path: "metadata", "name"]?.stringValue ?? ControllerHistory.name(owner: name, hash: hash)
         var byOrdinal: [Int: JSONValue] = [:]
         for pod in pods.list(where: { DisruptionController.controllerRef($0)?["uid"]?.stringValue == uid }) {
             if let ordinal = Self.ordinal(of: pod, set: name) { byOrdinal[ordinal] = pod }
@@ -128,6 +138,10 @@ public final class StatefulSetController: Sendable {
             changed["status"] = status
             _ = try await client.update(.statefulSets, changed, subresource: "status")
         }
+        // Revisions pods still run, and the current and update ones, are kept beyond the history limit.
+        var inUse = Set(pods.values.compactMap { $0[path: "metadata", "labels", DaemonSetController.revisionLabel]?.stringValue })
+        for name in [status["currentRevision"], status["updateRevision"]].compactMap({ $0?.stringValue }) { inUse.insert(name) }
+        try await history.truncate(set, live: inUse)
         return .done
     }
 

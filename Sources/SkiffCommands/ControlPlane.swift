@@ -67,13 +67,16 @@ struct ControlPlane {
         let cronJobController = CronJobController(
             client: controllerClient, cronJobs: cronJobs, jobs: jobs, recorder: cronJobEvents, logger: logger)
         let daemonSets = Informer(client: controllerClient, resource: .daemonSets, logger: logger)
+        let controllerRevisions = Informer(client: controllerClient, resource: .controllerRevisions, logger: logger)
         let daemonSetEvents = EventRecorder(client: controllerClient, component: "daemonset-controller", logger: logger)
         let daemonSetController = DaemonSetController(
-            client: controllerClient, daemonSets: daemonSets, nodes: nodes, pods: pods, recorder: daemonSetEvents, logger: logger)
+            client: controllerClient, daemonSets: daemonSets, nodes: nodes, pods: pods, revisions: controllerRevisions, recorder: daemonSetEvents,
+            logger: logger)
         let statefulSets = Informer(client: controllerClient, resource: .statefulSets, logger: logger)
         let statefulSetEvents = EventRecorder(client: controllerClient, component: "statefulset-controller", logger: logger)
         let statefulSetController = StatefulSetController(
-            client: controllerClient, statefulSets: statefulSets, pods: pods, recorder: statefulSetEvents, logger: logger)
+            client: controllerClient, statefulSets: statefulSets, pods: pods, revisions: controllerRevisions, recorder: statefulSetEvents,
+            logger: logger)
         let jobEvents = EventRecorder(client: controllerClient, component: "job-controller", logger: logger)
         let jobController = JobController(client: controllerClient, jobs: jobs, pods: pods, recorder: jobEvents, logger: logger)
         let serviceAccountController = ServiceAccountController(
@@ -99,7 +102,7 @@ struct ControlPlane {
         let shared: [ResourceType: Informer] = [
             .pods: pods, .replicaSets: replicaSets, .deployments: deployments, .statefulSets: statefulSets, .daemonSets: daemonSets,
             .jobs: jobs, .cronJobs: cronJobs, .replicationControllers: replicationControllers, .endpoints: endpointsInformer,
-            .endpointSlices: sliceInformer, .serviceAccounts: serviceAccounts,
+            .endpointSlices: sliceInformer, .serviceAccounts: serviceAccounts, .controllerRevisions: controllerRevisions,
         ]
         let collectorOwned = GarbageCollector.resources.filter { shared[$0] == nil }.map { resource in
             Informer(client: controllerClient, resource: resource, logger: logger)
@@ -138,6 +141,7 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "cronjob-informer") { await cronJobs.run() }),
                 .init(service: BackgroundWork(name: "cronjob-events") { await cronJobEvents.run() }),
                 .init(service: BackgroundWork(name: "cronjob-controller") { await cronJobController.run() }),
+                .init(service: BackgroundWork(name: "controllerrevision-informer") { await controllerRevisions.run() }),
                 .init(service: BackgroundWork(name: "daemonset-informer") { await daemonSets.run() }),
                 .init(service: BackgroundWork(name: "daemonset-events") { await daemonSetEvents.run() }),
                 .init(service: BackgroundWork(name: "daemonset-controller") { await daemonSetController.run() }),
