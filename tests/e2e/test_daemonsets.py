@@ -128,3 +128,85 @@ spec:
     messages = [e["message"] for e in sorted(events, key=lambda e: e["metadata"]["name"]) if e["reason"] in ("SuccessfulCreate", "SuccessfulDelete")]
     first_delete = next(i for i, m in enumerate(messages) if m.startswith("Deleted pod"))
     assert first_delete >= 4, f"the first updated daemon started before any old one stopped: {messages}"
+
+
+def versioned_daemonset(name, image, change_cause, history_limit=None):
+    limit = f"\n  revisionHistoryLimit: {history_limit}" if history_limit is not None else ""
+    return f"""apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: {name}
+  annotations: {{kubernetes.io/change-cause: "{change_cause}"}}
+spec:{limit}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers: [{{name: proxy, image: "{image}"}}]
+"""
+
+
+def rolled_out(cluster, name, image):
+    """Waits until every node runs one ready daemon of `name` with `image`."""
+    def done():
+        pods = [p for p in cluster.kubectl_json("get", "pods", "-l", f"app={name}")["items"] if not p["metadata"].get("deletionTimestamp")]
+        ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))]
+        return len(pods) == 3 and len(ready) == 3 and all(p["spec"]["containers"][0]["image"] == image for p in pods) and pods
+    return wait_for(done, f"{name} rolled out with {image}")
+
+
+def revisions(cluster, name):
+    """The ControllerRevisions of `name` by number."""
+    items = cluster.kubectl_json("get", "controllerrevisions", "-l", f"app={name}")["items"]
+    return {r["revision"]: r for r in items}
+
+
+def history(cluster, kind_name):
+    """`kubectl rollout history` as (revision, change-cause) rows."""
+    lines = cluster.kubectl("rollout", "history", kind_name).stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("REVISION"))
+    return [tuple(line.split(None, 1)) for line in lines[header + 1:] if line.strip()]
+
+
+def test_rollout_history_and_undo_follow_the_controller_revisions(cluster):
+    for version, image in enumerate(["nginx:1.25", "nginx:1.26", "nginx:1.27"], start=1):
+        cluster.kubectl("apply", "-f", "-", input=versioned_daemonset("history", image, f"v{version}"))
+        pods = rolled_out(cluster, "history", image)
+    assert history(cluster, "ds/history") == [("1", "v1"), ("2", "v2"), ("3", "v3")]
+    by_number = revisions(cluster, "history")
+    for revision in by_number.values():
+        owner = revision["metadata"]["ownerReferences"][0]
+        assert (owner["kind"], owner["name"], owner["controller"]) == ("DaemonSet", "history", True)
+        assert revision["data"]["spec"]["template"]["$patch"] == "replace"
+    newest = by_number[3]["metadata"]["name"]
+    assert {"history-" + p["metadata"]["labels"]["controller-revision-hash"] for p in pods} == {newest}
+    table = cluster.kubectl("get", "controllerrevisions", "-l", "app=history").stdout.splitlines()
+    assert table[0].split() == ["NAME", "CONTROLLER", "REVISION", "AGE"]
+    assert sorted(line.split()[1:3] for line in table[1:]) == [["daemonset.apps/history", str(n)] for n in (1, 2, 3)]
+    assert "nginx:1.26" in cluster.kubectl("rollout", "history", "ds/history", "--revision=2").stdout
+
+    # Undo goes back to revision 2's template, which becomes revision 4.
+    second = by_number[2]["metadata"]["name"]
+    assert "rolled back" in cluster.kubectl("rollout", "undo", "ds/history").stdout
+    pods = rolled_out(cluster, "history", "nginx:1.26")
+    assert {"history-" + p["metadata"]["labels"]["controller-revision-hash"] for p in pods} == {second}
+    wait_for(lambda: [n for n, _ in history(cluster, "ds/history")] == ["1", "3", "4"], "revision 2 renumbered to 4")
+    assert revisions(cluster, "history")[4]["metadata"]["name"] == second
+
+    assert "rolled back" in cluster.kubectl("rollout", "undo", "ds/history", "--to-revision=1").stdout
+    rolled_out(cluster, "history", "nginx:1.25")
+    wait_for(lambda: [n for n, _ in history(cluster, "ds/history")] == ["3", "4", "5"], "revision 1 renumbered to 5")
+
+    # Deleting the DaemonSet collects its revisions.
+    cluster.kubectl("delete", "ds", "history")
+    wait_for(lambda: not revisions(cluster, "history"), "the revisions collected with their DaemonSet")
+
+
+def test_history_is_trimmed_to_the_revision_history_limit(cluster):
+    for version, image in enumerate(["nginx:1.25", "nginx:1.26", "nginx:1.27", "nginx:1.28"], start=1):
+        cluster.kubectl("apply", "-f", "-", input=versioned_daemonset("trimmed", image, f"v{version}", history_limit=1))
+        rolled_out(cluster, "trimmed", image)
+    wait_for(lambda: sorted(revisions(cluster, "trimmed")) == [3, 4], "the current revision and one before it")
+    cluster.kubectl("delete", "ds", "trimmed")

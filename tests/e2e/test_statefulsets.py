@@ -144,3 +144,51 @@ spec:
     cluster.kubectl("delete", "pod", "web-1")
     wait_for(lambda: images().get("web-1") == "nginx:1.27", "the deleted pod comes back with the new template")
     assert images()["web-0"] == "nginx:1.26" and images()["web-2"] == "nginx:1.26"
+
+
+def test_rollout_history_and_undo_for_a_statefulset(cluster):
+    def manifest(image, change_cause):
+        return f"""apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: hist
+  annotations: {{kubernetes.io/change-cause: "{change_cause}"}}
+spec:
+  serviceName: hist
+  replicas: 2
+  podManagementPolicy: Parallel
+  selector: {{matchLabels: {{app: hist}}}}
+  template:
+    metadata: {{labels: {{app: hist}}}}
+    spec: {{containers: [{{name: app, image: "{image}"}}]}}
+"""
+
+    def rolled_out(image):
+        def done():
+            pods = [p for p in cluster.kubectl_json("get", "pods", "-l", "app=hist")["items"] if not p["metadata"].get("deletionTimestamp")]
+            status = cluster.kubectl_json("get", "statefulset", "hist")["status"]
+            return len(pods) == 2 and all(p["spec"]["containers"][0]["image"] == image for p in pods) and \
+                status.get("readyReplicas") == 2 and status.get("currentRevision") == status.get("updateRevision") and (pods, status)
+        return wait_for(done, f"hist rolled out with {image}")
+
+    def numbers():
+        lines = cluster.kubectl("rollout", "history", "statefulset/hist").stdout.splitlines()
+        header = next(i for i, line in enumerate(lines) if line.startswith("REVISION"))
+        return [tuple(line.split(None, 1)) for line in lines[header + 1:] if line.strip()]
+
+    cluster.kubectl("apply", "-f", "-", input=manifest("nginx:1.25", "first"))
+    rolled_out("nginx:1.25")
+    cluster.kubectl("apply", "-f", "-", input=manifest("nginx:1.26", "second"))
+    pods, status = rolled_out("nginx:1.26")
+    assert numbers() == [("1", "first"), ("2", "second")]
+    revisions = {r["revision"]: r for r in cluster.kubectl_json("get", "controllerrevisions", "-l", "app=hist")["items"]}
+    assert status["updateRevision"] == revisions[2]["metadata"]["name"]
+    assert {p["metadata"]["labels"]["controller-revision-hash"] for p in pods} == {status["updateRevision"]}
+    assert "nginx:1.25" in cluster.kubectl("rollout", "history", "statefulset/hist", "--revision=1").stdout
+
+    assert "rolled back" in cluster.kubectl("rollout", "undo", "statefulset/hist").stdout
+    pods, status = rolled_out("nginx:1.25")
+    assert status["updateRevision"] == revisions[1]["metadata"]["name"], "the first revision is reused"
+    assert {p["metadata"]["labels"]["controller-revision-hash"] for p in pods} == {status["updateRevision"]}
+    wait_for(lambda: [n for n, _ in numbers()] == ["2", "3"], "revision 1 renumbered to 3")
+    cluster.kubectl("delete", "statefulset", "hist")
