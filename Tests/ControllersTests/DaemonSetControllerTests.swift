@@ -122,4 +122,41 @@ struct DaemonSetControllerTests {
         #expect(lost)
         #expect(try await Self.placements(client, "everywhere") == ["fast", "plain"])
     }
+
+    @Test func eachTemplateIsRecordedAsARevisionAndGoingBackRenumbersIt() async throws {
+        let cluster = try await InProcessCluster()
+        defer { cluster.shutdown() }
+        let client = cluster.client()
+        let running = Self.start(cluster)
+        defer { running.cancel() }
+        _ = try await client.create(.nodes, Self.node("a"))
+        _ = try await client.create(.daemonSets, namespace: "default", Self.daemonSet("agent"))
+
+        /// The revisions' names by number.
+        @Sendable func revisionNames() async throws -> [Int64: String] {
+            let items = try await Workloads.list(client, .controllerRevisions, selector: "app=agent")
+            return Dictionary(items.map { ($0["revision"]?.integerValue ?? 0, Workloads.name($0)) }, uniquingKeysWith: { a, _ in a })
+        }
+        func revisions(_ count: Int) async throws -> [Int64: String] {
+            _ = try await eventually(timeout: .seconds(30)) { try await revisionNames().count == count }
+            return try await revisionNames()
+        }
+        func setImage(_ image: String) async throws {
+            let patch: JSONValue = ["spec": ["template": ["spec": ["containers": [["name": "agent", "image": .string(image)]]]]]]
+            _ = try await client.patch(.daemonSets, namespace: "default", name: "agent", type: .merge, patch)
+        }
+
+        let first = try await revisions(1)
+        let placed = try await eventually(timeout: .seconds(30)) { try await Self.placed(client, "agent", on: ["a"]) }
+        #expect(placed)
+        let pod = try await Workloads.list(client, .pods, selector: "app=agent").first
+        #expect(first[1] == "agent-\(pod?[path: "metadata", "labels", "controller-revision-hash"]?.stringValue ?? "")")
+
+        try await setImage("busybox:2")
+        let second = try await revisions(2)
+        #expect(second[1] == first[1] && second[2] != nil)
+        try await setImage("busybox")
+        let renumbered = try await eventually(timeout: .seconds(30)) { try await revisionNames() == [2: second[2] ?? "", 3: first[1] ?? ""] }
+        #expect(renumbered, "going back to the first template makes its revision the third")
+    }
 }
