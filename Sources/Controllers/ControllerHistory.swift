@@ -25,12 +25,12 @@ struct ControllerHistory: Sendable {
 
     private let client: KubeClient
     private let revisions: Informer
-    private let owner: ResourceType
+    private let ownerResource: ResourceType
 
     init(client: KubeClient, revisions: Informer, owner: ResourceType) {
         self.client = client
         self.revisions = revisions
-        self.owner = owner
+        self.ownerResource = owner
     }
 
     /// The revision's `data`: a strategic merge patch replacing the owner's whole pod template, as `getPatch`.
@@ -51,8 +51,8 @@ struct ControllerHistory: Sendable {
     /// Oldest first: by number, then by name so the order is stable.
     static func sorted(_ revisions: [JSONValue]) -> [JSONValue] {
         revisions.sorted { a, b in
-            number(a) != number(b)
-                ? number(a) < number(b) : (a[path: "metadata", "name"]?.stringValue ?? "") < (b[path: "metadata", "name"]?.stringValue ?? "")
+            guard number(a) == number(b) else { return number(a) < number(b) }
+            return (a[path: "metadata", "name"]?.stringValue ?? "") < (b[path: "metadata", "name"]?.stringValue ?? "")
         }
     }
 
@@ -106,7 +106,7 @@ struct ControllerHistory: Sendable {
 
     /// Records `owner`'s current template, whose pods carry `hash`, and returns its revision.
     func record(_ owner: JSONValue, hash: String) async throws(APIError) -> JSONValue {
-        switch Self.step(owner: owner, resource: self.owner, hash: hash, existing: owned(by: owner)) {
+        switch Self.step(owner: owner, resource: ownerResource, hash: hash, existing: owned(by: owner)) {
         case .keep(let revision):
             return revision
         case .renumber(let revision, let number):
