@@ -6,7 +6,8 @@ import Logging
 
 /// Runs Jobs to completion, as Kubernetes' job controller: keeps `parallelism` pods running until `completions`
 /// succeeded (or, without completions, until one succeeded and the rest finished), replaces failed pods after the
-/// Job back-off until `backoffLimit`, enforces `activeDeadlineSeconds`, writes the status and conditions
+/// Job back-off until `backoffLimit` (as the pod failure policy counts failures), enforces `activeDeadlineSeconds`,
+/// writes the status and conditions
 /// (`SuccessCriteriaMet`/`Complete`, `FailureTarget`/`Failed`) and deletes finished Jobs after
 /// `ttlSecondsAfterFinished`.
 public final class JobController: Sendable {
@@ -73,6 +74,17 @@ public final class JobController: Sendable {
             DisruptionController.controllerRef(pod)?["uid"]?.stringValue == uid
         }
         var counts = JobStatus.counts(owned)
+        // Failures the pod failure policy ignores do not count; one it says fails the Job, does.
+        var policyFailure: String?
+        if let policy = job[path: "spec", "podFailurePolicy"] {
+            for pod in owned where pod[path: "status", "phase"]?.stringValue == "Failed" {
+                switch PodFailurePolicy.outcome(of: pod, policy: policy) {
+                case .ignore: counts.failed -= 1
+                case .failJob(let message): policyFailure = policyFailure ?? message
+                case .count: break
+                }
+            }
+        }
         let indexed = job[path: "spec", "completionMode"]?.stringValue == "Indexed"
         let succeededIndexes = JobIndexes.succeeded(owned)
         if indexed {
@@ -93,7 +105,10 @@ public final class JobController: Sendable {
         }
         var result = ReconcileResult.done
 
-        switch JobStatus.verdict(spec: spec, counts: counts, activeSeconds: time.timeIntervalSince(started)) {
+        let verdict =
+            policyFailure.map { JobStatus.Verdict.failed(reason: "PodFailurePolicy", message: $0) }
+            ?? JobStatus.verdict(spec: spec, counts: counts, activeSeconds: time.timeIntervalSince(started))
+        switch verdict {
         case .failed(let reason, let message):
             for pod in owned where pod[path: "metadata", "deletionTimestamp"] == nil && !Self.isFinished(pod) {
                 try await deletePod(pod)

@@ -154,3 +154,40 @@ spec:
         index = pod["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"]
         assert pod["metadata"]["name"].startswith(f"shards-{index}-") and pod["spec"]["hostname"] == f"shards-{index}"
         assert any(e["name"] == "JOB_COMPLETION_INDEX" for e in pod["spec"]["containers"][0]["env"])
+
+
+def test_pod_failure_policy_fails_the_job_at_once_or_ignores_failures(cluster):
+    """`podFailurePolicy`: exit code 42 fails the Job without retries; exit code 3 is ignored, so failures past
+    `backoffLimit` do not fail the Job (hollow pods exit with their `hollow.skiff.dev/exit-code`)."""
+    def job(name, exit_code):
+        return f"""apiVersion: batch/v1
+kind: Job
+metadata: {{name: {name}}}
+spec:
+  backoffLimit: 0
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes: {{containerName: main, operator: In, values: [42]}}
+    - action: Ignore
+      onExitCodes: {{operator: In, values: [3]}}
+  template:
+    metadata:
+      annotations: {{hollow.skiff.dev/exit-code: "{exit_code}", hollow.skiff.dev/run-seconds: "0.2"}}
+    spec:
+      restartPolicy: Never
+      containers:
+      - {{name: main, image: busybox}}
+"""
+    cluster.kubectl("apply", "-f", "-", input=job("fatal", 42))
+    wait_for(lambda: job_row(cluster, "fatal")[1] == "Failed", "the fatal job Failed")
+    failed = [c for c in cluster.kubectl_json("get", "job", "fatal")["status"]["conditions"] if c["type"] == "Failed"][0]
+    assert failed["reason"] == "PodFailurePolicy"
+    assert failed["message"].startswith("Container main for pod default/fatal-") and "failed with exit code 42 matching FailJob rule at index 0" in failed["message"]
+
+    cluster.kubectl("apply", "-f", "-", input=job("tolerant", 3))
+    wait_for(lambda: len(cluster.kubectl_json("get", "pods", "-l", "job-name=tolerant", "--field-selector", "status.phase=Failed")["items"]) >= 2,
+             "two ignored failures")
+    status = cluster.kubectl_json("get", "job", "tolerant")["status"]
+    assert status.get("failed", 0) == 0 and not any(c["type"] == "Failed" for c in status.get("conditions", [])), status
+    cluster.kubectl("delete", "job", "fatal", "tolerant")
