@@ -7,9 +7,8 @@ import Logging
 /// Runs Jobs to completion, as Kubernetes' job controller: keeps `parallelism` pods running until `completions`
 /// succeeded (or, without completions, until one succeeded and the rest finished), replaces failed pods after the
 /// Job back-off until `backoffLimit` (as the pod failure policy counts failures), enforces `activeDeadlineSeconds`,
-/// writes the status and conditions
-/// (`SuccessCriteriaMet`/`Complete`, `FailureTarget`/`Failed`) and deletes finished Jobs after
-/// `ttlSecondsAfterFinished`.
+/// writes the status and conditions (`SuccessCriteriaMet`/`Complete`, `FailureTarget`/`Failed`) and deletes finished
+/// Jobs after `ttlSecondsAfterFinished`.
 public final class JobController: Sendable {
     private let client: KubeClient
     private let jobs: Informer
