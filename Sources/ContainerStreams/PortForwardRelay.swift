@@ -129,12 +129,11 @@ public enum PortForwardRelay {
     static func fromClient(_ frame: SPDYFrame, reading: SPDYHeaderBlockReader, writing: inout SPDYHeaderBlockWriter) throws -> ByteBuffer {
         var encoded = ByteBuffer()
         guard case .control(let type, let flags, var payload) = frame, let controlType = SPDYFrame.ControlType(rawValue: type),
-            let prefixLength = headerBlockOffset(controlType), payload.readableBytes >= prefixLength
+            let prefixLength = headerBlockOffset(controlType), var rewritten = payload.readSlice(length: prefixLength)
         else {
             frame.write(into: &encoded)
             return encoded
         }
-        var rewritten = payload.readSlice(length: prefixLength)!
         rewritten.writeImmutableBuffer(writing.block(try reading.headers(payload)))
         SPDYFrame.writeControl(controlType, flags: flags, payload: rewritten, into: &encoded)
         return encoded

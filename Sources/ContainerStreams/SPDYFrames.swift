@@ -24,9 +24,8 @@ enum SPDYFrame: Equatable {
             let flagsAndLength = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self)
         else { return nil }
         let length = Int(flagsAndLength & 0x00ff_ffff)
-        guard buffer.readableBytes >= headerBytes + length else { return nil }
-        buffer.moveReaderIndex(forwardBy: headerBytes)
-        let payload = buffer.readSlice(length: length)!
+        guard let payload = buffer.getSlice(at: buffer.readerIndex + headerBytes, length: length) else { return nil }
+        buffer.moveReaderIndex(forwardBy: headerBytes + length)
         let flags = UInt8(flagsAndLength >> 24)
         if first & 0x8000_0000 != 0 {
             return .control(type: UInt16(first & 0xffff), flags: flags, payload: payload)

@@ -42,6 +42,19 @@ public struct EvictionThresholds: Sendable, Equatable {
 
     var thresholds: [Threshold]
 
+    /// `kubeletDefaults`, as values.
+    public static let defaults = EvictionThresholds(thresholds: [
+        Threshold(signal: .memoryAvailable, quantity: 100 * 1024 * 1024, text: "100Mi"),
+        Threshold(signal: .nodefsAvailable, percentage: 10, text: "10%"),
+        Threshold(signal: .nodefsInodesFree, percentage: 5, text: "5%"),
+        Threshold(signal: .imagefsAvailable, percentage: 15, text: "15%"),
+        Threshold(signal: .pidAvailable, percentage: 10, text: "10%"),
+    ])
+
+    init(thresholds: [Threshold]) {
+        self.thresholds = thresholds
+    }
+
     public struct InvalidThreshold: Error, CustomStringConvertible {
         public var description: String
         init(_ description: String) { self.description = description }

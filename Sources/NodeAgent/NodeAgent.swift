@@ -28,7 +28,7 @@ public struct NodeAgentOptions: Sendable {
     public var containerLogMaxSize: Int64 = 10 * 1024 * 1024
     public var containerLogMaxFiles: Int = 5
     /// The kubelet's `--eviction-hard`.
-    public var evictionThresholds = try! EvictionThresholds(parsing: EvictionThresholds.kubeletDefaults)
+    public var evictionThresholds = EvictionThresholds.defaults
     /// The port of the agent's kubelet endpoint (`KubeletServer`), published in the Node's `daemonEndpoints`.
     public var kubeletPort: Int
 

@@ -9,6 +9,7 @@ struct EvictionRulesTests {
 
     @Test func thresholdsParseInTheKubeletsSyntaxAndBadOnesAreRefused() throws {
         let defaults = try EvictionThresholds(parsing: EvictionThresholds.kubeletDefaults)
+        #expect(defaults == EvictionThresholds.defaults)
         #expect(defaults.thresholds.map(\.signal.rawValue) == ["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "pid.available"])
         #expect(defaults.thresholds[0].quantity == 100 * Self.mebibyte && defaults.thresholds[1].percentage == 10)
         #expect(throws: EvictionThresholds.InvalidThreshold.self) { try EvictionThresholds(parsing: "memory.available>1Gi") }
