@@ -163,13 +163,10 @@ public struct HTTPSServer: Service {
     ) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let target = (head.path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(target.first ?? "")
-        let offered = head.headerFields[.secWebSocketProtocol]
         let portForward = path.hasSuffix("/portforward")
-        let subprotocol =
-            portForward
-            ? PortForwardRelay.negotiate(offered: offered)
-            : (path.hasSuffix("/exec") || path.hasSuffix("/attach")) ? ContainerStreamRelay.negotiate(offered: offered) : nil
-        guard let subprotocol else { return .dontUpgrade }
+        guard portForward || path.hasSuffix("/exec") || path.hasSuffix("/attach"),
+            let subprotocol = ContainerStreamRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol], portForward: portForward)
+        else { return .dontUpgrade }
         let query = target.count > 1 ? String(target[1]) : ""
         let upstream: Result<ContainerStreamTarget, APIError>
         if let request = await authenticatedRequest(
@@ -184,15 +181,10 @@ public struct HTTPSServer: Service {
         } else {
             upstream = .failure(.unauthorized())
         }
+        let ports = (parseQueryValues(query)["ports"] ?? []).joined(separator: ",")
         return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
-            if subprotocol == PortForwardRelay.channelProtocol {
-                let ports = (parseQueryValues(query)["ports"] ?? []).joined(separator: ",")
-                try await PortForwardRelay.serveChannels(client: inbound, outbound, upstream: upstream, ports: ports, logger: logger)
-            } else if portForward {
-                try await PortForwardRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
-            } else {
-                try await ContainerStreamRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
-            }
+            try await ContainerStreamRelay.serve(
+                client: inbound, outbound, upstream: upstream, subprotocol: subprotocol, portForward: portForward, ports: ports, logger: logger)
         }
     }
 

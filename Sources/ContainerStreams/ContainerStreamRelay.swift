@@ -47,6 +47,27 @@ public enum ContainerStreamRelay {
         return clientProtocols.first { offers.contains($0) }
     }
 
+    /// The subprotocol to answer a streaming upgrade offering `offered` with: port-forward's for a port-forward,
+    /// remote command's otherwise.
+    public static func negotiate(offered: String?, portForward: Bool) -> String? {
+        portForward ? PortForwardRelay.negotiate(offered: offered) : negotiate(offered: offered)
+    }
+
+    /// Serves an upgraded connection by what it is for and the subprotocol it was answered with.
+    /// - Parameter ports: a port-forward's `ports` query, which the websocket channel protocol names its ports by.
+    public static func serve(
+        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, upstream: Result<ContainerStreamTarget, APIError>,
+        subprotocol: String, portForward: Bool, ports: String, logger: Logger
+    ) async throws {
+        if !portForward {
+            try await serve(client: inbound, outbound, upstream: upstream, logger: logger)
+        } else if subprotocol == PortForwardRelay.channelProtocol {
+            try await PortForwardRelay.serveChannels(client: inbound, outbound, upstream: upstream, ports: ports, logger: logger)
+        } else {
+            try await PortForwardRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
+        }
+    }
+
     /// Serves an upgraded client connection: relays it to `upstream`, or, when the request was refused, sends the
     /// refusal's `Status` on the error stream, which kubectl prints. (Refusing the upgrade itself would make kubectl
     /// retry over SPDY, which Skiff does not speak.)

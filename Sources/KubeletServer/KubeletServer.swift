@@ -101,6 +101,9 @@ public struct KubeletServer: Service {
         }
 
         func flag(_ name: String) -> Bool { ["true", "1"].contains(query[name]?.first ?? "") }
+
+        /// `ports=8080,9090` (or repeated), each port on its own.
+        var ports: [String] { (query["ports"] ?? []).flatMap { $0.split(separator: ",").map(String.init) } }
     }
 
     static func respond(to request: Request, agent: NodeAgent) async -> Response {
@@ -128,58 +131,36 @@ public struct KubeletServer: Service {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: error.status.serialized())))
     }
 
-    /// Takes over `exec` and `attach` upgrades; a refused one is upgraded too, to carry the refusal.
+    /// Takes over `exec`, `attach` and `portForward` upgrades; a refused one is upgraded too, to carry the refusal.
     static func upgrade(_ head: HTTPRequest, agent: NodeAgent, logger: Logger) async
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
         let parts = (head.path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         guard let target = Target(path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : "") else { return .dontUpgrade }
-        if target.kind == "portForward" {
-            guard let subprotocol = PortForwardRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol]) else { return .dontUpgrade }
-            let upstream: Result<ContainerStreamTarget, APIError>
-            do throws(APIError) {
-                let ports = (target.query["ports"] ?? []).flatMap { $0.split(separator: ",") }.compactMap { Int32($0) }
-                upstream = .success(.runtimePortForward(url: try await agent.portForwardURL(namespace: target.namespace, pod: target.pod, ports: ports)))
-            } catch {
-                upstream = .failure(error)
-            }
-            return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
-                if subprotocol == PortForwardRelay.channelProtocol {
-                    let ports = (target.query["ports"] ?? []).joined(separator: ",")
-                    try await PortForwardRelay.serveChannels(client: inbound, outbound, upstream: upstream, ports: ports, logger: logger)
-                } else {
-                    try await PortForwardRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
-                }
-            }
+        let kind: PodStreamKind
+        switch target.kind {
+        case "exec": kind = .exec(command: target.query["command"] ?? [])
+        case "attach": kind = .attach
+        case "portForward": kind = .portForward(ports: target.ports.compactMap { Int32($0) })
+        default: return .dontUpgrade
         }
-        guard target.kind == "exec" || target.kind == "attach",
-            let subprotocol = ContainerStreamRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol])
-        else {
+        let portForward = target.kind == "portForward"
+        guard let subprotocol = ContainerStreamRelay.negotiate(offered: head.headerFields[.secWebSocketProtocol], portForward: portForward) else {
             return .dontUpgrade
         }
         let upstream: Result<ContainerStreamTarget, APIError>
-        let streams = RemoteCommandStreams(stdin: target.flag("stdin"), stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty"))
         do throws(APIError) {
-            if target.kind == "exec" {
-                upstream = .success(
-                    .runtime(
-                        url: try await agent.execURL(
-                            namespace: target.namespace, pod: target.pod, container: target.container, command: target.query["command"] ?? [],
-                            stdin: target.flag("stdin"), stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty")),
-                        streams: streams))
-            } else {
-                upstream = .success(
-                    .runtime(
-                        url: try await agent.attachURL(
-                            namespace: target.namespace, pod: target.pod, container: target.container, stdin: target.flag("stdin"),
-                            stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty")),
-                        streams: streams))
-            }
+            upstream = .success(
+                try await agent.streamTarget(
+                    kind, namespace: target.namespace, pod: target.pod, container: target.container, stdin: target.flag("stdin"),
+                    stdout: target.flag("stdout"), stderr: target.flag("stderr"), tty: target.flag("tty")))
         } catch {
             upstream = .failure(error)
         }
         return .upgrade([.secWebSocketProtocol: subprotocol]) { inbound, outbound, _ in
-            try await ContainerStreamRelay.serve(client: inbound, outbound, upstream: upstream, logger: logger)
+            try await ContainerStreamRelay.serve(
+                client: inbound, outbound, upstream: upstream, subprotocol: subprotocol, portForward: portForward,
+                ports: target.ports.joined(separator: ","), logger: logger)
         }
     }
 }

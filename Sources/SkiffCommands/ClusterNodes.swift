@@ -4,6 +4,7 @@ import AsyncHTTPClient
 import ContainerStreams
 import Foundation
 import KubeClient
+import KubeletServer
 import NIOCore
 import NIOSSL
 import NodeAgent
@@ -27,24 +28,15 @@ struct ClusterNodes: NodeConnections {
 
     func streamingTarget(node: String, request: ContainerStreamRequest) async throws(APIError) -> ContainerStreamTarget {
         guard let local, local.nodeName == node else { return try await kubelets.streamingTarget(node: node, request: request) }
-        let streams = RemoteCommandStreams(stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty)
+        let kind: PodStreamKind
         switch request.kind {
-        case .exec:
-            return .runtime(
-                url: try await local.agent.execURL(
-                    namespace: request.namespace, pod: request.pod, container: request.container, command: request.command,
-                    stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty),
-                streams: streams)
-        case .portforward:
-            return .runtimePortForward(
-                url: try await local.agent.portForwardURL(namespace: request.namespace, pod: request.pod, ports: request.ports))
-        case .attach:
-            return .runtime(
-                url: try await local.agent.attachURL(
-                    namespace: request.namespace, pod: request.pod, container: request.container, stdin: request.stdin,
-                    stdout: request.stdout, stderr: request.stderr, tty: request.tty),
-                streams: streams)
+        case .exec: kind = .exec(command: request.command)
+        case .attach: kind = .attach
+        case .portforward: kind = .portForward(ports: request.ports)
         }
+        return try await local.agent.streamTarget(
+            kind, namespace: request.namespace, pod: request.pod, container: request.container, stdin: request.stdin, stdout: request.stdout,
+            stderr: request.stderr, tty: request.tty)
     }
 }
 
