@@ -180,6 +180,15 @@ enum EvictionRules {
         return message
     }
 
+    /// Whether `pod` has a limit on local storage the eviction manager enforces (a disk emptyDir's `sizeLimit`, a
+    /// container's `ephemeral-storage` limit).
+    static func hasLocalStorageLimits(_ pod: JSONValue) -> Bool {
+        (pod[path: "spec", "volumes"]?.arrayValue ?? []).contains { volume in
+            volume[path: "emptyDir", "sizeLimit"] != nil && volume[path: "emptyDir", "medium"]?.stringValue != "Memory"
+        }
+            || (pod[path: "spec", "containers"]?.arrayValue ?? []).contains { $0[path: "resources", "limits", "ephemeral-storage"] != nil }
+    }
+
     /// The first local storage limit `pod` breaks, as the kubelet words it: an emptyDir over its `sizeLimit`, a
     /// container over its `ephemeral-storage` limit. `emptyDirUsage` is each measured volume's bytes.
     static func localStorageViolation(pod: JSONValue, emptyDirUsage: [String: Int64], containerUsage: [String: Int64]) -> String? {

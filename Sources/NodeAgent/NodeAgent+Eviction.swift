@@ -29,17 +29,20 @@ extension NodeAgent {
         guard !active.isEmpty else { return }
         let met = options.evictionThresholds.met(NodeResourceReadings.read(directory: options.directory))
         let underDiskPressure = met.contains { $0.signal.resource == "ephemeral-storage" || $0.signal == .nodefsInodesFree }
-        let stats: [Runtime_V1_ContainerStats]
+        // Without pressure only pods with local storage limits need measuring; most rounds measure nothing.
+        let measured = met.isEmpty ? active.filter(EvictionRules.hasLocalStorageLimits) : active
+        guard !measured.isEmpty else { return }
+        let statsByPod: [String: [Runtime_V1_ContainerStats]]
         do {
-            stats = try await runtime.listContainerStats()
+            statsByPod = Dictionary(grouping: try await runtime.listContainerStats()) { $0.attributes.labels[RuntimeConfigs.podUIDLabel] ?? "" }
         } catch {
             logger.debug("eviction manager cannot read container stats", metadata: ["error": "\(error)"])
             return
         }
         var usages: [PodUsage] = []
-        for pod in active {
+        for pod in measured {
             let uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
-            let usage = podUsage(pod, uid: uid, stats: stats.filter { $0.attributes.labels[RuntimeConfigs.podUIDLabel] == uid })
+            let usage = podUsage(pod, uid: uid, stats: statsByPod[uid] ?? [])
             let emptyDirs = emptyDirUsage(pod, uid: uid, all: underDiskPressure)
             let containerStorage = Dictionary(usage.containers.map { ($0.name, $0.storageBytes) }, uniquingKeysWith: +)
             if let message = EvictionRules.localStorageViolation(pod: pod, emptyDirUsage: emptyDirs, containerUsage: containerStorage) {
@@ -58,7 +61,7 @@ extension NodeAgent {
         case "ephemeral-storage": ranking = EvictionRules.rankForStorage(usages)
         default: ranking = usages.sorted { $0.priority < $1.priority }
         }
-        guard let victim = ranking.first, let pod = active.first(where: { $0[path: "metadata", "uid"]?.stringValue == victim.uid }) else { return }
+        guard let victim = ranking.first, let pod = measured.first(where: { $0[path: "metadata", "uid"]?.stringValue == victim.uid }) else { return }
         let resource = observation.signal.resource == "memory" ? "memory" : "ephemeral-storage"
         let message = EvictionRules.nodePressureMessage(observation, pod: victim, requests: EvictionRules.requests(pod, resource: resource))
         logger.info("evicting a pod", metadata: ["pod": "\(Self.podDescription(pod))", "signal": "\(observation.signal.rawValue)"])

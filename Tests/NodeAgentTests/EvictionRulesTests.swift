@@ -70,6 +70,9 @@ struct EvictionRulesTests {
         #expect(
             EvictionRules.localStorageViolation(pod: pod, emptyDirUsage: ["cache": (1 << 20) + 4096], containerUsage: [:])
                 == "Usage of EmptyDir volume \"cache\" exceeds the limit \"1Mi\". ")
+        #expect(EvictionRules.hasLocalStorageLimits(pod))
+        let memoryOnly = try JSONValue.parse(#"{"spec": {"volumes": [{"name": "ram", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}}], "containers": [{"name": "app"}]}}"#)
+        #expect(!EvictionRules.hasLocalStorageLimits(memoryOnly))
         // A memory-backed emptyDir is held to its size by its tmpfs, not by eviction.
         #expect(EvictionRules.localStorageViolation(pod: pod, emptyDirUsage: ["ram": 8 << 20], containerUsage: [:]) == nil)
         #expect(
