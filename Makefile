@@ -1,13 +1,21 @@
 # Skiff's two commands: `make run` sets up and starts a server; `make test` runs every test.
 SWIFT_BUILD_FLAGS ?= -c release
 DATA_DIR ?= $(HOME)/.skiff
+# The Python test clients live in a virtual environment made by `scripts/setup.sh --tests`.
+PYTHON ?= .venv/bin/python
 
-.PHONY: run setup build test unit-test e2e-test test-images bench bench-scheduler bench-controllers bench-agent
+.PHONY: run setup setup-tests build test unit-test e2e-test test-images fresh-machine-check \
+	bench bench-scheduler bench-controllers bench-agent
 
 setup:
 	bash scripts/setup.sh
 
+setup-tests:
+	bash scripts/setup.sh --tests
+
 build:
+	@[ -x "$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff" ] || \
+		echo "make: building Skiff for the first time: compiling it and its dependencies takes several minutes (about 10 on 2 cores)"
 	swift build $(SWIFT_BUILD_FLAGS) --product skiff
 
 run: setup build
@@ -19,27 +27,33 @@ unit-test:
 # The end-to-end suite reuses the debug build `swift test` already made.
 e2e-test:
 	swift build --product skiff
-	SKIFF_BIN=$$(swift build --show-bin-path)/skiff python3 -m pytest -q tests/e2e tests/images
+	SKIFF_BIN=$$(swift build --show-bin-path)/skiff $(PYTHON) -m pytest -q tests/e2e tests/images
 
-test: setup unit-test e2e-test
+test: setup-tests unit-test e2e-test
 
 # Stand-in images (busybox, nginx, postgres, pause, ...) in a local registry on 127.0.0.1:5000, for machines
 # without internet access; see the script's header. TEST_REGISTRY_DIR holds its storage.
 TEST_REGISTRY_DIR ?= /var/lib/skiff-test-registry
-test-images:
+test-images: setup-tests
 	bash scripts/test-images.sh $(TEST_REGISTRY_DIR)
 
-bench: build
-	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/api_server_bench.py
+# Runs scripts/setup.sh --tests in a minimal Debian 12 root, as root and as a user with sudo, checks what it installed,
+# and starts the debug `skiff` there until its node is Ready (root; see the script's header).
+fresh-machine-check: setup
+	swift build --product skiff
+	bash scripts/fresh-machine-check.sh $$(swift build --show-bin-path)/skiff
+
+bench: setup-tests build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/api_server_bench.py
 
 # 5000 hollow nodes, 10 000 pods: scheduling throughput and create-to-bound latency (see the script's header).
-bench-scheduler: build
-	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/scheduler_bench.py
+bench-scheduler: setup-tests build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/scheduler_bench.py
 
 # 100 hollow nodes: a 1000-replica Deployment created, rolled, scaled to 10 000; idle CPU with 10 000 pods.
-bench-controllers: build
-	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/controllers_bench.py
+bench-controllers: setup-tests build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/controllers_bench.py
 
 # The node agent with real containers (root, containerd): 100 pods create-to-Running latency, agent and containerd RSS.
-bench-agent: build
-	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff python3 bench/agent_bench.py
+bench-agent: setup-tests build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/agent_bench.py

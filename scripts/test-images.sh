@@ -33,23 +33,22 @@ IMAGES=(
 log() { echo "test-images: $*" >&2; }
 
 if [ "$(id -u)" -ne 0 ]; then
-  log "run as root (the images' files must be owned by root, and installing packages needs it)"
+  log "run as root (the images' files must be owned by root)"
   exit 1
 fi
 
-install_missing() {
-  local need=()
-  command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
-  command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
-  command -v umoci >/dev/null 2>&1 || need+=(umoci)
-  dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # the `busybox` package is not static
-  command -v gcc >/dev/null 2>&1 || need+=(gcc)
-  dpkg -s libc6-dev >/dev/null 2>&1 || need+=(libc6-dev)   # libc.a, for the static pause
-  command -v curl >/dev/null 2>&1 || need+=(curl)
-  [ ${#need[@]} -eq 0 ] && return
-  log "installing ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+# The tools come from `scripts/setup.sh --tests` (make test, make test-images), which lists the packages once.
+require_tools() {
+  local missing=() tool package
+  for tool in docker-registry skopeo umoci gcc curl; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  for package in busybox-static libc6-dev; do   # a static /bin/busybox; libc.a for the static pause
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  log "missing: ${missing[*]}; run scripts/setup.sh --tests first"
+  exit 1
 }
 
 registry_answers() {
@@ -253,7 +252,7 @@ build_all() {
 
 # --- main ----------------------------------------------------------------------------------------------------------
 
-install_missing
+require_tools
 mkdir -p "$DIR"
 exec 9>"$DIR/lock"
 flock 9    # one run at a time per DIR: a second waits, then finds everything pushed

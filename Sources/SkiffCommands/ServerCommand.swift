@@ -125,7 +125,11 @@ struct ServerCommand: AsyncParsableCommand {
             }
             // Written straight to the file descriptor so the line is out at once, even when stdout is a pipe.
             FileHandle.standardOutput.write(
-                Data("Skiff API server is running at \(url); kubeconfig written to \(kubeconfigPath); agent join token in \(tokenPath)\n".utf8))
+                Data("""
+                    Skiff API server is running at \(url); kubeconfig written to \(kubeconfigPath); agent join token in \(tokenPath). \
+                    Next: export KUBECONFIG=\(kubeconfigPath); kubectl get nodes
+
+                    """.utf8))
         }
         let kubeletClient = try pki.issueClientCertificate(commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"])
         let controlPlane = try ControlPlane(
