@@ -1,48 +1,100 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import GRPCProtobuf
+import Synchronization
 
 /// A client of a container runtime's CRI v1 services (`runtime.v1.RuntimeService` and
 /// `runtime.v1.ImageService`) over its unix socket, as the kubelet talks to containerd.
 ///
-/// The client holds one HTTP/2 connection. Keep `run()` running for the client's lifetime and call
-/// `beginGracefulShutdown()` to stop it, or use `withClient(endpoint:requestTimeout:_:)`, which does both.
-/// gRPC failures surface as `CRIError`.
+/// Keep `run()` running for the client's lifetime and call `beginGracefulShutdown()` to stop it, or use
+/// `withClient(endpoint:requestTimeout:_:)`, which does both. gRPC failures surface as `CRIError`.
+///
+/// Calls go over one HTTP/2 connection at a time, which is retired after `callsPerConnection` calls: grpc-go servers
+/// (containerd) answer almost every request with a flow-control (BDP) PING, and swift-nio-http2 closes a connection
+/// that receives more than 200 PINGs within 30 s as a flood (GOAWAY, ENHANCE_YOUR_CALM), failing every call on it with
+/// "Stream unexpectedly closed" while containerd sees "context canceled" (a `StopContainer` waiting out a grace
+/// period, a `StartContainer`). Neither limit can be set from here, so new calls move to a fresh connection long
+/// before that, and a retired one closes once its last call is answered; it sends no requests, so it draws no PINGs.
 public final class CRIClient: Sendable {
     /// What every call accepts from the runtime; containerd and the kubelet both use 16 MiB (gRPC's default is 4 MiB).
     public static let maxMessageBytes = 16 * 1024 * 1024
+
+    /// Calls one connection carries before new calls open another; well below the 200 PINGs it may receive in 30 s.
+    static let callsPerConnection = 150
 
     /// How long a call may take before it fails with `.deadlineExceeded` (the kubelet's
     /// `--runtime-request-timeout`). Image pulls have no deadline; `execSync` and `stopContainer`
     /// get their own timeout on top of this.
     public let requestTimeout: Duration
 
-    private let grpcClient: GRPCClient<HTTP2ClientTransport.Posix>
-    private let runtimeService: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
-    private let imageService: Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>
+    /// One HTTP/2 connection to the runtime with the two services' stubs over it.
+    struct Connection: Sendable {
+        let id: Int
+        let grpcClient: GRPCClient<HTTP2ClientTransport.Posix>
+        let runtime: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
+        let images: Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>
+
+        init(id: Int, socketPath: String) throws {
+            let transport = try HTTP2ClientTransport.Posix(
+                target: .unixDomainSocket(path: socketPath, authority: "localhost"), transportSecurity: .plaintext)
+            self.id = id
+            self.grpcClient = GRPCClient(transport: transport)
+            self.runtime = Runtime_V1_RuntimeService.Client(wrapping: grpcClient)
+            self.images = Runtime_V1_ImageService.Client(wrapping: grpcClient)
+        }
+    }
+
+    struct Connections {
+        var current: Connection
+        var callsOnCurrent = 0
+        /// Calls not yet answered, per connection; a retired connection leaves when its count reaches zero.
+        var inFlight: [Int: Int] = [:]
+        var retired: [Int: Connection] = [:]
+        var shuttingDown = false
+        /// Calls sent again because the connection failed under them.
+        var retriedCalls = 0
+    }
+
+    private let socketPath: String
+    private let connections: Mutex<Connections>
+    /// New connections for `run()` to run; finished at shutdown.
+    private let connectionsToRun: AsyncStream<Connection>
+    private let connectionsToRunContinuation: AsyncStream<Connection>.Continuation
 
     /// - Parameter endpoint: `unix:///run/containerd/containerd.sock`, or the socket's absolute path.
     public init(endpoint: String, requestTimeout: Duration = .seconds(120)) throws {
-        let transport = try HTTP2ClientTransport.Posix(
-            target: .unixDomainSocket(path: try Self.socketPath(endpoint: endpoint), authority: "localhost"),
-            transportSecurity: .plaintext
-        )
-        self.grpcClient = GRPCClient(transport: transport)
-        self.runtimeService = Runtime_V1_RuntimeService.Client(wrapping: grpcClient)
-        self.imageService = Runtime_V1_ImageService.Client(wrapping: grpcClient)
+        socketPath = try Self.socketPath(endpoint: endpoint)
+        let first = try Connection(id: 0, socketPath: socketPath)
+        connections = Mutex(Connections(current: first))
+        (connectionsToRun, connectionsToRunContinuation) = AsyncStream.makeStream(of: Connection.self)
+        connectionsToRunContinuation.yield(first)
         self.requestTimeout = requestTimeout
     }
 
-    /// Maintains the connection; returns once `beginGracefulShutdown()` was called and in-flight calls finished.
+    /// Maintains the connections; returns once `beginGracefulShutdown()` was called and in-flight calls finished.
     /// Cancel the calling task to stop abruptly.
     public func run() async throws {
-        try await grpcClient.runConnections()
+        await withDiscardingTaskGroup { group in
+            for await connection in connectionsToRun {
+                // Ends when the connection is shut down: retired and drained, or at the client's shutdown.
+                group.addTask { try? await connection.grpcClient.runConnections() }
+            }
+        }
     }
 
     /// Lets in-flight calls finish, refuses new ones and makes `run()` return.
     public func beginGracefulShutdown() {
-        grpcClient.beginGracefulShutdown()
+        let connection = connections.withLock { connections -> Connection? in
+            guard !connections.shuttingDown else { return nil }
+            connections.shuttingDown = true
+            return connections.current
+        }
+        connectionsToRunContinuation.finish()
+        connection?.grpcClient.beginGracefulShutdown()
     }
+
+    /// How many calls went out a second time because the connection failed under them (none, when all is well).
+    public var retriedCalls: Int { connections.withLock { $0.retriedCalls } }
 
     /// Connects to `endpoint`, runs `body` with the client and shuts the connection down afterwards.
     public static func withClient<Result: Sendable>(
@@ -74,14 +126,14 @@ public final class CRIClient: Sendable {
     /// The runtime's name (`containerd`), its version and the CRI version it serves.
     public func version() async throws -> Runtime_V1_VersionResponse {
         try await call("RuntimeService/Version") {
-            try await runtimeService.version(.with { $0.version = "v1" }, options: options())
+            try await $0.runtime.version(.with { $0.version = "v1" }, options: options())
         }
     }
 
     /// Creates and starts a pod sandbox (its network namespace and pause container); returns its id.
     public func runPodSandbox(_ config: Runtime_V1_PodSandboxConfig, runtimeHandler: String = "") async throws -> String {
         try await call("RuntimeService/RunPodSandbox") {
-            try await runtimeService.runPodSandbox(
+            try await $0.runtime.runPodSandbox(
                 .with {
                     $0.config = config
                     $0.runtimeHandler = runtimeHandler
@@ -93,19 +145,19 @@ public final class CRIClient: Sendable {
     /// Stops the sandbox's containers and releases its network; repeating it is harmless.
     public func stopPodSandbox(id: String) async throws {
         _ = try await call("RuntimeService/StopPodSandbox") {
-            try await runtimeService.stopPodSandbox(.with { $0.podSandboxID = id }, options: options())
+            try await $0.runtime.stopPodSandbox(.with { $0.podSandboxID = id }, options: options())
         }
     }
 
     public func removePodSandbox(id: String) async throws {
         _ = try await call("RuntimeService/RemovePodSandbox") {
-            try await runtimeService.removePodSandbox(.with { $0.podSandboxID = id }, options: options())
+            try await $0.runtime.removePodSandbox(.with { $0.podSandboxID = id }, options: options())
         }
     }
 
     public func podSandboxStatus(id: String, verbose: Bool = false) async throws -> Runtime_V1_PodSandboxStatusResponse {
         try await call("RuntimeService/PodSandboxStatus") {
-            try await runtimeService.podSandboxStatus(
+            try await $0.runtime.podSandboxStatus(
                 .with {
                     $0.podSandboxID = id
                     $0.verbose = verbose
@@ -115,7 +167,7 @@ public final class CRIClient: Sendable {
 
     public func listPodSandboxes(filter: Runtime_V1_PodSandboxFilter? = nil) async throws -> [Runtime_V1_PodSandbox] {
         try await call("RuntimeService/ListPodSandbox") {
-            try await runtimeService.listPodSandbox(
+            try await $0.runtime.listPodSandbox(
                 .with { request in filter.map { request.filter = $0 } }, options: options()
             ).items
         }
@@ -126,7 +178,7 @@ public final class CRIClient: Sendable {
         podSandboxID: String, config: Runtime_V1_ContainerConfig, sandboxConfig: Runtime_V1_PodSandboxConfig
     ) async throws -> String {
         try await call("RuntimeService/CreateContainer") {
-            try await runtimeService.createContainer(
+            try await $0.runtime.createContainer(
                 .with {
                     $0.podSandboxID = podSandboxID
                     $0.config = config
@@ -138,30 +190,34 @@ public final class CRIClient: Sendable {
 
     public func startContainer(id: String) async throws {
         _ = try await call("RuntimeService/StartContainer") {
-            try await runtimeService.startContainer(.with { $0.containerID = id }, options: options())
+            try await $0.runtime.startContainer(.with { $0.containerID = id }, options: options())
         }
     }
 
-    /// Sends the stop signal, then kills the container after `gracePeriod` (whole seconds on the wire).
+    /// Sends the stop signal, then kills the container after `gracePeriod` (whole seconds on the wire). Sent again
+    /// after a failed connection, it asks only for what is left of the grace period, so the kill is never put off.
     public func stopContainer(id: String, gracePeriod: Duration) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + gracePeriod
         _ = try await call("RuntimeService/StopContainer") {
-            try await runtimeService.stopContainer(
+            let remaining = max(.zero, clock.now.duration(to: deadline))
+            return try await $0.runtime.stopContainer(
                 .with {
                     $0.containerID = id
-                    $0.timeout = gracePeriod.components.seconds
-                }, options: options(timeout: requestTimeout + gracePeriod))
+                    $0.timeout = remaining.components.seconds
+                }, options: options(timeout: requestTimeout + remaining))
         }
     }
 
     public func removeContainer(id: String) async throws {
         _ = try await call("RuntimeService/RemoveContainer") {
-            try await runtimeService.removeContainer(.with { $0.containerID = id }, options: options())
+            try await $0.runtime.removeContainer(.with { $0.containerID = id }, options: options())
         }
     }
 
     public func containerStatus(id: String, verbose: Bool = false) async throws -> Runtime_V1_ContainerStatusResponse {
         try await call("RuntimeService/ContainerStatus") {
-            try await runtimeService.containerStatus(
+            try await $0.runtime.containerStatus(
                 .with {
                     $0.containerID = id
                     $0.verbose = verbose
@@ -171,7 +227,7 @@ public final class CRIClient: Sendable {
 
     public func listContainers(filter: Runtime_V1_ContainerFilter? = nil) async throws -> [Runtime_V1_Container] {
         try await call("RuntimeService/ListContainers") {
-            try await runtimeService.listContainers(
+            try await $0.runtime.listContainers(
                 .with { request in filter.map { request.filter = $0 } }, options: options()
             ).containers
         }
@@ -183,7 +239,7 @@ public final class CRIClient: Sendable {
         -> Runtime_V1_ExecSyncResponse
     {
         try await call("RuntimeService/ExecSync") {
-            try await runtimeService.execSync(
+            try await $0.runtime.execSync(
                 .with {
                     $0.containerID = containerID
                     $0.cmd = command
@@ -195,14 +251,14 @@ public final class CRIClient: Sendable {
     /// Every container's resource usage (memory working set, writable layer) as the runtime measures it now.
     public func listContainerStats() async throws -> [Runtime_V1_ContainerStats] {
         try await call("RuntimeService/ListContainerStats") {
-            try await runtimeService.listContainerStats(.init(), options: options()).stats
+            try await $0.runtime.listContainerStats(.init(), options: options()).stats
         }
     }
 
     /// Prepares forwarding connections to the sandbox's ports and returns the URL of the runtime's streaming server.
     public func portForward(podSandboxID: String, ports: [Int32] = []) async throws -> String {
         try await call("RuntimeService/PortForward") {
-            try await runtimeService.portForward(
+            try await $0.runtime.portForward(
                 .with {
                     $0.podSandboxID = podSandboxID
                     $0.port = ports
@@ -214,21 +270,21 @@ public final class CRIClient: Sendable {
     /// Prepares a streaming exec and returns the URL of the runtime's streaming server to connect to.
     public func exec(_ request: Runtime_V1_ExecRequest) async throws -> String {
         try await call("RuntimeService/Exec") {
-            try await runtimeService.exec(request, options: options()).url
+            try await $0.runtime.exec(request, options: options()).url
         }
     }
 
     /// Makes the runtime reopen a container's log file, after the kubelet has moved the old one aside.
     public func reopenContainerLog(id: String) async throws {
         _ = try await call("RuntimeService/ReopenContainerLog") {
-            try await runtimeService.reopenContainerLog(.with { $0.containerID = id }, options: options())
+            try await $0.runtime.reopenContainerLog(.with { $0.containerID = id }, options: options())
         }
     }
 
     /// Prepares attaching to a running container's streams and returns the streaming server's URL for it.
     public func attach(_ request: Runtime_V1_AttachRequest) async throws -> String {
         try await call("RuntimeService/Attach") {
-            try await runtimeService.attach(request, options: options()).url
+            try await $0.runtime.attach(request, options: options()).url
         }
     }
 
@@ -239,7 +295,7 @@ public final class CRIClient: Sendable {
         _ image: Runtime_V1_ImageSpec, auth: Runtime_V1_AuthConfig? = nil, sandboxConfig: Runtime_V1_PodSandboxConfig? = nil
     ) async throws -> String {
         try await call("ImageService/PullImage") {
-            try await imageService.pullImage(
+            try await $0.images.pullImage(
                 .with { request in
                     request.image = image
                     auth.map { request.auth = $0 }
@@ -252,14 +308,14 @@ public final class CRIClient: Sendable {
     /// The image, or `nil` when the runtime does not have it.
     public func imageStatus(_ image: Runtime_V1_ImageSpec) async throws -> Runtime_V1_Image? {
         try await call("ImageService/ImageStatus") {
-            let response = try await imageService.imageStatus(.with { $0.image = image }, options: options())
+            let response = try await $0.images.imageStatus(.with { $0.image = image }, options: options())
             return response.hasImage ? response.image : nil
         }
     }
 
     public func listImages(filter: Runtime_V1_ImageFilter? = nil) async throws -> [Runtime_V1_Image] {
         try await call("ImageService/ListImages") {
-            try await imageService.listImages(
+            try await $0.images.listImages(
                 .with { request in filter.map { request.filter = $0 } }, options: options()
             ).images
         }
@@ -289,20 +345,73 @@ public final class CRIClient: Sendable {
     ]
     static let attemptsWhenUnavailable = 4
 
-    private func call<Result: Sendable>(_ method: String, _ body: () async throws -> Result) async throws -> Result {
+    private func call<Result: Sendable>(
+        _ method: String, _ body: (Connection) async throws -> Result
+    ) async throws -> Result {
         var attempt = 1
         while true {
+            let connection = try checkOut(method)
             do {
-                return try await body()
+                defer { checkIn(connection) }
+                return try await body(connection)
             } catch let error as RPCError {
-                // The HTTP/2 connection to containerd is occasionally seen to close under a call ("Stream unexpectedly
-                // closed"); the client reconnects, and a call that is safe to repeat goes out again on the new one.
+                // A connection can still fail under a call (containerd restarted, say); the client reconnects, and a
+                // call that is safe to repeat goes out again on the new connection.
                 guard error.code == .unavailable, attempt < Self.attemptsWhenUnavailable, Self.repeatableMethods.contains(method) else {
                     throw CRIError(method: method, error)
                 }
+                connections.withLock { $0.retriedCalls += 1 }
                 try await Task.sleep(for: .milliseconds(100 * attempt))
                 attempt += 1
+            } catch let error as RuntimeError where error.code == .clientIsStopped {
+                throw CRIError(method: method, code: .unavailable, message: "the CRI client is shut down")
             }
         }
+    }
+
+    /// The connection for the next call, counted as in flight on it; after `callsPerConnection` calls a new
+    /// connection takes over and the old one is retired.
+    private func checkOut(_ method: String) throws -> Connection {
+        let (connection, newConnection) = try connections.withLock { connections throws -> (Connection, Connection?) in
+            guard !connections.shuttingDown else {
+                throw CRIError(method: method, code: .unavailable, message: "the CRI client is shut down")
+            }
+            var newConnection: Connection?
+            if connections.callsOnCurrent >= Self.callsPerConnection {
+                let old = connections.current
+                let next = try Connection(id: old.id + 1, socketPath: socketPath)
+                connections.retired[old.id] = old
+                connections.current = next
+                connections.callsOnCurrent = 0
+                newConnection = next
+            }
+            connections.callsOnCurrent += 1
+            connections.inFlight[connections.current.id, default: 0] += 1
+            return (connections.current, newConnection)
+        }
+        if let newConnection {
+            connectionsToRunContinuation.yield(newConnection)
+            // A retired connection with nothing in flight can close now.
+            closeDrainedConnections()
+        }
+        return connection
+    }
+
+    private func checkIn(_ connection: Connection) {
+        connections.withLock { connections in
+            connections.inFlight[connection.id, default: 1] -= 1
+        }
+        closeDrainedConnections()
+    }
+
+    private func closeDrainedConnections() {
+        let drained = connections.withLock { connections -> [Connection] in
+            let ids = connections.retired.keys.filter { connections.inFlight[$0, default: 0] == 0 }
+            return ids.compactMap { id in
+                connections.inFlight[id] = nil
+                return connections.retired.removeValue(forKey: id)
+            }
+        }
+        for connection in drained { connection.grpcClient.beginGracefulShutdown() }
     }
 }

@@ -41,7 +41,10 @@ struct RuntimePod: Sendable {
 }
 
 extension NodeAgent {
-    static let podWorkers = 8
+    /// As many workers as the node takes pods (its `pods` capacity, the kubelet's max-pods): the kubelet syncs every
+    /// pod in a goroutine of its own, so a pod waiting out its grace period, a pull or a hook never holds up another
+    /// (with 8 workers, 20 pods deleted at once were killed 8 per grace period). An idle worker is a suspended task.
+    static let podWorkers = maxPods
 
     func runPodWorkers() async {
         pods.addHandler(.enqueue(queue) { ObjectKey($0) })

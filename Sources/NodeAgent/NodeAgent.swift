@@ -53,6 +53,8 @@ public struct NodeAgentOptions: Sendable {
 /// containers through the container runtime (CRI), reporting their status back as the kubelet does.
 public final class NodeAgent: Sendable {
     static let kubeletVersion = "v1.32.0"
+    /// Pods this node takes, its `pods` capacity (the kubelet's `--max-pods` default).
+    static let maxPods = 110
     static let leaseRenewInterval: Duration = .seconds(10)
     static let statusReportInterval: Duration = .seconds(60)
     /// How often the runtime is listed for changes (the kubelet's PLEG relist period).
@@ -164,7 +166,7 @@ public final class NodeAgent: Sendable {
         ]
         for (key, value) in options.labels { labels[key] = .string(value) }
         let resources: JSONValue = [
-            "cpu": .string(String(machine.cpus)), "memory": .string("\(machine.memoryBytes / 1024)Ki"), "pods": "110",
+            "cpu": .string(String(machine.cpus)), "memory": .string("\(machine.memoryBytes / 1024)Ki"), "pods": .string(String(Self.maxPods)),
             "ephemeral-storage": .string("\(machine.storageBytes / 1024)Ki"),
         ]
         var node: JSONValue = [

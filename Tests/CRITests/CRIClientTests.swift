@@ -30,4 +30,19 @@ struct CRIClientTests {
             #expect(error?.method == "RuntimeService/PodSandboxStatus")
         }
     }
+
+    /// containerd answers nearly every request with a flow-control PING, and the HTTP/2 stack closes a connection that
+    /// receives more than 200 within 30 s; a burst of calls larger than that must not break a connection under them.
+    @Test(.enabled(if: TestContainerd.unavailableReason == nil, "\(TestContainerd.unavailableReason ?? "")"))
+    func aBurstOfCallsKeepsItsConnections() async throws {
+        let containerd = try TestContainerd()
+        defer { containerd.stop() }
+
+        try await CRIClient.withClient(endpoint: containerd.endpoint, requestTimeout: .seconds(20)) { client in
+            for _ in 0..<600 {
+                _ = try await client.listContainers()
+            }
+            #expect(client.retriedCalls == 0)
+        }
+    }
 }

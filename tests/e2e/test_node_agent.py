@@ -265,6 +265,33 @@ def test_a_deployment_of_real_pods_rolls_out(cluster):
     cluster.kubectl("delete", "deployment", "hello")
 
 
+def test_twenty_pods_start_at_once_and_those_ignoring_sigterm_die_when_their_grace_period_ends(cluster):
+    """`sleep` as a container's PID 1 ignores SIGTERM, so each pod lives out the default 30 s grace period and is
+    killed then, all twenty together. The burst of runtime calls that starting and stopping them makes must not cost
+    a container a restart or put the kill off (a runtime connection closed under the calls did both)."""
+    names = [f"stubborn-{i}" for i in range(20)]
+    cluster.kubectl("apply", "-f", "-", input="".join(f"""---
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, labels: {{app: stubborn}}}}
+spec: {{containers: [{{name: sleep, image: busybox, command: [sleep, "3600"]}}]}}
+""" for name in names))
+
+    def all_running():
+        pods = cluster.kubectl_json("get", "pods", "-l", "app=stubborn")["items"]
+        return len(pods) == 20 and all(p["status"].get("phase") == "Running" for p in pods) and pods
+    pods = wait_for(all_running, "twenty pods Running", timeout=180)
+    restarted = {p["metadata"]["name"]: p["status"]["containerStatuses"][0].get("lastState") for p in pods
+                 if p["status"]["containerStatuses"][0]["restartCount"] != 0}
+    assert restarted == {}
+
+    started = time.monotonic()
+    cluster.kubectl("delete", "pods", "-l", "app=stubborn", "--wait=false")
+    wait_for(lambda: not cluster.kubectl_json("get", "pods", "-l", "app=stubborn")["items"], "the pods gone", timeout=150, interval=0.5)
+    elapsed = time.monotonic() - started
+    assert 29 <= elapsed <= 45, f"twenty pods with a 30 s grace period took {elapsed:.1f} s to go"
+
+
 def test_downward_projected_memory_and_claimed_volumes(cluster, tmp_path):
     cluster.kubectl("create", "configmap", "app-config", "--from-literal=mode=blue")
     cluster.kubectl("create", "secret", "generic", "app-secret", "--from-literal=token=s3cret")
