@@ -1,5 +1,6 @@
 import APIMachinery
 import APIRegistry
+import Foundation
 
 extension KubernetesAPI {
     /// The version `/version` reports: kubectl's dispatcher picks its client by this minor.
@@ -36,6 +37,12 @@ extension KubernetesAPI {
             guard let list = catalog.apiResourceList(group: group, version: version) else { throw Self.resourceNotFound }
             return .ok(list)
         case .openAPIv2:
+            // Only the JSON form is served. A client that accepts nothing else (kubectl asks for the protobuf form
+            // alone) gets 406, as kube-openapi answers for a type it cannot produce, rather than JSON it would fail
+            // to parse; kubectl then goes on without the v2 document.
+            guard Self.acceptsJSON(request.accept) else {
+                throw .notAcceptable("only application/json is supported for /openapi/v2")
+            }
             return .bytes(code: 200, body: openAPI.v2Document(), contentType: "application/json")
         case .openAPIv3Index:
             return .ok(openAPI.v3Index())
@@ -45,6 +52,13 @@ extension KubernetesAPI {
         case .resource, .unknown:
             throw Self.resourceNotFound
         }
+    }
+
+    /// True when an `Accept` header admits JSON: absent, `*/*`, `application/*` or `application/json`.
+    static func acceptsJSON(_ accept: String) -> Bool {
+        let types = accept.split(separator: ",").map { ($0.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased() }
+        return accept.trimmingCharacters(in: .whitespaces).isEmpty
+            || types.contains { $0 == "*/*" || $0 == "application/*" || $0 == "application/json" }
     }
 
     private func wantsAggregatedDiscovery(_ request: APIRequest) -> Bool {

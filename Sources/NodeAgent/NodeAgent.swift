@@ -218,6 +218,13 @@ public final class NodeAgent: Sendable {
                 } catch where error.isAlreadyExists {
                     // A restarted agent: its node comes back Ready with what this machine has now.
                     node = try await client.get(.nodes, name: options.nodeName)
+                    // The labels this agent sets (hostname, os, arch, its roles) are set again, as k3s does at start.
+                    let labels = node[path: "metadata", "labels"]?.objectValue ?? [:]
+                    let wantedLabels = wanted[path: "metadata", "labels"]?.objectValue ?? [:]
+                    if labels.merging(wantedLabels, uniquingKeysWith: { $1 }) != labels {
+                        node[path: "metadata", "labels"] = .object(labels.merging(wantedLabels, uniquingKeysWith: { $1 }))
+                        node = try await client.update(.nodes, node)
+                    }
                     node["status"] = wanted["status"]
                     node = try await client.update(.nodes, node, subresource: "status")
                 }

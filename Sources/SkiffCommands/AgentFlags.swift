@@ -8,8 +8,8 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "This node's name (default: the host name).")
     var nodeName: String?
 
-    @Option(help: "This node's InternalIP, the pods' hostIP.")
-    var nodeIp: String = "127.0.0.1"
+    @Option(help: "This node's InternalIP, the pods' hostIP (default: the IPv4 address of the interface with the default route, as k3s; 127.0.0.1 without one).")
+    var nodeIp: String?
 
     @Option(help: "An existing CRI socket, e.g. unix:///run/containerd/containerd.sock (default: start containerd under <data-dir>/agent).")
     var containerRuntimeEndpoint: String?
@@ -50,7 +50,7 @@ struct AgentFlags: ParsableArguments {
 
     func options(dataDirectory: String) -> NodeAgentOptions {
         var options = NodeAgentOptions(
-            nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), nodeIP: nodeIp, directory: "\(dataDirectory)/agent",
+            nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), nodeIP: nodeIp ?? NodeAddress.defaultIPv4(), directory: "\(dataDirectory)/agent",
             runtimeEndpoint: containerRuntimeEndpoint, privateRegistryFile: privateRegistry, stopPodsOnExit: stopPodsOnExit,
             syncFrequency: .seconds(max(1, syncFrequency)), kubeletPort: kubeletPort)
         options.containerLogMaxSize = Quantity(containerLogMaxSize)?.value ?? options.containerLogMaxSize

@@ -138,7 +138,7 @@ struct ServerCommand: AsyncParsableCommand {
                 clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes,
                 runScheduler: !disableScheduler, runControllers: !disableControllerManager, caCertificatePEM: pki.caCertificatePEM,
                 hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000)),
-                agent: disableAgent ? nil : agentOptions.options(dataDirectory: dataDirectory),
+                agent: disableAgent ? nil : serverNodeOptions(dataDirectory: dataDirectory),
                 kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
             logger: logger)
         var configuration = ServiceGroupConfiguration(
@@ -168,6 +168,15 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.maximumGracefulShutdownDuration = .seconds(5)
         configuration.maximumCancellationDuration = .seconds(2)
         try await ServiceGroup(configuration: configuration).run()
+    }
+
+    /// The server's own node: a control-plane node, labelled as k3s labels it so `kubectl get nodes` shows ROLES
+    /// `control-plane,master`.
+    func serverNodeOptions(dataDirectory: String) -> NodeAgentOptions {
+        var options = agentOptions.options(dataDirectory: dataDirectory)
+        options.labels["node-role.kubernetes.io/control-plane"] = "true"
+        options.labels["node-role.kubernetes.io/master"] = "true"
+        return options
     }
 
     static func defaultDataDirectory() -> String {

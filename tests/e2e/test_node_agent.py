@@ -86,6 +86,19 @@ def test_the_server_registers_its_own_node_with_this_machines_capacity(cluster):
     assert node["metadata"]["labels"]["kubernetes.io/hostname"] == NODE
     row = cluster.kubectl("get", "node", NODE, "-o", "wide").stdout.splitlines()[1].split()
     assert row[1] == "Ready" and "containerd://" in row[-1]
+    # As k3s: the server's node is a control plane, and its InternalIP is the address of the default route's interface.
+    assert row[2] == "control-plane,master"
+    assert row[5] == default_route_address()
+
+
+def default_route_address():
+    """The IPv4 address of the interface holding this machine's default route, or 127.0.0.1 without one."""
+    route = subprocess.run(["ip", "-4", "-o", "route", "show", "default"], capture_output=True, text=True).stdout.split()
+    if "dev" not in route:
+        return "127.0.0.1"
+    device = route[route.index("dev") + 1]
+    addresses = subprocess.run(["ip", "-4", "-o", "addr", "show", "dev", device], capture_output=True, text=True).stdout.split()
+    return addresses[addresses.index("inet") + 1].split("/")[0]
 
 
 def test_a_pod_runs_a_real_container_that_serves_http_on_its_pod_ip(cluster):
