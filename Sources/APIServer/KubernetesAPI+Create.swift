@@ -44,6 +44,7 @@ extension KubernetesAPI {
         if !causes.isEmpty {
             throw APIError.invalid(kind: definition.kind, group: definition.group, name: object.name, causes: causes)
         }
+        APISchema.builtIn.fillRequiredScalars(&object)
         if context.isDryRun {
             return .json(code: 201, body: object, headers: warnings.header)
         }

@@ -79,6 +79,7 @@ extension KubernetesAPI {
                 throw APIError.invalid(kind: definition.kind, group: definition.group, name: name, causes: causes)
             }
             object[path: "metadata", "resourceVersion"] = current[path: "metadata", "resourceVersion"]
+            APISchema.builtIn.fillRequiredScalars(&object)
             if object == current { return current }
             if context.isDryRun { return object }
             do {

@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from conftest import wait_for
+
 kubernetes = pytest.importorskip("kubernetes")
 from kubernetes import client, config, watch  # noqa: E402
 from kubernetes.client.rest import ApiException  # noqa: E402
@@ -138,3 +140,116 @@ def test_patch_calls_strategic_merge_and_json_patch(api_client, namespace):
     result = core.patch_namespaced_config_map("patched", namespace, [{"op": "add", "path": "/data/b", "value": "2"},
                                                                       {"op": "remove", "path": "/data/a"}])
     assert result.data == {"b": "2"}
+
+
+# One object of many kinds, for the typed-model test below; controllers then write their statuses.
+TYPED_OBJECTS = """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: busybox, ports: [{containerPort: 9100}]}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres:15-alpine}]}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 2 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec: {restartPolicy: OnFailure, containers: [{name: run, image: busybox}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  template:
+    spec: {restartPolicy: Never, containers: [{name: run, image: busybox}]}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 10
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: team}
+spec: {hard: {pods: "10"}}
+"""
+
+
+def model_class(api_version, kind):
+    """The Python client's model class name for a kind: V1DaemonSet, V2HorizontalPodAutoscaler, CoreV1Event, ..."""
+    group, _, version = api_version.rpartition("/")
+    plain = f"{version[0].upper()}{version[1:]}{kind}"
+    if hasattr(client, plain) and not (kind == "Event"):
+        return plain
+    prefix = "".join(part.capitalize() for part in (group.split(".")[0] if group else "core").split("-"))
+    return f"{prefix}{plain}"
+
+
+def test_every_kind_reads_back_through_the_typed_models(api_client, namespace, server):
+    """The client's models check required fields (e.g. DaemonSetStatus.numberReady); every object the server returns,
+    statuses written by its controllers included, must deserialize as the Go types would have written it."""
+    server.kubectl("apply", "-n", namespace, "-f", "-", input=TYPED_OBJECTS)
+    server.kubectl("create", "deployment", "web", "--image=nginx", "-n", namespace)
+    server.kubectl("create", "service", "clusterip", "web", "--tcp=80:80", "-n", namespace)
+
+    def statuses_written():
+        daemonset = server.kubectl_json("get", "daemonset", "agent", "-n", namespace)
+        deployment = server.kubectl_json("get", "deployment", "web", "-n", namespace)
+        return "observedGeneration" in daemonset.get("status", {}) and "observedGeneration" in deployment.get("status", {})
+    wait_for(statuses_written, "the DaemonSet and Deployment controllers' statuses")
+
+    resources = server.kubectl("api-resources", "--verbs=list", "-o", "name").stdout.split()
+    failures, read = [], set()
+    for resource in resources:
+        listed = server.kubectl_json("get", resource, "-A")
+        for item in listed["items"]:
+            name = model_class(item["apiVersion"], item["kind"])
+            try:
+                model = api_client._ApiClient__deserialize(item, name)
+            except (ValueError, AttributeError) as error:
+                failures.append(f"{item['apiVersion']} {item['kind']} {item['metadata']['name']}: {error}")
+                continue
+            assert model.metadata.name == item["metadata"]["name"]
+            read.add(item["kind"])
+    assert not failures, "\n".join(failures)
+    assert {"DaemonSet", "Deployment", "ReplicaSet", "StatefulSet", "Job", "CronJob", "HorizontalPodAutoscaler", "Service",
+            "Endpoints", "EndpointSlice", "PersistentVolumeClaim", "PodDisruptionBudget", "Ingress", "ResourceQuota",
+            "Namespace", "ServiceAccount", "ConfigMap", "Event", "PriorityClass"} <= read

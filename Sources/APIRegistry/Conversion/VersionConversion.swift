@@ -108,6 +108,15 @@ enum EventConversion {
             converted[coreName] = nil
             converted[eventsName] = object[coreName]
         }
+        // Events recorded the legacy way carry first and last timestamps but no eventTime, which events.k8s.io/v1
+        // requires; Kubernetes serves null there and typed clients (the official Python client) refuse the object, so
+        // such an event shows the time it was last seen.
+        if object["eventTime"] == nil || object["eventTime"] == .null,
+            let seen = [object["lastTimestamp"], object["firstTimestamp"], object[path: "metadata", "creationTimestamp"]]
+                .lazy.compactMap({ $0?.stringValue.flatMap(KubeTime.parse) }).first
+        {
+            converted["eventTime"] = .string(KubeTime.formatMicro(seen))
+        }
         return converted
     }
 }
