@@ -124,7 +124,7 @@ for file in /usr/lib/cni/bridge /usr/lib/cni/host-local /usr/lib/cni/portmap /us
   [ -e "$file" ] || missing+=("$file")
 done
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=("busybox-static")
-.venv/bin/python -c "import kubernetes, yaml, pytest" || missing+=("the Python test clients in .venv")
+.venv/bin/python -c "import kubernetes, yaml, pytest, cryptography" || missing+=("the Python test clients in .venv")
 if [ ${#missing[@]} -gt 0 ]; then echo "missing after setup: ${missing[*]}" >&2; exit 1; fi
 echo "all there: containerd $(containerd --version | cut -d" " -f3), runc $(runc --version | head -1 | cut -d" " -f3), kubernetes client $(.venv/bin/python -c "import kubernetes; print(kubernetes.__version__)")"
 '

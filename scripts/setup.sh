@@ -98,7 +98,7 @@ if $with_tests; then
   # The environment is made again whenever tests/requirements.txt changes, or when it no longer imports the clients.
   stamp=$(sha256sum "$REQUIREMENTS" | cut -c1-16)
   if [ "$(cat "$VENV/.skiff-requirements" 2>/dev/null)" != "$stamp" ] \
-      || ! "$VENV/bin/python" -c "import kubernetes, yaml, pytest" 2>/dev/null; then
+      || ! "$VENV/bin/python" -c "import kubernetes, yaml, pytest, cryptography" 2>/dev/null; then
     log "installing the Python test clients (tests/requirements.txt) into $VENV"
     /usr/bin/python3 -m venv --clear "$VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS"
