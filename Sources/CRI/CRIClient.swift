@@ -44,15 +44,42 @@ public final class CRIClient: Sendable {
         }
     }
 
+    /// The connection new calls go to, and the retired ones still answering calls.
     struct Connections {
         var current: Connection
         var callsOnCurrent = 0
-        /// Calls not yet answered, per connection; a retired connection leaves when its count reaches zero.
+        /// Calls not yet answered, per connection.
         var inFlight: [Int: Int] = [:]
         var retired: [Int: Connection] = [:]
         var shuttingDown = false
         /// Calls sent again because the connection failed under them.
         var retriedCalls = 0
+
+        /// Counts a call on the current connection, first moving new calls to `next()` once the current one has
+        /// carried `callsPerConnection`. Returns the connection to call on, the new connection to run (if any) and the
+        /// retired one to close because nothing is in flight on it.
+        mutating func startCall(next: () throws -> Connection) throws -> (call: Connection, started: Connection?, drained: Connection?) {
+            var started: Connection?
+            var drained: Connection?
+            if callsOnCurrent >= CRIClient.callsPerConnection {
+                let old = current
+                current = try next()
+                started = current
+                callsOnCurrent = 0
+                if inFlight[old.id, default: 0] == 0 { drained = old } else { retired[old.id] = old }
+            }
+            callsOnCurrent += 1
+            inFlight[current.id, default: 0] += 1
+            return (current, started, drained)
+        }
+
+        /// Counts a call as answered; returns its connection when that was the last call of a retired one.
+        mutating func finishCall(on id: Int) -> Connection? {
+            inFlight[id, default: 1] -= 1
+            guard inFlight[id] == 0, let connection = retired.removeValue(forKey: id) else { return nil }
+            inFlight[id] = nil
+            return connection
+        }
     }
 
     private let socketPath: String
@@ -369,49 +396,21 @@ public final class CRIClient: Sendable {
         }
     }
 
-    /// The connection for the next call, counted as in flight on it; after `callsPerConnection` calls a new
-    /// connection takes over and the old one is retired.
+    /// The connection for the next call, counted as in flight on it.
     private func checkOut(_ method: String) throws -> Connection {
-        let (connection, newConnection) = try connections.withLock { connections throws -> (Connection, Connection?) in
+        let (connection, started, drained) = try connections.withLock { connections in
             guard !connections.shuttingDown else {
                 throw CRIError(method: method, code: .unavailable, message: "the CRI client is shut down")
             }
-            var newConnection: Connection?
-            if connections.callsOnCurrent >= Self.callsPerConnection {
-                let old = connections.current
-                let next = try Connection(id: old.id + 1, socketPath: socketPath)
-                connections.retired[old.id] = old
-                connections.current = next
-                connections.callsOnCurrent = 0
-                newConnection = next
-            }
-            connections.callsOnCurrent += 1
-            connections.inFlight[connections.current.id, default: 0] += 1
-            return (connections.current, newConnection)
+            let nextID = connections.current.id + 1
+            return try connections.startCall { try Connection(id: nextID, socketPath: socketPath) }
         }
-        if let newConnection {
-            connectionsToRunContinuation.yield(newConnection)
-            // A retired connection with nothing in flight can close now.
-            closeDrainedConnections()
-        }
+        if let started { connectionsToRunContinuation.yield(started) }
+        drained?.grpcClient.beginGracefulShutdown()
         return connection
     }
 
     private func checkIn(_ connection: Connection) {
-        connections.withLock { connections in
-            connections.inFlight[connection.id, default: 1] -= 1
-        }
-        closeDrainedConnections()
-    }
-
-    private func closeDrainedConnections() {
-        let drained = connections.withLock { connections -> [Connection] in
-            let ids = connections.retired.keys.filter { connections.inFlight[$0, default: 0] == 0 }
-            return ids.compactMap { id in
-                connections.inFlight[id] = nil
-                return connections.retired.removeValue(forKey: id)
-            }
-        }
-        for connection in drained { connection.grpcClient.beginGracefulShutdown() }
+        connections.withLock { $0.finishCall(on: connection.id) }?.grpcClient.beginGracefulShutdown()
     }
 }

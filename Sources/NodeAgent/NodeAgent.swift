@@ -220,9 +220,9 @@ public final class NodeAgent: Sendable {
                     node = try await client.get(.nodes, name: options.nodeName)
                     // The labels this agent sets (hostname, os, arch, its roles) are set again, as k3s does at start.
                     let labels = node[path: "metadata", "labels"]?.objectValue ?? [:]
-                    let wantedLabels = wanted[path: "metadata", "labels"]?.objectValue ?? [:]
-                    if labels.merging(wantedLabels, uniquingKeysWith: { $1 }) != labels {
-                        node[path: "metadata", "labels"] = .object(labels.merging(wantedLabels, uniquingKeysWith: { $1 }))
+                    let merged = labels.merging(wanted[path: "metadata", "labels"]?.objectValue ?? [:]) { $1 }
+                    if merged != labels {
+                        node[path: "metadata", "labels"] = .object(merged)
                         node = try await client.update(.nodes, node)
                     }
                     node["status"] = wanted["status"]
