@@ -37,11 +37,16 @@ extension KubernetesAPI {
             guard let list = catalog.apiResourceList(group: group, version: version) else { throw Self.resourceNotFound }
             return .ok(list)
         case .openAPIv2:
-            // Only the JSON form is served. A client that accepts nothing else (kubectl asks for the protobuf form
-            // alone) gets 406, as kube-openapi answers for a type it cannot produce, rather than JSON it would fail
-            // to parse; kubectl then goes on without the v2 document.
-            guard Self.acceptsJSON(request.accept) else {
-                throw .notAcceptable("only application/json is supported for /openapi/v2")
+            // kubectl asks for the protobuf form alone; other clients for JSON. Anything else gets 406, as from
+            // kube-openapi.
+            if Self.accepts(request.accept, anyOf: Self.openAPIv2ProtobufTypes) {
+                // Answered with the spelling Go's mime parser accepts ('@' is not allowed in a media type), as kube-openapi does.
+                return .bytes(code: 200, body: openAPI.v2ProtobufDocument(), contentType: Self.openAPIv2ProtobufTypes[1])
+            }
+            guard request.accept.trimmingCharacters(in: .whitespaces).isEmpty
+                || Self.accepts(request.accept, anyOf: ["*/*", "application/*", "application/json"])
+            else {
+                throw .notAcceptable("only application/json and \(Self.openAPIv2ProtobufTypes[0]) are supported for /openapi/v2")
             }
             return .bytes(code: 200, body: openAPI.v2Document(), contentType: "application/json")
         case .openAPIv3Index:
@@ -54,11 +59,16 @@ extension KubernetesAPI {
         }
     }
 
-    /// True when an `Accept` header admits JSON: absent, `*/*`, `application/*` or `application/json`.
-    static func acceptsJSON(_ accept: String) -> Bool {
-        let types = accept.split(separator: ",").map { ($0.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased() }
-        return accept.trimmingCharacters(in: .whitespaces).isEmpty
-            || types.contains { $0 == "*/*" || $0 == "application/*" || $0 == "application/json" }
+    /// The media types of the v2 document's protobuf form: kube-openapi's and the older spelling it also accepts.
+    static let openAPIv2ProtobufTypes = [
+        "application/com.github.proto-openapi.spec.v2@v1.0+protobuf", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+    ]
+
+    /// True when the `Accept` header lists one of `types` (parameters such as `q=` aside).
+    static func accepts(_ accept: String, anyOf types: [String]) -> Bool {
+        accept.split(separator: ",").contains { entry in
+            types.contains((entry.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased())
+        }
     }
 
     private func wantsAggregatedDiscovery(_ request: APIRequest) -> Bool {

@@ -59,6 +59,21 @@ def test_unknown_resource_is_not_found(server: Server):
     assert 'the server doesn\'t have a resource type "deploymentz"' in typo.stderr
 
 
+def test_a_version_the_server_does_not_serve_gets_kubectls_no_matches_error(server: Server, namespace):
+    """kubectl's validation reads the OpenAPI v2 document in its protobuf form for a group version it does not find,
+    then reports the missing version as it does against Kubernetes; nothing is created."""
+    deployment = "apiVersion: apps/v2\nkind: Deployment\nmetadata:\n  name: web\n"
+    result = server.kubectl("apply", "-n", namespace, "-f", "-", input=deployment, check=False)
+    assert result.returncode != 0
+    assert 'no matches for kind "Deployment" in version "apps/v2"' in result.stderr
+    assert server.kubectl_json("get", "deployments", "-n", namespace)["items"] == []
+
+
+def test_explain_from_the_openapi_v2_document(server: Server):
+    out = server.kubectl("explain", "pods.spec.restartPolicy", "--output=plaintext-openapiv2").stdout
+    assert "FIELD:    restartPolicy <string>" in out and "Restart policy for all containers within the pod" in out
+
+
 def test_immutable_configmap_cannot_change(server: Server, namespace):
     frozen = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "frozen"}, "data": {"a": "1"}, "immutable": True}
     server.kubectl("create", "-n", namespace, "-f", "-", input=json.dumps(frozen))
