@@ -9,7 +9,7 @@ import NIOSSL
 /// to the node (as kube-apiserver carries them to the kubelet) and from the node's kubelet endpoint to the container
 /// runtime's streaming server.
 ///
-/// Clients and kubelet endpoints speak the remote-command channel protocol over websockets: each binary message is
+/// Clients and kubelet endpoints speak the remote-command channel protocol over websockets: each message is
 /// one stream's data behind a one-byte stream number (0 stdin, 1 stdout, 2 stderr, 3 the closing `Status`, 4 terminal
 /// resizes). kubectl 1.30+ asks for `v5.channel.k8s.io`, which is `v4.channel.k8s.io` plus a close signal (255,
 /// stream) for half-closing stdin. Container runtimes such as containerd 1.6 offer websockets only as v4, which cannot
@@ -112,8 +112,7 @@ public enum ContainerStreamRelay {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await message in inbound.messages(maxSize: maximumMessageBytes) {
-                        guard case .binary(let buffer) = message else { continue }
-                        try await upstreamOutbound.writeBinaryMessage(buffer)
+                        try await upstreamOutbound.writeBinaryMessage(message.channelData)
                     }
                 }
                 group.addTask {
@@ -125,6 +124,17 @@ public enum ContainerStreamRelay {
                 try await group.next()
                 group.cancelAll()
             }
+        }
+    }
+}
+
+extension WebSocketMessage {
+    /// The message's bytes, its first the stream number. kube-apiserver reads a text message as it reads a binary one,
+    /// and clients rely on it: the official Python client sends stdin written as `str` in text messages.
+    var channelData: ByteBuffer {
+        switch self {
+        case .binary(let buffer): buffer
+        case .text(let text): ByteBuffer(string: text)
         }
     }
 }

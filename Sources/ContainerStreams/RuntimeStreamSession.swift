@@ -67,7 +67,8 @@ enum RuntimeStreamSession {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await message in inbound.messages(maxSize: ContainerStreamRelay.maximumMessageBytes) {
-                        guard case .binary(var data) = message, let channel = data.readInteger(as: UInt8.self) else { continue }
+                        var data = message.channelData
+                        guard let channel = data.readInteger(as: UInt8.self) else { continue }
                         var frame = ByteBuffer()
                         if channel == ContainerStreamRelay.closeSignal {
                             guard let closed = data.readInteger(as: UInt8.self), let id = streamOfChannel[closed] else { continue }

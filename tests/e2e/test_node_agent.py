@@ -431,6 +431,29 @@ def test_exec_stdin_ends_so_piped_input_and_cp_into_the_pod_finish(cluster, shel
     assert back.read_bytes() == upload.read_bytes()
 
 
+def test_the_python_clients_interactive_exec_reads_stdin_and_sees_it_closed(cluster, shell):
+    """The official client's `stream()` writes `str` stdin as websocket text messages, and ends it with v5's close."""
+    from kubernetes import client, config
+    from kubernetes.stream import stream
+    api = client.CoreV1Api(config.new_client_from_config(str(cluster.kubeconfig)))
+    session = stream(api.connect_get_namespaced_pod_exec, shell, "default", command=["/bin/sh"], stdin=True, stdout=True,
+                     stderr=True, tty=False, _preload_content=False)
+    try:
+        session.write_stdin("echo test string 1\n")
+        assert session.readline_stdout(timeout=10) == "test string 1"
+        session.write_stdin(b"echo bytes too; cat\n")
+        assert session.readline_stdout(timeout=10) == "bytes too"
+        session.write_stdin("after cat\n")
+        assert session.readline_stdout(timeout=10) == "after cat"
+        # Closing stdin ends `cat`, then the shell, whose exit ends the session with a success Status.
+        session.close_channel(0)
+        session.run_forever(timeout=20)
+        assert not session.is_open()
+        assert session.returncode == 0
+    finally:
+        session.close()
+
+
 class PortForward:
     """`kubectl port-forward` running in the background; `local_port` is where it listens."""
 
