@@ -215,7 +215,7 @@ public struct HTTPSServer: Service {
             for (name, value) in extraHeaders {
                 if let field = HTTPField.Name(name) { headers[field] = value }
             }
-            return Response(status: .init(code: code), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized())))
+            return Response(status: .init(code: code), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serializedForClients())))
         case .bytes(let code, let body, let contentType):
             return Response(
                 status: .init(code: code), headers: [.contentType: contentType, .cacheControl: "no-cache, private"],
@@ -225,7 +225,7 @@ public struct HTTPSServer: Service {
                 status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache, private"],
                 body: ResponseBody { writer in
                     for await event in events {
-                        var line = event.serialized()
+                        var line = event.serializedForClients()
                         line.append(0x0a)
                         try await writer.write(ByteBuffer(bytes: line))
                     }

@@ -38,7 +38,7 @@ public enum ContainerStreamRelay {
 
     /// A message on the error stream: the `Status` that ends the session.
     static func errorMessage(_ status: JSONValue) -> ByteBuffer {
-        ByteBuffer(bytes: [errorStream] + status.serialized())
+        ByteBuffer(bytes: [errorStream] + status.serializedForClients())
     }
 
     /// The protocol to answer a client offering `offered` (the `Sec-WebSocket-Protocol` list), if any is spoken.

@@ -128,7 +128,7 @@ public struct KubeletServer: Service {
     static func failure(_ error: APIError) -> Response {
         Response(
             status: .init(code: error.code), headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: error.status.serialized())))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: error.status.serializedForClients())))
     }
 
     /// Takes over `exec`, `attach` and `portForward` upgrades; a refused one is upgraded too, to carry the refusal.

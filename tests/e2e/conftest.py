@@ -85,9 +85,9 @@ class Server:
     def kubectl_json(self, *args):
         return json.loads(self.kubectl(*args, "-o", "json").stdout)
 
-    def raw(self, method, path, body=b"", content_type="application/json", with_headers=False):
+    def raw(self, method, path, body=b"", content_type="application/json", with_headers=False, parse=True):
         """One HTTPS request with the admin client certificate; returns (status, parsed JSON or text), plus the
-        response headers (lower-cased names) when `with_headers` is set."""
+        response headers (lower-cased names) when `with_headers` is set; the body's text unparsed without `parse`."""
         import http.client
         import ssl
 
@@ -109,7 +109,7 @@ class Server:
         headers = {name.lower(): value for name, value in response.getheaders()}
         connection.close()
         try:
-            parsed = json.loads(text)
+            parsed = json.loads(text) if parse else text
         except ValueError:
             parsed = text
         return (response.status, parsed, headers) if with_headers else (response.status, parsed)

@@ -59,6 +59,19 @@ def test_unknown_resource_is_not_found(server: Server):
     assert 'the server doesn\'t have a resource type "deploymentz"' in typo.stderr
 
 
+def test_raw_bodies_carry_their_fields_in_kubernetes_order(server: Server, namespace):
+    """kube-apiserver writes Go structs in declaration order: a client reading the raw bytes sees the same."""
+    status, body = server.raw("GET", f"/apis/apps/v1/namespaces/{namespace}/deployments/web", parse=False)
+    assert status == 404
+    assert body == ('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",'
+                    '"message":"deployments.apps \\"web\\" not found","reason":"NotFound",'
+                    '"details":{"name":"web","group":"apps","kind":"deployments"},"code":404}'), body
+    server.kubectl("create", "configmap", "ordered", "-n", namespace, "--from-literal=k=v")
+    status, body = server.raw("GET", f"/api/v1/namespaces/{namespace}/configmaps/ordered", parse=False)
+    assert status == 200
+    assert body.startswith('{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"ordered","namespace":"%s","uid":' % namespace), body
+
+
 def test_a_version_the_server_does_not_serve_gets_kubectls_no_matches_error(server: Server, namespace):
     """kubectl's validation reads the OpenAPI v2 document in its protobuf form for a group version it does not find,
     then reports the missing version as it does against Kubernetes; nothing is created."""
