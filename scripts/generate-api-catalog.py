@@ -36,6 +36,7 @@ GROUP_PRIORITY = [
     "policy",
     "rbac.authorization.k8s.io",
     "storage.k8s.io",
+    "apiextensions.k8s.io",
     "scheduling.k8s.io",
     "coordination.k8s.io",
     "node.k8s.io",
@@ -61,6 +62,7 @@ SHORT_NAMES = {
     ("", "resourcequotas"): ["quota"],
     ("", "serviceaccounts"): ["sa"],
     ("", "services"): ["svc"],
+    ("apiextensions.k8s.io", "customresourcedefinitions"): ["crd", "crds"],
     ("apps", "daemonsets"): ["ds"],
     ("apps", "deployments"): ["deploy"],
     ("apps", "replicasets"): ["rs"],
@@ -78,8 +80,14 @@ SHORT_NAMES = {
     ("storage.k8s.io", "volumeattributesclasses"): ["vac"],
 }
 
+# Resources Skiff serves with fewer verbs than the spec offers. CustomResourceDefinitions are listed (kubectl's
+# validation reads the list to tell a custom kind from an unknown one, and so reports a kind no CRD defines as
+# Kubernetes does), but custom resources are not served, so none can be created or changed.
+LIMITED_VERBS = {("apiextensions.k8s.io", "customresourcedefinitions"): ["delete", "deletecollection", "get", "list", "watch"]}
+
 # The "all" category is what `kubectl get all` expands to.
 CATEGORIES = {
+    ("apiextensions.k8s.io", "customresourcedefinitions"): ["api-extensions"],
     ("", "pods"): ["all"],
     ("", "replicationcontrollers"): ["all"],
     ("", "services"): ["all"],
@@ -221,7 +229,8 @@ def catalog_source(spec):
                 f"            resource: {swift_string(name)}, singular: {swift_string(kind.lower())}, "
                 f"namespaced: {'true' if entry['namespaced'] else 'false'},"
             )
-            lines.append(f"            verbs: {swift_strings(sorted(entry['verbs']))},")
+            verbs = LIMITED_VERBS.get((group, name), entry["verbs"])
+            lines.append(f"            verbs: {swift_strings(sorted(verbs))},")
             lines.append(
                 f"            shortNames: {swift_strings(SHORT_NAMES.get((group, name), []))}, "
                 f"categories: {swift_strings(CATEGORIES.get((group, name), []))},"

@@ -113,6 +113,13 @@ public final class KubernetesAPI: Sendable {
         if path.namespace != nil && !definition.namespaced {
             throw Self.resourceNotFound
         }
+        if path.subresource == nil, let verb = Self.verb(request, name: path.name), !definition.verbs.contains(verb) {
+            var message = "the server does not allow this method on the requested resource"
+            if let reason = Self.limitedVerbsReasons[GroupResource(group: definition.group, resource: definition.resource)] {
+                message += ": \(reason)"
+            }
+            throw APIError.methodNotAllowed(message)
+        }
         let context = ResourceRequest(definition: definition, path: path, request: request)
         switch (request.method, path.name, path.subresource) {
         case ("GET", nil, _):
@@ -138,6 +145,26 @@ public final class KubernetesAPI: Sendable {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
     }
+
+    /// The verb a request on a resource or its collection asks for, as discovery lists verbs.
+    static func verb(_ request: APIRequest, name: String?) -> String? {
+        switch (request.method, name) {
+        case ("GET", nil): request.flag("watch") ? "watch" : "list"
+        case ("GET", .some): "get"
+        case ("POST", nil): "create"
+        case ("PUT", .some): "update"
+        case ("PATCH", .some): "patch"
+        case ("DELETE", .some): "delete"
+        case ("DELETE", nil): "deletecollection"
+        default: nil
+        }
+    }
+
+    /// Why a resource refuses verbs Kubernetes would take (see `LIMITED_VERBS` in scripts/generate-api-catalog.py).
+    static let limitedVerbsReasons: [GroupResource: String] = [
+        GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"):
+            "Skiff does not serve custom resources yet, so no CustomResourceDefinition can be created or changed"
+    ]
 
     static let resourceNotFound = APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
 }

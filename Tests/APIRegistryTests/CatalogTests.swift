@@ -105,7 +105,7 @@ import Testing
         #expect(catalog.groupVersions.first == GroupVersion(group: "", version: "v1"))
         #expect(catalog.groupVersions.dropFirst().first == GroupVersion(group: "apps", version: "v1"))
         let named = Set(catalog.groupVersions.map(\.group).filter { !$0.isEmpty && $0 != "metrics.k8s.io" })
-        #expect(named.count == 15)
+        #expect(named.count == 16)
         #expect(catalog.groupVersions.last == GroupVersion(group: "metrics.k8s.io", version: "v1beta1"))
         #expect(catalog.preferredVersion(group: "autoscaling") == "v2")
         #expect(catalog.versions(group: "autoscaling") == ["v2", "v1"])

@@ -82,6 +82,32 @@ def test_a_version_the_server_does_not_serve_gets_kubectls_no_matches_error(serv
     assert server.kubectl_json("get", "deployments", "-n", namespace)["items"] == []
 
 
+def test_an_unknown_kind_gets_kubectls_no_matches_error_and_crds_are_refused_with_the_reason(server: Server, namespace):
+    """kubectl's validation lists CustomResourceDefinitions to tell a custom kind from an unknown one; with the list
+    served (empty: Skiff does not serve custom resources), kubectl reports the kind as it does against Kubernetes."""
+    widget = "apiVersion: v1\nkind: Widget\nmetadata:\n  name: w\n"
+    result = server.kubectl("apply", "-n", namespace, "-f", "-", input=widget, check=False)
+    assert result.returncode != 0
+    assert 'no matches for kind "Widget" in version "v1"' in result.stderr and "ensure CRDs are installed first" in result.stderr, result.stderr
+    assert server.kubectl("get", "crds").stderr.strip() == "No resources found"
+    crd = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {plural: widgets, kind: Widget}
+  scope: Namespaced
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+"""
+    refused = server.kubectl("apply", "-f", "-", input=crd, check=False)
+    assert refused.returncode != 0
+    assert "Error from server (MethodNotAllowed)" in refused.stderr and "Skiff does not serve custom resources yet" in refused.stderr, refused.stderr
+    assert server.kubectl("get", "crds").stderr.strip() == "No resources found"
+    # Verbs a resource does not list are refused as Kubernetes refuses them.
+    status, answer = server.raw("POST", "/api/v1/componentstatuses", b'{"apiVersion":"v1","kind":"ComponentStatus","metadata":{"name":"x"}}')
+    assert status == 405 and answer["reason"] == "MethodNotAllowed", answer
+
+
 def test_explain_from_the_openapi_v2_document(server: Server):
     out = server.kubectl("explain", "pods.spec.restartPolicy", "--output=plaintext-openapiv2").stdout
     assert "FIELD:    restartPolicy <string>" in out and "Restart policy for all containers within the pod" in out

@@ -17,6 +17,7 @@ extension ResourceCatalog {
         GroupVersion(group: "policy", version: "v1"),
         GroupVersion(group: "rbac.authorization.k8s.io", version: "v1"),
         GroupVersion(group: "storage.k8s.io", version: "v1"),
+        GroupVersion(group: "apiextensions.k8s.io", version: "v1"),
         GroupVersion(group: "scheduling.k8s.io", version: "v1"),
         GroupVersion(group: "coordination.k8s.io", version: "v1"),
         GroupVersion(group: "node.k8s.io", version: "v1"),
@@ -435,6 +436,15 @@ extension ResourceCatalog {
             verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
             shortNames: ["vac"], categories: [],
             subresources: []
+        ),
+        ResourceDefinition(
+            group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", listKind: "CustomResourceDefinitionList",
+            resource: "customresourcedefinitions", singular: "customresourcedefinition", namespaced: false,
+            verbs: ["delete", "deletecollection", "get", "list", "watch"],
+            shortNames: ["crd", "crds"], categories: ["api-extensions"],
+            subresources: [
+                SubresourceDefinition(name: "status", group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", verbs: ["get", "patch", "update"]),
+            ]
         ),
         ResourceDefinition(
             group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass", listKind: "PriorityClassList",

@@ -36,9 +36,10 @@ public struct ResourceDefinition: Sendable, Hashable {
     public var groupResource: GroupResource { GroupResource(group: group, resource: resource) }
     /// The `apiVersion` field value: `apps/v1`, or `v1` for the core group.
     public var apiVersion: String { groupVersion.description }
-    /// Whether objects of this resource are kept in the store. Virtual kinds are not: create-only reviews and
-    /// `bindings`, read-only `componentstatuses`, and the metrics served by `metrics.k8s.io`.
-    public var isStored: Bool { verbs.contains("create") && verbs.contains("list") && verbs.contains("delete") }
+    /// Whether objects of this resource are kept in the store (they are listed and deleted; CustomResourceDefinitions
+    /// are, though Skiff takes no new ones). Virtual kinds are not: create-only reviews and `bindings`, read-only
+    /// `componentstatuses`, and the metrics served by `metrics.k8s.io`.
+    public var isStored: Bool { verbs.contains("list") && verbs.contains("delete") }
 }
 
 /// A subresource such as `status`, `scale`, `binding`, `log` or `eviction`.
