@@ -204,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "NodeAgentTests",
             dependencies: [
-                "NodeAgent", "APIMachinery", "APIRegistry", .product(name: "GRPCCore", package: "grpc-swift-2"),
+                "NodeAgent", "APIMachinery", "APIRegistry", "ClusterTestSupport", "ControllerRuntime", "KubeClient", .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             ]),
         .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "ClusterTestSupport", "APIMachinery"]),

@@ -10,6 +10,8 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         var dirty: Set<Key> = []
         var processing: Set<Key> = []
         var failures: [Key: Int] = [:]
+        /// Keys waiting out a delay, and when each is due: one timer per key, as client-go's delaying queue keeps.
+        var due: [Key: ContinuousClock.Instant] = [:]
         var waiters: [CheckedContinuation<Key?, Never>] = []
         var isShutDown = false
 
@@ -50,14 +52,35 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         if let (waiter, next) = handOff { waiter.resume(returning: next) }
     }
 
-    /// Adds the key after a delay (a requeue that waits for time to pass, e.g. a toleration running out).
+    /// Adds the key after a delay (a requeue that waits for time to pass, e.g. a toleration running out). A key
+    /// already waiting keeps the sooner of its two times, as client-go's `AddAfter` does: otherwise every sync that
+    /// asks to be retried while another retry waits would start a chain of retries of its own, and a failing key
+    /// would be retried ever more often.
     public func add(_ key: Key, after delay: Duration) {
         guard delay > .zero else { return add(key) }
+        let dueAt = ContinuousClock.now + delay
+        let scheduled = state.withLock { state in
+            if let earlier = state.due[key], earlier <= dueAt { return false }
+            state.due[key] = dueAt
+            return true
+        }
+        guard scheduled else { return }
         // Detached timer: it holds only the queue and ends after one add; a shut-down queue ignores the add.
         Task { [self] in
-            try? await Task.sleep(for: delay)
-            add(key)
+            try? await Task.sleep(until: dueAt, clock: .continuous)
+            // A sooner time set meanwhile has its own timer, which added the key (or will).
+            let current = state.withLock { state in
+                guard state.due[key] == dueAt else { return false }
+                state.due.removeValue(forKey: key)
+                return true
+            }
+            if current { add(key) }
         }
+    }
+
+    /// Whether the key waits out a delay (a requeue or a back-off) before it is added.
+    public func isDelayed(_ key: Key) -> Bool {
+        state.withLock { $0.due[key] != nil }
     }
 
     /// Adds the key after its per-key exponential back-off (for errors and conflicts).

@@ -24,14 +24,13 @@ final class Containerd: Sendable {
 
     /// Where Debian's containernetworking-plugins put the CNI plugins.
     static let cniBinaryDirectory = "/usr/lib/cni"
-    static let sandboxImage = "registry.k8s.io/pause:3.6"
 
     let paths: Paths
     private let process: Process
     private let logger: Logger
 
     /// Writes the config and starts containerd; returns once its socket answers.
-    init(directory: String, registries: RegistryConfiguration, logger: Logger) throws {
+    init(directory: String, registries: RegistryConfiguration, pauseImage: String, logger: Logger) throws {
         paths = Paths(directory: directory)
         self.logger = logger
         guard let binary = Self.find("containerd") else {
@@ -53,7 +52,7 @@ final class Containerd: Sendable {
             try manager.createDirectory(atPath: "\(paths.registryHosts)/\(host)", withIntermediateDirectories: true)
             try toml.write(toFile: "\(paths.registryHosts)/\(host)/hosts.toml", atomically: true, encoding: .utf8)
         }
-        try Self.config(paths, registries: registries).write(toFile: paths.config, atomically: true, encoding: .utf8)
+        try Self.config(paths, registries: registries, pauseImage: pauseImage).write(toFile: paths.config, atomically: true, encoding: .utf8)
         // A containerd whose agent was killed runs on and holds the root's database: it goes first (its containers
         // stay with their shims, and the new containerd picks them up).
         Self.stopLeftover(paths, logger: logger)
@@ -145,7 +144,7 @@ final class Containerd: Sendable {
 
     /// containerd 1.6's config (version 2): the CRI plugin with runc under cgroupfs (no systemd here), overlayfs,
     /// Debian's CNI plugin directory, the pause image and registry hosts from `registries`.
-    static func config(_ paths: Paths, registries: RegistryConfiguration) -> String {
+    static func config(_ paths: Paths, registries: RegistryConfiguration, pauseImage: String) -> String {
         var auth = ""
         for (host, settings) in registries.hosts.sorted(by: { $0.key < $1.key })
         where settings.username != nil || settings.auth != nil || settings.identityToken != nil {
@@ -171,7 +170,7 @@ final class Containerd: Sendable {
               path = \(RegistryConfiguration.quoted(base + "/opt"))
 
             [plugins."io.containerd.grpc.v1.cri"]
-              sandbox_image = \(RegistryConfiguration.quoted(sandboxImage))
+              sandbox_image = \(RegistryConfiguration.quoted(pauseImage))
               restrict_oom_score_adj = \(restrictOOMScoreAdjustment)
               [plugins."io.containerd.grpc.v1.cri".containerd]
                 snapshotter = "overlayfs"

@@ -47,11 +47,33 @@ extension NodeAgent {
     static let podWorkers = maxPods
 
     func runPodWorkers() async {
-        pods.addHandler(.enqueue(queue) { ObjectKey($0) })
+        pods.addHandler(
+            InformerHandler(
+                onAdd: { [queue] pod in queue.add(ObjectKey(pod)) },
+                onUpdate: { [queue] old, new in if Self.changeNeedsSync(old: old, new: new) { queue.add(ObjectKey(new)) } },
+                onDelete: { [queue] pod in queue.add(ObjectKey(pod)) }))
         await pods.waitForSync()
         await ControllerWorkers.run(queue, workers: Self.podWorkers, name: "kubelet", logger: logger) { key throws(APIError) in
             try await self.syncPod(key)
         }
+    }
+
+    /// Whether a pod's update asks for a sync: a change to what the pod asks for (its spec, labels, annotations, its
+    /// deletion), or to a readiness gate's condition, which another writer sets. A status the agent wrote itself is
+    /// not news to it: the kubelet takes such updates as a "reconcile", not a sync, else a pod whose sync fails and
+    /// writes its status would be retried at once instead of after its back-off.
+    static func changeNeedsSync(old: JSONValue, new: JSONValue) -> Bool {
+        if old["spec"] != new["spec"] { return true }
+        for field in ["uid", "labels", "annotations", "deletionTimestamp", "deletionGracePeriodSeconds"]
+        where old[path: "metadata", field] != new[path: "metadata", field] {
+            return true
+        }
+        let gates = Set((new[path: "spec", "readinessGates"]?.arrayValue ?? []).compactMap { $0["conditionType"]?.stringValue })
+        guard !gates.isEmpty else { return false }
+        func gateConditions(_ pod: JSONValue) -> [JSONValue] {
+            (pod[path: "status", "conditions"]?.arrayValue ?? []).filter { gates.contains($0["type"]?.stringValue ?? "") }
+        }
+        return gateConditions(old) != gateConditions(new)
     }
 
     // MARK: Observing
@@ -86,7 +108,10 @@ extension NodeAgent {
     // MARK: Syncing
 
     func syncPod(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
-        guard let pod = pods.get(key), let uid = pod[path: "metadata", "uid"]?.stringValue else { return .done }
+        guard let pod = pods.get(key), let uid = pod[path: "metadata", "uid"]?.stringValue else {
+            referenceWatches.release(key)
+            return .done
+        }
         guard networkReady else { return .requeue(after: .milliseconds(500)) }
         do {
             if pod[path: "metadata", "deletionTimestamp"] != nil {
@@ -102,6 +127,7 @@ extension NodeAgent {
             if phase == "Succeeded" || phase == "Failed" {
                 // A finished pod's containers are not restarted; its sandbox goes.
                 probeManager.stopWorkers(podUID: uid, keeping: [])
+                referenceWatches.release(key)
                 if let sandbox = runtimePod.sandbox, sandbox.state == .sandboxReady {
                     try await stopSandbox(sandbox.id, pod: pod, runtimePod: runtimePod, grace: .seconds(2))
                 }
@@ -127,7 +153,9 @@ extension NodeAgent {
                     _ = try await runtime.runPodSandbox(config, runtimeHandler: "")
                 } catch {
                     recorder.record(pod, type: .warning, reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(error)")
-                    return .requeue(after: .seconds(2))
+                    // The pod's status says what it waits for (`ContainerCreating`), as the kubelet writes it first.
+                    try await writeStatus(pod, runtimePod: runtimePod)
+                    return .requeue(after: Self.syncFailureBackoff())
                 }
                 runtimePod = try await observe(uid: uid)
             }
@@ -158,6 +186,9 @@ extension NodeAgent {
             if !toStart.isEmpty { runtimePod = try await observe(uid: uid) }
             updateProbes(pod, runtimePod: runtimePod)
             try await writeStatus(pod, runtimePod: runtimePod)
+            if !podStates.withLock({ $0[uid]?.waiting.values.contains { $0.reason == "CreateContainerConfigError" } ?? false }) {
+                referenceWatches.release(key)
+            }
             return retryAfter.map { .requeue(after: $0) } ?? .done
         } catch let error as APIError {
             throw error
@@ -167,8 +198,15 @@ extension NodeAgent {
             return .requeue(after: .milliseconds(200))
         } catch {
             logger.warning("pod sync failed", metadata: ["pod": "\(key)", "error": "\(error)"])
-            return .requeue(after: .seconds(2))
+            return .requeue(after: Self.syncFailureBackoff())
         }
+    }
+
+    /// When a pod whose sync failed (its sandbox could not be made, its config is missing, ...) is tried again: the
+    /// kubelet's pod-worker back-off, 10 s plus up to half again at random so that failing pods spread out. A pod
+    /// held by a missing object is woken sooner when it appears (`ReferencedObjectWatches`).
+    static func syncFailureBackoff() -> Duration {
+        .milliseconds(Int64.random(in: 10_000...15_000))
     }
 
     func gracePeriod(_ pod: JSONValue) -> Int64 {
@@ -218,7 +256,8 @@ extension NodeAgent {
         } catch let error as ContainerConfigError {
             setWaiting(uid, name, "CreateContainerConfigError", error.message)
             recorder.record(pod, type: .warning, reason: "Failed", message: "Error: \(error.message)")
-            return .seconds(5)
+            referenceWatches.hold(ObjectKey(pod), on: ReferencedObjectWatches.references(of: pod))
+            return Self.syncFailureBackoff()
         }
         let attempt = previous.map { $0.attempt + 1 } ?? 0
         let config = RuntimeConfigs.containerConfig(
@@ -231,7 +270,7 @@ extension NodeAgent {
             let message = (error as? CRIError)?.message ?? "\(error)"
             setWaiting(uid, name, "CreateContainerError", message)
             recorder.record(pod, type: .warning, reason: "Failed", message: "Error: \(message)")
-            return .seconds(5)
+            return Self.syncFailureBackoff()
         }
         recorder.record(pod, type: .normal, reason: "Created", message: "Created container: \(name)")
         do {
@@ -240,7 +279,7 @@ extension NodeAgent {
             let message = (error as? CRIError)?.message ?? "\(error)"
             setWaiting(uid, name, "RunContainerError", message)
             recorder.record(pod, type: .warning, reason: "Failed", message: "Error: \(message)")
-            return .seconds(5)
+            return Self.syncFailureBackoff()
         }
         podStates.withLock { _ = $0[uid]?.waiting.removeValue(forKey: name) }
         recorder.record(pod, type: .normal, reason: "Started", message: "Started container \(name)")
@@ -269,10 +308,20 @@ extension NodeAgent {
     ) async throws -> Duration? {
         let runtime = try runtime
         let name = container["name"]?.stringValue ?? ""
+        if let invalidity = ImageReference.invalidity(image) {
+            let message = "Failed to apply default image tag \"\(image)\": couldn't parse image name \"\(image)\": \(invalidity)"
+            setWaiting(uid, name, "InvalidImageName", message)
+            recorder.record(pod, type: .warning, reason: "InspectFailed", message: message)
+            recorder.record(pod, type: .warning, reason: "Failed", message: "Error: InvalidImageName")
+            return Self.syncFailureBackoff()
+        }
         let policy = container["imagePullPolicy"]?.stringValue ?? "IfNotPresent"
         let spec = Runtime_V1_ImageSpec.with { $0.image = image }
         let present = try await runtime.imageStatus(spec) != nil
-        if present && policy != "Always" { return nil }
+        if present && policy != "Always" {
+            recorder.record(pod, type: .normal, reason: "Pulled", message: "Container image \"\(image)\" already present on machine")
+            return nil
+        }
         if policy == "Never" {
             let message = "Container image \"\(image)\" is not present with pull policy of Never"
             setWaiting(uid, name, "ErrImageNeverPull", message)
@@ -291,18 +340,19 @@ extension NodeAgent {
             _ = try await runtime.pullImage(spec, auth: await pullCredentials(image, pod: pod), sandboxConfig: sandboxConfig)
         } catch {
             let message = (error as? CRIError)?.message ?? "\(error)"
-            let delay = podStates.withLock { states -> Duration in
+            podStates.withLock { states in
                 var backoff = states[uid]?.pullBackoffs[image] ?? RestartBackoff()
                 var delay = backoff.containerExited(after: .zero)
                 if delay == .zero { delay = backoff.containerExited(after: .zero) }
                 states[uid]?.pullBackoffs[image] = backoff
                 states[uid]?.pullAllowedAt[image] = ContinuousClock.now + delay
-                return delay
             }
             setWaiting(uid, name, "ErrImagePull", message)
             recorder.record(pod, type: .warning, reason: "Failed", message: "Failed to pull image \"\(image)\": \(message)")
             recorder.record(pod, type: .warning, reason: "Failed", message: "Error: ErrImagePull")
-            return delay
+            // A failed pull is a failed sync: the pod comes back after the pod worker's back-off, as in the kubelet,
+            // and finds the pull backing off (`ImagePullBackOff`) once the image's back-off has grown past it.
+            return Self.syncFailureBackoff()
         }
         podStates.withLock { _ = $0[uid]?.pullBackoffs.removeValue(forKey: image) }
         let took = ContinuousClock.now - started
@@ -478,6 +528,7 @@ extension NodeAgent {
         }
         VolumeMounts.tearDown(podDirectory: "\(paths.pods)/\(uid)")
         serviceAccountTokens.forget(podUID: uid)
+        referenceWatches.release(ObjectKey(pod))
         podStates.withLock { _ = $0.removeValue(forKey: uid) }
         try await confirmDeletion(pod, uid: uid)
     }
@@ -527,7 +578,9 @@ extension NodeAgent {
             try? await Task.sleep(for: Self.relistInterval)
             if ContinuousClock.now - lastResync >= options.syncFrequency {
                 lastResync = .now
-                for pod in pods.list() { queue.add(ObjectKey(pod)) }
+                // A pod waiting out a back-off is not due, as the kubelet's periodic sync takes only pods whose
+                // work-queue time has come: a failing sandbox must not be retried at every resync.
+                for pod in pods.list() where !queue.isDelayed(ObjectKey(pod)) { queue.add(ObjectKey(pod)) }
             }
             guard let runtime = try? runtime, let containers = try? await runtime.listContainers(filter: nil),
                 let sandboxes = try? await runtime.listPodSandboxes(filter: nil)

@@ -17,6 +17,10 @@ public struct NodeAgentOptions: Sendable {
     public var runtimeEndpoint: String?
     /// A k3s-style registries.yaml.
     public var privateRegistryFile: String?
+    /// The image of every pod sandbox's pause container, in the agent's own containerd (k3s' `--pause-image`).
+    public var pauseImage = Self.defaultPauseImage
+    /// containerd 1.6's own default.
+    public static let defaultPauseImage = "registry.k8s.io/pause:3.6"
     /// Stop every pod's containers when the agent stops (tests; a real node keeps them running, as k3s does).
     public var stopPodsOnExit: Bool
     public var labels: [String: String]
@@ -65,10 +69,11 @@ public final class NodeAgent: Sendable {
     let logger: Logger
     let recorder: EventRecorder
     let pods: Informer
-    let queue = WorkQueue<ObjectKey>()
+    let queue: WorkQueue<ObjectKey>
     let podStates = Mutex<[String: PodState]>([:])
     let probeManager = ProbeManager()
     let serviceAccountTokens: ServiceAccountTokenManager
+    let referenceWatches: ReferencedObjectWatches
     private let runtimeBox = Mutex<(any ContainerRuntime)?>(nil)
     private let podCIDR = Mutex<String?>(nil)
     let machine: MachineInfo
@@ -77,6 +82,9 @@ public final class NodeAgent: Sendable {
         self.client = client
         self.options = options
         self.logger = logger
+        let queue = WorkQueue<ObjectKey>()
+        self.queue = queue
+        referenceWatches = ReferencedObjectWatches(client: client, logger: logger) { queue.add($0) }
         recorder = EventRecorder(client: client, component: "kubelet", host: options.nodeName, logger: logger)
         pods = Informer(client: client, resource: .pods, selectors: ListOptions(fieldSelector: "spec.nodeName=\(options.nodeName)"), logger: logger)
         machine = MachineInfo.read(directory: options.directory)
@@ -101,7 +109,9 @@ public final class NodeAgent: Sendable {
         if let file = options.privateRegistryFile {
             registries = try RegistryConfiguration(yaml: try String(contentsOfFile: file, encoding: .utf8))
         }
-        let containerd = try options.runtimeEndpoint == nil ? Containerd(directory: options.directory, registries: registries, logger: logger) : nil
+        let containerd =
+            try options.runtimeEndpoint == nil
+            ? Containerd(directory: options.directory, registries: registries, pauseImage: options.pauseImage, logger: logger) : nil
         defer { containerd?.stop() }
         let client = try CRIClient(endpoint: options.runtimeEndpoint ?? containerd?.endpoint ?? "")
         runtimeBox.withLock { $0 = client }

@@ -17,6 +17,9 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "A k3s-style registries.yaml: registry mirrors, TLS and credentials.")
     var privateRegistry: String?
 
+    @Option(help: "The image of pod sandboxes' pause container, when the agent starts its own containerd (as k3s' --pause-image).")
+    var pauseImage: String = NodeAgentOptions.defaultPauseImage
+
     @Option(help: "Port of the kubelet endpoint `skiff agent` serves the API server logs, exec and attach on.")
     var kubeletPort: Int = 10250
 
@@ -55,6 +58,7 @@ struct AgentFlags: ParsableArguments {
             syncFrequency: .seconds(max(1, syncFrequency)), kubeletPort: kubeletPort)
         options.containerLogMaxSize = Quantity(containerLogMaxSize)?.value ?? options.containerLogMaxSize
         options.containerLogMaxFiles = containerLogMaxFiles
+        options.pauseImage = pauseImage
         options.evictionThresholds = (try? EvictionThresholds(parsing: evictionHard)) ?? options.evictionThresholds
         return options
     }

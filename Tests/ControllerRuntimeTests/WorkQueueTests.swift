@@ -25,6 +25,21 @@ struct WorkQueueTests {
         #expect(await queue.next() == "a")
     }
 
+    @Test func aKeyWaitingOutADelayKeepsOneTimerAtItsSoonestTime() async {
+        let queue = WorkQueue<String>()
+        let started = ContinuousClock.now
+        queue.add("a", after: .milliseconds(300))
+        queue.add("a", after: .milliseconds(20))
+        queue.add("a", after: .milliseconds(600))
+        queue.add("b", after: .milliseconds(250))
+        #expect(await queue.next() == "a", "the soonest of a's times wins")
+        queue.done("a")
+        #expect(await queue.next() == "b")
+        queue.done("b")
+        try? await Task.sleep(until: started + .milliseconds(900), clock: .continuous)
+        #expect(queue.count == 0, "a's later times were dropped, not kept as retries of their own")
+    }
+
     @Test func aWaitingWorkerGetsTheNextAdd() async {
         let queue = WorkQueue<Int>()
         async let next = queue.next()

@@ -230,8 +230,55 @@ def test_a_missing_configmap_holds_the_container_with_a_config_error(cluster):
     waiting = pod(cluster, "unconfigured")["status"]["containerStatuses"][0]["state"]["waiting"]
     assert waiting["message"] == 'configmap "nowhere" not found'
     cluster.kubectl("create", "configmap", "nowhere", "--from-literal=K=v")
+    created = time.monotonic()
     wait_for(lambda: status_column(cluster, "unconfigured") == "Running", "running once the ConfigMap exists", timeout=60)
+    # The agent watches what a held pod names: the pod starts when the ConfigMap appears, not when its 10-15 s
+    # back-off runs out.
+    assert time.monotonic() - created < 10
     cluster.kubectl("delete", "pod", "unconfigured", "--grace-period=1")
+
+
+def event_count(cluster, pod_name, reason):
+    """How many times the kubelet reported `reason` for the pod (repeats are counted on one Event)."""
+    events = cluster.kubectl_json("get", "events", "--field-selector", f"involvedObject.name={pod_name},reason={reason}")["items"]
+    return sum(event.get("count") or 1 for event in events)
+
+
+def test_an_image_reference_that_does_not_parse_is_invalid_image_name_and_never_pulled(cluster):
+    # `kubectl run` checks the reference itself; a manifest reaches the node as written.
+    cluster.kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "badref"},
+        "spec": {"containers": [{"name": "web", "image": "Nginx:Latest!"}]}}))
+    wait_for(lambda: status_column(cluster, "badref") == "InvalidImageName", "InvalidImageName")
+    waiting = pod(cluster, "badref")["status"]["containerStatuses"][0]["state"]["waiting"]
+    assert waiting["message"] == ('Failed to apply default image tag "Nginx:Latest!": couldn\'t parse image name "Nginx:Latest!": '
+                                  'invalid reference format: repository name (library/Nginx) must be lowercase')
+    assert event_count(cluster, "badref", "InspectFailed") >= 1
+    assert event_count(cluster, "badref", "Pulling") == 0
+    cluster.kubectl("delete", "pod", "badref", "--grace-period=1")
+
+
+def test_an_image_already_on_the_node_is_reported_present_not_pulled(cluster, shell):
+    # `busybox` is `busybox:latest`, which Kubernetes pulls Always unless told otherwise.
+    cluster.kubectl("run", "present", "--image=busybox", "--image-pull-policy=IfNotPresent", "--restart=Never", "--", "true")
+    wait_for(lambda: status_column(cluster, "present") == "Completed", "the pod completed")
+    events = cluster.kubectl("get", "events", "--field-selector", "involvedObject.name=present").stdout
+    assert 'Container image "busybox" already present on machine' in events, events
+    assert event_count(cluster, "present", "Pulling") == 0
+    cluster.kubectl("delete", "pod", "present", "--grace-period=1")
+
+
+def test_a_pod_whose_sandbox_cannot_be_made_retries_with_the_kubelets_back_off(cluster, tmp_path):
+    """The kubelet retries a failed sandbox after 10-15 s, not at once, nor at every resync (3 s in this cluster)."""
+    node = f"{NODE}-nopause"
+    with joined_agent(cluster, tmp_path, node, "--pause-image", "registry.k8s.io/no-such-pause:3.6"):
+        cluster.kubectl("run", "sandboxless", "--image=busybox", "--overrides", json.dumps({"spec": {"nodeName": node}}), "--", "sleep", "60")
+        wait_for(lambda: event_count(cluster, "sandboxless", "FailedCreatePodSandBox") >= 1, "FailedCreatePodSandBox", timeout=60)
+        time.sleep(24)
+        attempts = event_count(cluster, "sandboxless", "FailedCreatePodSandBox")
+        assert 2 <= attempts <= 3, f"{attempts} sandbox attempts in ~24 s"
+        assert status_column(cluster, "sandboxless") == "ContainerCreating"
+        cluster.kubectl("delete", "pod", "sandboxless", "--grace-period=1")
 
 
 def test_the_seed_init_container_runs_first_then_the_app_container(cluster):
