@@ -28,14 +28,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
-        // Lossless JSON, Kubernetes Status errors, selectors and object-metadata helpers.
+        // Lossless JSON, Kubernetes Status errors, selectors, patches, quantities and time: the API's value types.
         .target(name: "APIMachinery"),
+        // Read-only views of Kubernetes objects (metadata, owner references, the kinds controllers act on) over the
+        // lossless JSON, with Kubernetes' defaults in one place: what every component reads objects through.
+        .target(name: "KubeObjects", dependencies: ["APIMachinery"]),
         // The revisioned key-value store protocol every backend implements.
-        .target(name: "Storage", dependencies: ["APIMachinery"]),
+        .target(name: "Storage"),
         // The embedded default backend: a kine-style revision log in SQLite.
         .target(
             name: "SQLiteStorage",
-            dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Kubernetes protobuf request bodies decoded into JSON, driven by the .proto schemas.
         .target(name: "KubeProtobuf", dependencies: ["APIMachinery"]),
@@ -50,7 +53,6 @@ let package = Package(
             name: "PKI",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
@@ -65,6 +67,8 @@ let package = Package(
             dependencies: [
                 "APIMachinery", "KubeClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,7 +77,7 @@ let package = Package(
         // Informers, work queues, worker runners and event recording shared by the scheduler, controllers and agents.
         .target(
             name: "ControllerRuntime",
-            dependencies: ["APIMachinery", "KubeClient", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["APIMachinery", "KubeClient", "KubeObjects", .product(name: "Logging", package: "swift-log")]
         ),
         // Simulated nodes: Node and Lease heartbeats and pod status without containers, thousands per process.
         .target(
@@ -81,24 +85,28 @@ let package = Package(
             dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", "NodeAgent", .product(name: "Logging", package: "swift-log")]
         ),
         // kube-scheduler's filters, scores and preemption over an in-memory cluster snapshot.
-        .target(name: "SchedulingFramework", dependencies: ["APIMachinery", "APIRegistry"]),
+        .target(name: "SchedulingFramework", dependencies: ["APIMachinery"]),
         // The scheduler service: queue, snapshot from informers, binding, events.
         .target(
             name: "Scheduler",
             dependencies: [
-                "APIMachinery", "KubeClient", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log"),
+                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The control loops of the control plane: nodes, workloads, disruption budgets, namespaces' defaults.
+        // The control loops of the control plane: nodes, workloads, endpoints, garbage collection, disruption budgets and
+        // namespaces' defaults.
         .target(
             name: "Controllers",
-            dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
-        // The Kubernetes REST API over HTTPS.
+        // The kubelet: the Node and its Lease, containerd, pods' sandboxes and containers through CRI, probes, volumes,
+        // logs, eviction and exec/attach sessions.
         .target(
             name: "NodeAgent",
             dependencies: [
-                "APIMachinery", "APIRegistry", "KubeClient", "ControllerRuntime", "CRI", .product(name: "Yams", package: "Yams"),
+                "APIMachinery", "KubeClient", "ControllerRuntime", "CRI", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 // Probes and lifecycle hooks: HTTP(S) GETs, TCP connects and gRPC health checks against pods.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -109,18 +117,34 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             ]
         ),
-
+        // The Kubernetes REST API: verbs, watch, subresources, admission and namespace lifecycle over the store, served
+        // over HTTPS and, in-process, to the server's own components.
         .target(
             name: "APIServer",
             dependencies: [
-                "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "ServiceAccountTokens",
+                "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "ServiceAccountTokens", "ContainerStreams", "HTTPSEndpoint",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                "ContainerStreams",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The HTTPS listener the API server and the kubelet endpoint share: TLS with client certificates from the
+        // cluster CA, HTTP/1.1 with websocket upgrades.
+        .target(
+            name: "HTTPSEndpoint",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -133,6 +157,7 @@ let package = Package(
                 "APIMachinery", "CZlib",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,10 +167,13 @@ let package = Package(
         .target(
             name: "KubeletServer",
             dependencies: [
-                "APIMachinery", "NodeAgent", "ContainerStreams",
+                "APIMachinery", "NodeAgent", "ContainerStreams", "HTTPSEndpoint",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -154,10 +182,11 @@ let package = Package(
         .target(
             name: "SkiffCommands",
             dependencies: [
-                "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
+                "APIMachinery", "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
                 "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -183,14 +212,16 @@ let package = Package(
 
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage"]),
-        .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf"]),
-        .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry"]),
-        .testTarget(name: "PKITests", dependencies: ["PKI"]),
+        .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "APIMachinery"]),
+        .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry", "APIMachinery"]),
+        .testTarget(
+            name: "PKITests",
+            dependencies: ["PKI", .product(name: "X509", package: "swift-certificates"), .product(name: "SwiftASN1", package: "swift-asn1")]),
         .testTarget(name: "ContainerStreamsTests", dependencies: ["ContainerStreams", "CZlib", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "ServiceAccountTokensTests", dependencies: ["ServiceAccountTokens"]),
+        .testTarget(name: "ServiceAccountTokensTests", dependencies: ["ServiceAccountTokens", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "APIServerTests",
-            dependencies: ["APIServer", "APIMachinery", "ContainerStreams", "ClusterTestSupport", "KubeClient", "ServiceAccountTokens"]),
+            dependencies: ["APIServer", "APIMachinery", "ContainerStreams", "ClusterTestSupport", "KubeClient"]),
         .testTarget(
             name: "KubeHTTPClientTests",
             dependencies: [
@@ -204,7 +235,8 @@ let package = Package(
         .testTarget(
             name: "NodeAgentTests",
             dependencies: [
-                "NodeAgent", "APIMachinery", "APIRegistry", "ClusterTestSupport", "ControllerRuntime", "KubeClient", .product(name: "GRPCCore", package: "grpc-swift-2"),
+                "NodeAgent", "CRI", "APIMachinery", "APIRegistry", "ClusterTestSupport", "ControllerRuntime", "KubeClient",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             ]),
         .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "ClusterTestSupport", "APIMachinery"]),

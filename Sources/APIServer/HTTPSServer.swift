@@ -1,6 +1,7 @@
 import APIMachinery
 import ContainerStreams
 import Foundation
+import HTTPSEndpoint
 import HTTPTypes
 import Hummingbird
 import HummingbirdTLS
@@ -58,36 +59,20 @@ public struct HTTPSServer: Service {
     }
 
     public func run() async throws {
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(configuration.certificateChainPEM.utf8)).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(configuration.privateKeyPEM.utf8), format: .pem)))
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(configuration.clientCAPEM.utf8)))
-        // A certificate the client presents must chain to the cluster CA, but none is required: agents come with a
-        // bearer token and `/cacerts` with nothing. The request handler decides (kube-apiserver's
-        // VerifyClientCertIfGiven).
-        tls.certificateVerification = .optionalVerification
-        tls.applicationProtocols = ["http/1.1"]
-
         let api = self.api
-        let edge = Edge(authenticator: configuration.authenticator, caBundle: Array(configuration.clientCAPEM.utf8))
-        let responder = CallbackResponder<ConnectionRequestContext> { request, context in
-            await Self.respond(to: request, connection: context.channel, edge: edge, api: api)
-        }
-        let onRunning = self.onRunning
         let logger = self.logger
-        let upgrades = HTTP1WebSocketUpgradeChannel.Configuration(
-            ws: .init(maxFrameSize: ContainerStreamRelay.maximumMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
-        let app = Application(
-            responder: responder,
-            server: try .tls(
-                .http1WebSocketUpgrade(configuration: upgrades) { head, channel, _ in
-                    await Self.upgradeContainerStream(head, connection: channel, edge: edge, api: api, logger: logger)
-                }, tlsConfiguration: tls),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        // `run` (not `runService`) so the process-wide service group owns signals and shutdown order.
-        try await app.run()
+        let edge = Edge(authenticator: configuration.authenticator, caBundle: Array(configuration.clientCAPEM.utf8))
+        let endpoint = HTTPSEndpoint(
+            bindAddress: configuration.bindAddress, port: configuration.port, certificateChainPEM: configuration.certificateChainPEM,
+            privateKeyPEM: configuration.privateKeyPEM, clientCAPEM: configuration.clientCAPEM,
+            // Agents come with a bearer token and `/cacerts` with nothing: the request handler decides.
+            clientCertificates: .verifiedIfGiven, maximumWebSocketFrame: ContainerStreamRelay.maximumMessageBytes)
+        try await endpoint.run(
+            responder: CallbackResponder<ConnectionRequestContext> { request, context in
+                await Self.respond(to: request, connection: context.channel, edge: edge, api: api)
+            },
+            upgrade: { head, channel, _ in await Self.upgradeContainerStream(head, connection: channel, edge: edge, api: api, logger: logger) },
+            onRunning: onRunning, logger: logger)
     }
 
     /// What the request handler needs besides the API: authentication and the CA bundle `/cacerts` answers.

@@ -1,6 +1,7 @@
 import APIMachinery
 import ControllerRuntime
 import KubeClient
+import KubeObjects
 
 /// The ControllerRevisions of a DaemonSet or StatefulSet, as Kubernetes' pkg/controller/history and the two
 /// controllers keep them: one revision per distinct pod template, named `<owner>-<hash>`, holding the patch that puts
@@ -101,7 +102,7 @@ struct ControllerHistory: Sendable {
     /// The revisions `owner` controls, from the cache.
     func owned(by owner: JSONValue) -> [JSONValue] {
         guard let uid = owner[path: "metadata", "uid"]?.stringValue else { return [] }
-        return revisions.list { ControllerRef.of($0)?["uid"]?.stringValue == uid }
+        return revisions.list { $0.metadata.controllerRef?.uid == uid }
     }
 
     /// Records `owner`'s current template, whose pods carry `hash`, and returns its revision.
@@ -121,7 +122,7 @@ struct ControllerHistory: Sendable {
                 // Created by an earlier pass the cache has not caught up with; one of someone else's is an error.
                 let name = revision[path: "metadata", "name"]?.stringValue ?? ""
                 let existing = try await client.get(.controllerRevisions, namespace: namespace, name: name)
-                guard ControllerRef.of(existing)?["uid"] == owner[path: "metadata", "uid"] else { throw error }
+                guard existing.metadata.controllerRef?.uid == owner.metadata.uid else { throw error }
                 return existing
             }
         }

@@ -1,5 +1,6 @@
 import APIMachinery
 import KubeClient
+import KubeObjects
 
 /// Controller references between an owner and its pods, and what an owner does with a pod it could claim
 /// (Kubernetes' `PodControllerRefManager`).
@@ -15,11 +16,6 @@ enum ControllerRef {
         case ignore
     }
 
-    /// The owner reference with `controller: true` on an object, if any.
-    static func of(_ object: JSONValue) -> JSONValue? {
-        object[path: "metadata", "ownerReferences"]?.arrayValue?.first { $0["controller"]?.boolValue == true }
-    }
-
     /// The controller reference an owner puts on the pods it creates or adopts.
     static func reference(to owner: JSONValue, resource: ResourceType) -> JSONValue {
         [
@@ -30,8 +26,8 @@ enum ControllerRef {
     }
 
     static func claim(pod: JSONValue, ownerUID: String, ownerDeleting: Bool, selected: Bool) -> Claim {
-        if let controller = of(pod) {
-            guard controller["uid"]?.stringValue == ownerUID else { return .ignore }
+        if let controller = pod.metadata.controllerRef {
+            guard controller.uid == ownerUID else { return .ignore }
             if selected { return .keep }
             // A deleting owner leaves its pods to the garbage collector rather than releasing them.
             return ownerDeleting ? .ignore : .release

@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 
 /// Creates Jobs on a CronJob's schedule, as Kubernetes' cronjob controller (v2): one Job per scheduled time
@@ -17,33 +18,24 @@ public final class CronJobController: Sendable {
     private let now: @Sendable () -> Date
     private let queue = WorkQueue<ObjectKey>()
 
-    public init(
-        client: KubeClient, cronJobs: Informer, jobs: Informer, recorder: EventRecorder, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
-    ) {
-        self.client = client
-        self.cronJobs = cronJobs
-        self.jobs = jobs
-        self.recorder = recorder
-        self.logger = logger
+    public init(context: ControllerContext, now: @escaping @Sendable () -> Date = { Date() }) {
+        client = context.client
+        cronJobs = context.informer(.cronJobs)
+        jobs = context.informer(.jobs)
+        recorder = context.recorder(component: "cronjob-controller")
+        logger = context.logger
         self.now = now
     }
 
     public func run() async {
-        cronJobs.addHandler(.enqueue(queue) { ObjectKey($0) })
-        jobs.addHandler(.enqueue(queue) { job in Self.owningCronJob(job) })
-        await cronJobs.waitForSync()
-        await jobs.waitForSync()
-        await ControllerWorkers.run(queue, workers: 1, name: "cronjob", logger: logger) { key throws(APIError) in
+        let watches: [Watch] = [.own(cronJobs, into: queue), .owned(jobs, by: "CronJob", into: queue)]
+        await ControllerWorkers.run(queue, watching: watches, workers: 1, name: "cronjob", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }
 
     static func owningCronJob(_ job: JSONValue) -> ObjectKey? {
-        guard let owner = DisruptionController.controllerRef(job), owner["kind"]?.stringValue == "CronJob",
-            let name = owner["name"]?.stringValue
-        else { return nil }
-        return ObjectKey(namespace: job[path: "metadata", "namespace"]?.stringValue, name: name)
+        ObjectKey.owner(of: job, kind: "CronJob")
     }
 
     static func isFinished(_ job: JSONValue) -> (finished: Bool, succeeded: Bool) {
@@ -81,7 +73,7 @@ public final class CronJobController: Sendable {
             return .done
         }
         let time = now()
-        let owned = jobs.list { DisruptionController.controllerRef($0)?["uid"]?.stringValue == uid }
+        let owned = jobs.list { $0.metadata.controllerRef?.uid == uid }
         var status = cronJob["status"] ?? .emptyObject
 
         // Status from the Jobs: which are still active, when one last succeeded.

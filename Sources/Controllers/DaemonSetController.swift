@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 import SchedulingFramework
 
@@ -24,55 +25,50 @@ public final class DaemonSetController: Sendable {
     private let queue = WorkQueue<ObjectKey>()
     private let expectations = ControllerExpectations()
 
-    public init(
-        client: KubeClient, daemonSets: Informer, nodes: Informer, pods: Informer, revisions: Informer, recorder: EventRecorder, logger: Logger
-    ) {
-        self.client = client
-        self.daemonSets = daemonSets
-        self.nodes = nodes
-        self.pods = pods
-        self.revisions = revisions
-        self.history = ControllerHistory(client: client, revisions: revisions, owner: .daemonSets)
-        self.recorder = recorder
-        self.logger = logger
+    public init(context: ControllerContext) {
+        client = context.client
+        daemonSets = context.informer(.daemonSets)
+        nodes = context.informer(.nodes)
+        pods = context.informer(.pods)
+        revisions = context.informer(.controllerRevisions)
+        history = ControllerHistory(client: client, revisions: revisions, owner: .daemonSets)
+        recorder = context.recorder(component: "daemonset-controller")
+        logger = context.logger
     }
 
     public func run() async {
-        daemonSets.addHandler(.enqueue(queue) { ObjectKey($0) })
         let everyDaemonSet: @Sendable (JSONValue) -> Void = { [self] _ in
             for daemonSet in daemonSets.list() { queue.add(ObjectKey(daemonSet)) }
         }
-        nodes.addHandler(
-            InformerHandler(
-                onAdd: everyDaemonSet,
-                onUpdate: { old, new in
-                    if old["spec"] != new["spec"] || old[path: "metadata", "labels"] != new[path: "metadata", "labels"] { everyDaemonSet(new) }
-                }, onDelete: everyDaemonSet))
-        pods.addHandler(
-            InformerHandler(
-                onAdd: { [self] pod in
-                    guard let owner = Self.owningDaemonSet(pod) else { return }
-                    expectations.creationObserved(owner)
-                    queue.add(owner)
-                },
-                onUpdate: { [queue] _, pod in Self.owningDaemonSet(pod).map(queue.add) },
-                onDelete: { [queue] pod in Self.owningDaemonSet(pod).map(queue.add) }))
-        revisions.addHandler(.enqueue(queue) { revision in Self.owningDaemonSet(revision) })
-        await daemonSets.waitForSync()
-        await nodes.waitForSync()
-        await pods.waitForSync()
-        await revisions.waitForSync()
-        await ControllerWorkers.run(queue, workers: 2, name: "daemonset", logger: logger) { key throws(APIError) in
+        let watches: [Watch] = [
+            .own(daemonSets, into: queue),
+            Watch(
+                nodes,
+                InformerHandler(
+                    onAdd: everyDaemonSet,
+                    onUpdate: { old, new in
+                        if old["spec"] != new["spec"] || old[path: "metadata", "labels"] != new[path: "metadata", "labels"] { everyDaemonSet(new) }
+                    }, onDelete: everyDaemonSet)),
+            Watch(
+                pods,
+                InformerHandler(
+                    onAdd: { [self] pod in
+                        guard let owner = Self.owningDaemonSet(pod) else { return }
+                        expectations.creationObserved(owner)
+                        queue.add(owner)
+                    },
+                    onUpdate: { [queue] _, pod in Self.owningDaemonSet(pod).map(queue.add) },
+                    onDelete: { [queue] pod in Self.owningDaemonSet(pod).map(queue.add) })),
+            .owned(revisions, by: "DaemonSet", into: queue),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "daemonset", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }
 
     /// The DaemonSet controlling a pod or ControllerRevision.
     static func owningDaemonSet(_ object: JSONValue) -> ObjectKey? {
-        guard let owner = DisruptionController.controllerRef(object), owner["kind"]?.stringValue == "DaemonSet",
-            let name = owner["name"]?.stringValue
-        else { return nil }
-        return ObjectKey(namespace: object[path: "metadata", "namespace"]?.stringValue, name: name)
+        ObjectKey.owner(of: object, kind: "DaemonSet")
     }
 
     /// The tolerations Kubernetes adds to every daemon pod, so daemons keep running on troubled nodes.
@@ -128,7 +124,7 @@ public final class DaemonSetController: Sendable {
         let template = daemonSet[path: "spec", "template"] ?? .emptyObject
         let hash = DeploymentRollout.podTemplateHash(template: template, collisionCount: nil)
         let revision = try await history.record(daemonSet, hash: hash)[path: "metadata", "labels", Self.revisionLabel]?.stringValue ?? hash
-        let owned = pods.list { DisruptionController.controllerRef($0)?["uid"]?.stringValue == uid }
+        let owned = pods.list { $0.metadata.controllerRef?.uid == uid }
         var byNode: [String: [JSONValue]] = [:]
         for pod in owned where pod[path: "metadata", "deletionTimestamp"] == nil && !JobController.isFinished(pod) {
             byNode[Self.targetNode(pod), default: []].append(pod)

@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 
 /// Rolls Deployments out through ReplicaSets, as Kubernetes' deployment controller: one ReplicaSet per pod template
@@ -29,46 +30,32 @@ public final class DeploymentController: Sendable {
     let now: @Sendable () -> Date
     private let queue = WorkQueue<ObjectKey>()
 
-    public init(
-        client: KubeClient, deployments: Informer, replicaSets: Informer, pods: Informer, recorder: EventRecorder, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
-    ) {
-        self.client = client
-        self.deployments = deployments
-        self.replicaSets = replicaSets
-        self.pods = pods
-        self.recorder = recorder
-        self.logger = logger
+    public init(context: ControllerContext, now: @escaping @Sendable () -> Date = { Date() }) {
+        client = context.client
+        deployments = context.informer(.deployments)
+        replicaSets = context.informer(.replicaSets)
+        pods = context.informer(.pods)
+        recorder = context.recorder(component: "deployment-controller")
+        logger = context.logger
         self.now = now
     }
 
     public func run() async {
-        deployments.addHandler(.enqueue(queue) { ObjectKey($0) })
-        replicaSets.addHandler(.enqueue(queue) { replicaSet in
-            guard let owner = DisruptionController.controllerRef(replicaSet), owner["kind"]?.stringValue == "Deployment",
-                let name = owner["name"]?.stringValue
-            else { return nil }
-            return ObjectKey(namespace: replicaSet[path: "metadata", "namespace"]?.stringValue, name: name)
-        })
-        // A Recreate rollout waits for the old pods to go: each one that does is a reason to look again.
-        pods.addHandler(InformerHandler(onDelete: { [self] pod in recreateKey(waitingFor: pod).map(queue.add) }))
-        await deployments.waitForSync()
-        await replicaSets.waitForSync()
-        await pods.waitForSync()
-        await ControllerWorkers.run(queue, workers: 2, name: "deployment", logger: logger) { key throws(APIError) in
+        let watches: [Watch] = [
+            .own(deployments, into: queue), .owned(replicaSets, by: "Deployment", into: queue),
+            // A Recreate rollout waits for the old pods to go: each one that does is a reason to look again.
+            Watch(pods, InformerHandler(onDelete: { [self] pod in recreateKey(waitingFor: pod).map(queue.add) })),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "deployment", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }
 
     /// The Recreate Deployment whose ReplicaSet owned `pod`, if any.
     private func recreateKey(waitingFor pod: JSONValue) -> ObjectKey? {
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue
-        guard let owner = DisruptionController.controllerRef(pod), owner["kind"]?.stringValue == "ReplicaSet",
-            let setName = owner["name"]?.stringValue, let replicaSet = replicaSets.get(ObjectKey(namespace: namespace, name: setName)),
-            let deploymentRef = DisruptionController.controllerRef(replicaSet), deploymentRef["kind"]?.stringValue == "Deployment",
-            let name = deploymentRef["name"]?.stringValue
+        guard let setKey = ObjectKey.owner(of: pod, kind: "ReplicaSet"), let replicaSet = replicaSets.get(setKey),
+            let key = ObjectKey.owner(of: replicaSet, kind: "Deployment")
         else { return nil }
-        let key = ObjectKey(namespace: namespace, name: name)
         return deployments.get(key)?[path: "spec", "strategy", "type"]?.stringValue == "Recreate" ? key : nil
     }
 
@@ -95,7 +82,7 @@ public final class DeploymentController: Sendable {
         let spec = deployment["spec"] ?? .emptyObject
         let desired = Self.replicas(deployment)
         let template = spec["template"] ?? .emptyObject
-        var owned = replicaSets.list { DisruptionController.controllerRef($0)?["uid"]?.stringValue == uid }
+        var owned = replicaSets.list { $0.metadata.controllerRef?.uid == uid }
         owned.sort { Self.revision($0) < Self.revision($1) }
         let paused = spec["paused"]?.boolValue == true
         var newSet = owned.first { Self.withoutHash($0[path: "spec", "template"] ?? .emptyObject) == Self.withoutHash(template) }
@@ -258,7 +245,7 @@ public final class DeploymentController: Sendable {
         guard activeOld.isEmpty, old.allSatisfy({ Self.statusCount($0, "replicas") == 0 }) else { return }
         let oldUIDs = Set(old.compactMap { $0[path: "metadata", "uid"]?.stringValue })
         let oldPodsRunning = pods.list { pod in
-            guard let owner = DisruptionController.controllerRef(pod)?["uid"]?.stringValue, oldUIDs.contains(owner) else { return false }
+            guard let owner = pod.metadata.controllerRef?.uid, oldUIDs.contains(owner) else { return false }
             let phase = pod[path: "status", "phase"]?.stringValue
             return phase != "Succeeded" && phase != "Failed"
         }

@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 
 /// Keeps each PodDisruptionBudget's status current (healthy, desired and allowed disruptions), which is what
@@ -16,37 +17,38 @@ public final class DisruptionController: Sendable {
     /// Evicted pods stay counted as disrupted this long unless they disappear first (Kubernetes' 2 minutes).
     static let disruptedPodTimeout: TimeInterval = 120
 
-    public init(client: KubeClient, budgets: Informer, pods: Informer, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.client = client
-        self.budgets = budgets
-        self.pods = pods
-        self.logger = logger
+    public init(context: ControllerContext, now: @escaping @Sendable () -> Date = { Date() }) {
+        client = context.client
+        budgets = context.informer(.podDisruptionBudgets)
+        pods = context.informer(.pods)
+        logger = context.logger
         self.now = now
     }
 
     public func run() async {
-        budgets.addHandler(.enqueue(queue) { ObjectKey($0) })
         let enqueueBudgets: @Sendable (JSONValue) -> Void = { [self] pod in
             for budget in budgetsSelecting(pod) { queue.add(ObjectKey(budget)) }
         }
-        pods.addHandler(
-            InformerHandler(
-                onAdd: enqueueBudgets,
-                onUpdate: { old, new in
-                    enqueueBudgets(new)
-                    if old[path: "metadata", "labels"] != new[path: "metadata", "labels"] { enqueueBudgets(old) }
-                },
-                onDelete: enqueueBudgets))
-        await budgets.waitForSync()
-        await pods.waitForSync()
-        await ControllerWorkers.run(queue, workers: 1, name: "disruption", logger: logger) { key throws(APIError) in
+        let watches: [Watch] = [
+            .own(budgets, into: queue),
+            Watch(
+                pods,
+                InformerHandler(
+                    onAdd: enqueueBudgets,
+                    onUpdate: { old, new in
+                        enqueueBudgets(new)
+                        if old[path: "metadata", "labels"] != new[path: "metadata", "labels"] { enqueueBudgets(old) }
+                    },
+                    onDelete: enqueueBudgets)),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 1, name: "disruption", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }
 
     private func budgetsSelecting(_ pod: JSONValue) -> [JSONValue] {
         let namespace = pod[path: "metadata", "namespace"]?.stringValue
-        let labels = Self.labels(pod)
+        let labels = pod.metadata.labels
         return budgets.list { budget in
             guard budget[path: "metadata", "namespace"]?.stringValue == namespace else { return false }
             return Self.selector(budget).map { $0.matches(labels) } ?? false
@@ -58,7 +60,7 @@ public final class DisruptionController: Sendable {
         let spec = budget["spec"] ?? .emptyObject
         let selector = Self.selector(budget) ?? .nothing
         let matching = pods.list { pod in
-            pod[path: "metadata", "namespace"]?.stringValue == key.namespace && selector.matches(Self.labels(pod))
+            pod[path: "metadata", "namespace"]?.stringValue == key.namespace && selector.matches(pod.metadata.labels)
         }
         var disrupted = budget[path: "status", "disruptedPods"]?.objectValue ?? [:]
         let current = now()
@@ -106,16 +108,15 @@ public final class DisruptionController: Sendable {
         var counted: Set<String> = []
         var total: Int64 = 0
         for pod in pods {
-            guard let owner = Self.controllerRef(pod), let uid = owner["uid"]?.stringValue else {
+            guard let owner = pod.metadata.controllerRef else {
                 total += 1
                 continue
             }
-            guard !counted.contains(uid) else { continue }
-            counted.insert(uid)
-            let namespace = pod[path: "metadata", "namespace"]?.stringValue
-            let name = owner["name"]?.stringValue ?? ""
+            guard !counted.contains(owner.uid) else { continue }
+            counted.insert(owner.uid)
+            let namespace = pod.metadata.namespace
             let resource: ResourceType
-            switch owner["kind"]?.stringValue {
+            switch owner.kind {
             case "ReplicaSet": resource = .replicaSets
             case "StatefulSet": resource = .statefulSets
             case "ReplicationController": resource = .replicationControllers
@@ -125,13 +126,11 @@ public final class DisruptionController: Sendable {
                 continue
             }
             do throws(APIError) {
-                var object = try await client.get(resource, namespace: namespace, name: name)
-                if resource == .replicaSets, let deployment = Self.controllerRef(object), deployment["kind"]?.stringValue == "Deployment",
-                    let deploymentUID = deployment["uid"]?.stringValue
-                {
-                    guard !counted.contains(deploymentUID) else { continue }
-                    counted.insert(deploymentUID)
-                    object = try await client.get(.deployments, namespace: namespace, name: deployment["name"]?.stringValue ?? "")
+                var object = try await client.get(resource, namespace: namespace, name: owner.name)
+                if resource == .replicaSets, let deployment = object.metadata.controller(kind: "Deployment") {
+                    guard !counted.contains(deployment.uid) else { continue }
+                    counted.insert(deployment.uid)
+                    object = try await client.get(.deployments, namespace: namespace, name: deployment.name)
                 }
                 total += object[path: "spec", "replicas"]?.integerValue ?? 1
             } catch where error.isNotFound {
@@ -139,14 +138,6 @@ public final class DisruptionController: Sendable {
             }
         }
         return total
-    }
-
-    static func controllerRef(_ object: JSONValue) -> JSONValue? {
-        object[path: "metadata", "ownerReferences"]?.arrayValue?.first { $0["controller"]?.boolValue == true }
-    }
-
-    static func labels(_ object: JSONValue) -> [String: String] {
-        (object[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 
     static func selector(_ budget: JSONValue) -> LabelSelector? {

@@ -29,27 +29,22 @@ public final class EndpointSliceController: Sendable {
     /// How long a write is waited for before the cache is trusted anyway (someone else may have deleted the slice).
     private static let writeVisibilityTimeout: Duration = .seconds(5)
 
-    public init(
-        client: KubeClient, services: Informer, pods: Informer, slices: Informer, maxEndpointsPerSlice: Int = 100, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
-    ) {
-        self.client = client
-        self.services = services
-        self.pods = pods
-        self.slices = slices
+    public init(context: ControllerContext, maxEndpointsPerSlice: Int = 100, now: @escaping @Sendable () -> Date = { Date() }) {
+        client = context.client
+        services = context.informer(.services)
+        pods = context.informer(.pods)
+        slices = context.informer(.endpointSlices)
         self.maxEndpointsPerSlice = maxEndpointsPerSlice
-        self.logger = logger
+        logger = context.logger
         self.now = now
     }
 
     public func run() async {
-        services.addHandler(.enqueue(queue) { ObjectKey($0) })
-        slices.addHandler(.enqueue(queue) { slice in Self.serviceKey(of: slice) })
-        pods.addHandler(ServicePodHandler.enqueue(queue, services: services))
-        await services.waitForSync()
-        await pods.waitForSync()
-        await slices.waitForSync()
-        await ControllerWorkers.run(queue, workers: 2, name: "endpointslice", logger: logger) { key throws(APIError) in
+        let watches: [Watch] = [
+            .own(services, into: queue), .mapped(slices, into: queue) { slice in Self.serviceKey(of: slice) },
+            Watch(pods, ServicePodHandler.enqueue(queue, services: services)),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "endpointslice", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }

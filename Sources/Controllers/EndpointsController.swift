@@ -18,31 +18,28 @@ public final class EndpointsController: Sendable {
     static let lastChangeTriggerTime = "endpoints.kubernetes.io/last-change-trigger-time"
     static let overCapacity = "endpoints.kubernetes.io/over-capacity"
 
-    public init(
-        client: KubeClient, services: Informer, pods: Informer, endpoints: Informer, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
-    ) {
-        self.client = client
-        self.services = services
-        self.pods = pods
-        self.endpoints = endpoints
-        self.logger = logger
+    public init(context: ControllerContext, now: @escaping @Sendable () -> Date = { Date() }) {
+        client = context.client
+        services = context.informer(.services)
+        pods = context.informer(.pods)
+        endpoints = context.informer(.endpoints)
+        logger = context.logger
         self.now = now
     }
 
     public func run() async {
-        services.addHandler(.enqueue(queue) { ObjectKey($0) })
-        // A hand-edited or deleted Endpoints of a managed Service is put back. Additions are not watched (as in
-        // Kubernetes) so that Endpoints users create ahead of their Service are not removed on sight.
-        endpoints.addHandler(
-            InformerHandler(
-                onUpdate: { [queue] _, object in queue.add(ObjectKey(object)) },
-                onDelete: { [queue] object in queue.add(ObjectKey(object)) }))
-        pods.addHandler(ServicePodHandler.enqueue(queue, services: services))
-        await services.waitForSync()
-        await pods.waitForSync()
-        await endpoints.waitForSync()
-        await ControllerWorkers.run(queue, workers: 2, name: "endpoints", logger: logger) { key throws(APIError) in
+        let watches: [Watch] = [
+            .own(services, into: queue),
+            // A hand-edited or deleted Endpoints of a managed Service is put back. Additions are not watched (as in
+            // Kubernetes) so that Endpoints users create ahead of their Service are not removed on sight.
+            Watch(
+                endpoints,
+                InformerHandler(
+                    onUpdate: { [queue] _, object in queue.add(ObjectKey(object)) },
+                    onDelete: { [queue] object in queue.add(ObjectKey(object)) })),
+            Watch(pods, ServicePodHandler.enqueue(queue, services: services)),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "endpoints", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }

@@ -24,22 +24,17 @@ public final class GarbageCollector: Sendable {
     private let graph = Mutex(OwnerGraph())
     private let queue = WorkQueue<GraphNode>()
 
-    /// - Parameter informers: one informer per resource to collect (see `resources`); owners of other kinds are
-    ///   never treated as absent.
-    public init(client: KubeClient, informers: [Informer], logger: Logger) {
-        self.client = client
-        self.informers = Dictionary(informers.map { ($0.resource, $0) }, uniquingKeysWith: { first, _ in first })
-        self.logger = logger
+    /// - Parameter resources: the resources to collect, each watched through the context's shared informer; owners
+    ///   of other kinds are never treated as absent.
+    public init(context: ControllerContext, resources: [ResourceType] = GarbageCollector.resources) {
+        client = context.client
+        informers = Dictionary(resources.map { ($0, context.informer($0)) }, uniquingKeysWith: { first, _ in first })
+        logger = context.logger
     }
 
     public func run() async {
-        for (resource, informer) in informers {
-            informer.addHandler(handler(for: resource))
-        }
-        for informer in informers.values {
-            await informer.waitForSync()
-        }
-        await ControllerWorkers.run(queue, workers: 2, name: "garbage-collector", logger: logger) { node throws(APIError) in
+        let watches = informers.map { resource, informer in Watch(informer, handler(for: resource)) }
+        await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "garbage-collector", logger: logger) { node throws(APIError) in
             try await self.reconcile(node)
         }
     }

@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 
 /// Runs Jobs to completion, as Kubernetes' job controller: keeps `parallelism` pods running until `completions`
@@ -19,40 +20,36 @@ public final class JobController: Sendable {
     private let queue = WorkQueue<ObjectKey>()
     private let expectations = ControllerExpectations()
 
-    public init(
-        client: KubeClient, jobs: Informer, pods: Informer, recorder: EventRecorder, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
-    ) {
-        self.client = client
-        self.jobs = jobs
-        self.pods = pods
-        self.recorder = recorder
-        self.logger = logger
+    public init(context: ControllerContext, now: @escaping @Sendable () -> Date = { Date() }) {
+        client = context.client
+        jobs = context.informer(.jobs)
+        pods = context.informer(.pods)
+        recorder = context.recorder(component: "job-controller")
+        logger = context.logger
         self.now = now
     }
 
     public func run() async {
-        jobs.addHandler(.enqueue(queue) { ObjectKey($0) })
-        pods.addHandler(
-            InformerHandler(
-                onAdd: { [self] pod in
-                    guard let owner = Self.owningJob(pod) else { return }
-                    expectations.creationObserved(owner)
-                    queue.add(owner)
-                },
-                onUpdate: { [queue] _, pod in Self.owningJob(pod).map(queue.add) },
-                onDelete: { [queue] pod in Self.owningJob(pod).map(queue.add) }))
-        await jobs.waitForSync()
-        await pods.waitForSync()
-        await ControllerWorkers.run(queue, workers: 2, name: "job", logger: logger) { key throws(APIError) in
+        let watches: [Watch] = [
+            .own(jobs, into: queue),
+            Watch(
+                pods,
+                InformerHandler(
+                    onAdd: { [self] pod in
+                        guard let owner = Self.owningJob(pod) else { return }
+                        expectations.creationObserved(owner)
+                        queue.add(owner)
+                    },
+                    onUpdate: { [queue] _, pod in Self.owningJob(pod).map(queue.add) },
+                    onDelete: { [queue] pod in Self.owningJob(pod).map(queue.add) })),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "job", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }
 
     static func owningJob(_ pod: JSONValue) -> ObjectKey? {
-        guard let owner = DisruptionController.controllerRef(pod), owner["kind"]?.stringValue == "Job",
-            owner["apiVersion"]?.stringValue == "batch/v1", let name = owner["name"]?.stringValue
-        else { return nil }
-        return ObjectKey(namespace: pod[path: "metadata", "namespace"]?.stringValue, name: name)
+        ObjectKey.owner(of: pod, kind: "Job", apiVersion: "batch/v1")
     }
 
     static func condition(_ type: String, of job: JSONValue) -> JSONValue? {
@@ -70,7 +67,7 @@ public final class JobController: Sendable {
         }
         guard expectations.satisfied(key), let uid = job[path: "metadata", "uid"]?.stringValue else { return .done }
         let owned = pods.list { pod in
-            DisruptionController.controllerRef(pod)?["uid"]?.stringValue == uid
+            pod.metadata.controllerRef?.uid == uid
         }
         var counts = JobStatus.counts(owned)
         // Failures the pod failure policy ignores do not count; one it says fails the Job, does.

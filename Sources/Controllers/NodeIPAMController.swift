@@ -1,6 +1,7 @@
 import APIMachinery
 import ControllerRuntime
 import KubeClient
+import KubeObjects
 import Logging
 import Synchronization
 
@@ -17,28 +18,28 @@ public final class NodeIPAMController: Sendable {
     /// Subnet index → node, including allocations written but not yet seen back through the informer.
     private let allocated = Mutex<[Int: String]>([:])
 
-    public init(client: KubeClient, nodes: Informer, recorder: EventRecorder, clusterCIDR: IPv4CIDR, nodeMaskSize: Int = 24, logger: Logger) {
-        self.client = client
-        self.nodes = nodes
-        self.recorder = recorder
+    public init(context: ControllerContext, clusterCIDR: IPv4CIDR, nodeMaskSize: Int = 24) {
+        client = context.client
+        nodes = context.informer(.nodes)
+        recorder = context.recorder(component: "node-controller")
         self.clusterCIDR = clusterCIDR
         self.nodeMaskSize = max(nodeMaskSize, clusterCIDR.prefixLength)
-        self.logger = logger
+        logger = context.logger
     }
 
     public func run() async {
-        nodes.addHandler(
+        let watch = Watch(
+            nodes,
             InformerHandler(
                 onAdd: { [self] node in track(node) },
                 onUpdate: { [self] _, node in track(node) },
                 onDelete: { [self] node in
-                    let name = node[path: "metadata", "name"]?.stringValue ?? ""
+                    let name = node.metadata.name
                     allocated.withLock { table in
                         for (index, owner) in table where owner == name { table[index] = nil }
                     }
                 }))
-        await nodes.waitForSync()
-        await ControllerWorkers.run(queue, workers: 1, name: "node-ipam", logger: logger) { name throws(APIError) in
+        await ControllerWorkers.run(queue, watching: [watch], workers: 1, name: "node-ipam", logger: logger) { name throws(APIError) in
             try await self.reconcile(name)
         }
     }

@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 import Synchronization
 
@@ -44,50 +45,45 @@ public final class NodeLifecycleController: Sendable {
     private let nodeQueue = WorkQueue<String>()
     private let podQueue = WorkQueue<ObjectKey>()
 
-    public init(
-        client: KubeClient, nodes: Informer, leases: Informer, pods: Informer, recorder: EventRecorder, options: Options = Options(),
-        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
-    ) {
-        self.client = client
-        self.nodes = nodes
-        self.leases = leases
-        self.pods = pods
-        self.recorder = recorder
+    public init(context: ControllerContext, options: Options = Options(), now: @escaping @Sendable () -> Date = { Date() }) {
+        client = context.client
+        nodes = context.informer(.nodes)
+        leases = context.informer(.leases, namespace: "kube-node-lease")
+        pods = context.informer(.pods)
+        recorder = context.recorder(component: "node-controller")
         self.options = options
-        self.logger = logger
+        logger = context.logger
         self.now = now
     }
 
     public func run() async {
-        nodes.addHandler(
-            InformerHandler(
-                onAdd: { [self] node in observe(node: node) },
-                onUpdate: { [self] old, node in
-                    observe(node: node)
-                    // The taint manager looks at a node's pods when its NoExecute taints change (read from the cache
-                    // the pods' reconciles will see).
-                    if Taint.taints(of: old).filter({ $0.effect == "NoExecute" }) != Taint.taints(of: node).filter({ $0.effect == "NoExecute" }) {
-                        let name = node[path: "metadata", "name"]?.stringValue
-                        for pod in pods.list(where: { $0[path: "spec", "nodeName"]?.stringValue == name }) {
-                            podQueue.add(ObjectKey(pod))
+        await Watch.start([
+            Watch(
+                nodes,
+                InformerHandler(
+                    onAdd: { [self] node in observe(node: node) },
+                    onUpdate: { [self] old, node in
+                        observe(node: node)
+                        // The taint manager looks at a node's pods when its NoExecute taints change (read from the
+                        // cache the pods' reconciles will see).
+                        if Taint.taints(of: old).filter({ $0.effect == "NoExecute" }) != Taint.taints(of: node).filter({ $0.effect == "NoExecute" }) {
+                            let name = node.metadata.name
+                            for pod in pods.list(where: { $0[path: "spec", "nodeName"]?.stringValue == name }) {
+                                podQueue.add(ObjectKey(pod))
+                            }
                         }
-                    }
-                },
-                onDelete: { [self] node in
-                    let name = node[path: "metadata", "name"]?.stringValue ?? ""
-                    _ = health.withLock { $0.removeValue(forKey: name) }
-                }))
-        leases.addHandler(
-            InformerHandler(
-                onAdd: { [self] lease in observe(lease: lease) },
-                onUpdate: { [self] _, lease in observe(lease: lease) }))
-        pods.addHandler(
-            .enqueue(podQueue) { pod in
-                pod[path: "spec", "nodeName"]?.stringValue.map { _ in ObjectKey(pod) }
-            })
-        await nodes.waitForSync()
-        await leases.waitForSync()
-        await pods.waitForSync()
+                    },
+                    onDelete: { [self] node in
+                        let name = node.metadata.name
+                        _ = health.withLock { $0.removeValue(forKey: name) }
+                    })),
+            Watch(
+                leases,
+                InformerHandler(
+                    onAdd: { [self] lease in observe(lease: lease) },
+                    onUpdate: { [self] _, lease in observe(lease: lease) })),
+            .mapped(pods, into: podQueue) { pod in pod[path: "spec", "nodeName"]?.stringValue.map { _ in ObjectKey(pod) } },
+        ])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await ControllerWorkers.run(self.nodeQueue, workers: 2, name: "node-lifecycle", logger: self.logger) { name throws(APIError) in

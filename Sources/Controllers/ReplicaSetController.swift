@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 
 /// Keeps `spec.replicas` pods running for each ReplicaSet — or, as a second instance, each ReplicationController —
@@ -55,38 +56,37 @@ public final class ReplicaSetController: Sendable {
     static let burstReplicas = 500
     static let workers = 5
 
-    /// `owners` is an informer over `kind`'s resource; `pods` may be shared with other controllers.
-    public init(
-        kind: Kind, client: KubeClient, owners: Informer, pods: Informer, recorder: EventRecorder, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
-    ) {
+    public init(kind: Kind, context: ControllerContext, now: @escaping @Sendable () -> Date = { Date() }) {
         self.kind = kind
-        self.client = client
-        self.owners = owners
-        self.pods = pods
-        self.recorder = recorder
-        self.logger = logger
+        client = context.client
+        owners = context.informer(kind.resource)
+        pods = context.informer(.pods)
+        recorder = context.recorder(component: kind == .replicaSet ? "replicaset-controller" : "replication-controller")
+        logger = context.logger
         self.now = now
         self.expectations = ControllerExpectations(now: now)
     }
 
     public func run() async {
-        owners.addHandler(
-            InformerHandler(
-                onAdd: { [self] owner in queue.add(ObjectKey(owner)) },
-                onUpdate: { [self] _, owner in queue.add(ObjectKey(owner)) },
-                onDelete: { [self] owner in
-                    expectations.forget(ObjectKey(owner))
-                    queue.add(ObjectKey(owner))
-                }))
-        pods.addHandler(
-            InformerHandler(
-                onAdd: { [self] pod in podAdded(pod) },
-                onUpdate: { [self] old, new in podUpdated(old, new) },
-                onDelete: { [self] pod in podDeleted(pod) }))
-        await owners.waitForSync()
-        await pods.waitForSync()
-        await ControllerWorkers.run(queue, workers: Self.workers, name: "\(kind.name)-controller", logger: logger) { key throws(APIError) in
+        let watches = [
+            Watch(
+                owners,
+                InformerHandler(
+                    onAdd: { [self] owner in queue.add(ObjectKey(owner)) },
+                    onUpdate: { [self] _, owner in queue.add(ObjectKey(owner)) },
+                    onDelete: { [self] owner in
+                        expectations.forget(ObjectKey(owner))
+                        queue.add(ObjectKey(owner))
+                    })),
+            Watch(
+                pods,
+                InformerHandler(
+                    onAdd: { [self] pod in podAdded(pod) },
+                    onUpdate: { [self] old, new in podUpdated(old, new) },
+                    onDelete: { [self] pod in podDeleted(pod) })),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: Self.workers, name: "\(kind.name)-controller", logger: logger) {
+            key throws(APIError) in
             try await self.reconcile(key)
         }
     }
@@ -100,7 +100,7 @@ public final class ReplicaSetController: Sendable {
             // Restored by a relist already on its way out: for counting, it is gone.
             return podDeleted(pod)
         }
-        if let ref = ControllerRef.of(pod) {
+        if let ref = pod.metadata.controllerRef {
             guard let key = owner(of: pod, ref: ref) else { return }
             expectations.creationObserved(key)
             queue.add(key)
@@ -119,8 +119,8 @@ public final class ReplicaSetController: Sendable {
             if labelsChanged { podDeleted(old) }
             return
         }
-        let oldRef = ControllerRef.of(old), newRef = ControllerRef.of(new)
-        if oldRef?["uid"] != newRef?["uid"], let oldRef, let key = owner(of: old, ref: oldRef) {
+        let oldRef = old.metadata.controllerRef, newRef = new.metadata.controllerRef
+        if oldRef?.uid != newRef?.uid, let oldRef, let key = owner(of: old, ref: oldRef) {
             queue.add(key)
         }
         if let newRef {
@@ -133,22 +133,22 @@ public final class ReplicaSetController: Sendable {
     }
 
     private func podDeleted(_ pod: JSONValue) {
-        guard let ref = ControllerRef.of(pod), let key = owner(of: pod, ref: ref) else { return }
+        guard let ref = pod.metadata.controllerRef, let key = owner(of: pod, ref: ref) else { return }
         expectations.deletionObserved(key, podName: pod[path: "metadata", "name"]?.stringValue ?? "")
         queue.add(key)
     }
 
     /// The cached owner a controller reference points to, if it is of this controller's kind and the same object.
-    private func owner(of pod: JSONValue, ref: JSONValue) -> ObjectKey? {
-        guard ref["kind"]?.stringValue == kind.resource.kind, ref["apiVersion"]?.stringValue == kind.resource.apiVersion else { return nil }
-        let key = ObjectKey(namespace: pod[path: "metadata", "namespace"]?.stringValue, name: ref["name"]?.stringValue ?? "")
-        guard let owner = owners.get(key), owner[path: "metadata", "uid"] == ref["uid"] else { return nil }
+    private func owner(of pod: JSONValue, ref: OwnerReference) -> ObjectKey? {
+        guard ref.kind == kind.resource.kind, ref.apiVersion == kind.resource.apiVersion else { return nil }
+        let key = ObjectKey(namespace: pod.metadata.namespace, name: ref.name)
+        guard let owner = owners.get(key), owner.metadata.uid == ref.uid else { return nil }
         return key
     }
 
     private func ownersSelecting(_ pod: JSONValue) -> [ObjectKey] {
         let namespace = pod[path: "metadata", "namespace"]?.stringValue
-        let labels = Self.labels(pod)
+        let labels = pod.metadata.labels
         return owners.list { owner in
             owner[path: "metadata", "namespace"]?.stringValue == namespace && kind.selector(of: owner).matches(labels)
         }.map { ObjectKey($0) }
@@ -176,7 +176,7 @@ public final class ReplicaSetController: Sendable {
         let minReadySeconds = owner[path: "spec", "minReadySeconds"]?.integerValue ?? 0
         let current = now()
         let counts = ReplicaSetStatus(
-            pods: owned, templateLabels: Self.labels(owner["spec"]?["template"] ?? .emptyObject), minReadySeconds: minReadySeconds, now: current)
+            pods: owned, templateLabels: (owner[path: "spec", "template"] ?? .emptyObject).metadata.labels, minReadySeconds: minReadySeconds, now: current)
         let desired = owner[path: "spec", "replicas"]?.integerValue ?? 1
         let status = counts.applied(
             to: owner["status"], generation: owner[path: "metadata", "generation"],
@@ -210,7 +210,7 @@ public final class ReplicaSetController: Sendable {
         var failure: APIError?
         for pod in candidates {
             let name = pod[path: "metadata", "name"]?.stringValue ?? ""
-            switch ControllerRef.claim(pod: pod, ownerUID: uid, ownerDeleting: deleting, selected: selector.matches(Self.labels(pod))) {
+            switch ControllerRef.claim(pod: pod, ownerUID: uid, ownerDeleting: deleting, selected: selector.matches(pod.metadata.labels)) {
             case .keep:
                 owned.append(pod)
             case .ignore:
@@ -331,9 +331,5 @@ public final class ReplicaSetController: Sendable {
             return errors
         }
         if let first = errors.first { throw first }
-    }
-
-    static func labels(_ object: JSONValue) -> [String: String] {
-        (object[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
 }

@@ -1,6 +1,7 @@
 import APIMachinery
 import ControllerRuntime
 import KubeClient
+import KubeObjects
 import Logging
 
 /// Publishes the cluster CA as the `kube-root-ca.crt` ConfigMap in every active namespace, so pods can trust the
@@ -15,24 +16,25 @@ public final class RootCAPublisher: Sendable {
     private let logger: Logger
     private let queue = WorkQueue<String>()
 
-    public init(client: KubeClient, namespaces: Informer, configMaps: Informer, caCertificatePEM: String, logger: Logger) {
-        self.client = client
-        self.namespaces = namespaces
-        self.configMaps = configMaps
+    public init(context: ControllerContext, caCertificatePEM: String) {
+        client = context.client
+        namespaces = context.informer(.namespaces)
+        // Only the one ConfigMap the publisher manages, not every ConfigMap of the cluster.
+        configMaps = context.informer(.configMaps, selectors: ListOptions(fieldSelector: "metadata.name=\(Self.configMapName)"))
         self.caCertificatePEM = caCertificatePEM
-        self.logger = logger
+        logger = context.logger
     }
 
     public func run() async {
-        namespaces.enqueueNamespaceNames(into: queue)
         let enqueueOwn: @Sendable (JSONValue) -> Void = { [queue] configMap in
-            guard configMap[path: "metadata", "name"]?.stringValue == Self.configMapName else { return }
-            configMap[path: "metadata", "namespace"]?.stringValue.map(queue.add)
+            guard configMap.metadata.name == Self.configMapName else { return }
+            configMap.metadata.namespace.map(queue.add)
         }
-        configMaps.addHandler(InformerHandler(onAdd: enqueueOwn, onUpdate: { _, new in enqueueOwn(new) }, onDelete: enqueueOwn))
-        await namespaces.waitForSync()
-        await configMaps.waitForSync()
-        await ControllerWorkers.run(queue, workers: 1, name: "root-ca-cert-publisher", logger: logger) { namespace throws(APIError) in
+        let watches = [
+            namespaces.namespaceNames(into: queue),
+            Watch(configMaps, InformerHandler(onAdd: enqueueOwn, onUpdate: { _, new in enqueueOwn(new) }, onDelete: enqueueOwn)),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 1, name: "root-ca-cert-publisher", logger: logger) { namespace throws(APIError) in
             try await self.reconcile(namespace)
         }
     }

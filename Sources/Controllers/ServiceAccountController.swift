@@ -1,6 +1,7 @@
 import APIMachinery
 import ControllerRuntime
 import KubeClient
+import KubeObjects
 import Logging
 
 /// Gives every active namespace a `default` ServiceAccount, and puts it back if it is deleted, as Kubernetes'
@@ -14,23 +15,24 @@ public final class ServiceAccountController: Sendable {
     private let logger: Logger
     private let queue = WorkQueue<String>()
 
-    public init(client: KubeClient, namespaces: Informer, serviceAccounts: Informer, logger: Logger) {
-        self.client = client
-        self.namespaces = namespaces
-        self.serviceAccounts = serviceAccounts
-        self.logger = logger
+    public init(context: ControllerContext) {
+        client = context.client
+        namespaces = context.informer(.namespaces)
+        serviceAccounts = context.informer(.serviceAccounts)
+        logger = context.logger
     }
 
     public func run() async {
-        namespaces.enqueueNamespaceNames(into: queue)
-        serviceAccounts.addHandler(
-            InformerHandler(onDelete: { [queue] account in
-                guard account[path: "metadata", "name"]?.stringValue == Self.accountName else { return }
-                account[path: "metadata", "namespace"]?.stringValue.map(queue.add)
-            }))
-        await namespaces.waitForSync()
-        await serviceAccounts.waitForSync()
-        await ControllerWorkers.run(queue, workers: 1, name: "serviceaccount", logger: logger) { namespace throws(APIError) in
+        let watches = [
+            namespaces.namespaceNames(into: queue),
+            Watch(
+                serviceAccounts,
+                InformerHandler(onDelete: { [queue] account in
+                    guard account.metadata.name == Self.accountName else { return }
+                    account.metadata.namespace.map(queue.add)
+                })),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 1, name: "serviceaccount", logger: logger) { namespace throws(APIError) in
             try await self.reconcile(namespace)
         }
     }

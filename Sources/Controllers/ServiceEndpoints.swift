@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// What the Endpoints and EndpointSlice controllers share: which pods back a Service and on which ports, as
 /// Kubernetes' `endpointsliceutil.ShouldPodBeInEndpoints` and `podutil.FindPort` decide.
@@ -60,15 +61,11 @@ enum ServiceEndpoints {
         return fields.compactMapValues(\.stringValue)
     }
 
-    static func labels(_ object: JSONValue) -> [String: String] {
-        (object[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-    }
-
     static func selects(_ service: JSONValue, _ pod: JSONValue) -> Bool {
         guard service[path: "metadata", "namespace"] == pod[path: "metadata", "namespace"], let selector = selector(service) else {
             return false
         }
-        let labels = labels(pod)
+        let labels = pod.metadata.labels
         return selector.allSatisfy { labels[$0.key] == $0.value }
     }
 

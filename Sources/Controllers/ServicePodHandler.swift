@@ -1,5 +1,6 @@
 import APIMachinery
 import ControllerRuntime
+import KubeObjects
 
 /// The pod handler of the endpoint controllers: a pod change enqueues every Service whose selector matches the pod's
 /// labels before or after the change, so that a pod leaving a Service through a relabel is noticed too.
@@ -12,7 +13,7 @@ enum ServicePodHandler {
             onAdd: enqueueSelecting,
             onUpdate: { old, new in
                 enqueueSelecting(new)
-                if ServiceEndpoints.labels(old) != ServiceEndpoints.labels(new) { enqueueSelecting(old) }
+                if old.metadata.labels != new.metadata.labels { enqueueSelecting(old) }
             },
             onDelete: enqueueSelecting)
     }

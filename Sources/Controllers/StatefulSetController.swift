@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 
 /// Runs StatefulSets as Kubernetes' statefulset controller: pods `<name>-0…N-1` with stable names and hostnames,
@@ -23,34 +24,28 @@ public final class StatefulSetController: Sendable {
     private let logger: Logger
     private let queue = WorkQueue<ObjectKey>()
 
-    public init(client: KubeClient, statefulSets: Informer, pods: Informer, revisions: Informer, recorder: EventRecorder, logger: Logger) {
-        self.client = client
-        self.statefulSets = statefulSets
-        self.pods = pods
-        self.revisions = revisions
-        self.history = ControllerHistory(client: client, revisions: revisions, owner: .statefulSets)
-        self.recorder = recorder
-        self.logger = logger
+    public init(context: ControllerContext) {
+        client = context.client
+        statefulSets = context.informer(.statefulSets)
+        pods = context.informer(.pods)
+        revisions = context.informer(.controllerRevisions)
+        history = ControllerHistory(client: client, revisions: revisions, owner: .statefulSets)
+        recorder = context.recorder(component: "statefulset-controller")
+        logger = context.logger
     }
 
     public func run() async {
-        statefulSets.addHandler(.enqueue(queue) { ObjectKey($0) })
-        pods.addHandler(.enqueue(queue) { pod in Self.owningSet(pod) })
-        revisions.addHandler(.enqueue(queue) { revision in Self.owningSet(revision) })
-        await statefulSets.waitForSync()
-        await pods.waitForSync()
-        await revisions.waitForSync()
-        await ControllerWorkers.run(queue, workers: 2, name: "statefulset", logger: logger) { key throws(APIError) in
+        let watches: [Watch] = [
+            .own(statefulSets, into: queue), .owned(pods, by: "StatefulSet", into: queue), .owned(revisions, by: "StatefulSet", into: queue),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "statefulset", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }
 
     /// The StatefulSet controlling a pod or ControllerRevision.
     static func owningSet(_ object: JSONValue) -> ObjectKey? {
-        guard let owner = DisruptionController.controllerRef(object), owner["kind"]?.stringValue == "StatefulSet",
-            let name = owner["name"]?.stringValue
-        else { return nil }
-        return ObjectKey(namespace: object[path: "metadata", "namespace"]?.stringValue, name: name)
+        ObjectKey.owner(of: object, kind: "StatefulSet")
     }
 
     /// The ordinal in `<set>-<ordinal>`, or nil for a pod not named like the set's.
@@ -79,7 +74,7 @@ public final class StatefulSetController: Sendable {
         let recorded = try await history.record(set, hash: hash)
         let revision = recorded[path: "metadata", "name"]?.stringValue ?? ControllerHistory.name(owner: name, hash: hash)
         var byOrdinal: [Int: JSONValue] = [:]
-        for pod in pods.list(where: { DisruptionController.controllerRef($0)?["uid"]?.stringValue == uid }) {
+        for pod in pods.list(where: { $0.metadata.controllerRef?.uid == uid }) {
             if let ordinal = Self.ordinal(of: pod, set: name) { byOrdinal[ordinal] = pod }
         }
 

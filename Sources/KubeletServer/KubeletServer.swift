@@ -1,6 +1,7 @@
 import APIMachinery
 import ContainerStreams
 import Foundation
+import HTTPSEndpoint
 import HTTPTypes
 import Hummingbird
 import HummingbirdTLS
@@ -49,32 +50,17 @@ public struct KubeletServer: Service {
     }
 
     public func run() async throws {
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(configuration.certificateChainPEM.utf8)).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(configuration.privateKeyPEM.utf8), format: .pem)))
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(configuration.clusterCAPEM.utf8)))
-        // A client certificate from the cluster CA is required: this endpoint runs commands in containers.
-        tls.certificateVerification = .noHostnameVerification
-        tls.applicationProtocols = ["http/1.1"]
-
         let agent = self.agent
         let logger = self.logger
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in
-            await Self.respond(to: request, agent: agent)
-        }
-        let upgrades = HTTP1WebSocketUpgradeChannel.Configuration(
-            ws: .init(maxFrameSize: ContainerStreamRelay.maximumMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
-        let onRunning = self.onRunning
-        let app = Application(
-            responder: responder,
-            server: try .tls(
-                .http1WebSocketUpgrade(configuration: upgrades) { head, _, _ in
-                    await Self.upgrade(head, agent: agent, logger: logger)
-                }, tlsConfiguration: tls),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        try await app.run()
+        let endpoint = HTTPSEndpoint(
+            bindAddress: configuration.bindAddress, port: configuration.port, certificateChainPEM: configuration.certificateChainPEM,
+            privateKeyPEM: configuration.privateKeyPEM, clientCAPEM: configuration.clusterCAPEM,
+            // This endpoint runs commands in containers: only the API server's kubelet-client certificate is served.
+            clientCertificates: .required, maximumWebSocketFrame: ContainerStreamRelay.maximumMessageBytes)
+        try await endpoint.run(
+            responder: CallbackResponder<BasicRequestContext> { request, _ in await Self.respond(to: request, agent: agent) },
+            upgrade: { head, _, _ in await Self.upgrade(head, agent: agent, logger: logger) },
+            onRunning: onRunning, logger: logger)
     }
 
     /// `<kind>/<namespace>/<pod>/<container>` from a request path (`portForward/<namespace>/<pod>` has no container),

@@ -1,5 +1,4 @@
 import APIMachinery
-import APIRegistry
 import Foundation
 
 /// A container that cannot be configured from what it references, e.g. a missing ConfigMap key: the kubelet's

@@ -29,7 +29,7 @@ final class Containerd: Sendable {
     private let process: Process
     private let logger: Logger
 
-    /// Writes the config and starts containerd; returns once its socket answers.
+    /// Writes the config and starts containerd; the agent then waits for its CRI `Version` to answer.
     init(directory: String, registries: RegistryConfiguration, pauseImage: String, logger: Logger) throws {
         paths = Paths(directory: directory)
         self.logger = logger
@@ -70,16 +70,14 @@ final class Containerd: Sendable {
         process.standardError = log
         try process.run()
         try? String(process.processIdentifier).write(toFile: paths.pidFile, atomically: true, encoding: .utf8)
-        let deadline = Date().addingTimeInterval(30)
-        while !manager.fileExists(atPath: paths.socket) {
-            guard process.isRunning, Date() < deadline else {
-                let output = (try? String(contentsOfFile: paths.log, encoding: .utf8)) ?? ""
-                stop()
-                throw StartError(description: "containerd did not start; its log ends:\n\(output.suffix(2000))")
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
         logger.info("containerd started", metadata: ["socket": "\(paths.socket)", "pid": "\(process.processIdentifier)"])
+    }
+
+    /// Why containerd cannot serve: nil while it runs; once it has exited, the end of its log.
+    var failure: StartError? {
+        guard !process.isRunning else { return nil }
+        let output = (try? String(contentsOfFile: paths.log, encoding: .utf8)) ?? ""
+        return StartError(description: "containerd did not start; its log ends:\n\(output.suffix(2000))")
     }
 
     var endpoint: String { "unix://\(paths.socket)" }

@@ -1,5 +1,4 @@
 import APIMachinery
-import APIRegistry
 import Foundation
 
 /// The kubelet's hard eviction thresholds (`--eviction-hard`, e.g. `memory.available<100Mi,nodefs.available<10%`):

@@ -1,5 +1,4 @@
 import APIMachinery
-import APIRegistry
 import CRI
 import ControllerRuntime
 import Foundation

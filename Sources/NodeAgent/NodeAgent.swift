@@ -63,6 +63,8 @@ public final class NodeAgent: Sendable {
     static let statusReportInterval: Duration = .seconds(60)
     /// How often the runtime is listed for changes (the kubelet's PLEG relist period).
     static let relistInterval: Duration = .seconds(1)
+    /// How long the runtime may take to answer after the agent starts it (or connects to it).
+    static let runtimeStartTimeout: Duration = .seconds(30)
 
     let client: KubeClient
     let options: NodeAgentOptions
@@ -122,7 +124,7 @@ public final class NodeAgent: Sendable {
         // An agent stopped before it registered still stops its pods (those of an earlier run) when asked to.
         var interruption: (any Error)?
         do {
-            let version = try await waitForRuntime(client)
+            let version = try await waitForRuntime(client, containerd: containerd)
             try await registerNode(runtimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)")
             await withTaskGroup(of: Void.self) { services in
                 services.addTask { await self.recorder.run() }
@@ -154,15 +156,17 @@ public final class NodeAgent: Sendable {
         if let interruption, !(interruption is CancellationError) { throw interruption }
     }
 
-    private func waitForRuntime(_ client: CRIClient) async throws -> Runtime_V1_VersionResponse {
-        var attempt = 0
+    /// Waits, cancellably, until the runtime answers CRI `Version`: containerd takes a moment to open its socket.
+    /// A containerd of the agent's own that exits meanwhile ends the wait with its log.
+    private func waitForRuntime(_ client: CRIClient, containerd: Containerd?) async throws -> Runtime_V1_VersionResponse {
+        let deadline = ContinuousClock.now + Self.runtimeStartTimeout
         while true {
             do {
                 return try await client.version()
             } catch {
-                attempt += 1
-                guard attempt < 100, !Task.isCancelled else { throw error }
-                try await Task.sleep(for: .milliseconds(100))
+                if let failure = containerd?.failure { throw failure }
+                guard ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .milliseconds(50))
             }
         }
     }

@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 import SchedulingFramework
 import Synchronization
@@ -40,44 +41,49 @@ public final class Scheduler: Sendable {
     private let shared = Mutex(Shared())
     private let queue = SchedulingQueue()
 
-    public init(client: KubeClient, pods: Informer, nodes: Informer, namespaces: Informer, recorder: EventRecorder, logger: Logger, name: String = Scheduler.defaultName) {
-        self.client = client
-        self.pods = pods
-        self.nodes = nodes
-        self.namespaces = namespaces
-        self.recorder = recorder
-        self.logger = logger
+    /// - Parameter context: the informers the scheduler shares, acting as the scheduler's user (it binds pods and
+    ///   records events as `name`).
+    public init(context: ControllerContext, name: String = Scheduler.defaultName) {
+        client = context.client
+        pods = context.informer(.pods)
+        nodes = context.informer(.nodes)
+        namespaces = context.informer(.namespaces)
+        recorder = context.recorder(component: name)
+        logger = context.logger
         self.name = name
     }
 
     public func run() async {
-        nodes.addHandler(
-            InformerHandler(
-                onAdd: { [self] node in
-                    shared.withLock { $0.snapshot.upsertNode(node) }
-                    queue.moveAllUnschedulable()
-                },
-                onUpdate: { [self] old, node in
-                    shared.withLock { $0.snapshot.upsertNode(node) }
-                    if Self.schedulingRelevantChange(old: old, new: node) { queue.moveAllUnschedulable() }
-                },
-                onDelete: { [self] node in
-                    _ = shared.withLock { $0.snapshot.removeNode(named: node[path: "metadata", "name"]?.stringValue ?? "") }
-                }))
-        namespaces.addHandler(
-            InformerHandler(
-                onAdd: { [self] namespace in shared.withLock { $0.snapshot.upsertNamespace(namespace) } },
-                onUpdate: { [self] _, namespace in shared.withLock { $0.snapshot.upsertNamespace(namespace) } },
-                onDelete: { [self] namespace in
-                    shared.withLock { $0.snapshot.removeNamespace(named: namespace[path: "metadata", "name"]?.stringValue ?? "") }
-                }))
-        pods.addHandler(
-            InformerHandler(
-                onAdd: { [self] pod in podChanged(old: nil, new: pod) },
-                onUpdate: { [self] old, pod in podChanged(old: old, new: pod) },
-                onDelete: { [self] pod in podDeleted(pod) }))
-        await nodes.waitForSync()
-        await pods.waitForSync()
+        await Watch.start([
+            Watch(
+                nodes,
+                InformerHandler(
+                    onAdd: { [self] node in
+                        shared.withLock { $0.snapshot.upsertNode(node) }
+                        queue.moveAllUnschedulable()
+                    },
+                    onUpdate: { [self] old, node in
+                        shared.withLock { $0.snapshot.upsertNode(node) }
+                        if Self.schedulingRelevantChange(old: old, new: node) { queue.moveAllUnschedulable() }
+                    },
+                    onDelete: { [self] node in
+                        _ = shared.withLock { $0.snapshot.removeNode(named: node.metadata.name) }
+                    })),
+            Watch(
+                namespaces,
+                InformerHandler(
+                    onAdd: { [self] namespace in shared.withLock { $0.snapshot.upsertNamespace(namespace) } },
+                    onUpdate: { [self] _, namespace in shared.withLock { $0.snapshot.upsertNamespace(namespace) } },
+                    onDelete: { [self] namespace in
+                        shared.withLock { $0.snapshot.removeNamespace(named: namespace.metadata.name) }
+                    })),
+            Watch(
+                pods,
+                InformerHandler(
+                    onAdd: { [self] pod in podChanged(old: nil, new: pod) },
+                    onUpdate: { [self] old, pod in podChanged(old: old, new: pod) },
+                    onDelete: { [self] pod in podDeleted(pod) })),
+        ])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {

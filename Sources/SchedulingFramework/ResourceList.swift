@@ -1,5 +1,4 @@
 import APIMachinery
-import APIRegistry
 
 /// Amounts of compute resources as integers, like kube-scheduler's `framework.Resource`: CPU in millicores, memory
 /// and ephemeral storage in bytes, a pod count, and every scalar resource (extended resources such as

@@ -1,3 +1,4 @@
+import APIMachinery
 import APIRegistry
 import ArgumentParser
 import Foundation

@@ -1,3 +1,4 @@
+import APIMachinery
 import Testing
 
 @testable import APIRegistry

@@ -46,21 +46,16 @@ struct CronJobControllerTests {
         let clock = ManualClock(creation)
         let firstMinute = Date(timeIntervalSince1970: (creation.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60)
 
-        let cronJobs = Informer(client: client, resource: .cronJobs, logger: cluster.logger)
-        let jobs = Informer(client: client, resource: .jobs, logger: cluster.logger)
-        let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        // Events are named after their time, as in Kubernetes: on a clock that stands still they would collide.
-        let recorder = EventRecorder(client: client, component: "cronjob-controller", logger: cluster.logger)
-        let cronJobController = CronJobController(
-            client: client, cronJobs: cronJobs, jobs: jobs, recorder: recorder, logger: cluster.logger, now: clock.source)
+        // Events are named after their time, as in Kubernetes: on a clock that stands still they would collide, so
+        // the context's recorders keep real time.
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let cronJobController = CronJobController(context: context, now: clock.source)
         // The Jobs themselves run in real time: only the schedule is on the manual clock.
-        let jobController = JobController(client: client, jobs: jobs, pods: pods, recorder: recorder, logger: cluster.logger)
+        let jobController = JobController(context: context)
         let nodes = HollowNodePool(client: client, options: HollowNodeOptions(count: 1), logger: cluster.logger)
-        let running = Workloads.start([
-            { await cronJobs.run() }, { await jobs.run() }, { await pods.run() }, { await recorder.run() },
-            { await cronJobController.run() }, { await jobController.run() }, { await nodes.run() },
-        ])
-        return Scheduled(name: Workloads.name(created), clock: clock, running: running, cache: cronJobs, firstMinute: firstMinute)
+        let running = Workloads.start([context.run, cronJobController.run, jobController.run, nodes.run])
+        return Scheduled(
+            name: Workloads.name(created), clock: clock, running: running, cache: context.informer(.cronJobs), firstMinute: firstMinute)
     }
 
     /// Moves the clock to one second past the scheduled time `minutes` after the first, and wakes the controller.

@@ -36,17 +36,9 @@ struct DaemonSetControllerTests {
 
     static func start(_ cluster: InProcessCluster) -> Task<Void, Never> {
         let client = cluster.client()
-        let daemonSets = Informer(client: client, resource: .daemonSets, logger: cluster.logger)
-        let nodes = Informer(client: client, resource: .nodes, logger: cluster.logger)
-        let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        let revisions = Informer(client: client, resource: .controllerRevisions, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: "daemonset-controller", logger: cluster.logger)
-        let controller = DaemonSetController(
-            client: client, daemonSets: daemonSets, nodes: nodes, pods: pods, revisions: revisions, recorder: recorder, logger: cluster.logger)
-        return Workloads.start([
-            { await daemonSets.run() }, { await nodes.run() }, { await pods.run() }, { await revisions.run() }, { await recorder.run() },
-            { await controller.run() },
-        ])
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let controller = DaemonSetController(context: context)
+        return Workloads.start([context.run, controller.run])
     }
 
     /// The node each live daemon pod of `daemonSet` is for, sorted (a node twice means two pods there).

@@ -36,20 +36,12 @@ struct DeploymentControllerTests {
         let client = cluster.client()
         let now: @Sendable () -> Date
         if let clock { now = clock.source } else { now = { Date() } }
-        let deployments = Informer(client: client, resource: .deployments, logger: cluster.logger)
-        let replicaSets = Informer(client: client, resource: .replicaSets, logger: cluster.logger)
-        let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        // Events are named after their time, as in Kubernetes: on a clock that stands still they would collide.
-        let recorder = EventRecorder(client: client, component: "deployment-controller", logger: cluster.logger)
-        let deploymentController = DeploymentController(
-            client: client, deployments: deployments, replicaSets: replicaSets, pods: pods, recorder: recorder, logger: cluster.logger, now: now)
-        let replicaSetController = ReplicaSetController(
-            kind: .replicaSet, client: client, owners: replicaSets, pods: pods, recorder: recorder, logger: cluster.logger)
-        var bodies: [@Sendable () async -> Void] = [
-            { await deployments.run() }, { await replicaSets.run() }, { await pods.run() }, { await recorder.run() },
-            { await deploymentController.run() },
-        ]
-        if runsReplicaSets { bodies.append { await replicaSetController.run() } }
+        // Events are named after their time, as in Kubernetes: on a clock that stands still they would collide, so
+        // the context's recorders keep real time.
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let deploymentController = DeploymentController(context: context, now: now)
+        var bodies: [@Sendable () async -> Void] = [context.run, deploymentController.run]
+        if runsReplicaSets { bodies.append(ReplicaSetController(kind: .replicaSet, context: context).run) }
         if let nodes {
             let pool = HollowNodePool(client: client, options: nodes, logger: cluster.logger)
             bodies.append { await pool.run() }

@@ -45,26 +45,12 @@ struct EndpointsControllerTests {
         defer { cluster.shutdown() }
         let client = cluster.client()
         let logger = cluster.logger
-        let nodes = Informer(client: client, resource: .nodes, logger: logger)
-        let pods = Informer(client: client, resource: .pods, logger: logger)
-        let services = Informer(client: client, resource: .services, logger: logger)
-        let endpointsInformer = Informer(client: client, resource: .endpoints, logger: logger)
-        let slices = Informer(client: client, resource: .endpointSlices, logger: logger)
-        let recorder = EventRecorder(client: client, component: "node-controller", logger: logger)
-        let ipam = NodeIPAMController(client: client, nodes: nodes, recorder: recorder, clusterCIDR: try #require(IPv4CIDR("10.42.0.0/16")), logger: logger)
-        let endpointsController = EndpointsController(client: client, services: services, pods: pods, endpoints: endpointsInformer, logger: logger)
-        let sliceController = EndpointSliceController(client: client, services: services, pods: pods, slices: slices, logger: logger)
+        let context = ControllerContext(client: client, logger: logger)
+        let ipam = NodeIPAMController(context: context, clusterCIDR: try #require(IPv4CIDR("10.42.0.0/16")))
+        let endpointsController = EndpointsController(context: context)
+        let sliceController = EndpointSliceController(context: context)
         let pool = HollowNodePool(client: client, options: HollowNodeOptions(count: 2), logger: logger)
-        let running = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for informer in [nodes, pods, services, endpointsInformer, slices] { group.addTask { await informer.run() } }
-                group.addTask { await ipam.run() }
-                group.addTask { await recorder.run() }
-                group.addTask { await endpointsController.run() }
-                group.addTask { await sliceController.run() }
-                group.addTask { await pool.run() }
-            }
-        }
+        let running = Workloads.start([context.run, ipam.run, endpointsController.run, sliceController.run, pool.run])
         defer { running.cancel() }
 
         // A pod started before its node has a range gets no IP: wait for the ranges first.

@@ -33,15 +33,10 @@ struct GarbageCollectorTests {
     /// Runs the collector (with its informers) for the body's duration.
     static func withCollector(_ cluster: InProcessCluster, _ body: (KubeClient) async throws -> Void) async throws {
         let client = cluster.client()
-        let informers = GarbageCollector.resources.map { Informer(client: client, resource: $0, logger: cluster.logger) }
-        let collector = GarbageCollector(client: client, informers: informers, logger: cluster.logger)
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let collector = GarbageCollector(context: context)
         // Cancelled when the body returns; the task group ends with the informers and workers.
-        let running = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for informer in informers { group.addTask { await informer.run() } }
-                group.addTask { await collector.run() }
-            }
-        }
+        let running = Workloads.start([context.run, collector.run])
         defer { running.cancel() }
         try await body(client)
     }

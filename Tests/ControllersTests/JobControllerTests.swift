@@ -33,15 +33,12 @@ struct JobControllerTests {
         let client = cluster.client()
         let now: @Sendable () -> Date
         if let clock { now = clock.source } else { now = { Date() } }
-        let jobs = Informer(client: client, resource: .jobs, logger: cluster.logger)
-        let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        // Events are named after their time, as in Kubernetes: on a clock that stands still they would collide.
-        let recorder = EventRecorder(client: client, component: "job-controller", logger: cluster.logger)
-        let controller = JobController(client: client, jobs: jobs, pods: pods, recorder: recorder, logger: cluster.logger, now: now)
+        // Events are named after their time, as in Kubernetes: on a clock that stands still they would collide, so
+        // the context's recorders keep real time.
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let controller = JobController(context: context, now: now)
         let nodes = HollowNodePool(client: client, options: HollowNodeOptions(count: 1), logger: cluster.logger, now: now)
-        return Workloads.start([
-            { await jobs.run() }, { await pods.run() }, { await recorder.run() }, { await controller.run() }, { await nodes.run() },
-        ])
+        return Workloads.start([context.run, controller.run, nodes.run])
     }
 
     static func get(_ client: KubeClient, _ name: String) async throws -> JSONValue {

@@ -32,23 +32,13 @@ struct NodeControllersTests {
         defer { cluster.shutdown() }
         let client = cluster.client()
         let clock = ManualClock()
-        let nodes = Informer(client: client, resource: .nodes, logger: cluster.logger)
-        let leases = Informer(client: client, resource: .leases, namespace: "kube-node-lease", logger: cluster.logger)
-        let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: "node-controller", logger: cluster.logger, now: clock.source)
+        let context = ControllerContext(client: client, logger: cluster.logger, now: clock.source)
         let controller = NodeLifecycleController(
-            client: client, nodes: nodes, leases: leases, pods: pods, recorder: recorder,
-            options: .init(gracePeriod: .seconds(50), monitorPeriod: .milliseconds(20)), logger: cluster.logger, now: clock.source)
+            context: context, options: .init(gracePeriod: .seconds(50), monitorPeriod: .milliseconds(20)), now: clock.source)
         _ = try await client.create(.nodes, Self.node("quiet"))
         _ = try await client.create(.pods, namespace: "default", Self.pod("brief", node: "quiet", tolerationSeconds: 1))
         _ = try await client.create(.pods, namespace: "default", Self.pod("patient", node: "quiet", tolerationSeconds: 3600))
-        let running = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for informer in [nodes, leases, pods] { group.addTask { await informer.run() } }
-                group.addTask { await controller.run() }
-                group.addTask { await recorder.run() }
-            }
-        }
+        let running = Workloads.start([context.run, controller.run])
         defer { running.cancel() }
 
         try await Task.sleep(for: .milliseconds(200))
@@ -79,18 +69,11 @@ struct NodeControllersTests {
         let cluster = try await InProcessCluster()
         defer { cluster.shutdown() }
         let client = cluster.client()
-        let nodes = Informer(client: client, resource: .nodes, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: "node-controller", logger: cluster.logger)
+        let context = ControllerContext(client: client, logger: cluster.logger)
         let cidr = try #require(IPv4CIDR("10.42.0.0/23"))
         // Generous: other suites run alongside on two cores.
-        let controller = NodeIPAMController(client: client, nodes: nodes, recorder: recorder, clusterCIDR: cidr, logger: cluster.logger)
-        let running = Task {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await nodes.run() }
-                group.addTask { await controller.run() }
-                group.addTask { await recorder.run() }
-            }
-        }
+        let controller = NodeIPAMController(context: context, clusterCIDR: cidr)
+        let running = Workloads.start([context.run, controller.run])
         defer { running.cancel() }
         for name in ["a", "b", "c"] { _ = try await client.create(.nodes, Self.node(name)) }
         // Nodes are served in whatever order the informer hands them over: any two of the three get a range.

@@ -44,20 +44,10 @@ struct ReplicaSetControllerTests {
         let cluster = try await InProcessCluster()
         defer { cluster.shutdown() }
         let client = cluster.client()
-        let owners = Informer(client: client, resource: .replicaSets, logger: cluster.logger)
-        let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: "replicaset-controller", logger: cluster.logger)
-        let controller = ReplicaSetController(kind: .replicaSet, client: client, owners: owners, pods: pods, recorder: recorder, logger: cluster.logger)
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let controller = ReplicaSetController(kind: .replicaSet, context: context)
         let nodes = HollowNodePool(client: client, options: HollowNodeOptions(count: 1), logger: cluster.logger)
-        let running = Task {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await owners.run() }
-                group.addTask { await pods.run() }
-                group.addTask { await controller.run() }
-                group.addTask { await recorder.run() }
-                group.addTask { await nodes.run() }
-            }
-        }
+        let running = Workloads.start([context.run, controller.run, nodes.run])
         defer { running.cancel() }
 
         // An orphan that matches is adopted by a set that asks for nothing yet, then deleted as surplus.
@@ -116,19 +106,9 @@ struct ReplicaSetControllerTests {
         let cluster = try await InProcessCluster()
         defer { cluster.shutdown() }
         let client = cluster.client()
-        let owners = Informer(client: client, resource: .replicationControllers, logger: cluster.logger)
-        let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: "replication-controller", logger: cluster.logger)
-        let controller = ReplicaSetController(
-            kind: .replicationController, client: client, owners: owners, pods: pods, recorder: recorder, logger: cluster.logger)
-        let running = Task {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await owners.run() }
-                group.addTask { await pods.run() }
-                group.addTask { await controller.run() }
-                group.addTask { await recorder.run() }
-            }
-        }
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let controller = ReplicaSetController(kind: .replicationController, context: context)
+        let running = Workloads.start([context.run, controller.run])
         defer { running.cancel() }
         let rc: JSONValue = [
             "apiVersion": "v1", "kind": "ReplicationController", "metadata": ["name": "legacy", "namespace": "default"],

@@ -39,15 +39,9 @@ struct StatefulSetControllerTests {
     /// The statefulset controller with its informers, and hollow nodes when `nodes` is given.
     static func start(_ cluster: InProcessCluster, nodes: HollowNodeOptions?) -> Task<Void, Never> {
         let client = cluster.client()
-        let statefulSets = Informer(client: client, resource: .statefulSets, logger: cluster.logger)
-        let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        let revisions = Informer(client: client, resource: .controllerRevisions, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: "statefulset-controller", logger: cluster.logger)
-        let controller = StatefulSetController(
-            client: client, statefulSets: statefulSets, pods: pods, revisions: revisions, recorder: recorder, logger: cluster.logger)
-        var bodies: [@Sendable () async -> Void] = [
-            { await statefulSets.run() }, { await pods.run() }, { await revisions.run() }, { await recorder.run() }, { await controller.run() },
-        ]
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let controller = StatefulSetController(context: context)
+        var bodies: [@Sendable () async -> Void] = [context.run, controller.run]
         if let nodes {
             let pool = HollowNodePool(client: client, options: nodes, logger: cluster.logger)
             bodies.append { await pool.run() }

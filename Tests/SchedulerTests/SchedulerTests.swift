@@ -20,17 +20,13 @@ struct SchedulerTests {
         let cluster = try await InProcessCluster()
         defer { cluster.shutdown() }
         let client = cluster.client("system:kube-scheduler")
-        let pods = Informer(client: client, resource: .pods, logger: cluster.logger)
-        let nodes = Informer(client: client, resource: .nodes, logger: cluster.logger)
-        let namespaces = Informer(client: client, resource: .namespaces, logger: cluster.logger)
-        let recorder = EventRecorder(client: client, component: Scheduler.defaultName, logger: cluster.logger)
-        let scheduler = Scheduler(client: client, pods: pods, nodes: nodes, namespaces: namespaces, recorder: recorder, logger: cluster.logger)
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let scheduler = Scheduler(context: context)
         let pool = HollowNodePool(client: cluster.client(), options: HollowNodeOptions(count: 2, cpu: "2"), logger: cluster.logger)
         let running = Task {
             await withTaskGroup(of: Void.self) { group in
-                for informer in [pods, nodes, namespaces] { group.addTask { await informer.run() } }
+                group.addTask { await context.run() }
                 group.addTask { await scheduler.run() }
-                group.addTask { await recorder.run() }
                 group.addTask { await pool.run() }
             }
         }

@@ -1,8 +1,8 @@
-import APIMachinery
-
 /// A Kubernetes resource quantity (`500m`, `128Mi`, `1e3`, `2`), kept exactly as a decimal so that comparisons
 /// never round, and printed in Kubernetes' canonical form (`0.5` → `500m`, `1024Mi` → `1Gi`, `1000` → `1k`).
 public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible {
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
     public enum Format: Sendable, Hashable {
         case decimalSI, binarySI, decimalExponent
     }
@@ -25,7 +25,7 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
             negative = sign == UInt8(ascii: "-")
             bytes = bytes.dropFirst()
         }
-        let numberEnd = bytes.firstIndex { !(NameRules.isDigit($0) || $0 == UInt8(ascii: ".")) } ?? bytes.endIndex
+        let numberEnd = bytes.firstIndex { !(Self.isDigit($0) || $0 == UInt8(ascii: ".")) } ?? bytes.endIndex
         let number = bytes[..<numberEnd]
         let suffix = String(decoding: bytes[numberEnd...], as: UTF8.self)
         guard let (mantissa, fractionLength) = Quantity.parseNumber(number) else { return nil }
@@ -203,7 +203,7 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
             negative = sign == UInt8(ascii: "-")
             rest = rest.dropFirst()
         }
-        guard !rest.isEmpty, rest.count < 10, rest.allSatisfy(NameRules.isDigit), let value = Int(String(decoding: rest, as: UTF8.self))
+        guard !rest.isEmpty, rest.count < 10, rest.allSatisfy(Self.isDigit), let value = Int(String(decoding: rest, as: UTF8.self))
         else { return nil }
         return negative ? -value : value
     }
