@@ -122,14 +122,13 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "ServiceAccountTokens", "ContainerStreams", "HTTPSEndpoint",
+                "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "KubeObjects", "ServiceAccountTokens", "ContainerStreams",
+                "HTTPSEndpoint",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -169,12 +168,10 @@ let package = Package(
             dependencies: [
                 "APIMachinery", "NodeAgent", "ContainerStreams", "HTTPSEndpoint",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -221,7 +218,7 @@ let package = Package(
         .testTarget(name: "ServiceAccountTokensTests", dependencies: ["ServiceAccountTokens", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "APIServerTests",
-            dependencies: ["APIServer", "APIMachinery", "ContainerStreams", "ClusterTestSupport", "KubeClient"]),
+            dependencies: ["APIServer", "APIMachinery", "ContainerStreams", "ClusterTestSupport", "KubeClient", "KubeObjects"]),
         .testTarget(
             name: "KubeHTTPClientTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import Foundation
 
 /// The decisions of Kubernetes' eviction subresource (`pkg/registry/core/pod/storage/eviction.go`), apart from storage.
@@ -34,7 +35,7 @@ enum Eviction {
     static func budgets(covering pod: JSONValue, among budgets: [JSONValue]) -> [JSONValue] {
         let labels = (pod[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         return budgets.filter { budget in
-            guard budget.namespace == pod.namespace,
+            guard budget.metadata.namespace == pod.metadata.namespace,
                 let selector = try? LabelSelector(object: budget[path: "spec", "selector"] ?? .null)
             else { return false }
             return selector.matches(labels)
@@ -52,7 +53,7 @@ enum Eviction {
 
     /// The budget after spending one disruption on `podName` (Kubernetes' `checkAndDecrement`), or why it cannot be spent.
     static func spend(_ budget: JSONValue, on podName: String, now: Date) throws(APIError) -> JSONValue {
-        let name = budget.name
+        let name = budget.metadata.name
         let generation = budget[path: "metadata", "generation"]?.integerValue ?? 0
         if statusNumber(budget, "observedGeneration") < generation {
             throw stillProcessing(budget: name)

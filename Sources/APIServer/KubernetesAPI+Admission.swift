@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 
 extension KubernetesAPI {
@@ -25,7 +26,7 @@ extension KubernetesAPI {
     }
 
     private func admitServiceAccount(_ pod: inout JSONValue, admissionName: String) async throws(APIError) {
-        let namespace = pod.namespace ?? ""
+        let namespace = pod.metadata.namespace ?? ""
         let name = ServiceAccountAdmission.accountName(of: pod)
         guard let account = try await serviceAccountForAdmission(namespace: namespace, name: name) else {
             throw ServiceAccountAdmission.missingAccount(namespace: namespace, name: name, admissionName: admissionName)

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 import Foundation
 
@@ -12,8 +13,8 @@ extension KubernetesAPI {
         let force = context.request.flag("force")
         var config = try BodyDecoder.decode(context.request)
         let warnings = try checkDecoding(&config, context: context)
-        if config.name != name {
-            throw APIError.badRequest("the name of the object (\(config.name)) does not match the name on the URL (\(name))")
+        if config.metadata.name != name {
+            throw APIError.badRequest("the name of the object (\(config.metadata.name)) does not match the name on the URL (\(name))")
         }
         let definition = context.definition
         let namespace = try context.requireNamespace()

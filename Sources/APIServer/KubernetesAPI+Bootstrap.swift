@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 import Foundation
 
@@ -37,7 +38,7 @@ extension KubernetesAPI {
     }
 
     private func createIfMissing(_ definition: ResourceDefinition, _ template: JSONValue) async throws(APIError) {
-        if try await objects.find(definition, namespace: template.namespace, name: template.name) != nil { return }
+        if try await objects.find(definition, namespace: template.metadata.namespace, name: template.metadata.name) != nil { return }
         var object = template
         Defaulting.apply(to: &object, group: definition.group, kind: definition.kind)
         ObjectLifecycle.prepareForCreate(&object, definition: definition, now: Date())

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 import Foundation
 import Storage
@@ -22,7 +23,7 @@ extension KubernetesAPI {
     ) async throws(APIError) -> APIResponse {
         var object = decoded
         // Kubernetes admits an object before generating its name, so admission errors name the prefix.
-        let admissionName = decoded.name.isEmpty ? decoded[path: "metadata", "generateName"]?.stringValue ?? "" : decoded.name
+        let admissionName = decoded.metadata.name.isEmpty ? decoded[path: "metadata", "generateName"]?.stringValue ?? "" : decoded.metadata.name
         try bindMetadata(&object, context: context, namespace: namespace)
         if let namespace { try await requireActiveNamespace(namespace, creating: context.definition) }
 
@@ -42,7 +43,7 @@ extension KubernetesAPI {
         try await admit(&object, old: nil, definition: definition, admissionName: admissionName)
         let causes = Validation.validateCreate(object, group: definition.group, kind: definition.kind, namespaced: definition.namespaced)
         if !causes.isEmpty {
-            throw APIError.invalid(kind: definition.kind, group: definition.group, name: object.name, causes: causes)
+            throw APIError.invalid(kind: definition.kind, group: definition.group, name: object.metadata.name, causes: causes)
         }
         APISchema.builtIn.fillRequiredScalars(&object)
         if context.isDryRun {
@@ -103,10 +104,10 @@ extension KubernetesAPI {
         } else {
             object[path: "metadata", "namespace"] = nil
         }
-        if object.name.isEmpty, let prefix = object[path: "metadata", "generateName"]?.stringValue, !prefix.isEmpty {
+        if object.metadata.name.isEmpty, let prefix = object[path: "metadata", "generateName"]?.stringValue, !prefix.isEmpty {
             object[path: "metadata", "name"] = .string(ObjectLifecycle.generateName(prefix: prefix))
         }
-        if object.name.isEmpty {
+        if object.metadata.name.isEmpty {
             throw APIError.invalid(
                 kind: context.definition.kind, group: context.definition.group, name: "",
                 causes: [.required("metadata.name", "name or generateName is required")])
@@ -159,8 +160,3 @@ struct Warnings: Sendable {
     }
 }
 
-extension JSONValue {
-    var name: String { self[path: "metadata", "name"]?.stringValue ?? "" }
-    var namespace: String? { self[path: "metadata", "namespace"]?.stringValue }
-    var uid: String { self[path: "metadata", "uid"]?.stringValue ?? "" }
-}

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 import Foundation
 
@@ -150,7 +151,7 @@ extension KubernetesAPI {
         for object in all where selection.matches(object) {
             do {
                 deleted.append(
-                    try await deleteObject(context.definition, namespace: object.namespace, name: object.name, options: options, dryRun: context.isDryRun))
+                    try await deleteObject(context.definition, namespace: object.metadata.namespace, name: object.metadata.name, options: options, dryRun: context.isDryRun))
             } catch {
                 if error.code != 404 { throw error }
             }

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 import Foundation
 
@@ -6,11 +7,11 @@ extension KubernetesAPI {
     /// `pods/eviction`: a delete that honours the pod's PodDisruptionBudget, as Kubernetes' `EvictionREST` does.
     func evict(_ context: ResourceRequest, name: String) async throws(APIError) -> APIResponse {
         let eviction = try BodyDecoder.decode(context.request)
-        if eviction.name != name {
+        if eviction.metadata.name != name {
             throw APIError.badRequest("name in URL does not match name in Eviction object")
         }
         let namespace = try context.requireNamespace() ?? ""
-        if let sent = eviction.namespace, !sent.isEmpty, sent != namespace {
+        if let sent = eviction.metadata.namespace, !sent.isEmpty, sent != namespace {
             throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
         }
         let deleteOptions = eviction["deleteOptions"] ?? .emptyObject
@@ -56,7 +57,7 @@ extension KubernetesAPI {
             if !Eviction.isReady(pod) && Eviction.unreadyPodMayGo(budget: budget) {
                 // Free only while the pod stays unready: the delete is pinned to the revision that showed it so.
                 options.preconditionResourceVersion = String(revision)
-                unreadyUnder = budget.name
+                unreadyUnder = budget.metadata.name
             } else {
                 try await spendDisruption(of: budget, definition: budgets, on: name, dryRun: dryRun)
             }
@@ -82,14 +83,14 @@ extension KubernetesAPI {
         let context = ResourceRequest(
             definition: definition,
             path: ResourcePath(
-                group: definition.group, version: definition.version, namespace: budget.namespace, resource: definition.resource,
-                name: budget.name, subresource: "status"),
+                group: definition.group, version: definition.version, namespace: budget.metadata.namespace, resource: definition.resource,
+                name: budget.metadata.name, subresource: "status"),
             request: APIRequest(method: "PUT", path: "", query: [:], headers: ["user-agent": "kube-apiserver"], body: []))
         var attempt = 0
         while true {
             attempt += 1
             do {
-                _ = try await commitUpdate(context, name: budget.name, subresource: "status", retryOnConflict: false) { current throws(APIError) in
+                _ = try await commitUpdate(context, name: budget.metadata.name, subresource: "status", retryOnConflict: false) { current throws(APIError) in
                     try Eviction.spend(current, on: podName, now: Date())
                 }
                 return
@@ -133,13 +134,13 @@ extension KubernetesAPI {
         let uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
         if let expected = options.preconditionUID, !expected.isEmpty, expected != uid {
             throw APIError.conflict(
-                resource, name: pod.name,
+                resource, name: pod.metadata.name,
                 detail: "the UID in the precondition (\(expected)) does not match the UID in record (\(uid)). "
                     + "The object might have been deleted and then recreated")
         }
         if let expected = options.preconditionResourceVersion, !expected.isEmpty, expected != String(revision) {
             throw APIError.conflict(
-                resource, name: pod.name,
+                resource, name: pod.metadata.name,
                 detail: "the ResourceVersion in the precondition (\(expected)) does not match the ResourceVersion in record (\(revision)). "
                     + "The object might have been modified")
         }

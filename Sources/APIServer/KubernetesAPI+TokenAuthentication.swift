@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 import Foundation
 import ServiceAccountTokens
@@ -50,7 +51,7 @@ extension KubernetesAPI {
     ) async -> Bool {
         guard let definition = catalog.resource(group: "", version: "v1", resource: resource),
             let found = try? await objects.find(definition, namespace: namespace, name: reference.name)?.object,
-            found.uid == reference.uid
+            found.metadata.uid == reference.uid
         else {
             return false
         }

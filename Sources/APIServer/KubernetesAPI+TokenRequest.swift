@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 import Foundation
 import ServiceAccountTokens
@@ -44,18 +45,18 @@ extension KubernetesAPI {
                     throw APIError.badRequest(
                         "cannot bind token for serviceaccount \"\(name)\" to pod running with serviceaccount \"\(podAccount)\"")
                 }
-                pod = .init(name: boundName, uid: bound.uid)
+                pod = .init(name: boundName, uid: bound.metadata.uid)
                 node = try await nodeReference(of: bound)
             case ("", "Secret"):
                 bound = try await boundObject(resource: "secrets", namespace: namespace, name: boundName)
-                secret = .init(name: boundName, uid: bound.uid)
+                secret = .init(name: boundName, uid: bound.metadata.uid)
             default:
                 throw APIError.badRequest("cannot bind token to object of type \(TokenRequestRules.groupVersionKind(apiVersion: apiVersion, kind: kind))")
             }
-            if let sentUID = reference["uid"]?.stringValue, !sentUID.isEmpty, sentUID != bound.uid {
+            if let sentUID = reference["uid"]?.stringValue, !sentUID.isEmpty, sentUID != bound.metadata.uid {
                 throw APIError.conflict(
                     GroupResource(group: "", resource: kind), name: boundName,
-                    detail: "the UID in the bound object reference (\(sentUID)) does not match the UID in record (\(bound.uid)). "
+                    detail: "the UID in the bound object reference (\(sentUID)) does not match the UID in record (\(bound.metadata.uid)). "
                         + "The object might have been deleted and then recreated")
             }
         }
@@ -65,7 +66,7 @@ extension KubernetesAPI {
             request[path: "spec", "audiences"] = .array(audiences.map { .string($0) })
         }
         let claims = ServiceAccountTokenClaims.forServiceAccount(
-            namespace: namespace, serviceAccount: .init(name: name, uid: account.uid), pod: pod, node: node, secret: secret,
+            namespace: namespace, serviceAccount: .init(name: name, uid: account.metadata.uid), pod: pod, node: node, secret: secret,
             audiences: audiences, lifetimeSeconds: expirationSeconds, now: Date())
         let token: String
         do {
@@ -90,7 +91,7 @@ extension KubernetesAPI {
         else {
             return nil
         }
-        return .init(name: nodeName, uid: found.object.uid)
+        return .init(name: nodeName, uid: found.object.metadata.uid)
     }
 
     private func boundObject(resource: String, namespace: String, name: String) async throws(APIError) -> JSONValue {

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 import Foundation
 
@@ -98,11 +99,11 @@ extension KubernetesAPI {
     static let serverOwnedSubresources: Set<String> = ["binding", "finalize"]
 
     private func checkIdentity(_ object: JSONValue, context: ResourceRequest, name: String, namespace: String?) throws(APIError) {
-        let sentName = object.name
+        let sentName = object.metadata.name
         if sentName != name {
             throw APIError.badRequest("the name of the object (\(sentName)) does not match the name on the URL (\(name))")
         }
-        if let sent = object.namespace, !sent.isEmpty, let namespace, sent != namespace {
+        if let sent = object.metadata.namespace, !sent.isEmpty, let namespace, sent != namespace {
             throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
         }
     }

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import APIRegistry
 import Foundation
 import Logging
@@ -54,7 +55,7 @@ extension KubernetesAPI {
     func finalizeTerminatingNamespaces() async throws(APIError) {
         guard let namespaces = catalog.resource(group: "", version: "v1", resource: "namespaces") else { return }
         for namespace in try await listAll(namespaces, namespace: nil) where ObjectLifecycle.isTerminating(namespace) {
-            let name = namespace.name
+            let name = namespace.metadata.name
             var remaining = 0
             for definition in namespacedStorage {
                 for object in try await listAll(definition, namespace: name) {
@@ -62,7 +63,7 @@ extension KubernetesAPI {
                     if ObjectLifecycle.isTerminating(object) { continue }
                     do {
                         _ = try await deleteObject(
-                            definition, namespace: name, name: object.name, options: DeleteOptions(),
+                            definition, namespace: name, name: object.metadata.name, options: DeleteOptions(),
                             dryRun: false)
                     } catch {
                         if error.code != 404 && error.code != 409 { throw error }

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// Kubernetes' `Priority` admission plugin: a pod's `spec.priority` and `spec.preemptionPolicy` come from its
 /// PriorityClass, and at most one PriorityClass is the global default.
@@ -26,7 +27,7 @@ enum PriorityAdmission {
         let preemptionPolicy: String?
         if className.isEmpty {
             if let globalDefault {
-                pod[path: "spec", "priorityClassName"] = .string(globalDefault.name)
+                pod[path: "spec", "priorityClassName"] = .string(globalDefault.metadata.name)
                 priority = value(of: globalDefault)
                 preemptionPolicy = globalDefault["preemptionPolicy"]?.stringValue
             } else {
@@ -70,10 +71,10 @@ enum PriorityAdmission {
     /// A PriorityClass may be made the global default only while no other class is; `existing` are the stored classes.
     static func validateClass(_ priorityClass: JSONValue, isUpdate: Bool, existing: [JSONValue]) throws(APIError) {
         guard priorityClass["globalDefault"]?.boolValue == true, let current = defaultClass(among: existing) else { return }
-        if !isUpdate || current.name != priorityClass.name {
+        if !isUpdate || current.metadata.name != priorityClass.metadata.name {
             throw APIError.forbidden(
-                priorityClasses, name: priorityClass.name,
-                message: "PriorityClass \(current.name) is already marked as default. Only one default can exist")
+                priorityClasses, name: priorityClass.metadata.name,
+                message: "PriorityClass \(current.metadata.name) is already marked as default. Only one default can exist")
         }
     }
 

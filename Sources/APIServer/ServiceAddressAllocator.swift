@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import Synchronization
 
 /// Hands out Service cluster IPs from the service CIDR and node ports from 30000-32767, as kube-apiserver does.
@@ -64,7 +65,7 @@ final class ServiceAddressAllocator: Sendable {
             } else if requested != "None" {
                 guard let address = CIDR.parse(requested), cidr.contains(address) else {
                     throw APIError.invalid(
-                        kind: "Service", group: "", name: service.name,
+                        kind: "Service", group: "", name: service.metadata.name,
                         causes: [.invalid("spec.clusterIPs", value: .string(requested), "failed to allocate IP \(requested): the provided IP (\(requested)) is not in the valid range. The range of valid IPs is \(CIDR.format(cidr.base))/\(32 - cidr.size.trailingZeroBitCount)")])
                 }
                 if usedAddresses.contains(address) {
@@ -97,7 +98,7 @@ final class ServiceAddressAllocator: Sendable {
             service[path: "spec", "ports"] = .array(ports)
         }
         if !causes.isEmpty {
-            throw APIError.invalid(kind: "Service", group: "", name: service.name, causes: causes)
+            throw APIError.invalid(kind: "Service", group: "", name: service.metadata.name, causes: causes)
         }
     }
 

@@ -11,8 +11,8 @@ public struct ObjectMeta: Sendable {
 
     public var name: String { json["name"]?.stringValue ?? "" }
     public var generateName: String? { json["generateName"]?.stringValue }
-    /// Nil for cluster-scoped objects.
-    public var namespace: String? { json["namespace"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+    /// Nil (or empty) for cluster-scoped objects.
+    public var namespace: String? { json["namespace"]?.stringValue }
     public var uid: String { json["uid"]?.stringValue ?? "" }
     public var resourceVersion: String { json["resourceVersion"]?.stringValue ?? "" }
     public var generation: Int64 { json["generation"]?.integerValue ?? 0 }

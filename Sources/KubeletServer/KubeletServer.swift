@@ -4,11 +4,9 @@ import Foundation
 import HTTPSEndpoint
 import HTTPTypes
 import Hummingbird
-import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
-import NIOSSL
 import NodeAgent
 import ServiceLifecycle
 

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import Testing
 
 @testable import APIServer
@@ -78,7 +79,7 @@ struct PriorityAdmissionTests {
         var other = Self.everyday
         other[path: "metadata", "name"] = "cheap"
         other["value"] = 10
-        #expect(PriorityAdmission.defaultClass(among: [Self.high, Self.everyday, other])?.name == "cheap")
+        #expect(PriorityAdmission.defaultClass(among: [Self.high, Self.everyday, other])?.metadata.name == "cheap")
         #expect(PriorityAdmission.defaultClass(among: [Self.high]) == nil)
     }
 

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 import Foundation
 import Testing
 
@@ -53,8 +54,8 @@ struct EvictionTests {
             Self.budget("expression", selector: ["matchExpressions": [["key": "app", "operator": "In", "values": ["web", "api"]]]]),
             Self.budget("invalid", selector: ["matchExpressions": [["key": "app", "operator": "Near"]]]),
         ]
-        #expect(Eviction.budgets(covering: Self.pod(), among: budgets).map(\.name) == ["match", "everything", "expression"])
-        #expect(Eviction.budgets(covering: Self.pod(labels: .emptyObject), among: budgets).map(\.name) == ["everything"])
+        #expect(Eviction.budgets(covering: Self.pod(), among: budgets).map(\.metadata.name) == ["match", "everything", "expression"])
+        #expect(Eviction.budgets(covering: Self.pod(labels: .emptyObject), among: budgets).map(\.metadata.name) == ["everything"])
     }
 
     @Test func podReadinessIsItsReadyCondition() {
