@@ -82,10 +82,10 @@ let package = Package(
         // Simulated nodes: Node and Lease heartbeats and pod status without containers, thousands per process.
         .target(
             name: "HollowNodes",
-            dependencies: ["APIMachinery", "KubeClient", "ControllerRuntime", "NodeAgent", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "NodeAgent", .product(name: "Logging", package: "swift-log")]
         ),
         // kube-scheduler's filters, scores and preemption over an in-memory cluster snapshot.
-        .target(name: "SchedulingFramework", dependencies: ["APIMachinery"]),
+        .target(name: "SchedulingFramework", dependencies: ["APIMachinery", "KubeObjects"]),
         // The scheduler service: queue, snapshot from informers, binding, events.
         .target(
             name: "Scheduler",
@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "NodeAgent",
             dependencies: [
-                "APIMachinery", "KubeClient", "ControllerRuntime", "CRI", .product(name: "Yams", package: "Yams"),
+                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "CRI", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 // Probes and lifecycle hooks: HTTP(S) GETs, TCP connects and gRPC health checks against pods.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,6 @@
 import APIMachinery
-import KubeObjects
 import Foundation
+import KubeObjects
 
 /// The decisions of Kubernetes' eviction subresource (`pkg/registry/core/pod/storage/eviction.go`), apart from storage.
 enum Eviction {
@@ -33,7 +33,7 @@ enum Eviction {
     /// The budgets in the pod's namespace whose selector matches its labels. A missing or invalid selector matches
     /// nothing; an empty one (`{}`) matches every pod, as in `policy/v1`.
     static func budgets(covering pod: JSONValue, among budgets: [JSONValue]) -> [JSONValue] {
-        let labels = (pod[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        let labels = pod.metadata.labels
         return budgets.filter { budget in
             guard budget.metadata.namespace == pod.metadata.namespace,
                 let selector = try? LabelSelector(object: budget[path: "spec", "selector"] ?? .null)

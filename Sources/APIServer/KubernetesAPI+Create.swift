@@ -1,7 +1,7 @@
 import APIMachinery
-import KubeObjects
 import APIRegistry
 import Foundation
+import KubeObjects
 import Storage
 
 extension KubernetesAPI {
@@ -96,7 +96,7 @@ extension KubernetesAPI {
 
     /// Sets namespace and name from the request, generating a name from `generateName`.
     private func bindMetadata(_ object: inout JSONValue, context: ResourceRequest, namespace: String?) throws(APIError) {
-        if let sent = object[path: "metadata", "namespace"]?.stringValue, !sent.isEmpty, let namespace, sent != namespace {
+        if let sent = object.metadata.namespace, !sent.isEmpty, let namespace, sent != namespace {
             throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
         }
         if let namespace {
@@ -120,7 +120,7 @@ extension KubernetesAPI {
         guard let found = try await objects.find(namespaces, namespace: nil, name: namespace) else {
             throw APIError.notFound(namespaces.groupResource, name: namespace)
         }
-        if found.object[path: "metadata", "deletionTimestamp"] != nil {
+        if found.object.metadata.isDeleting {
             throw APIError.forbidden(
                 definition.groupResource, name: "",
                 message: "unable to create new content in namespace \(namespace) because it is being terminated")

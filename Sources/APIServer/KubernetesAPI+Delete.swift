@@ -1,7 +1,7 @@
 import APIMachinery
-import KubeObjects
 import APIRegistry
 import Foundation
+import KubeObjects
 
 /// `DeleteOptions`, from the body (kubectl sends one) or the query string.
 struct DeleteOptions: Sendable {
@@ -76,7 +76,7 @@ extension KubernetesAPI {
         if let uid = options.preconditionUID, uid != current[path: "metadata", "uid"]?.stringValue {
             throw APIError.conflict(
                 definition.groupResource, name: name,
-                detail: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(current[path: "metadata", "uid"]?.stringValue ?? "")")
+                detail: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(current.metadata.uid)")
         }
         if let expected = options.preconditionResourceVersion, expected != String(revision) {
             throw APIError.conflict(
@@ -124,8 +124,8 @@ extension KubernetesAPI {
         guard let grace = options.gracePeriodSeconds,
             grace < current[path: "metadata", "deletionGracePeriodSeconds"]?.integerValue ?? 0
         else { return current }
-        let namespace = current[path: "metadata", "namespace"]?.stringValue
-        let name = current[path: "metadata", "name"]?.stringValue ?? ""
+        let namespace = current.metadata.namespace
+        let name = current.metadata.name
         if grace == 0 && ObjectLifecycle.finalizers(of: current).isEmpty {
             if dryRun { return current }
             return try await objects.delete(definition, namespace: namespace, name: name, expectedRevision: revision)

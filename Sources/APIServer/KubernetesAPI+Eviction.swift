@@ -1,7 +1,7 @@
 import APIMachinery
-import KubeObjects
 import APIRegistry
 import Foundation
+import KubeObjects
 
 extension KubernetesAPI {
     /// `pods/eviction`: a delete that honours the pod's PodDisruptionBudget, as Kubernetes' `EvictionREST` does.
@@ -131,7 +131,7 @@ extension KubernetesAPI {
     /// The preconditions as Kubernetes checks them before writing the condition, with that write's messages.
     private static func checkEvictionPreconditions(_ options: DeleteOptions, pod: JSONValue, revision: Int64) throws(APIError) {
         let resource = GroupResource(group: "", resource: "Pod")
-        let uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
+        let uid = pod.metadata.uid
         if let expected = options.preconditionUID, !expected.isEmpty, expected != uid {
             throw APIError.conflict(
                 resource, name: pod.metadata.name,

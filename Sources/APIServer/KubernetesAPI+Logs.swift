@@ -1,10 +1,11 @@
 import APIMachinery
+import KubeObjects
 
 extension KubernetesAPI {
     /// `pods/log`: checks the container as kube-apiserver does, then streams the log from the pod's node.
     func containerLogs(pod: JSONValue, query: [String: String]) async throws(APIError) -> APIResponse {
-        let name = pod[path: "metadata", "name"]?.stringValue ?? ""
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        let name = pod.metadata.name
+        let namespace = pod.metadata.namespace ?? "default"
         let containers = (pod[path: "spec", "containers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         let initContainers = (pod[path: "spec", "initContainers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         var container = query["container"] ?? ""

@@ -1,6 +1,7 @@
 import APIMachinery
 import APIRegistry
 import Foundation
+import KubeObjects
 import Storage
 
 extension KubernetesAPI {
@@ -144,7 +145,7 @@ struct Selection: Sendable {
 
     func matches(_ object: JSONValue) -> Bool {
         if !labels.isEmpty {
-            let labelMap = (object[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            let labelMap = object.metadata.labels
             if !labels.matches(labelMap) { return false }
         }
         return fields.requirements.isEmpty || fields.matches(object)

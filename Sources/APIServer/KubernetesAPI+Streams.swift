@@ -1,5 +1,6 @@
 import APIMachinery
 import ContainerStreams
+import KubeObjects
 
 extension KubernetesAPI {
     /// `pods/exec`, `pods/attach` and `pods/portforward` (a websocket upgrade, as kubectl sends them): checks the
@@ -38,8 +39,8 @@ extension KubernetesAPI {
     private func validatedStream(pod: JSONValue, kind: ContainerStreamRequest.Kind, request: APIRequest) throws(APIError)
         -> (ContainerStreamRequest, node: String)
     {
-        let name = pod[path: "metadata", "name"]?.stringValue ?? ""
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        let name = pod.metadata.name
+        let namespace = pod.metadata.namespace ?? "default"
         guard let node = pod[path: "spec", "nodeName"]?.stringValue, !node.isEmpty else {
             throw APIError.badRequest("pod \(name) does not have a host assigned")
         }

@@ -1,7 +1,7 @@
 import APIMachinery
-import KubeObjects
 import APIRegistry
 import Foundation
+import KubeObjects
 
 extension KubernetesAPI {
     func update(_ context: ResourceRequest, name: String, subresource: String?) async throws(APIError) -> APIResponse {
@@ -111,7 +111,7 @@ extension KubernetesAPI {
 
 extension ObjectLifecycle {
     static func isTerminating(_ object: JSONValue) -> Bool {
-        object[path: "metadata", "deletionTimestamp"] != nil
+        object.metadata.isDeleting
     }
 
     /// A terminating object whose finalizers (and, for namespaces, `spec.finalizers`) have all run and whose grace

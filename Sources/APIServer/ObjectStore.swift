@@ -1,5 +1,6 @@
 import APIMachinery
 import APIRegistry
+import KubeObjects
 import Storage
 
 /// Kubernetes objects over the revisioned key-value store: key layout, encoding, and `resourceVersion`.
@@ -83,8 +84,8 @@ struct ObjectStore: Sendable {
     }
 
     func create(_ resource: ResourceDefinition, object: JSONValue) async throws(APIError) -> JSONValue {
-        let name = object[path: "metadata", "name"]?.stringValue ?? ""
-        let namespace = object[path: "metadata", "namespace"]?.stringValue
+        let name = object.metadata.name
+        let namespace = object.metadata.namespace
         let key = Self.key(resource, namespace: namespace, name: name)
         let storage = Self.storageForm(object, as: resource)
         let bytes = storage.serialized()
@@ -97,8 +98,8 @@ struct ObjectStore: Sendable {
 
     /// Writes `object` only if the stored revision is still `expectedRevision`.
     func update(_ resource: ResourceDefinition, object: JSONValue, expectedRevision: Int64) async throws(APIError) -> JSONValue {
-        let name = object[path: "metadata", "name"]?.stringValue ?? ""
-        let namespace = object[path: "metadata", "namespace"]?.stringValue
+        let name = object.metadata.name
+        let namespace = object.metadata.namespace
         let key = Self.key(resource, namespace: namespace, name: name)
         let storage = Self.storageForm(object, as: resource)
         let bytes = storage.serialized()

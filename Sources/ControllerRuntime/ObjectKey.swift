@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// An object's cache key as client-go spells it: `namespace/name`, or `name` for cluster-scoped objects.
 public struct ObjectKey: Sendable, Hashable, CustomStringConvertible {
@@ -11,7 +12,7 @@ public struct ObjectKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(_ object: JSONValue) {
-        self.init(namespace: object[path: "metadata", "namespace"]?.stringValue, name: object[path: "metadata", "name"]?.stringValue ?? "")
+        self.init(namespace: object.metadata.namespace, name: object.metadata.name)
     }
 
     public var description: String { namespace.map { "\($0)/\(name)" } ?? name }

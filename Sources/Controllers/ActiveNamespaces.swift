@@ -17,7 +17,7 @@ extension Informer {
     /// The namespace called `name`, unless it is gone or terminating (creating in it would be refused).
     func activeNamespace(_ name: String) -> JSONValue? {
         guard let namespace = get(ObjectKey(namespace: nil, name: name)),
-            namespace[path: "status", "phase"]?.stringValue != "Terminating", namespace[path: "metadata", "deletionTimestamp"] == nil
+            namespace[path: "status", "phase"]?.stringValue != "Terminating", !namespace.metadata.isDeleting
         else { return nil }
         return namespace
     }

@@ -53,7 +53,7 @@ struct ControllerHistory: Sendable {
     static func sorted(_ revisions: [JSONValue]) -> [JSONValue] {
         revisions.sorted { a, b in
             guard number(a) == number(b) else { return number(a) < number(b) }
-            return (a[path: "metadata", "name"]?.stringValue ?? "") < (b[path: "metadata", "name"]?.stringValue ?? "")
+            return (a.metadata.name) < (b.metadata.name)
         }
     }
 
@@ -64,7 +64,7 @@ struct ControllerHistory: Sendable {
         var labels = template[path: "metadata", "labels"]?.objectValue ?? [:]
         labels[hashLabel] = .string(hash)
         var metadata: JSONValue = [
-            "name": .string(name(owner: owner[path: "metadata", "name"]?.stringValue ?? "", hash: hash)),
+            "name": .string(name(owner: owner.metadata.name, hash: hash)),
             "namespace": owner[path: "metadata", "namespace"] ?? "default", "labels": .object(labels),
             "ownerReferences": [ControllerRef.reference(to: owner, resource: resource)],
         ]
@@ -91,7 +91,7 @@ struct ControllerHistory: Sendable {
     /// The revisions to delete so at most `limit` remain besides the live ones (those named in `live`: the current and
     /// update revisions and those pods still run), oldest first, as `truncateHistory`.
     static func expired(_ revisions: [JSONValue], live: Set<String>, limit: Int) -> [JSONValue] {
-        let history = sorted(revisions).filter { !live.contains($0[path: "metadata", "name"]?.stringValue ?? "") }
+        let history = sorted(revisions).filter { !live.contains($0.metadata.name) }
         return Array(history.prefix(max(0, history.count - limit)))
     }
 
@@ -115,12 +115,12 @@ struct ControllerHistory: Sendable {
             renumbered["revision"] = .integer(number)
             return try await client.update(.controllerRevisions, renumbered)
         case .create(let revision):
-            let namespace = revision[path: "metadata", "namespace"]?.stringValue
+            let namespace = revision.metadata.namespace
             do throws(APIError) {
                 return try await client.create(.controllerRevisions, namespace: namespace, revision)
             } catch where error.isAlreadyExists {
                 // Created by an earlier pass the cache has not caught up with; one of someone else's is an error.
-                let name = revision[path: "metadata", "name"]?.stringValue ?? ""
+                let name = revision.metadata.name
                 let existing = try await client.get(.controllerRevisions, namespace: namespace, name: name)
                 guard existing.metadata.controllerRef?.uid == owner.metadata.uid else { throw error }
                 return existing
@@ -134,8 +134,8 @@ struct ControllerHistory: Sendable {
             let options: JSONValue = ["preconditions": ["uid": revision[path: "metadata", "uid"] ?? .null]]
             do throws(APIError) {
                 try await client.delete(
-                    .controllerRevisions, namespace: revision[path: "metadata", "namespace"]?.stringValue,
-                    name: revision[path: "metadata", "name"]?.stringValue ?? "", options: options)
+                    .controllerRevisions, namespace: revision.metadata.namespace,
+                    name: revision.metadata.name, options: options)
             } catch where error.isNotFound || error.isConflict {
                 continue
             }

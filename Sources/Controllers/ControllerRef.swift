@@ -32,7 +32,7 @@ enum ControllerRef {
             // A deleting owner leaves its pods to the garbage collector rather than releasing them.
             return ownerDeleting ? .ignore : .release
         }
-        guard selected, !ownerDeleting, pod[path: "metadata", "deletionTimestamp"] == nil else { return .ignore }
+        guard selected, !ownerDeleting, !pod.metadata.isDeleting else { return .ignore }
         return .adopt
     }
 
@@ -58,7 +58,7 @@ enum ControllerRef {
     /// and spec, a name generated from the owner's, and the owner as controller.
     static func pod(from template: JSONValue, owner: JSONValue, resource: ResourceType) -> JSONValue {
         var metadata: [String: JSONValue] = [
-            "generateName": .string("\(owner[path: "metadata", "name"]?.stringValue ?? "")-"),
+            "generateName": .string("\(owner.metadata.name)-"),
             "namespace": owner[path: "metadata", "namespace"] ?? "default",
             "ownerReferences": [reference(to: owner, resource: resource)],
         ]

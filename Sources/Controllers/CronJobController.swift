@@ -63,7 +63,7 @@ public final class CronJobController: Sendable {
     }
 
     private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
-        guard let cronJob = cronJobs.get(key), cronJob[path: "metadata", "deletionTimestamp"] == nil,
+        guard let cronJob = cronJobs.get(key), !cronJob.metadata.isDeleting,
             let uid = cronJob[path: "metadata", "uid"]?.stringValue
         else { return .done }
         let spec = cronJob["spec"] ?? .emptyObject
@@ -77,7 +77,7 @@ public final class CronJobController: Sendable {
         var status = cronJob["status"] ?? .emptyObject
 
         // Status from the Jobs: which are still active, when one last succeeded.
-        let active = owned.filter { !Self.isFinished($0).finished && $0[path: "metadata", "deletionTimestamp"] == nil }
+        let active = owned.filter { !Self.isFinished($0).finished && !$0.metadata.isDeleting }
         var lastSuccess = status["lastSuccessfulTime"]?.stringValue.flatMap(KubeTime.parse)
         for job in owned where Self.isFinished(job).succeeded {
             if let completed = job[path: "status", "completionTime"]?.stringValue.flatMap(KubeTime.parse), completed > (lastSuccess ?? .distantPast) {
@@ -168,23 +168,23 @@ public final class CronJobController: Sendable {
         let byAge: (JSONValue, JSONValue) -> Bool = {
             let (first, second) = ($0[path: "metadata", "creationTimestamp"]?.stringValue ?? "", $1[path: "metadata", "creationTimestamp"]?.stringValue ?? "")
             guard first == second else { return first < second }
-            return ($0[path: "metadata", "name"]?.stringValue ?? "") < ($1[path: "metadata", "name"]?.stringValue ?? "")
+            return ($0.metadata.name) < ($1.metadata.name)
         }
         let succeeded = owned.filter { Self.isFinished($0).succeeded }.sorted(by: byAge)
         let failed = owned.filter { Self.isFinished($0).finished && !Self.isFinished($0).succeeded }.sorted(by: byAge)
         let keepSucceeded = Int(spec["successfulJobsHistoryLimit"]?.integerValue ?? 3)
         let keepFailed = Int(spec["failedJobsHistoryLimit"]?.integerValue ?? 1)
         for job in succeeded.dropLast(max(0, keepSucceeded)) + failed.dropLast(max(0, keepFailed))
-        where job[path: "metadata", "deletionTimestamp"] == nil {
+        where !job.metadata.isDeleting {
             try await deleteJob(job, cronJob: cronJob)
         }
     }
 
     private func deleteJob(_ job: JSONValue, cronJob: JSONValue) async throws(APIError) {
-        let name = job[path: "metadata", "name"]?.stringValue ?? ""
+        let name = job.metadata.name
         let options: JSONValue = ["propagationPolicy": "Background", "preconditions": ["uid": job[path: "metadata", "uid"] ?? .null]]
         do throws(APIError) {
-            try await client.delete(.jobs, namespace: job[path: "metadata", "namespace"]?.stringValue, name: name, options: options)
+            try await client.delete(.jobs, namespace: job.metadata.namespace, name: name, options: options)
             recorder.record(cronJob, type: .normal, reason: "SuccessfulDelete", message: "Deleted job \(name)")
         } catch where error.isNotFound || error.isConflict {
             return

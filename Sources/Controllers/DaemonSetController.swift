@@ -108,7 +108,7 @@ public final class DaemonSetController: Sendable {
     /// Where a daemon belongs (`shouldRun`) and whether one already there may stay (`shouldContinue`: only a
     /// NoExecute taint or a changed selector drives a running daemon off its node, as in Kubernetes).
     static func placement(template: JSONValue, on node: JSONValue) -> (shouldRun: Bool, shouldContinue: Bool) {
-        guard node[path: "metadata", "deletionTimestamp"] == nil else { return (false, false) }
+        guard !node.metadata.isDeleting else { return (false, false) }
         let tolerations = PodInfo(pod: ["spec": podSpec(template, node: "")]).tolerations
         let info = NodeInfo(node: node)
         guard PodInfo(pod: ["spec": template["spec"] ?? .emptyObject]).requiredNodeAffinity.matches(info) else { return (false, false) }
@@ -118,7 +118,7 @@ public final class DaemonSetController: Sendable {
     }
 
     private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
-        guard let daemonSet = daemonSets.get(key), daemonSet[path: "metadata", "deletionTimestamp"] == nil,
+        guard let daemonSet = daemonSets.get(key), !daemonSet.metadata.isDeleting,
             let uid = daemonSet[path: "metadata", "uid"]?.stringValue, expectations.satisfied(key)
         else { return .done }
         let template = daemonSet[path: "spec", "template"] ?? .emptyObject
@@ -126,13 +126,13 @@ public final class DaemonSetController: Sendable {
         let revision = try await history.record(daemonSet, hash: hash)[path: "metadata", "labels", Self.revisionLabel]?.stringValue ?? hash
         let owned = pods.list { $0.metadata.controllerRef?.uid == uid }
         var byNode: [String: [JSONValue]] = [:]
-        for pod in owned where pod[path: "metadata", "deletionTimestamp"] == nil && !JobController.isFinished(pod) {
+        for pod in owned where !pod.metadata.isDeleting && !JobController.isFinished(pod) {
             byNode[Self.targetNode(pod), default: []].append(pod)
         }
         for (node, running) in byNode { byNode[node] = running.sorted(by: Self.olderFirst) }
         let allNodes = nodes.list()
         let placements = allNodes.map { node in
-            (name: node[path: "metadata", "name"]?.stringValue ?? "", placement: Self.placement(template: template, on: node))
+            (name: node.metadata.name, placement: Self.placement(template: template, on: node))
         }
         let daemons = placements.filter { $0.placement.shouldRun || ($0.placement.shouldContinue && byNode[$0.name] != nil) }.count
         let rolling = (daemonSet[path: "spec", "updateStrategy", "type"]?.stringValue ?? "RollingUpdate") == "RollingUpdate"
@@ -228,7 +228,7 @@ public final class DaemonSetController: Sendable {
 
     static func olderFirst(_ a: JSONValue, _ b: JSONValue) -> Bool {
         let (aTime, bTime) = (a[path: "metadata", "creationTimestamp"]?.stringValue ?? "", b[path: "metadata", "creationTimestamp"]?.stringValue ?? "")
-        return aTime != bTime ? aTime < bTime : (a[path: "metadata", "name"]?.stringValue ?? "") < (b[path: "metadata", "name"]?.stringValue ?? "")
+        return aTime != bTime ? aTime < bTime : (a.metadata.name) < (b.metadata.name)
     }
 
     static func revision(of pod: JSONValue) -> String? {
@@ -259,7 +259,7 @@ public final class DaemonSetController: Sendable {
         let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": Self.podSpec(template, node: node)]
         do throws(APIError) {
             let created = try await client.create(.pods, namespace: key.namespace, pod)
-            recorder.record(daemonSet, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created[path: "metadata", "name"]?.stringValue ?? "")")
+            recorder.record(daemonSet, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created.metadata.name)")
         } catch {
             expectations.creationObserved(key)
             recorder.record(daemonSet, type: .warning, reason: "FailedCreate", message: "Error creating: \(error.message)")
@@ -268,10 +268,10 @@ public final class DaemonSetController: Sendable {
     }
 
     private func deletePod(_ pod: JSONValue, daemonSet: JSONValue) async throws(APIError) {
-        let name = pod[path: "metadata", "name"]?.stringValue ?? ""
+        let name = pod.metadata.name
         let options: JSONValue = ["preconditions": ["uid": pod[path: "metadata", "uid"] ?? .null]]
         do throws(APIError) {
-            try await client.delete(.pods, namespace: pod[path: "metadata", "namespace"]?.stringValue, name: name, options: options)
+            try await client.delete(.pods, namespace: pod.metadata.namespace, name: name, options: options)
             recorder.record(daemonSet, type: .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(name)")
         } catch where error.isNotFound || error.isConflict {
             return

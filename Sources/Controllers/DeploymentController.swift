@@ -76,7 +76,7 @@ public final class DeploymentController: Sendable {
     }
 
     private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
-        guard let deployment = deployments.get(key), deployment[path: "metadata", "deletionTimestamp"] == nil,
+        guard let deployment = deployments.get(key), !deployment.metadata.isDeleting,
             let uid = deployment[path: "metadata", "uid"]?.stringValue
         else { return .done }
         let spec = deployment["spec"] ?? .emptyObject
@@ -293,7 +293,7 @@ public final class DeploymentController: Sendable {
         guard updated != replicaSet else { return }
         _ = try await client.update(.replicaSets, updated)
         guard replicas != from else { return }
-        let name = replicaSet[path: "metadata", "name"]?.stringValue ?? ""
+        let name = replicaSet.metadata.name
         let direction = direction ?? (replicas > from ? "up" : "down")
         recorder.record(deployment, type: .normal, reason: "ScalingReplicaSet", message: "Scaled \(direction) replica set \(name) from \(from) to \(replicas)")
     }
@@ -301,14 +301,14 @@ public final class DeploymentController: Sendable {
     /// Deletes the oldest scaled-down ReplicaSets beyond `revisionHistoryLimit` (10).
     private func cleanUpHistory(_ deployment: JSONValue, old: [JSONValue]) async throws(APIError) {
         let limit = Int(deployment[path: "spec", "revisionHistoryLimit"]?.integerValue ?? 10)
-        let idle = old.filter { Self.replicas($0) == 0 && Self.statusCount($0, "replicas") == 0 && $0[path: "metadata", "deletionTimestamp"] == nil }
+        let idle = old.filter { Self.replicas($0) == 0 && Self.statusCount($0, "replicas") == 0 && !$0.metadata.isDeleting }
         guard idle.count > limit else { return }
         for replicaSet in idle.sorted(by: { Self.revision($0) < Self.revision($1) }).prefix(idle.count - limit) {
             let options: JSONValue = ["propagationPolicy": "Background", "preconditions": ["uid": replicaSet[path: "metadata", "uid"] ?? .null]]
             do throws(APIError) {
                 try await client.delete(
-                    .replicaSets, namespace: replicaSet[path: "metadata", "namespace"]?.stringValue,
-                    name: replicaSet[path: "metadata", "name"]?.stringValue ?? "", options: options)
+                    .replicaSets, namespace: replicaSet.metadata.namespace,
+                    name: replicaSet.metadata.name, options: options)
             } catch where error.isNotFound || error.isConflict {
                 continue
             }

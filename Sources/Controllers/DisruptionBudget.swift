@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 
 /// The arithmetic of a PodDisruptionBudget's status, as Kubernetes' disruption controller computes it.
 enum DisruptionBudget {
@@ -35,7 +36,7 @@ enum DisruptionBudget {
     }
 
     static func isHealthy(_ pod: JSONValue) -> Bool {
-        guard pod[path: "metadata", "deletionTimestamp"] == nil else { return false }
+        guard !pod.metadata.isDeleting else { return false }
         let ready = pod[path: "status", "conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "Ready" }
         return ready?["status"]?.stringValue == "True"
     }

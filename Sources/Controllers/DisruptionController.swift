@@ -47,10 +47,10 @@ public final class DisruptionController: Sendable {
     }
 
     private func budgetsSelecting(_ pod: JSONValue) -> [JSONValue] {
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue
+        let namespace = pod.metadata.namespace
         let labels = pod.metadata.labels
         return budgets.list { budget in
-            guard budget[path: "metadata", "namespace"]?.stringValue == namespace else { return false }
+            guard budget.metadata.namespace == namespace else { return false }
             return Self.selector(budget).map { $0.matches(labels) } ?? false
         }
     }
@@ -60,18 +60,18 @@ public final class DisruptionController: Sendable {
         let spec = budget["spec"] ?? .emptyObject
         let selector = Self.selector(budget) ?? .nothing
         let matching = pods.list { pod in
-            pod[path: "metadata", "namespace"]?.stringValue == key.namespace && selector.matches(pod.metadata.labels)
+            pod.metadata.namespace == key.namespace && selector.matches(pod.metadata.labels)
         }
         var disrupted = budget[path: "status", "disruptedPods"]?.objectValue ?? [:]
         let current = now()
-        let live = Set(matching.compactMap { $0[path: "metadata", "deletionTimestamp"] == nil ? $0[path: "metadata", "name"]?.stringValue : nil })
+        let live = Set(matching.compactMap { !$0.metadata.isDeleting ? $0[path: "metadata", "name"]?.stringValue : nil })
         disrupted = disrupted.filter { name, stamp in
             guard live.contains(name), let evicted = stamp.stringValue.flatMap(KubeTime.parse) else { return false }
             return current.timeIntervalSince(evicted) < Self.disruptedPodTimeout
         }
         let healthy = Int64(
             matching.filter { pod in
-                DisruptionBudget.isHealthy(pod) && disrupted[pod[path: "metadata", "name"]?.stringValue ?? ""] == nil
+                DisruptionBudget.isHealthy(pod) && disrupted[pod.metadata.name] == nil
             }.count)
         var expected = Int64(matching.count)
         if DisruptionBudget.needsScale(spec) {

@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 import Synchronization
 
@@ -54,7 +55,7 @@ public final class EndpointSliceController: Sendable {
         guard slice[path: "metadata", "labels", EndpointSlicePlan.managedByLabel]?.stringValue == EndpointSlicePlan.controllerName,
             let service = slice[path: "metadata", "labels", EndpointSlicePlan.serviceNameLabel]?.stringValue
         else { return nil }
-        return ObjectKey(namespace: slice[path: "metadata", "namespace"]?.stringValue, name: service)
+        return ObjectKey(namespace: slice.metadata.namespace, name: service)
     }
 
     private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
@@ -64,7 +65,7 @@ public final class EndpointSliceController: Sendable {
         var plan = EndpointSlicePlan()
         if let service, ServiceEndpoints.selector(service) != nil {
             let backing = ServiceEndpoints.endpoints(
-                for: service, pods: pods.list { $0[path: "metadata", "namespace"]?.stringValue == key.namespace }, includeTerminating: true)
+                for: service, pods: pods.list { $0.metadata.namespace == key.namespace }, includeTerminating: true)
             plan = EndpointSlicePlan.plan(
                 service: service, endpoints: backing, existing: owned, maxEndpointsPerSlice: maxEndpointsPerSlice,
                 stamp: KubeTime.format(now()))
@@ -108,7 +109,7 @@ public final class EndpointSliceController: Sendable {
     private func cacheHasCaughtUp(_ key: ObjectKey, owned: [JSONValue]) -> Bool {
         let cached = Dictionary(
             owned.map { slice in
-                (slice[path: "metadata", "name"]?.stringValue ?? "", slice[path: "metadata", "resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0)
+                (slice.metadata.name, slice[path: "metadata", "resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0)
             },
             uniquingKeysWith: { first, _ in first })
         return written.withLock { table in

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// The writes that bring a Service's EndpointSlices in line with its endpoints, like Kubernetes' endpointslice
 /// reconciler: endpoints are grouped by port set, endpoints stay in the slice that already holds them, newcomers fill
@@ -93,7 +94,7 @@ struct EndpointSlicePlan {
             updates.append(updated)
             return
         }
-        let serviceName = service[path: "metadata", "name"]?.stringValue ?? ""
+        let serviceName = service.metadata.name
         creates.append([
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": [
@@ -139,6 +140,6 @@ struct EndpointSlicePlan {
     }
 
     private static func name(_ slice: JSONValue) -> String {
-        slice[path: "metadata", "name"]?.stringValue ?? ""
+        slice.metadata.name
     }
 }

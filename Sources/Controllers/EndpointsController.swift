@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 
 /// Keeps an Endpoints object per selector-bearing Service listing the addresses of the pods it selects, as
@@ -55,7 +56,7 @@ public final class EndpointsController: Sendable {
         }
         guard ServiceEndpoints.selector(service) != nil else { return .done }
         let backing = ServiceEndpoints.endpoints(
-            for: service, pods: pods.list { $0[path: "metadata", "namespace"]?.stringValue == key.namespace }, includeTerminating: false)
+            for: service, pods: pods.list { $0.metadata.namespace == key.namespace }, includeTerminating: false)
         let (subsets, truncated) = ServiceEndpoints.truncated(ServiceEndpoints.subsets(for: service, endpoints: backing))
         let labels = ServiceEndpoints.inheritedLabels(service)
         let overCapacity: JSONValue? = truncated ? .string("truncated") : nil

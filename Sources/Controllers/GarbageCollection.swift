@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// The garbage collector's decisions, as pure functions over objects (Kubernetes' `attemptToDeleteItem`,
 /// `classifyReferences` and `processDeletingDependentsItem`).
@@ -48,7 +49,7 @@ enum GarbageCollection {
     }
 
     static func isTerminating(_ object: JSONValue) -> Bool {
-        object[path: "metadata", "deletionTimestamp"] != nil
+        object.metadata.isDeleting
     }
 
     static func finalizers(of object: JSONValue) -> [String] {

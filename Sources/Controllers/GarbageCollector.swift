@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 import Synchronization
 
@@ -76,7 +77,7 @@ public final class GarbageCollector: Sendable {
     }
 
     private func enqueueOwners(of object: JSONValue) {
-        let namespace = object[path: "metadata", "namespace"]?.stringValue
+        let namespace = object.metadata.namespace
         for reference in OwnerGraph.ownerReferences(of: object) {
             guard let resource = resource(of: reference), let name = reference["name"]?.stringValue else { continue }
             queue.add(GraphNode(resource: resource, key: ObjectKey(namespace: resource.namespaced ? namespace : nil, name: name)))

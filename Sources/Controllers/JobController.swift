@@ -61,7 +61,7 @@ public final class JobController: Sendable {
             expectations.forget(key)
             return .done
         }
-        guard job[path: "metadata", "deletionTimestamp"] == nil else { return .done }
+        guard !job.metadata.isDeleting else { return .done }
         if let finished = Self.condition("Complete", of: job) ?? Self.condition("Failed", of: job) {
             return try await expireIfDue(job, key: key, finishedAt: finished["lastTransitionTime"]?.stringValue)
         }
@@ -106,7 +106,7 @@ public final class JobController: Sendable {
             ?? JobStatus.verdict(spec: spec, counts: counts, activeSeconds: time.timeIntervalSince(started))
         switch verdict {
         case .failed(let reason, let message):
-            for pod in owned where pod[path: "metadata", "deletionTimestamp"] == nil && !Self.isFinished(pod) {
+            for pod in owned where !pod.metadata.isDeleting && !Self.isFinished(pod) {
                 try await deletePod(pod)
             }
             status["active"] = 0
@@ -171,7 +171,7 @@ public final class JobController: Sendable {
         for index in indexes {
             do throws(APIError) {
                 let created = try await client.create(.pods, namespace: key.namespace, index.map { Self.indexed(pod, index: $0, job: name) } ?? pod)
-                recorder.record(job, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created[path: "metadata", "name"]?.stringValue ?? "")")
+                recorder.record(job, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created.metadata.name)")
             } catch {
                 expectations.creationObserved(key)
                 recorder.record(job, type: .warning, reason: "FailedCreate", message: "Error creating: \(error.message)")
@@ -209,7 +209,7 @@ public final class JobController: Sendable {
         let options: JSONValue = ["preconditions": ["uid": pod[path: "metadata", "uid"] ?? .null]]
         do throws(APIError) {
             try await client.delete(
-                .pods, namespace: pod[path: "metadata", "namespace"]?.stringValue, name: pod[path: "metadata", "name"]?.stringValue ?? "",
+                .pods, namespace: pod.metadata.namespace, name: pod.metadata.name,
                 options: options)
         } catch where error.isNotFound || error.isConflict {
             return

@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 
 /// What a Job's pods add up to, and what the Job should do next: pure functions over the Job and its pods.
 enum JobStatus {
@@ -23,7 +24,7 @@ enum JobStatus {
             case "Succeeded": counts.succeeded += 1
             case "Failed": counts.failed += 1
             default:
-                guard pod[path: "metadata", "deletionTimestamp"] == nil else { continue }
+                guard !pod.metadata.isDeleting else { continue }
                 counts.active += 1
                 let ready = pod[path: "status", "conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "Ready" }
                 if ready?["status"]?.stringValue == "True" { counts.ready += 1 }
@@ -76,7 +77,7 @@ enum JobIndexes {
         Set(
             pods.filter { pod in
                 let phase = pod[path: "status", "phase"]?.stringValue
-                return phase != "Succeeded" && phase != "Failed" && pod[path: "metadata", "deletionTimestamp"] == nil
+                return phase != "Succeeded" && phase != "Failed" && !pod.metadata.isDeleting
             }.compactMap(index(of:)))
     }
 

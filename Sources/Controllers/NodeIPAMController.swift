@@ -45,7 +45,7 @@ public final class NodeIPAMController: Sendable {
     }
 
     private func track(_ node: JSONValue) {
-        let name = node[path: "metadata", "name"]?.stringValue ?? ""
+        let name = node.metadata.name
         if let cidr = node[path: "spec", "podCIDR"]?.stringValue.flatMap(IPv4CIDR.init), let index = clusterCIDR.subnetIndex(of: cidr) {
             allocated.withLock { $0[index] = name }
         } else {

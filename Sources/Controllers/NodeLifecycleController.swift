@@ -101,7 +101,7 @@ public final class NodeLifecycleController: Sendable {
     }
 
     private func observe(node: JSONValue) {
-        let name = node[path: "metadata", "name"]?.stringValue ?? ""
+        let name = node.metadata.name
         let heartbeat = Self.condition("Ready", of: node)?["lastHeartbeatTime"]
         let time = now()
         health.withLock { health in
@@ -116,7 +116,7 @@ public final class NodeLifecycleController: Sendable {
     }
 
     private func observe(lease: JSONValue) {
-        guard lease[path: "metadata", "namespace"]?.stringValue == "kube-node-lease",
+        guard lease.metadata.namespace == "kube-node-lease",
             let name = lease[path: "metadata", "name"]?.stringValue
         else { return }
         let renewed = lease[path: "spec", "renewTime"]
@@ -229,7 +229,7 @@ public final class NodeLifecycleController: Sendable {
     // MARK: Pods
 
     private func reconcilePod(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
-        guard let pod = pods.get(key), pod[path: "metadata", "deletionTimestamp"] == nil,
+        guard let pod = pods.get(key), !pod.metadata.isDeleting,
             let nodeName = pod[path: "spec", "nodeName"]?.stringValue,
             let node = nodes.get(ObjectKey(namespace: nil, name: nodeName))
         else { return .done }

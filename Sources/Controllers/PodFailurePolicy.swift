@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// A Job's `spec.podFailurePolicy` (Kubernetes' pkg/controller/job/pod_failure_policy.go): the first rule a failed pod
 /// matches decides what its failure means — `FailJob` fails the Job at once, `Ignore` keeps it from counting towards
@@ -12,7 +13,7 @@ enum PodFailurePolicy {
 
     /// What the policy makes of `pod`'s failure; `.count` when no rule matches.
     static func outcome(of pod: JSONValue, policy: JSONValue?) -> Outcome {
-        let identity = "\(pod[path: "metadata", "namespace"]?.stringValue ?? "")/\(pod[path: "metadata", "name"]?.stringValue ?? "")"
+        let identity = "\(pod.metadata.namespace ?? "")/\(pod.metadata.name)"
         for (index, rule) in (policy?["rules"]?.arrayValue ?? []).enumerated() {
             let action = rule["action"]?.stringValue ?? ""
             let reason: String

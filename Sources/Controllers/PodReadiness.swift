@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 
 /// A pod's readiness and availability as Kubernetes' `podutil` judges them.
 enum PodReadiness {
@@ -33,6 +34,6 @@ enum PodReadiness {
 
     /// Counted as a replica: neither terminal nor being deleted (Kubernetes' `IsPodActive`).
     static func isActive(_ pod: JSONValue) -> Bool {
-        !isTerminal(pod) && pod[path: "metadata", "deletionTimestamp"] == nil
+        !isTerminal(pod) && !pod.metadata.isDeleting
     }
 }

@@ -96,7 +96,7 @@ public final class ReplicaSetController: Sendable {
     // controller asked for: the expectations must follow the cache exactly, so they are lowered where it changes.
 
     private func podAdded(_ pod: JSONValue) {
-        if pod[path: "metadata", "deletionTimestamp"] != nil {
+        if pod.metadata.isDeleting {
             // Restored by a relist already on its way out: for counting, it is gone.
             return podDeleted(pod)
         }
@@ -112,7 +112,7 @@ public final class ReplicaSetController: Sendable {
     private func podUpdated(_ old: JSONValue, _ new: JSONValue) {
         guard old[path: "metadata", "resourceVersion"] != new[path: "metadata", "resourceVersion"] else { return }
         let labelsChanged = old[path: "metadata", "labels"] != new[path: "metadata", "labels"]
-        if new[path: "metadata", "deletionTimestamp"] != nil {
+        if new.metadata.isDeleting {
             // A graceful deletion has begun; the pod no longer counts, so the deletion is observed now rather than
             // when the kubelet confirms it.
             podDeleted(new)
@@ -134,7 +134,7 @@ public final class ReplicaSetController: Sendable {
 
     private func podDeleted(_ pod: JSONValue) {
         guard let ref = pod.metadata.controllerRef, let key = owner(of: pod, ref: ref) else { return }
-        expectations.deletionObserved(key, podName: pod[path: "metadata", "name"]?.stringValue ?? "")
+        expectations.deletionObserved(key, podName: pod.metadata.name)
         queue.add(key)
     }
 
@@ -147,10 +147,10 @@ public final class ReplicaSetController: Sendable {
     }
 
     private func ownersSelecting(_ pod: JSONValue) -> [ObjectKey] {
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue
+        let namespace = pod.metadata.namespace
         let labels = pod.metadata.labels
         return owners.list { owner in
-            owner[path: "metadata", "namespace"]?.stringValue == namespace && kind.selector(of: owner).matches(labels)
+            owner.metadata.namespace == namespace && kind.selector(of: owner).matches(labels)
         }.map { ObjectKey($0) }
     }
 
@@ -166,7 +166,7 @@ public final class ReplicaSetController: Sendable {
         let ready = expectations.satisfied(key)
         let owned = try await claimPods(of: owner, key: key)
         var failure: APIError?
-        if ready, owner[path: "metadata", "deletionTimestamp"] == nil {
+        if ready, !owner.metadata.isDeleting {
             do throws(APIError) {
                 try await manageReplicas(owner, key: key, owned: owned)
             } catch {
@@ -199,17 +199,17 @@ public final class ReplicaSetController: Sendable {
     /// The owner's active pods after adopting matching orphans and releasing pods that stopped matching.
     private func claimPods(of owner: JSONValue, key: ObjectKey) async throws(APIError) -> [JSONValue] {
         let selector = kind.selector(of: owner)
-        let uid = owner[path: "metadata", "uid"]?.stringValue ?? ""
-        let deleting = owner[path: "metadata", "deletionTimestamp"] != nil
+        let uid = owner.metadata.uid
+        let deleting = owner.metadata.isDeleting
         let candidates = pods.list { pod in
-            pod[path: "metadata", "namespace"]?.stringValue == key.namespace && PodReadiness.isActive(pod)
+            pod.metadata.namespace == key.namespace && PodReadiness.isActive(pod)
         }
         var owned: [JSONValue] = []
         // Whether the API server confirms the cached owner may adopt: asked once, before the first adoption.
         var mayAdopt: Bool?
         var failure: APIError?
         for pod in candidates {
-            let name = pod[path: "metadata", "name"]?.stringValue ?? ""
+            let name = pod.metadata.name
             switch ControllerRef.claim(pod: pod, ownerUID: uid, ownerDeleting: deleting, selected: selector.matches(pod.metadata.labels)) {
             case .keep:
                 owned.append(pod)
@@ -255,7 +255,7 @@ public final class ReplicaSetController: Sendable {
         } catch where error.isNotFound {
             return false
         }
-        return fresh[path: "metadata", "uid"]?.stringValue == uid && fresh[path: "metadata", "deletionTimestamp"] == nil
+        return fresh[path: "metadata", "uid"]?.stringValue == uid && !fresh.metadata.isDeleting
     }
 
     /// Creates or deletes pods to close the gap between the owned pods and `spec.replicas`.
@@ -283,7 +283,7 @@ public final class ReplicaSetController: Sendable {
                             let created = try await client.create(.pods, namespace: key.namespace, pod)
                             recorder.record(
                                 owner, type: .normal, reason: "SuccessfulCreate",
-                                message: "Created pod: \(created[path: "metadata", "name"]?.stringValue ?? "")")
+                                message: "Created pod: \(created.metadata.name)")
                             return nil
                         } catch {
                             // The informer will never see this pod.
@@ -310,7 +310,7 @@ public final class ReplicaSetController: Sendable {
         expectations.expectDeletions(key, names)
         let errors = await withTaskGroup(of: APIError?.self) { group in
             for victim in victims {
-                let name = victim[path: "metadata", "name"]?.stringValue ?? ""
+                let name = victim.metadata.name
                 // The uid precondition makes sure the pod ranked is the pod deleted, not a namesake.
                 let options: JSONValue = ["preconditions": ["uid": victim[path: "metadata", "uid"] ?? ""]]
                 group.addTask { [self] in

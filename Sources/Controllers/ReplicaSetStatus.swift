@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 
 /// The replica counts of a ReplicaSet's status, computed from the pods it owns (Kubernetes' `calculateStatus`).
 struct ReplicaSetStatus: Equatable {
@@ -15,7 +16,7 @@ struct ReplicaSetStatus: Equatable {
     init(pods: [JSONValue], templateLabels: [String: String], minReadySeconds: Int64, now: Date) {
         for pod in pods {
             replicas += 1
-            let labels = (pod[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            let labels = pod.metadata.labels
             if templateLabels.allSatisfy({ labels[$0.key] == $0.value }) { fullyLabeledReplicas += 1 }
             guard PodReadiness.isReady(pod) else { continue }
             readyReplicas += 1

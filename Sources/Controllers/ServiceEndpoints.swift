@@ -90,7 +90,7 @@ enum ServiceEndpoints {
         guard let ip = pod[path: "status", "podIP"]?.stringValue, !ip.isEmpty else { return nil }
         let phase = pod[path: "status", "phase"]?.stringValue
         guard phase != "Succeeded", phase != "Failed" else { return nil }
-        let terminating = pod[path: "metadata", "deletionTimestamp"] != nil
+        let terminating = pod.metadata.isDeleting
         let publishNotReady = service[path: "spec", "publishNotReadyAddresses"]?.boolValue ?? false
         guard !terminating || includeTerminating || publishNotReady else { return nil }
         let serving = publishNotReady || isReady(pod)

@@ -63,7 +63,7 @@ public final class StatefulSetController: Sendable {
     }
 
     private func reconcile(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
-        guard let set = statefulSets.get(key), set[path: "metadata", "deletionTimestamp"] == nil,
+        guard let set = statefulSets.get(key), !set.metadata.isDeleting,
             let uid = set[path: "metadata", "uid"]?.stringValue
         else { return .done }
         let name = key.name
@@ -79,7 +79,7 @@ public final class StatefulSetController: Sendable {
         }
 
         // Failed or finished pods are replaced: delete them; the next pass creates them again.
-        for (_, pod) in byOrdinal where JobController.isFinished(pod) && pod[path: "metadata", "deletionTimestamp"] == nil {
+        for (_, pod) in byOrdinal where JobController.isFinished(pod) && !pod.metadata.isDeleting {
             try await deletePod(pod, set: set)
             return .done
         }
@@ -95,7 +95,7 @@ public final class StatefulSetController: Sendable {
         // Remove surplus pods, highest ordinal first; in order, one at a time.
         for ordinal in byOrdinal.keys.filter({ $0 >= replicas }).sorted(by: >) {
             guard let pod = byOrdinal[ordinal] else { continue }
-            if pod[path: "metadata", "deletionTimestamp"] == nil { try await deletePod(pod, set: set) }
+            if !pod.metadata.isDeleting { try await deletePod(pod, set: set) }
             if ordered { return try await writeStatus(set, pods: byOrdinal, replicas: replicas, revision: revision) }
         }
         // Rolling update: from the highest ordinal down to the partition, one pod at a time, once all are ready.
@@ -115,7 +115,7 @@ public final class StatefulSetController: Sendable {
     }
 
     private func writeStatus(_ set: JSONValue, pods: [Int: JSONValue], replicas: Int, revision: String) async throws(APIError) -> ReconcileResult {
-        let live = pods.values.filter { $0[path: "metadata", "deletionTimestamp"] == nil }
+        let live = pods.values.filter { !$0.metadata.isDeleting }
         let updated = live.filter { $0[path: "metadata", "labels", DaemonSetController.revisionLabel]?.stringValue == revision }
         let ready = live.filter(Self.isRunningAndReady)
         var status = set["status"] ?? .emptyObject
@@ -200,13 +200,13 @@ public final class StatefulSetController: Sendable {
     }
 
     private func deletePod(_ pod: JSONValue, set: JSONValue) async throws(APIError) {
-        let podName = pod[path: "metadata", "name"]?.stringValue ?? ""
+        let podName = pod.metadata.name
         let options: JSONValue = ["preconditions": ["uid": pod[path: "metadata", "uid"] ?? .null]]
         do throws(APIError) {
-            try await client.delete(.pods, namespace: pod[path: "metadata", "namespace"]?.stringValue, name: podName, options: options)
+            try await client.delete(.pods, namespace: pod.metadata.namespace, name: podName, options: options)
             recorder.record(
                 set, type: .normal, reason: "SuccessfulDelete",
-                message: "delete Pod \(podName) in StatefulSet \(set[path: "metadata", "name"]?.stringValue ?? "") successful")
+                message: "delete Pod \(podName) in StatefulSet \(set.metadata.name) successful")
         } catch where error.isNotFound || error.isConflict {
             return
         }

@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 import NodeAgent
 
 /// The objects a hollow node writes, as a kubelet would write them.
@@ -157,7 +158,7 @@ enum HollowNodeObjects {
     private static func containerStatus(_ container: JSONValue, pod: JSONValue, state: JSONValue, ready: Bool) -> JSONValue {
         let name = container["name"]?.stringValue ?? ""
         let image = container["image"]?.stringValue ?? ""
-        let uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
+        let uid = pod.metadata.uid
         return [
             "name": .string(name), "image": .string(image), "imageID": .string("hollow://\(image)"),
             "containerID": .string("hollow://\(uid)/\(name)"), "ready": .bool(ready), "started": .bool(state["running"] != nil),

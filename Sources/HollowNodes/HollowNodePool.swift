@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 import NodeAgent
 import Synchronization
@@ -58,7 +59,7 @@ public final class HollowNodePool: Sendable {
             })
         nodeInformer.addHandler(
             .enqueue(nodeQueue) { node in
-                let name = node[path: "metadata", "name"]?.stringValue ?? ""
+                let name = node.metadata.name
                 return owned.contains(name) ? name : nil
             })
         await withTaskGroup(of: Void.self) { group in
@@ -126,7 +127,7 @@ public final class HollowNodePool: Sendable {
     }
 
     private func remember(_ node: JSONValue) {
-        let name = node[path: "metadata", "name"]?.stringValue ?? ""
+        let name = node.metadata.name
         nodes.withLock { states in
             states[name]?.uid = node[path: "metadata", "uid"]?.stringValue
             if let cidr = node[path: "spec", "podCIDR"]?.stringValue { states[name]?.podCIDR = cidr }
@@ -206,7 +207,7 @@ public final class HollowNodePool: Sendable {
             _ = stopRequested.withLock { $0.removeValue(forKey: key) }
             return .done
         }
-        if pod[path: "metadata", "deletionTimestamp"] != nil {
+        if pod.metadata.isDeleting {
             // Stopping takes a moment, as real containers do after SIGTERM. Confirming at once would let a StatefulSet
             // recreate its same-named pod before `kubectl delete` starts watching for the old one to go, and it would
             // wait for ever.

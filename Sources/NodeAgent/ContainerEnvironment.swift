@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 
 /// A container that cannot be configured from what it references, e.g. a missing ConfigMap key: the kubelet's
 /// `CreateContainerConfigError`, whose message the user sees in the container's waiting state.
@@ -20,7 +21,7 @@ struct ContainerEnvironment {
     let configMap: (String) -> JSONValue?
     let secret: (String) -> JSONValue?
 
-    private var namespace: String { pod[path: "metadata", "namespace"]?.stringValue ?? "default" }
+    private var namespace: String { pod.metadata.namespace ?? "default" }
 
     func variables(for container: JSONValue) throws(ContainerConfigError) -> [(name: String, value: String)] {
         var order: [String] = []

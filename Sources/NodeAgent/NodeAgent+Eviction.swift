@@ -2,6 +2,7 @@ import APIMachinery
 import CRI
 import ControllerRuntime
 import Foundation
+import KubeObjects
 
 extension NodeAgent {
     /// How often the eviction manager looks at the node and its pods (the kubelet's `evictionMonitoringPeriod`).
@@ -21,7 +22,7 @@ extension NodeAgent {
     func evictIfNeeded() async {
         let active = pods.list().filter { pod in
             let phase = pod[path: "status", "phase"]?.stringValue
-            guard pod[path: "metadata", "deletionTimestamp"] == nil, phase != "Succeeded", phase != "Failed",
+            guard !pod.metadata.isDeleting, phase != "Succeeded", phase != "Failed",
                 let uid = pod[path: "metadata", "uid"]?.stringValue
             else { return false }
             return podStates.withLock { $0[uid]?.eviction } == nil
@@ -41,7 +42,7 @@ extension NodeAgent {
         }
         var usages: [PodUsage] = []
         for pod in measured {
-            let uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
+            let uid = pod.metadata.uid
             let usage = podUsage(pod, uid: uid, stats: statsByPod[uid] ?? [])
             let emptyDirs = emptyDirUsage(pod, uid: uid, all: underDiskPressure)
             let containerStorage = Dictionary(usage.containers.map { ($0.name, $0.storageBytes) }, uniquingKeysWith: +)

@@ -3,6 +3,7 @@ import CRI
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 
 /// One container instance as the runtime reports it.
 struct ContainerInstance: Sendable {
@@ -113,7 +114,7 @@ extension NodeAgent {
         }
         guard networkReady else { return .requeue(after: .milliseconds(500)) }
         do {
-            if pod[path: "metadata", "deletionTimestamp"] != nil {
+            if pod.metadata.isDeleting {
                 try await terminate(pod, uid: uid)
                 return .done
             }
@@ -291,7 +292,7 @@ extension NodeAgent {
     /// The pod's `imagePullSecrets` credentials for the image's registry (secrets that are missing are skipped, as
     /// the kubelet does); nil leaves the pull to containerd's registry configuration.
     private func pullCredentials(_ image: String, pod: JSONValue) async -> Runtime_V1_AuthConfig? {
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        let namespace = pod.metadata.namespace ?? "default"
         var secrets: [JSONValue] = []
         for reference in pod[path: "spec", "imagePullSecrets"]?.arrayValue ?? [] {
             guard let name = reference["name"]?.stringValue, let secret = try? await client.get(.secrets, namespace: namespace, name: name)
@@ -360,7 +361,7 @@ extension NodeAgent {
     }
 
     private func environment(for container: JSONValue, pod: JSONValue, sandboxIP: String?) async throws -> [(name: String, value: String)] {
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        let namespace = pod.metadata.namespace ?? "default"
         // The ConfigMaps and Secrets the container names, fetched once per start (the kubelet's "Get" strategy).
         var configMaps: [String: JSONValue] = [:]
         var secrets: [String: JSONValue] = [:]
@@ -390,10 +391,10 @@ extension NodeAgent {
     /// Reads what the pod's volumes name from the API (the kubelet's "Get" strategy: fresh on each setup), and its
     /// service account's tokens through the token manager.
     func volumeObjects(_ pod: JSONValue) -> VolumeObjects {
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        let namespace = pod.metadata.namespace ?? "default"
         let account = pod[path: "spec", "serviceAccountName"]?.stringValue ?? ""
-        let podName = pod[path: "metadata", "name"]?.stringValue ?? ""
-        let podUID = pod[path: "metadata", "uid"]?.stringValue ?? ""
+        let podName = pod.metadata.name
+        let podUID = pod.metadata.uid
         return VolumeObjects(
             configMap: { [client] name in try? await client.get(.configMaps, namespace: namespace, name: name) },
             secret: { [client] name in try? await client.get(.secrets, namespace: namespace, name: name) },

@@ -1,12 +1,13 @@
 import APIMachinery
 import ControllerRuntime
 import Foundation
+import KubeObjects
 
 extension NodeAgent {
     /// Gives each running container with probes its workers and stops those of containers no longer running; a
     /// pod without probes costs nothing here.
     func updateProbes(_ pod: JSONValue, runtimePod: RuntimePod) {
-        let uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
+        let uid = pod.metadata.uid
         let spec = pod["spec"] ?? .emptyObject
         let podIP = spec["hostNetwork"]?.boolValue == true ? options.nodeIP : runtimePod.sandboxIP
         let containers = (spec["initContainers"]?.arrayValue ?? []).filter(PodStatusRules.isSidecar) + (spec["containers"]?.arrayValue ?? [])

@@ -2,12 +2,13 @@ import APIMachinery
 import CRI
 import Foundation
 import KubeClient
+import KubeObjects
 
 extension NodeAgent {
     /// Writes the pod's status as the kubelet does — phase, conditions, IPs, start time and a status per container —
     /// when it differs from what the API holds. An evicted pod (`eviction` is why) is Failed with reason Evicted.
     func writeStatus(_ pod: JSONValue, runtimePod: RuntimePod, eviction: String? = nil) async throws(APIError) {
-        let uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
+        let uid = pod.metadata.uid
         let state = podStates.withLock { $0[uid] } ?? PodState()
         let spec = pod["spec"] ?? .emptyObject
         let initContainers = spec["initContainers"]?.arrayValue ?? []

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// What the runtime holds for one container of a pod (its latest instance, by name).
 struct ObservedContainer: Sendable, Equatable {
@@ -111,7 +112,7 @@ struct PodActions: Sendable, Equatable {
         }
 
         var keep = 0
-        let deleting = pod[path: "metadata", "deletionTimestamp"] != nil
+        let deleting = pod.metadata.isDeleting
         for (index, name) in names.enumerated() {
             guard let status = observed.container(named: name), status.state == .running else {
                 if !deleting && shouldStart(observed.container(named: name), restartPolicy: restartPolicy) {

@@ -1,6 +1,7 @@
 import APIMachinery
 import ControllerRuntime
 import KubeClient
+import KubeObjects
 import Logging
 import Synchronization
 
@@ -68,7 +69,7 @@ final class ReferencedObjectWatches: Sendable {
 
     /// The ConfigMaps, Secrets and claims a pod's containers and volumes name.
     static func references(of pod: JSONValue) -> Set<Reference> {
-        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        let namespace = pod.metadata.namespace ?? "default"
         var references = Set<Reference>()
         func add(_ resource: ResourceType, _ name: String?) {
             if let name, !name.isEmpty { references.insert(Reference(resource: resource, namespace: namespace, name: name)) }

@@ -1,6 +1,7 @@
 import APIMachinery
 import CRI
 import Foundation
+import KubeObjects
 
 /// How a pod and its containers are described to the container runtime, as the kubelet does it: labels that tie
 /// sandboxes and containers back to the pod, log paths under the pod's log directory, the network namespace, ports,
@@ -18,8 +19,8 @@ enum RuntimeConfigs {
 
     static func podIdentity(_ pod: JSONValue) -> (name: String, namespace: String, uid: String) {
         (
-            pod[path: "metadata", "name"]?.stringValue ?? "", pod[path: "metadata", "namespace"]?.stringValue ?? "default",
-            pod[path: "metadata", "uid"]?.stringValue ?? ""
+            pod.metadata.name, pod.metadata.namespace ?? "default",
+            pod.metadata.uid
         )
     }
 
@@ -42,12 +43,12 @@ enum RuntimeConfigs {
         let hostNetwork = spec["hostNetwork"]?.boolValue == true
         if !hostNetwork { config.hostname = spec["hostname"]?.stringValue ?? String(name.prefix(63)) }
         config.logDirectory = logDirectory(pod, logRoot: logRoot)
-        var labels = (pod[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        var labels = pod.metadata.labels
         labels[podNameLabel] = name
         labels[podNamespaceLabel] = namespace
         labels[podUIDLabel] = uid
         config.labels = labels
-        config.annotations = (pod[path: "metadata", "annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        config.annotations = pod.metadata.annotations
         for container in spec["containers"]?.arrayValue ?? [] {
             for port in container["ports"]?.arrayValue ?? [] {
                 guard let hostPort = port["hostPort"]?.integerValue, hostPort > 0 else { continue }

@@ -135,7 +135,7 @@ public final class Scheduler: Sendable {
             if let old, !Self.isAssigned(old) { queue.remove(key) }
             return
         }
-        guard isOurs(pod), pod[path: "metadata", "deletionTimestamp"] == nil, !Self.isFinished(pod) else {
+        guard isOurs(pod), !pod.metadata.isDeleting, !Self.isFinished(pod) else {
             queue.remove(key)
             return
         }
@@ -170,7 +170,7 @@ public final class Scheduler: Sendable {
             var inFlight = 0
             while let entry = await queue.pop() {
                 let cycle = queue.currentCycle
-                guard let pod = pods.get(entry.key), !Self.isAssigned(pod), isOurs(pod), pod[path: "metadata", "deletionTimestamp"] == nil,
+                guard let pod = pods.get(entry.key), !Self.isAssigned(pod), isOurs(pod), !pod.metadata.isDeleting,
                     !Self.isFinished(pod)
                 else { continue }
                 let info = PodInfo(pod: pod)
@@ -274,7 +274,7 @@ public final class Scheduler: Sendable {
     }
 
     private func evict(_ victim: PodInfo, preemptor: JSONValue, node: String) async {
-        let preemptorUID = preemptor[path: "metadata", "uid"]?.stringValue ?? ""
+        let preemptorUID = preemptor.metadata.uid
         let condition: JSONValue = [
             "status": [
                 "conditions": [

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// A node and the pods assigned to it, with the sums the filters and scores read (kube-scheduler's
 /// `framework.NodeInfo`). Kept up to date incrementally by `ClusterSnapshot`.
@@ -76,7 +77,7 @@ public struct NodeInfo: Sendable {
     mutating func update(node: JSONValue) {
         let fields = mutableFields()
         fields.object = node
-        fields.name = node[path: "metadata", "name"]?.stringValue ?? ""
+        fields.name = node.metadata.name
         fields.labels = PodInfo.stringMap(node[path: "metadata", "labels"])
         fields.taints = (node[path: "spec", "taints"]?.arrayValue ?? []).compactMap(Taint.init(json:))
         let status = node["status"] ?? .emptyObject
