@@ -208,6 +208,7 @@ let package = Package(
             name: "skiff", dependencies: ["SkiffCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
+        .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "APIMachinery"]),
         .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage"]),
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "APIMachinery"]),
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry", "APIMachinery"]),

@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 
 /// Kubernetes' `ActivePods` order: the pods a scale-down should delete first come first.
 ///
@@ -18,7 +19,7 @@ enum ActivePods {
         if assignedA != assignedB { return !assignedA }
         let phaseA = phaseRank(a), phaseB = phaseRank(b)
         if phaseA != phaseB { return phaseA < phaseB }
-        let readyA = PodReadiness.isReady(a), readyB = PodReadiness.isReady(b)
+        let readyA = Pod(a).isReady, readyB = Pod(b).isReady
         if readyA != readyB { return !readyA }
         if readyA, readyB {
             let sinceA = PodReadiness.readySince(a), sinceB = PodReadiness.readySince(b)

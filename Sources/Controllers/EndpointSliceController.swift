@@ -63,7 +63,7 @@ public final class EndpointSliceController: Sendable {
         guard cacheHasCaughtUp(key, owned: owned) else { return .requeue(after: .milliseconds(50)) }
         let service = services.get(key)
         var plan = EndpointSlicePlan()
-        if let service, ServiceEndpoints.selector(service) != nil {
+        if let service, Service(service).spec.selector != nil {
             let backing = ServiceEndpoints.endpoints(
                 for: service, pods: pods.list { $0.metadata.namespace == key.namespace }, includeTerminating: true)
             plan = EndpointSlicePlan.plan(

@@ -54,7 +54,7 @@ public final class EndpointsController: Sendable {
             } catch where error.isNotFound {}
             return .done
         }
-        guard ServiceEndpoints.selector(service) != nil else { return .done }
+        guard Service(service).spec.selector != nil else { return .done }
         let backing = ServiceEndpoints.endpoints(
             for: service, pods: pods.list { $0.metadata.namespace == key.namespace }, includeTerminating: false)
         let (subsets, truncated) = ServiceEndpoints.truncated(ServiceEndpoints.subsets(for: service, endpoints: backing))

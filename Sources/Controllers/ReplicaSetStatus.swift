@@ -18,7 +18,7 @@ struct ReplicaSetStatus: Equatable {
             replicas += 1
             let labels = pod.metadata.labels
             if templateLabels.allSatisfy({ labels[$0.key] == $0.value }) { fullyLabeledReplicas += 1 }
-            guard PodReadiness.isReady(pod) else { continue }
+            guard Pod(pod).isReady else { continue }
             readyReplicas += 1
             if PodReadiness.isAvailable(pod, minReadySeconds: minReadySeconds, now: now) {
                 availableReplicas += 1

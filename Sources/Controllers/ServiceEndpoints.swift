@@ -55,84 +55,52 @@ enum ServiceEndpoints {
 
     static let headlessLabel = "service.kubernetes.io/headless"
 
-    /// The Service's selector; nil when it has none (or an empty one), in which case its users manage the endpoints.
-    static func selector(_ service: JSONValue) -> [String: String]? {
-        guard let fields = service[path: "spec", "selector"]?.objectValue, !fields.isEmpty else { return nil }
-        return fields.compactMapValues(\.stringValue)
-    }
-
     static func selects(_ service: JSONValue, _ pod: JSONValue) -> Bool {
-        guard service[path: "metadata", "namespace"] == pod[path: "metadata", "namespace"], let selector = selector(service) else {
-            return false
-        }
+        guard service.metadata.namespace == pod.metadata.namespace, let selector = Service(service).spec.selector else { return false }
         let labels = pod.metadata.labels
         return selector.allSatisfy { labels[$0.key] == $0.value }
-    }
-
-    static func isHeadless(_ service: JSONValue) -> Bool {
-        service[path: "spec", "clusterIP"]?.stringValue == "None"
     }
 
     /// The labels both controllers give their objects: the Service's own, plus the headless marker for headless ones.
     static func inheritedLabels(_ service: JSONValue) -> [String: JSONValue] {
         var labels = service[path: "metadata", "labels"]?.objectValue ?? [:]
-        if isHeadless(service) { labels[headlessLabel] = "" }
+        if Service(service).isHeadless { labels[headlessLabel] = "" }
         return labels
-    }
-
-    static func isReady(_ pod: JSONValue) -> Bool {
-        pod[path: "status", "conditions"]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } ?? false
     }
 
     /// The endpoint a pod contributes, or nil when it has no IP yet, has finished, or is going away and terminating
     /// pods are not wanted (Endpoints never lists them unless the Service publishes not-ready addresses).
-    static func endpoint(for pod: JSONValue, service: JSONValue, includeTerminating: Bool) -> Endpoint? {
-        guard let ip = pod[path: "status", "podIP"]?.stringValue, !ip.isEmpty else { return nil }
-        let phase = pod[path: "status", "phase"]?.stringValue
-        guard phase != "Succeeded", phase != "Failed" else { return nil }
+    static func endpoint(for object: JSONValue, service: JSONValue, includeTerminating: Bool) -> Endpoint? {
+        let pod = Pod(object)
+        guard let ip = pod.status.podIP, !pod.isFinished else { return nil }
         let terminating = pod.metadata.isDeleting
-        let publishNotReady = service[path: "spec", "publishNotReadyAddresses"]?.boolValue ?? false
+        let publishNotReady = Service(service).spec.publishNotReadyAddresses
         guard !terminating || includeTerminating || publishNotReady else { return nil }
-        let serving = publishNotReady || isReady(pod)
+        let serving = publishNotReady || pod.isReady
         let targetRef: JSONValue = [
-            "kind": "Pod", "namespace": pod[path: "metadata", "namespace"] ?? "", "name": pod[path: "metadata", "name"] ?? "",
-            "uid": pod[path: "metadata", "uid"] ?? "",
+            "kind": "Pod", "namespace": .string(pod.metadata.namespace ?? ""), "name": .string(pod.metadata.name), "uid": .string(pod.metadata.uid),
         ]
         // A pod is addressable by hostname only inside the Service named by its subdomain.
-        var hostname: String?
-        if let name = pod[path: "spec", "hostname"]?.stringValue, !name.isEmpty,
-            pod[path: "spec", "subdomain"] == service[path: "metadata", "name"]
-        {
-            hostname = name
-        }
+        let hostname = pod.spec.subdomain == service.metadata.name ? pod.spec.hostname : nil
         return Endpoint(
-            ip: ip, nodeName: pod[path: "spec", "nodeName"]?.stringValue, hostname: hostname, targetRef: targetRef,
+            ip: ip, nodeName: object[path: "spec", "nodeName"]?.stringValue, hostname: hostname, targetRef: targetRef,
             ready: publishNotReady || (serving && !terminating), serving: serving, terminating: terminating,
-            ports: ports(of: service, for: pod))
+            ports: ports(of: service, for: object))
     }
 
     /// The Service's ports with each `targetPort` resolved for one pod: a number as is, a name through the pod's
     /// container ports of the same protocol (`podutil.FindPort`); unresolvable names are skipped.
     static func ports(of service: JSONValue, for pod: JSONValue) -> [Port] {
-        let containerPorts = (pod[path: "spec", "containers"]?.arrayValue ?? []).flatMap { $0["ports"]?.arrayValue ?? [] }
-        return (service[path: "spec", "ports"]?.arrayValue ?? []).compactMap { servicePort in
-            let proto = servicePort["protocol"]?.stringValue ?? "TCP"
-            let target = servicePort["targetPort"] ?? servicePort["port"] ?? .null
+        let containerPorts = Pod(pod).spec.containers.flatMap(\.ports)
+        return Service(service).spec.ports.compactMap { servicePort in
             let number: Int64?
-            if let name = target.stringValue {
-                if let numeric = Int64(name) {
-                    number = numeric
-                } else {
-                    number = containerPorts.first { $0["name"]?.stringValue == name && ($0["protocol"]?.stringValue ?? "TCP") == proto }?[
-                        "containerPort"]?.integerValue
-                }
-            } else {
-                number = target.integerValue
+            switch servicePort.targetPort {
+            case .number(let port): number = port
+            case .name(let name): number = containerPorts.first { $0.name == name && $0.protocol == servicePort.protocol }?.containerPort
+            case nil: number = nil
             }
             guard let number, number > 0 else { return nil }
-            return Port(
-                name: servicePort["name"]?.stringValue ?? "", port: number, protocol: proto,
-                appProtocol: servicePort["appProtocol"]?.stringValue)
+            return Port(name: servicePort.name, port: number, protocol: servicePort.protocol, appProtocol: servicePort.appProtocol)
         }
     }
 
@@ -146,12 +114,12 @@ enum ServiceEndpoints {
     /// The Endpoints `subsets`, packed as Kubernetes' `RepackSubsets` does: addresses that serve the same set of
     /// ports share a subset. A headless Service without ports still lists its addresses, in a portless subset.
     static func subsets(for service: JSONValue, endpoints: [Endpoint]) -> [JSONValue] {
-        let hasPorts = !(service[path: "spec", "ports"]?.arrayValue ?? []).isEmpty
+        let hasPorts = !Service(service).spec.ports.isEmpty
         var groups: [[Port]: (ready: [JSONValue], notReady: [JSONValue])] = [:]
         for endpoint in endpoints {
             let ports = Array(Set(endpoint.ports)).sorted()
             // A Service with ports needs at least one the pod serves; only a headless one lists bare addresses.
-            if ports.isEmpty && (hasPorts || !isHeadless(service)) { continue }
+            if ports.isEmpty && (hasPorts || !Service(service).isHeadless) { continue }
             if endpoint.ready {
                 groups[ports, default: ([], [])].ready.append(endpoint.address)
             } else {

@@ -1,0 +1,41 @@
+import APIMachinery
+
+/// A core/v1 Service.
+public struct Service: ObjectView {
+    public let json: JSONValue
+    public init(_ json: JSONValue) { self.json = json }
+
+    public var spec: Spec { Spec(json: json["spec"] ?? .emptyObject) }
+
+    public struct Spec: Sendable {
+        public let json: JSONValue
+
+        /// `ClusterIP`, `NodePort`, `LoadBalancer` or `ExternalName`.
+        public var type: String { json["type"]?.stringValue ?? "ClusterIP" }
+        /// The pods' labels that select the Service's endpoints; nil when it has none (or an empty one), in which
+        /// case its users manage the endpoints.
+        public var selector: [String: String]? {
+            guard let fields = json["selector"]?.objectValue, !fields.isEmpty else { return nil }
+            return fields.compactMapValues(\.stringValue)
+        }
+        public var clusterIP: String? { json["clusterIP"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        public var ports: [ServicePort] { (json["ports"]?.arrayValue ?? []).map(ServicePort.init) }
+        public var publishNotReadyAddresses: Bool { json["publishNotReadyAddresses"]?.boolValue ?? false }
+    }
+
+    /// A Service without a cluster IP (`clusterIP: None`): DNS answers its endpoints' addresses directly.
+    public var isHeadless: Bool { spec.clusterIP == "None" }
+}
+
+public struct ServicePort: Sendable {
+    public let json: JSONValue
+    public init(_ json: JSONValue) { self.json = json }
+
+    public var name: String { json["name"]?.stringValue ?? "" }
+    public var `protocol`: String { json["protocol"]?.stringValue ?? "TCP" }
+    public var port: Int64? { json["port"]?.integerValue }
+    /// The pods' port: `targetPort`, defaulting to `port`.
+    public var targetPort: PortReference? { PortReference(json["targetPort"]) ?? port.map { .number($0) } }
+    public var nodePort: Int64? { json["nodePort"]?.integerValue }
+    public var appProtocol: String? { json["appProtocol"]?.stringValue }
+}
