@@ -127,7 +127,7 @@ enum Eviction {
     }
 
     private static func phase(of pod: JSONValue) -> String {
-        pod[path: "status", "phase"]?.stringValue ?? ""
+        Pod(pod).status.phase ?? ""
     }
 
     private static func statusNumber(_ budget: JSONValue, _ field: String) -> Int64 {

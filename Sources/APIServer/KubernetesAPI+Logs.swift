@@ -25,7 +25,7 @@ extension KubernetesAPI {
                 throw APIError.badRequest("\(field): Invalid value: \"\(value)\": must be \(field == "tailLines" ? "greater than or equal to 0" : "greater than 0")")
             }
         }
-        guard let node = pod[path: "spec", "nodeName"]?.stringValue, !node.isEmpty else {
+        guard let node = Pod(pod).spec.nodeName, !node.isEmpty else {
             throw APIError.badRequest("pod \(name) does not have a host assigned")
         }
         guard let connections = nodeConnections.current else {

@@ -41,7 +41,7 @@ extension KubernetesAPI {
     {
         let name = pod.metadata.name
         let namespace = pod.metadata.namespace ?? "default"
-        guard let node = pod[path: "spec", "nodeName"]?.stringValue, !node.isEmpty else {
+        guard let node = Pod(pod).spec.nodeName, !node.isEmpty else {
             throw APIError.badRequest("pod \(name) does not have a host assigned")
         }
         if kind == .portforward {

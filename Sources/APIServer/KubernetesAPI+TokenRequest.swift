@@ -85,7 +85,7 @@ extension KubernetesAPI {
 
     /// The node a pod runs on, named in its tokens; none when it is not scheduled or the node is gone.
     private func nodeReference(of pod: JSONValue) async throws(APIError) -> ServiceAccountTokenClaims.ObjectReference? {
-        guard let nodeName = pod[path: "spec", "nodeName"]?.stringValue, !nodeName.isEmpty,
+        guard let nodeName = Pod(pod).spec.nodeName, !nodeName.isEmpty,
             let nodes = catalog.resource(group: "", version: "v1", resource: "nodes"),
             let found = try await objects.find(nodes, namespace: nil, name: nodeName)
         else {

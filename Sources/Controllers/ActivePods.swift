@@ -14,8 +14,8 @@ enum ActivePods {
 
     /// Whether `a` is a better pod to delete than `b`.
     static func deletesBefore(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        let assignedA = !(a[path: "spec", "nodeName"]?.stringValue ?? "").isEmpty
-        let assignedB = !(b[path: "spec", "nodeName"]?.stringValue ?? "").isEmpty
+        let assignedA = Pod(a).spec.nodeName != nil
+        let assignedB = Pod(b).spec.nodeName != nil
         if assignedA != assignedB { return !assignedA }
         let phaseA = phaseRank(a), phaseB = phaseRank(b)
         if phaseA != phaseB { return phaseA < phaseB }
@@ -34,7 +34,7 @@ enum ActivePods {
 
     /// Pending < Unknown < Running; other phases rank with Pending, as a missing map entry does in Kubernetes.
     static func phaseRank(_ pod: JSONValue) -> Int {
-        switch pod[path: "status", "phase"]?.stringValue {
+        switch Pod(pod).status.phase {
         case "Unknown": 1
         case "Running": 2
         default: 0

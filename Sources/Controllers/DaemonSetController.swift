@@ -237,7 +237,7 @@ public final class DaemonSetController: Sendable {
 
     /// The node a daemon pod is for: where it is bound, else the node its affinity pins it to.
     static func targetNode(_ pod: JSONValue) -> String {
-        if let node = pod[path: "spec", "nodeName"]?.stringValue, !node.isEmpty { return node }
+        if let node = Pod(pod).spec.nodeName, !node.isEmpty { return node }
         let terms = pod[path: "spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"]
         return terms?.arrayValue?.first?["matchFields"]?.arrayValue?.first?["values"]?.arrayValue?.first?.stringValue ?? ""
     }

@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 
 extension DeploymentController {
     /// Writes replica counts and the `Available` and `Progressing` conditions as Kubernetes words them.
@@ -41,7 +42,7 @@ extension DeploymentController {
             set("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
         }
         let name = newSet?[path: "metadata", "name"]?.stringValue ?? ""
-        let complete = updated == desired && replicas == desired && available == desired && newSet.map { Self.replicas($0) == desired } ?? false
+        let complete = updated == desired && replicas == desired && available == desired && newSet.map { ReplicaSet($0).spec.replicas == desired } ?? false
         var result = ReconcileResult.done
         let progressing = conditions.first { $0["type"]?.stringValue == "Progressing" }
         if paused {
@@ -51,7 +52,7 @@ extension DeploymentController {
         } else if let created {
             set("Progressing", "True", "NewReplicaSetCreated", "Created new replica set \"\(created)\"")
         } else if progressing?["reason"]?.stringValue != "ProgressDeadlineExceeded" {
-            let deadline = TimeInterval(deployment[path: "spec", "progressDeadlineSeconds"]?.integerValue ?? 600)
+            let deadline = TimeInterval(Deployment(deployment).spec.progressDeadlineSeconds)
             let since = progressing?["lastUpdateTime"]?.stringValue.flatMap(KubeTime.parse) ?? time
             let changed = status["updatedReplicas"] != deployment[path: "status", "updatedReplicas"]
                 || status["availableReplicas"] != deployment[path: "status", "availableReplicas"]

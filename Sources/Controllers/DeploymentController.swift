@@ -56,10 +56,9 @@ public final class DeploymentController: Sendable {
         guard let setKey = ObjectKey.owner(of: pod, kind: "ReplicaSet"), let replicaSet = replicaSets.get(setKey),
             let key = ObjectKey.owner(of: replicaSet, kind: "Deployment")
         else { return nil }
-        return deployments.get(key)?[path: "spec", "strategy", "type"]?.stringValue == "Recreate" ? key : nil
+        return deployments.get(key).map { Deployment($0).spec.strategyType } == "Recreate" ? key : nil
     }
 
-    static func replicas(_ object: JSONValue) -> Int64 { object[path: "spec", "replicas"]?.integerValue ?? 1 }
     static func revision(_ replicaSet: JSONValue) -> Int64 {
         replicaSet[path: "metadata", "annotations", revisionAnnotation]?.stringValue.flatMap { Int64($0) } ?? 0
     }
@@ -80,12 +79,12 @@ public final class DeploymentController: Sendable {
             let uid = deployment[path: "metadata", "uid"]?.stringValue
         else { return .done }
         let spec = deployment["spec"] ?? .emptyObject
-        let desired = Self.replicas(deployment)
+        let desired = Deployment(deployment).spec.replicas
         let template = spec["template"] ?? .emptyObject
         var owned = replicaSets.list { $0.metadata.controllerRef?.uid == uid }
         owned.sort { Self.revision($0) < Self.revision($1) }
         let paused = spec["paused"]?.boolValue == true
-        var newSet = owned.first { Self.withoutHash($0[path: "spec", "template"] ?? .emptyObject) == Self.withoutHash(template) }
+        var newSet = owned.first { Self.withoutHash(ReplicaSet($0).spec.template ?? .emptyObject) == Self.withoutHash(template) }
         let maxOldRevision = owned.filter { $0[path: "metadata", "uid"] != newSet?[path: "metadata", "uid"] }.map(Self.revision).max() ?? 0
         var createdName: String?
 
@@ -127,7 +126,7 @@ public final class DeploymentController: Sendable {
         // A changed replica count (`kubectl scale`, an autoscaler) is applied to the sets as they are before any
         // further rollout step, and is all that happens to a paused Deployment.
         let scaled = ([newSet].compactMap { $0 } + old).contains { replicaSet in
-            Self.replicas(replicaSet) > 0
+            ReplicaSet(replicaSet).spec.replicas > 0
                 && replicaSet[path: "metadata", "annotations", Self.desiredReplicasAnnotation]?.stringValue.flatMap { Int64($0) }
                     .map { $0 != desired } == true
         }
@@ -147,16 +146,16 @@ public final class DeploymentController: Sendable {
 
     private func createReplicaSet(for deployment: JSONValue, key: ObjectKey, revision: Int64, owned: [JSONValue]) async throws(APIError) -> JSONValue {
         let collisionCount = deployment[path: "status", "collisionCount"]?.integerValue
-        var template = Self.withoutHash(deployment[path: "spec", "template"] ?? .emptyObject)
+        var template = Self.withoutHash(Deployment(deployment).spec.template)
         let hash = DeploymentRollout.podTemplateHash(template: template, collisionCount: collisionCount)
         template[path: "metadata", "labels", Self.hashLabel] = .string(hash)
-        var selector = deployment[path: "spec", "selector"] ?? .emptyObject
+        var selector = Deployment(deployment).spec.selector ?? .emptyObject
         selector[path: "matchLabels", Self.hashLabel] = .string(hash)
         var annotations: [String: JSONValue] = [:]
         for (name, value) in deployment[path: "metadata", "annotations"]?.objectValue ?? [:] where !Self.uncopiedAnnotations.contains(name) {
             annotations[name] = value
         }
-        let desired = Self.replicas(deployment)
+        let desired = Deployment(deployment).spec.replicas
         let (surge, _) = DeploymentRollout.fenceposts(of: deployment)
         annotations[Self.revisionAnnotation] = .string(String(revision))
         annotations[Self.desiredReplicasAnnotation] = .string(String(desired))
@@ -184,7 +183,7 @@ public final class DeploymentController: Sendable {
         } catch where error.isAlreadyExists {
             // A ReplicaSet of that name with another template is a hash collision: bump the count and try again.
             let existing = try await client.get(.replicaSets, namespace: key.namespace, name: name)
-            if Self.withoutHash(existing[path: "spec", "template"] ?? .emptyObject) != Self.withoutHash(deployment[path: "spec", "template"] ?? .emptyObject) {
+            if Self.withoutHash(ReplicaSet(existing).spec.template ?? .emptyObject) != Self.withoutHash(Deployment(deployment).spec.template) {
                 var bumped = deployment
                 bumped[path: "status", "collisionCount"] = .integer((collisionCount ?? 0) + 1)
                 _ = try await client.update(.deployments, bumped, subresource: "status")
@@ -195,11 +194,11 @@ public final class DeploymentController: Sendable {
 
     private func roll(_ deployment: JSONValue, newSet: JSONValue, old: [JSONValue], desired: Int64) async throws(APIError) {
         let (surge, unavailable) = DeploymentRollout.fenceposts(of: deployment)
-        let total = ([newSet] + old).map(Self.replicas).reduce(0, +)
-        let activeOld = old.filter { Self.replicas($0) > 0 }
-        var target = DeploymentRollout.newReplicaSetReplicas(desired: desired, surge: surge, currentTotal: total, newReplicas: Self.replicas(newSet))
-        if activeOld.isEmpty || Self.replicas(newSet) > desired { target = desired }
-        if target != Self.replicas(newSet) {
+        let total = ([newSet] + old).map { ReplicaSet($0).spec.replicas }.reduce(0, +)
+        let activeOld = old.filter { ReplicaSet($0).spec.replicas > 0 }
+        var target = DeploymentRollout.newReplicaSetReplicas(desired: desired, surge: surge, currentTotal: total, newReplicas: ReplicaSet(newSet).spec.replicas)
+        if activeOld.isEmpty || ReplicaSet(newSet).spec.replicas > desired { target = desired }
+        if target != ReplicaSet(newSet).spec.replicas {
             try await scale(newSet, to: target, deployment: deployment)
             return
         }
@@ -207,7 +206,7 @@ public final class DeploymentController: Sendable {
         // unavailable pods against that; old pods that are not available anyway go first (Kubernetes'
         // `reconcileOldReplicaSets`, `cleanupUnhealthyReplicas`, `scaleDownOldReplicaSetsForRollingUpdate`).
         let maxScaledDown = DeploymentRollout.oldReplicasToScaleDown(
-            allReplicas: total, desired: desired, unavailable: unavailable, newReplicas: Self.replicas(newSet),
+            allReplicas: total, desired: desired, unavailable: unavailable, newReplicas: ReplicaSet(newSet).spec.replicas,
             newAvailable: Self.statusCount(newSet, "availableReplicas"))
         guard maxScaledDown > 0 else { return }
         // A set whose status counts more available pods than its spec asks for has not caught up with its last
@@ -216,8 +215,8 @@ public final class DeploymentController: Sendable {
         // `maxUnavailable` allows, so nothing goes until the status is current; its update brings the Deployment
         // back here. (Kubernetes' `cleanupUnhealthyReplicas` refuses such an old set and the sync scales nothing
         // down; every set is checked here, as every set's count goes into the available pods below.)
-        guard ([newSet] + old).allSatisfy({ Self.statusCount($0, "availableReplicas") <= Self.replicas($0) }) else { return }
-        var sizes = activeOld.map(Self.replicas)
+        guard ([newSet] + old).allSatisfy({ Self.statusCount($0, "availableReplicas") <= ReplicaSet($0).spec.replicas }) else { return }
+        var sizes = activeOld.map { ReplicaSet($0).spec.replicas }
         var cleaned: Int64 = 0
         for (index, replicaSet) in activeOld.enumerated() where cleaned < maxScaledDown {
             let unhealthy = sizes[index] - Self.statusCount(replicaSet, "availableReplicas")
@@ -239,43 +238,43 @@ public final class DeploymentController: Sendable {
     }
 
     private func recreate(_ deployment: JSONValue, newSet: JSONValue, old: [JSONValue], desired: Int64) async throws(APIError) {
-        let activeOld = old.filter { Self.replicas($0) > 0 }
+        let activeOld = old.filter { ReplicaSet($0).spec.replicas > 0 }
         for replicaSet in activeOld { try await scale(replicaSet, to: 0, deployment: deployment) }
         // The new pods start only once every old pod is gone: terminating ones too, as they may still be running.
         guard activeOld.isEmpty, old.allSatisfy({ Self.statusCount($0, "replicas") == 0 }) else { return }
         let oldUIDs = Set(old.compactMap { $0[path: "metadata", "uid"]?.stringValue })
         let oldPodsRunning = pods.list { pod in
             guard let owner = pod.metadata.controllerRef?.uid, oldUIDs.contains(owner) else { return false }
-            let phase = pod[path: "status", "phase"]?.stringValue
+            let phase = Pod(pod).status.phase
             return phase != "Succeeded" && phase != "Failed"
         }
         guard oldPodsRunning.isEmpty else { return }
-        if Self.replicas(newSet) != desired { try await scale(newSet, to: desired, deployment: deployment) }
+        if ReplicaSet(newSet).spec.replicas != desired { try await scale(newSet, to: desired, deployment: deployment) }
     }
 
     /// Kubernetes' `scale` step: one active (or else the newest) ReplicaSet takes the whole count; a saturated new
     /// set means the old ones go; otherwise a rolling Deployment shares the change in proportion.
     private func scaleSets(_ deployment: JSONValue, newSet: JSONValue?, old: [JSONValue], desired: Int64) async throws(APIError) {
         let sets = old + [newSet].compactMap { $0 }
-        let active = sets.filter { Self.replicas($0) > 0 }
+        let active = sets.filter { ReplicaSet($0).spec.replicas > 0 }
         if active.count <= 1 {
             guard let only = active.first ?? newSet ?? old.last else { return }
             try await scale(only, to: desired, deployment: deployment)
             return
         }
-        if let current = newSet, Self.replicas(current) == desired, Self.statusCount(current, "availableReplicas") == desired,
+        if let current = newSet, ReplicaSet(current).spec.replicas == desired, Self.statusCount(current, "availableReplicas") == desired,
             current[path: "metadata", "annotations", Self.desiredReplicasAnnotation]?.stringValue == String(desired)
         {
-            for replicaSet in old where Self.replicas(replicaSet) > 0 { try await scale(replicaSet, to: 0, deployment: deployment) }
+            for replicaSet in old where ReplicaSet(replicaSet).spec.replicas > 0 { try await scale(replicaSet, to: 0, deployment: deployment) }
             return
         }
-        guard (deployment[path: "spec", "strategy", "type"]?.stringValue ?? "RollingUpdate") == "RollingUpdate" else { return }
+        guard Deployment(deployment).spec.strategyType == "RollingUpdate" else { return }
         let (surge, _) = DeploymentRollout.fenceposts(of: deployment)
         let sizes = DeploymentRollout.proportionalSizes(
-            replicas: active.map(Self.replicas),
+            replicas: active.map { ReplicaSet($0).spec.replicas },
             maxReplicasBefore: active.map { $0[path: "metadata", "annotations", Self.maxReplicasAnnotation]?.stringValue.flatMap { Int64($0) } },
             desired: desired, surge: surge, statusReplicas: deployment[path: "status", "replicas"]?.integerValue ?? 0)
-        let total = active.map(Self.replicas).reduce(0, +)
+        let total = active.map { ReplicaSet($0).spec.replicas }.reduce(0, +)
         let direction = sizes.reduce(0, +) > total ? "up" : "down"
         for (replicaSet, size) in zip(active, sizes) { try await scale(replicaSet, to: size, deployment: deployment, direction: direction) }
     }
@@ -283,10 +282,10 @@ public final class DeploymentController: Sendable {
     /// Sets a ReplicaSet's size and the Deployment size it was scaled for (the annotations proportional scaling reads);
     /// a size change is a `ScalingReplicaSet` event.
     private func scale(_ replicaSet: JSONValue, to replicas: Int64, deployment: JSONValue, direction: String? = nil) async throws(APIError) {
-        let from = Self.replicas(replicaSet)
+        let from = ReplicaSet(replicaSet).spec.replicas
         var updated = replicaSet
         updated[path: "spec", "replicas"] = .integer(replicas)
-        let desired = Self.replicas(deployment)
+        let desired = Deployment(deployment).spec.replicas
         let (surge, _) = DeploymentRollout.fenceposts(of: deployment)
         updated[path: "metadata", "annotations", Self.desiredReplicasAnnotation] = .string(String(desired))
         updated[path: "metadata", "annotations", Self.maxReplicasAnnotation] = .string(String(desired + surge))
@@ -300,8 +299,8 @@ public final class DeploymentController: Sendable {
 
     /// Deletes the oldest scaled-down ReplicaSets beyond `revisionHistoryLimit` (10).
     private func cleanUpHistory(_ deployment: JSONValue, old: [JSONValue]) async throws(APIError) {
-        let limit = Int(deployment[path: "spec", "revisionHistoryLimit"]?.integerValue ?? 10)
-        let idle = old.filter { Self.replicas($0) == 0 && Self.statusCount($0, "replicas") == 0 && !$0.metadata.isDeleting }
+        let limit = Int(Deployment(deployment).spec.revisionHistoryLimit)
+        let idle = old.filter { ReplicaSet($0).spec.replicas == 0 && Self.statusCount($0, "replicas") == 0 && !$0.metadata.isDeleting }
         guard idle.count > limit else { return }
         for replicaSet in idle.sorted(by: { Self.revision($0) < Self.revision($1) }).prefix(idle.count - limit) {
             let options: JSONValue = ["propagationPolicy": "Background", "preconditions": ["uid": replicaSet[path: "metadata", "uid"] ?? .null]]

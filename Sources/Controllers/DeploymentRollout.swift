@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// The arithmetic of Deployment rollouts, as Kubernetes' deployment controller does it (pkg/controller/deployment):
 /// template hashes, surge and unavailability budgets, and how far the new and old ReplicaSets may be scaled.
@@ -35,11 +36,11 @@ enum DeploymentRollout {
     /// A Deployment's surge and unavailability budgets at its current size; both 0 for Recreate, and never more
     /// unavailable than its replicas (`MaxSurge`, `MaxUnavailable`).
     static func fenceposts(of deployment: JSONValue) -> (surge: Int64, unavailable: Int64) {
-        guard (deployment[path: "spec", "strategy", "type"]?.stringValue ?? "RollingUpdate") == "RollingUpdate" else { return (0, 0) }
-        let desired = DeploymentController.replicas(deployment)
+        guard Deployment(deployment).spec.strategyType == "RollingUpdate" else { return (0, 0) }
+        let desired = Deployment(deployment).spec.replicas
         let (surge, unavailable) = fenceposts(
-            maxSurge: deployment[path: "spec", "strategy", "rollingUpdate", "maxSurge"],
-            maxUnavailable: deployment[path: "spec", "strategy", "rollingUpdate", "maxUnavailable"], desired: desired)
+            maxSurge: Deployment(deployment).spec.maxSurge,
+            maxUnavailable: Deployment(deployment).spec.maxUnavailable, desired: desired)
         return (surge, min(unavailable, desired))
     }
 

@@ -73,7 +73,7 @@ public final class JobController: Sendable {
         // Failures the pod failure policy ignores do not count; one it says fails the Job, does.
         var policyFailure: String?
         if let policy = job[path: "spec", "podFailurePolicy"] {
-            for pod in owned where pod[path: "status", "phase"]?.stringValue == "Failed" {
+            for pod in owned where Pod(pod).status.phase == "Failed" {
                 switch PodFailurePolicy.outcome(of: pod, policy: policy) {
                 case .ignore: counts.failed -= 1
                 case .failJob(let message): policyFailure = policyFailure ?? message
@@ -232,13 +232,13 @@ public final class JobController: Sendable {
     }
 
     static func isFinished(_ pod: JSONValue) -> Bool {
-        let phase = pod[path: "status", "phase"]?.stringValue
+        let phase = Pod(pod).status.phase
         return phase == "Succeeded" || phase == "Failed"
     }
 
     /// When a failed pod's last container stopped, for the back-off before its replacement.
     static func finishedAt(_ pod: JSONValue) -> Date? {
-        guard pod[path: "status", "phase"]?.stringValue == "Failed" else { return nil }
+        guard Pod(pod).status.phase == "Failed" else { return nil }
         return (pod[path: "status", "containerStatuses"]?.arrayValue ?? []).compactMap {
             $0[path: "state", "terminated", "finishedAt"]?.stringValue.flatMap(KubeTime.parse)
         }.max()

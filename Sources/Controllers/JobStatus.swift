@@ -20,7 +20,7 @@ enum JobStatus {
     static func counts(_ pods: [JSONValue]) -> Counts {
         var counts = Counts(active: 0, ready: 0, succeeded: 0, failed: 0)
         for pod in pods {
-            switch pod[path: "status", "phase"]?.stringValue {
+            switch Pod(pod).status.phase {
             case "Succeeded": counts.succeeded += 1
             case "Failed": counts.failed += 1
             default:
@@ -76,7 +76,7 @@ enum JobIndexes {
     static func active(_ pods: [JSONValue]) -> Set<Int> {
         Set(
             pods.filter { pod in
-                let phase = pod[path: "status", "phase"]?.stringValue
+                let phase = Pod(pod).status.phase
                 return phase != "Succeeded" && phase != "Failed" && !pod.metadata.isDeleting
             }.compactMap(index(of:)))
     }

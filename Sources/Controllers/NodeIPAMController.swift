@@ -46,7 +46,7 @@ public final class NodeIPAMController: Sendable {
 
     private func track(_ node: JSONValue) {
         let name = node.metadata.name
-        if let cidr = node[path: "spec", "podCIDR"]?.stringValue.flatMap(IPv4CIDR.init), let index = clusterCIDR.subnetIndex(of: cidr) {
+        if let cidr = Node(node).spec.podCIDR.flatMap(IPv4CIDR.init), let index = clusterCIDR.subnetIndex(of: cidr) {
             allocated.withLock { $0[index] = name }
         } else {
             queue.add(name)
@@ -54,7 +54,7 @@ public final class NodeIPAMController: Sendable {
     }
 
     private func reconcile(_ name: String) async throws(APIError) -> ReconcileResult {
-        guard let node = nodes.get(ObjectKey(namespace: nil, name: name)), node[path: "spec", "podCIDR"] == nil else { return .done }
+        guard let node = nodes.get(ObjectKey(namespace: nil, name: name)), Node(node).spec.podCIDR == nil else { return .done }
         let capacity = 1 << (nodeMaskSize - clusterCIDR.prefixLength)
         let reserved: Int? = allocated.withLock { table in
             if let mine = table.first(where: { $0.value == name })?.key { return mine }

@@ -68,7 +68,7 @@ public final class NodeLifecycleController: Sendable {
                         // cache the pods' reconciles will see).
                         if Taint.taints(of: old).filter({ $0.effect == "NoExecute" }) != Taint.taints(of: node).filter({ $0.effect == "NoExecute" }) {
                             let name = node.metadata.name
-                            for pod in pods.list(where: { $0[path: "spec", "nodeName"]?.stringValue == name }) {
+                            for pod in pods.list(where: { Pod($0).spec.nodeName == name }) {
                                 podQueue.add(ObjectKey(pod))
                             }
                         }
@@ -82,7 +82,7 @@ public final class NodeLifecycleController: Sendable {
                 InformerHandler(
                     onAdd: { [self] lease in observe(lease: lease) },
                     onUpdate: { [self] _, lease in observe(lease: lease) })),
-            .mapped(pods, into: podQueue) { pod in pod[path: "spec", "nodeName"]?.stringValue.map { _ in ObjectKey(pod) } },
+            .mapped(pods, into: podQueue) { pod in Pod(pod).spec.nodeName.map { _ in ObjectKey(pod) } },
         ])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -180,7 +180,7 @@ public final class NodeLifecycleController: Sendable {
         default:
             break
         }
-        if node[path: "spec", "unschedulable"]?.boolValue == true {
+        if Node(node).spec.unschedulable {
             desired.append(keep(Taint(key: Taint.unschedulable, effect: "NoSchedule", timeAdded: stamp)))
         }
         if desired != existing {
@@ -210,7 +210,7 @@ public final class NodeLifecycleController: Sendable {
     /// Turns the Ready condition of the node's pods False, so Services stop sending them traffic.
     private func markPodsNotReady(onNode name: String) async throws(APIError) {
         let stamp = JSONValue.string(KubeTime.format(now()))
-        for pod in pods.list(where: { $0[path: "spec", "nodeName"]?.stringValue == name }) {
+        for pod in pods.list(where: { Pod($0).spec.nodeName == name }) {
             guard var conditions = pod[path: "status", "conditions"]?.arrayValue,
                 let index = conditions.firstIndex(where: { $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True" })
             else { continue }
@@ -230,10 +230,10 @@ public final class NodeLifecycleController: Sendable {
 
     private func reconcilePod(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
         guard let pod = pods.get(key), !pod.metadata.isDeleting,
-            let nodeName = pod[path: "spec", "nodeName"]?.stringValue,
+            let nodeName = Pod(pod).spec.nodeName,
             let node = nodes.get(ObjectKey(namespace: nil, name: nodeName))
         else { return .done }
-        let phase = pod[path: "status", "phase"]?.stringValue
+        let phase = Pod(pod).status.phase
         if phase == "Succeeded" || phase == "Failed" { return .done }
         let decision = TaintEviction.decision(
             tolerations: pod[path: "spec", "tolerations"]?.arrayValue ?? [], taints: Taint.taints(of: node), now: now())

@@ -173,11 +173,11 @@ public final class ReplicaSetController: Sendable {
                 failure = error
             }
         }
-        let minReadySeconds = owner[path: "spec", "minReadySeconds"]?.integerValue ?? 0
+        let minReadySeconds = ReplicaSet(owner).spec.minReadySeconds
         let current = now()
         let counts = ReplicaSetStatus(
-            pods: owned, templateLabels: (owner[path: "spec", "template"] ?? .emptyObject).metadata.labels, minReadySeconds: minReadySeconds, now: current)
-        let desired = owner[path: "spec", "replicas"]?.integerValue ?? 1
+            pods: owned, templateLabels: (ReplicaSet(owner).spec.template ?? .emptyObject).metadata.labels, minReadySeconds: minReadySeconds, now: current)
+        let desired = ReplicaSet(owner).spec.replicas
         let status = counts.applied(
             to: owner["status"], generation: owner[path: "metadata", "generation"],
             failure: failure.map { .init(reason: Int64(owned.count) < desired ? "FailedCreate" : "FailedDelete", message: $0.message) },
@@ -260,7 +260,7 @@ public final class ReplicaSetController: Sendable {
 
     /// Creates or deletes pods to close the gap between the owned pods and `spec.replicas`.
     private func manageReplicas(_ owner: JSONValue, key: ObjectKey, owned: [JSONValue]) async throws(APIError) {
-        let desired = Int(owner[path: "spec", "replicas"]?.integerValue ?? 1)
+        let desired = Int(ReplicaSet(owner).spec.replicas)
         let diff = owned.count - desired
         if diff < 0 {
             try await createPods(min(-diff, Self.burstReplicas), owner: owner, key: key)
@@ -270,7 +270,7 @@ public final class ReplicaSetController: Sendable {
     }
 
     private func createPods(_ count: Int, owner: JSONValue, key: ObjectKey) async throws(APIError) {
-        guard let template = owner[path: "spec", "template"] else { return }
+        guard let template = ReplicaSet(owner).spec.template else { return }
         let pod = ControllerRef.pod(from: template, owner: owner, resource: kind.resource)
         expectations.expectCreations(key, count)
         var attempted = 0

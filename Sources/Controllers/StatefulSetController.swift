@@ -55,7 +55,7 @@ public final class StatefulSetController: Sendable {
     }
 
     static func isRunningAndReady(_ pod: JSONValue) -> Bool {
-        pod[path: "status", "phase"]?.stringValue == "Running" && DisruptionBudget.isHealthy(pod)
+        Pod(pod).status.phase == "Running" && DisruptionBudget.isHealthy(pod)
     }
 
     static func claimName(template: JSONValue, set: String, ordinal: Int) -> String {

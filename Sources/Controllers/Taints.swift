@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 
 /// A node taint and the tolerations that match it, as the node lifecycle controller needs them.
 struct Taint: Sendable, Hashable {
@@ -46,7 +47,7 @@ struct Taint: Sendable, Hashable {
     }
 
     static func taints(of node: JSONValue) -> [Taint] {
-        (node[path: "spec", "taints"]?.arrayValue ?? []).compactMap(Taint.init)
+        Node(node).spec.taints.compactMap(Taint.init)
     }
 }
 

@@ -55,7 +55,7 @@ public final class HollowNodePool: Sendable {
         let owned = Set(options.nodeNames)
         pods.addHandler(
             .enqueue(podQueue) { pod in
-                owned.contains(pod[path: "spec", "nodeName"]?.stringValue ?? "") ? ObjectKey(pod) : nil
+                owned.contains(Pod(pod).spec.nodeName ?? "") ? ObjectKey(pod) : nil
             })
         nodeInformer.addHandler(
             .enqueue(nodeQueue) { node in
@@ -130,7 +130,7 @@ public final class HollowNodePool: Sendable {
         let name = node.metadata.name
         nodes.withLock { states in
             states[name]?.uid = node[path: "metadata", "uid"]?.stringValue
-            if let cidr = node[path: "spec", "podCIDR"]?.stringValue { states[name]?.podCIDR = cidr }
+            if let cidr = Node(node).spec.podCIDR { states[name]?.podCIDR = cidr }
         }
     }
 
@@ -202,7 +202,7 @@ public final class HollowNodePool: Sendable {
     // MARK: Pods
 
     private func reconcilePod(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
-        guard let pod = pods.get(key), let nodeName = pod[path: "spec", "nodeName"]?.stringValue else {
+        guard let pod = pods.get(key), let nodeName = Pod(pod).spec.nodeName else {
             _ = firstSeen.withLock { $0.removeValue(forKey: key) }
             _ = stopRequested.withLock { $0.removeValue(forKey: key) }
             return .done
@@ -225,7 +225,7 @@ public final class HollowNodePool: Sendable {
             }
             return .done
         }
-        let phase = pod[path: "status", "phase"]?.stringValue ?? "Pending"
+        let phase = Pod(pod).status.phase ?? "Pending"
         if phase == "Succeeded" || phase == "Failed" { return .done }
 
         let seen = firstSeen.withLock { $0[key, default: ContinuousClock.now] }

@@ -123,7 +123,7 @@ struct ContainerEnvironment {
         switch path {
         case "metadata.name", "metadata.namespace", "metadata.uid":
             return pod[path: "metadata", String(path.dropFirst("metadata.".count))]?.stringValue ?? ""
-        case "spec.nodeName": return pod[path: "spec", "nodeName"]?.stringValue ?? ""
+        case "spec.nodeName": return Pod(pod).spec.nodeName ?? ""
         case "spec.serviceAccountName": return pod[path: "spec", "serviceAccountName"]?.stringValue ?? ""
         case "status.podIP": return podIPs.first ?? ""
         case "status.podIPs": return podIPs.joined(separator: ",")

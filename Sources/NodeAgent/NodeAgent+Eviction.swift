@@ -21,7 +21,7 @@ extension NodeAgent {
 
     func evictIfNeeded() async {
         let active = pods.list().filter { pod in
-            let phase = pod[path: "status", "phase"]?.stringValue
+            let phase = Pod(pod).status.phase
             guard !pod.metadata.isDeleting, phase != "Succeeded", phase != "Failed",
                 let uid = pod[path: "metadata", "uid"]?.stringValue
             else { return false }

@@ -118,7 +118,7 @@ extension NodeAgent {
                 try await terminate(pod, uid: uid)
                 return .done
             }
-            let phase = pod[path: "status", "phase"]?.stringValue
+            let phase = Pod(pod).status.phase
             if phase != "Succeeded" && phase != "Failed", let eviction = podStates.withLock({ $0[uid]?.eviction }) {
                 try await finishEviction(pod, uid: uid, message: eviction)
                 return .done

@@ -3,6 +3,7 @@ import CRI
 import ControllerRuntime
 import Foundation
 import KubeClient
+import KubeObjects
 import Logging
 import Synchronization
 
@@ -283,7 +284,7 @@ public final class NodeAgent: Sendable {
             do throws(APIError) {
                 try await renewLease(nodeUID: nil)
                 var node = try await client.get(.nodes, name: options.nodeName)
-                if let cidr = node[path: "spec", "podCIDR"]?.stringValue, podCIDR.withLock({ $0 }) != cidr {
+                if let cidr = Node(node).spec.podCIDR, podCIDR.withLock({ $0 }) != cidr {
                     try? writeNetworkConfig(podCIDR: cidr)
                 }
                 let previous = node[path: "status", "conditions"]?.arrayValue ?? []

@@ -103,11 +103,11 @@ public final class Scheduler: Sendable {
     }
 
     private static func isAssigned(_ pod: JSONValue) -> Bool {
-        !(pod[path: "spec", "nodeName"]?.stringValue ?? "").isEmpty
+        Pod(pod).spec.nodeName != nil
     }
 
     private static func isFinished(_ pod: JSONValue) -> Bool {
-        let phase = pod[path: "status", "phase"]?.stringValue
+        let phase = Pod(pod).status.phase
         return phase == "Succeeded" || phase == "Failed"
     }
 

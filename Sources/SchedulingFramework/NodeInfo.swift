@@ -79,14 +79,14 @@ public struct NodeInfo: Sendable {
         fields.object = node
         fields.name = node.metadata.name
         fields.labels = PodInfo.stringMap(node[path: "metadata", "labels"])
-        fields.taints = (node[path: "spec", "taints"]?.arrayValue ?? []).compactMap(Taint.init(json:))
+        fields.taints = Node(node).spec.taints.compactMap(Taint.init(json:))
         let status = node["status"] ?? .emptyObject
         fields.allocatable = ResourceList(json: status["allocatable"] ?? status["capacity"])
         summary.allocatableMilliCPU = fields.allocatable.milliCPU
         summary.allocatableMemory = fields.allocatable.memory
         summary.allocatableEphemeralStorage = fields.allocatable.ephemeralStorage
         summary.allowedPods = fields.allocatable.pods
-        summary.unschedulable = node[path: "spec", "unschedulable"]?.boolValue ?? false
+        summary.unschedulable = Node(node).spec.unschedulable
         summary.hasSchedulingTaints = fields.taints.contains(where: \.blocksScheduling)
         summary.hasPreferNoScheduleTaints = fields.taints.contains { $0.effect == .preferNoSchedule }
     }
