@@ -73,7 +73,7 @@ extension KubernetesAPI {
         guard let (current, revision) = try await objects.find(definition, namespace: namespace, name: name) else {
             throw APIError.notFound(definition.groupResource, name: name)
         }
-        if let uid = options.preconditionUID, uid != current[path: "metadata", "uid"]?.stringValue {
+        if let uid = options.preconditionUID, uid != current.metadata.uid {
             throw APIError.conflict(
                 definition.groupResource, name: name,
                 detail: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(current.metadata.uid)")

@@ -160,7 +160,7 @@ public final class DaemonSetController: Sendable {
             }
         }
         // Pods for nodes that no longer exist go too.
-        let known = Set(allNodes.compactMap { $0[path: "metadata", "name"]?.stringValue })
+        let known = Set(allNodes.compactMap { $0.metadata.name })
         for (node, running) in byNode where !known.contains(node) { toDelete += running }
 
         let current = byNode.values.compactMap(\.first)
@@ -232,7 +232,7 @@ public final class DaemonSetController: Sendable {
     }
 
     static func revision(of pod: JSONValue) -> String? {
-        pod[path: "metadata", "labels", revisionLabel]?.stringValue
+        pod.metadata.labels[revisionLabel]
     }
 
     /// The node a daemon pod is for: where it is bound, else the node its affinity pins it to.

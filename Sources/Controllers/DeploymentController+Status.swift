@@ -41,7 +41,7 @@ extension DeploymentController {
         } else {
             set("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
         }
-        let name = newSet?[path: "metadata", "name"]?.stringValue ?? ""
+        let name = newSet?.metadata.name ?? ""
         let complete = updated == desired && replicas == desired && available == desired && newSet.map { ReplicaSet($0).spec.replicas == desired } ?? false
         var result = ReconcileResult.done
         let progressing = conditions.first { $0["type"]?.stringValue == "Progressing" }

@@ -60,7 +60,7 @@ public final class DeploymentController: Sendable {
     }
 
     static func revision(_ replicaSet: JSONValue) -> Int64 {
-        replicaSet[path: "metadata", "annotations", revisionAnnotation]?.stringValue.flatMap { Int64($0) } ?? 0
+        replicaSet.metadata.annotations[revisionAnnotation].flatMap { Int64($0) } ?? 0
     }
     static func statusCount(_ replicaSet: JSONValue, _ field: String) -> Int64 { replicaSet[path: "status", field]?.integerValue ?? 0 }
 
@@ -90,7 +90,7 @@ public final class DeploymentController: Sendable {
 
         if newSet == nil && !paused {
             newSet = try await createReplicaSet(for: deployment, key: key, revision: maxOldRevision + 1, owned: owned)
-            createdName = newSet?[path: "metadata", "name"]?.stringValue
+            createdName = newSet?.metadata.name
             if let newSet { owned.append(newSet) }
         } else if var existing = newSet, Self.revision(existing) <= maxOldRevision, !paused {
             // A rollback to an earlier template makes its ReplicaSet the newest revision again.
@@ -127,7 +127,7 @@ public final class DeploymentController: Sendable {
         // further rollout step, and is all that happens to a paused Deployment.
         let scaled = ([newSet].compactMap { $0 } + old).contains { replicaSet in
             ReplicaSet(replicaSet).spec.replicas > 0
-                && replicaSet[path: "metadata", "annotations", Self.desiredReplicasAnnotation]?.stringValue.flatMap { Int64($0) }
+                && replicaSet.metadata.annotations[Self.desiredReplicasAnnotation].flatMap { Int64($0) }
                     .map { $0 != desired } == true
         }
         if paused || scaled {
@@ -242,7 +242,7 @@ public final class DeploymentController: Sendable {
         for replicaSet in activeOld { try await scale(replicaSet, to: 0, deployment: deployment) }
         // The new pods start only once every old pod is gone: terminating ones too, as they may still be running.
         guard activeOld.isEmpty, old.allSatisfy({ Self.statusCount($0, "replicas") == 0 }) else { return }
-        let oldUIDs = Set(old.compactMap { $0[path: "metadata", "uid"]?.stringValue })
+        let oldUIDs = Set(old.compactMap { $0.metadata.uid })
         let oldPodsRunning = pods.list { pod in
             guard let owner = pod.metadata.controllerRef?.uid, oldUIDs.contains(owner) else { return false }
             let phase = Pod(pod).status.phase
@@ -263,7 +263,7 @@ public final class DeploymentController: Sendable {
             return
         }
         if let current = newSet, ReplicaSet(current).spec.replicas == desired, Self.statusCount(current, "availableReplicas") == desired,
-            current[path: "metadata", "annotations", Self.desiredReplicasAnnotation]?.stringValue == String(desired)
+            current.metadata.annotations[Self.desiredReplicasAnnotation] == String(desired)
         {
             for replicaSet in old where ReplicaSet(replicaSet).spec.replicas > 0 { try await scale(replicaSet, to: 0, deployment: deployment) }
             return
@@ -272,7 +272,7 @@ public final class DeploymentController: Sendable {
         let (surge, _) = DeploymentRollout.fenceposts(of: deployment)
         let sizes = DeploymentRollout.proportionalSizes(
             replicas: active.map { ReplicaSet($0).spec.replicas },
-            maxReplicasBefore: active.map { $0[path: "metadata", "annotations", Self.maxReplicasAnnotation]?.stringValue.flatMap { Int64($0) } },
+            maxReplicasBefore: active.map { $0.metadata.annotations[Self.maxReplicasAnnotation].flatMap { Int64($0) } },
             desired: desired, surge: surge, statusReplicas: deployment[path: "status", "replicas"]?.integerValue ?? 0)
         let total = active.map { ReplicaSet($0).spec.replicas }.reduce(0, +)
         let direction = sizes.reduce(0, +) > total ? "up" : "down"

@@ -64,7 +64,7 @@ public final class DisruptionController: Sendable {
         }
         var disrupted = budget[path: "status", "disruptedPods"]?.objectValue ?? [:]
         let current = now()
-        let live = Set(matching.compactMap { !$0.metadata.isDeleting ? $0[path: "metadata", "name"]?.stringValue : nil })
+        let live = Set(matching.compactMap { !$0.metadata.isDeleting ? $0.metadata.name : nil })
         disrupted = disrupted.filter { name, stamp in
             guard live.contains(name), let evicted = stamp.stringValue.flatMap(KubeTime.parse) else { return false }
             return current.timeIntervalSince(evicted) < Self.disruptedPodTimeout

@@ -52,8 +52,8 @@ public final class EndpointSliceController: Sendable {
 
     /// The Service a slice this controller manages belongs to.
     static func serviceKey(of slice: JSONValue) -> ObjectKey? {
-        guard slice[path: "metadata", "labels", EndpointSlicePlan.managedByLabel]?.stringValue == EndpointSlicePlan.controllerName,
-            let service = slice[path: "metadata", "labels", EndpointSlicePlan.serviceNameLabel]?.stringValue
+        guard slice.metadata.labels[EndpointSlicePlan.managedByLabel] == EndpointSlicePlan.controllerName,
+            let service = slice.metadata.labels[EndpointSlicePlan.serviceNameLabel]
         else { return nil }
         return ObjectKey(namespace: slice.metadata.namespace, name: service)
     }
@@ -71,7 +71,7 @@ public final class EndpointSliceController: Sendable {
                 stamp: KubeTime.format(now()))
         } else {
             // The Service is gone or no longer selects pods: its slices go (there is no garbage collector to do it).
-            plan.deletes = owned.compactMap { $0[path: "metadata", "name"]?.stringValue }
+            plan.deletes = owned.compactMap { $0.metadata.name }
         }
         guard !plan.isEmpty else { return .done }
         do throws(APIError) {

@@ -27,7 +27,7 @@ enum GarbageCollection {
 
     /// The state of an owner from what was found under its name (`nil`: not found).
     static func ownerState(uid: String, found: JSONValue?) -> OwnerState {
-        guard let found, found[path: "metadata", "uid"]?.stringValue == uid else { return .dangling }
+        guard let found, found.metadata.uid == uid else { return .dangling }
         return isDeletingDependents(found) ? .waitingForDependentsDeletion : .solid
     }
 

@@ -130,7 +130,7 @@ public final class GarbageCollector: Sendable {
         guard let resource = resource(of: reference), let name = reference["name"]?.stringValue else { return .solid }
         let namespace = resource.namespaced ? namespace : nil
         let cached = informers[resource]?.get(ObjectKey(namespace: namespace, name: name))
-        if let cached, cached[path: "metadata", "uid"]?.stringValue == uid {
+        if let cached, cached.metadata.uid == uid {
             return GarbageCollection.ownerState(uid: uid, found: cached)
         }
         do throws(APIError) {

@@ -66,7 +66,7 @@ enum JobIndexes {
     static let annotation = "batch.kubernetes.io/job-completion-index"
 
     static func index(of pod: JSONValue) -> Int? {
-        pod[path: "metadata", "annotations", annotation]?.stringValue.flatMap { Int($0) }
+        pod.metadata.annotations[annotation].flatMap { Int($0) }
     }
 
     static func succeeded(_ pods: [JSONValue]) -> Set<Int> {

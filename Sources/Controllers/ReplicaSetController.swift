@@ -255,7 +255,7 @@ public final class ReplicaSetController: Sendable {
         } catch where error.isNotFound {
             return false
         }
-        return fresh[path: "metadata", "uid"]?.stringValue == uid && !fresh.metadata.isDeleting
+        return fresh.metadata.uid == uid && !fresh.metadata.isDeleting
     }
 
     /// Creates or deletes pods to close the gap between the owned pods and `spec.replicas`.
@@ -306,7 +306,7 @@ public final class ReplicaSetController: Sendable {
     }
 
     private func deletePods(_ victims: [JSONValue], owner: JSONValue, key: ObjectKey) async throws(APIError) {
-        let names = victims.compactMap { $0[path: "metadata", "name"]?.stringValue }
+        let names = victims.compactMap { $0.metadata.name }
         expectations.expectDeletions(key, names)
         let errors = await withTaskGroup(of: APIError?.self) { group in
             for victim in victims {

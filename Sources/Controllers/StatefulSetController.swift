@@ -104,7 +104,7 @@ public final class StatefulSetController: Sendable {
             let current = (0..<replicas).compactMap { byOrdinal[$0] }
             if current.count == replicas && current.allSatisfy(Self.isRunningAndReady) {
                 for ordinal in (partition..<replicas).reversed() {
-                    guard let pod = byOrdinal[ordinal], pod[path: "metadata", "labels", DaemonSetController.revisionLabel]?.stringValue != revision
+                    guard let pod = byOrdinal[ordinal], pod.metadata.labels[DaemonSetController.revisionLabel] != revision
                     else { continue }
                     try await deletePod(pod, set: set)
                     break
@@ -116,7 +116,7 @@ public final class StatefulSetController: Sendable {
 
     private func writeStatus(_ set: JSONValue, pods: [Int: JSONValue], replicas: Int, revision: String) async throws(APIError) -> ReconcileResult {
         let live = pods.values.filter { !$0.metadata.isDeleting }
-        let updated = live.filter { $0[path: "metadata", "labels", DaemonSetController.revisionLabel]?.stringValue == revision }
+        let updated = live.filter { $0.metadata.labels[DaemonSetController.revisionLabel] == revision }
         let ready = live.filter(Self.isRunningAndReady)
         var status = set["status"] ?? .emptyObject
         status["observedGeneration"] = set[path: "metadata", "generation"] ?? 1
@@ -134,7 +134,7 @@ public final class StatefulSetController: Sendable {
             _ = try await client.update(.statefulSets, changed, subresource: "status")
         }
         // Revisions pods still run, and the current and update ones, are kept beyond the history limit.
-        var inUse = Set(pods.values.compactMap { $0[path: "metadata", "labels", DaemonSetController.revisionLabel]?.stringValue })
+        var inUse = Set(pods.values.compactMap { $0.metadata.labels[DaemonSetController.revisionLabel] })
         for name in [status["currentRevision"], status["updateRevision"]].compactMap({ $0?.stringValue }) { inUse.insert(name) }
         try await history.truncate(set, live: inUse)
         return .done

@@ -76,11 +76,11 @@ enum HollowNodeObjects {
     }
 
     static func exitCode(_ pod: JSONValue) -> Int64 {
-        pod[path: "metadata", "annotations", exitCodeAnnotation]?.stringValue.flatMap { Int64($0) } ?? 0
+        pod.metadata.annotations[exitCodeAnnotation].flatMap { Int64($0) } ?? 0
     }
 
     static func runDuration(_ pod: JSONValue, default fallback: Duration) -> Duration {
-        guard let text = pod[path: "metadata", "annotations", runSecondsAnnotation]?.stringValue, let seconds = Double(text) else {
+        guard let text = pod.metadata.annotations[runSecondsAnnotation], let seconds = Double(text) else {
             return fallback
         }
         return .milliseconds(Int64(seconds * 1000))

@@ -129,7 +129,7 @@ public final class HollowNodePool: Sendable {
     private func remember(_ node: JSONValue) {
         let name = node.metadata.name
         nodes.withLock { states in
-            states[name]?.uid = node[path: "metadata", "uid"]?.stringValue
+            states[name]?.uid = node.metadata.uid
             if let cidr = Node(node).spec.podCIDR { states[name]?.podCIDR = cidr }
         }
     }

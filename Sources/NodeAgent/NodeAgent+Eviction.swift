@@ -62,7 +62,7 @@ extension NodeAgent {
         case "ephemeral-storage": ranking = EvictionRules.rankForStorage(usages)
         default: ranking = usages.sorted { $0.priority < $1.priority }
         }
-        guard let victim = ranking.first, let pod = measured.first(where: { $0[path: "metadata", "uid"]?.stringValue == victim.uid }) else { return }
+        guard let victim = ranking.first, let pod = measured.first(where: { $0.metadata.uid == victim.uid }) else { return }
         let resource = observation.signal.resource == "memory" ? "memory" : "ephemeral-storage"
         let message = EvictionRules.nodePressureMessage(observation, pod: victim, requests: EvictionRules.requests(pod, resource: resource))
         logger.info("evicting a pod", metadata: ["pod": "\(Self.podDescription(pod))", "signal": "\(observation.signal.rawValue)"])

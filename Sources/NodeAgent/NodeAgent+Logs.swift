@@ -1,6 +1,7 @@
 import APIMachinery
 import ControllerRuntime
 import Foundation
+import KubeObjects
 
 extension NodeAgent {
     static let followPollInterval: Duration = .milliseconds(100)

@@ -1,6 +1,7 @@
 import APIMachinery
 import CRI
 import ControllerRuntime
+import KubeObjects
 
 extension NodeAgent {
     /// The kubelet's `exec`: asks the runtime to prepare running `command` in the pod's running `container` and

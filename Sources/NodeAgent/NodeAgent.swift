@@ -243,7 +243,7 @@ public final class NodeAgent: Sendable {
                     node["status"] = wanted["status"]
                     node = try await client.update(.nodes, node, subresource: "status")
                 }
-                try await renewLease(nodeUID: node[path: "metadata", "uid"]?.stringValue)
+                try await renewLease(nodeUID: node.metadata.uid)
                 logger.info("node registered", metadata: ["node": "\(options.nodeName)"])
                 return
             } catch {

@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// Namespace labels, which affinity terms with a `namespaceSelector` match against.
 extension ClusterSnapshot {
