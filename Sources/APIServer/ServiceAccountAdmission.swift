@@ -1,4 +1,5 @@
 import APIMachinery
+import KubeObjects
 
 /// Kubernetes' `ServiceAccount` admission plugin (plugin/pkg/admission/serviceaccount) for new pods: every pod runs
 /// as a service account that exists, `default` unless it names one, and gets the account's API credentials as the
@@ -59,7 +60,7 @@ enum ServiceAccountAdmission {
     /// Mounts an existing `kube-api-access-*` volume, or a new one, read-only at `mountPath` in every init container and
     /// container that mounts nothing there yet; the volume is added only when some container needs it.
     static func mountAPIAccess(_ pod: inout JSONValue, newVolumeName: String) {
-        let volumes = pod[path: "spec", "volumes"]?.arrayValue ?? []
+        let volumes = Pod(pod).spec.volumes
         let existing = volumes.compactMap { $0["name"]?.stringValue }.first { $0.hasPrefix(volumeNamePrefix) }
         let volumeName = existing ?? newVolumeName
         let mount: JSONValue = ["name": .string(volumeName), "readOnly": true, "mountPath": .string(mountPath)]

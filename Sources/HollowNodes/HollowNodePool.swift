@@ -241,7 +241,7 @@ public final class HollowNodePool: Sendable {
         }
         guard HollowNodeObjects.runsToCompletion(pod) else { return .done }
         let runFor = HollowNodeObjects.runDuration(pod, default: options.runDuration)
-        let started = pod[path: "status", "startTime"]?.stringValue.flatMap(KubeTime.parse) ?? now()
+        let started = Pod(pod).status.startTime.flatMap(KubeTime.parse) ?? now()
         let ran = now().timeIntervalSince(started)
         let required = Double(runFor.components.seconds) + Double(runFor.components.attoseconds) / 1e18
         if ran < required { return .requeue(after: .milliseconds(Int64((required - ran) * 1000) + 1)) }
@@ -254,7 +254,7 @@ public final class HollowNodePool: Sendable {
 
     /// The node's address and the next address of its pod range (host-local style, cycling through the /24).
     private func addresses(forPodOn nodeName: String, pod: JSONValue) -> (String, String?) {
-        if pod[path: "spec", "hostNetwork"]?.boolValue == true {
+        if Pod(pod).spec.hostNetwork {
             let index = nodes.withLock { $0[nodeName]?.index ?? 0 }
             return (HollowNodeObjects.address(index: index), HollowNodeObjects.address(index: index))
         }

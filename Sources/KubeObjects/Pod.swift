@@ -20,8 +20,15 @@ public struct Pod: ObjectView {
         public var hostNetwork: Bool { json["hostNetwork"]?.boolValue ?? false }
         public var priority: Int64 { json["priority"]?.integerValue ?? 0 }
         public var terminationGracePeriodSeconds: Int64 { json["terminationGracePeriodSeconds"]?.integerValue ?? 30 }
+        public var hostPID: Bool { json["hostPID"]?.boolValue ?? false }
+        public var hostIPC: Bool { json["hostIPC"]?.boolValue ?? false }
+        public var shareProcessNamespace: Bool { json["shareProcessNamespace"]?.boolValue ?? false }
+        public var serviceAccountName: String? { json["serviceAccountName"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
         public var containers: [Container] { (json["containers"]?.arrayValue ?? []).map(Container.init) }
         public var initContainers: [Container] { (json["initContainers"]?.arrayValue ?? []).map(Container.init) }
+        /// The `volumes` entries as written: each volume source is its own shape.
+        public var volumes: [JSONValue] { json["volumes"]?.arrayValue ?? [] }
+        public var tolerations: [JSONValue] { json["tolerations"]?.arrayValue ?? [] }
     }
 
     public struct Status: Sendable {

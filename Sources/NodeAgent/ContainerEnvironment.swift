@@ -124,7 +124,7 @@ struct ContainerEnvironment {
         case "metadata.name", "metadata.namespace", "metadata.uid":
             return pod[path: "metadata", String(path.dropFirst("metadata.".count))]?.stringValue ?? ""
         case "spec.nodeName": return Pod(pod).spec.nodeName ?? ""
-        case "spec.serviceAccountName": return pod[path: "spec", "serviceAccountName"]?.stringValue ?? ""
+        case "spec.serviceAccountName": return Pod(pod).spec.serviceAccountName ?? ""
         case "status.podIP": return podIPs.first ?? ""
         case "status.podIPs": return podIPs.joined(separator: ",")
         case "status.hostIP": return hostIPs.first ?? ""

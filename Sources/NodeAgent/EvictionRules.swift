@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 
 /// The kubelet's hard eviction thresholds (`--eviction-hard`, e.g. `memory.available<100Mi,nodefs.available<10%`):
 /// below one of them the node reports pressure and pods are evicted until the signal recovers.
@@ -182,7 +183,7 @@ enum EvictionRules {
     /// Whether `pod` has a limit on local storage the eviction manager enforces (a disk emptyDir's `sizeLimit`, a
     /// container's `ephemeral-storage` limit).
     static func hasLocalStorageLimits(_ pod: JSONValue) -> Bool {
-        (pod[path: "spec", "volumes"]?.arrayValue ?? []).contains { volume in
+        Pod(pod).spec.volumes.contains { volume in
             volume[path: "emptyDir", "sizeLimit"] != nil && volume[path: "emptyDir", "medium"]?.stringValue != "Memory"
         }
             || (pod[path: "spec", "containers"]?.arrayValue ?? []).contains { $0[path: "resources", "limits", "ephemeral-storage"] != nil }
@@ -191,7 +192,7 @@ enum EvictionRules {
     /// The first local storage limit `pod` breaks, as the kubelet words it: an emptyDir over its `sizeLimit`, a
     /// container over its `ephemeral-storage` limit. `emptyDirUsage` is each measured volume's bytes.
     static func localStorageViolation(pod: JSONValue, emptyDirUsage: [String: Int64], containerUsage: [String: Int64]) -> String? {
-        for volume in pod[path: "spec", "volumes"]?.arrayValue ?? [] {
+        for volume in Pod(pod).spec.volumes {
             guard let name = volume["name"]?.stringValue, let sizeLimit = volume[path: "emptyDir", "sizeLimit"],
                 volume[path: "emptyDir", "medium"]?.stringValue != "Memory", let limit = Quantity(json: sizeLimit)?.value,
                 let used = emptyDirUsage[name], used > limit
@@ -214,10 +215,10 @@ enum EvictionRules {
     static func admissionRefusal(_ pod: JSONValue, pressure: NodePressure) -> String? {
         let conditions = [("MemoryPressure", pressure.memory), ("DiskPressure", pressure.disk), ("PIDPressure", pressure.pids)]
             .filter(\.1).map(\.0)
-        guard !conditions.isEmpty, (pod[path: "spec", "priority"]?.integerValue ?? 0) < systemCriticalPriority else { return nil }
+        guard !conditions.isEmpty, Pod(pod).spec.priority < systemCriticalPriority else { return nil }
         if conditions == ["MemoryPressure"] {
-            guard pod[path: "status", "qosClass"]?.stringValue == "BestEffort" else { return nil }
-            let tolerated = (pod[path: "spec", "tolerations"]?.arrayValue ?? []).contains { toleration in
+            guard Pod(pod).status.qosClass == "BestEffort" else { return nil }
+            let tolerated = Pod(pod).spec.tolerations.contains { toleration in
                 let key = toleration["key"]?.stringValue ?? ""
                 let effect = toleration["effect"]?.stringValue ?? ""
                 return (key.isEmpty && toleration["operator"]?.stringValue == "Exists" || key == "node.kubernetes.io/memory-pressure")

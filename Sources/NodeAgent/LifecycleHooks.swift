@@ -1,6 +1,7 @@
 import APIMachinery
 import CRI
 import Foundation
+import KubeObjects
 
 /// A container's `lifecycle.postStart` or `lifecycle.preStop` handler.
 enum LifecycleHook: Sendable, Equatable {
@@ -102,7 +103,7 @@ extension NodeAgent {
 
     /// The pod's address for HTTP hooks and probes: the node's for host-network pods.
     func podIP(_ pod: JSONValue, runtimePod: RuntimePod) -> String? {
-        pod[path: "spec", "hostNetwork"]?.boolValue == true ? options.nodeIP : runtimePod.sandboxIP
+        Pod(pod).spec.hostNetwork ? options.nodeIP : runtimePod.sandboxIP
     }
 
     /// Runs one hook handler; returns why it failed, nil when it succeeded. `timeout` nil lets an exec run as long

@@ -127,7 +127,7 @@ extension NodeAgent {
         }
         return PodUsage(
             uid: uid,
-            priority: pod[path: "spec", "priority"]?.integerValue ?? 0,
+            priority: Pod(pod).spec.priority,
             memoryRequestBytes: EvictionRules.requests(pod, resource: "memory").values.reduce(0, +),
             memoryUsageBytes: containers.reduce(0) { $0 + $1.memoryBytes },
             storageRequestBytes: EvictionRules.requests(pod, resource: "ephemeral-storage").values.reduce(0, +),
@@ -137,7 +137,7 @@ extension NodeAgent {
     /// The bytes in the pod's disk-backed emptyDir volumes: those with a `sizeLimit`, or all of them under disk pressure.
     private func emptyDirUsage(_ pod: JSONValue, uid: String, all: Bool) -> [String: Int64] {
         var usage: [String: Int64] = [:]
-        for volume in pod[path: "spec", "volumes"]?.arrayValue ?? [] {
+        for volume in Pod(pod).spec.volumes {
             guard let name = volume["name"]?.stringValue, let emptyDir = volume["emptyDir"], emptyDir["medium"]?.stringValue != "Memory",
                 all || emptyDir["sizeLimit"] != nil
             else { continue }

@@ -392,7 +392,7 @@ extension NodeAgent {
     /// service account's tokens through the token manager.
     func volumeObjects(_ pod: JSONValue) -> VolumeObjects {
         let namespace = pod.metadata.namespace ?? "default"
-        let account = pod[path: "spec", "serviceAccountName"]?.stringValue ?? ""
+        let account = Pod(pod).spec.serviceAccountName ?? ""
         let podName = pod.metadata.name
         let podUID = pod.metadata.uid
         return VolumeObjects(

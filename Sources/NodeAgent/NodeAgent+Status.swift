@@ -45,7 +45,7 @@ extension NodeAgent {
         status["conditions"] = .array(conditions)
         status["hostIP"] = .string(options.nodeIP)
         status["hostIPs"] = [["ip": .string(options.nodeIP)]]
-        if let ip = pod[path: "spec", "hostNetwork"]?.boolValue == true ? options.nodeIP : runtimePod.sandboxIP {
+        if let ip = Pod(pod).spec.hostNetwork ? options.nodeIP : runtimePod.sandboxIP {
             status["podIP"] = .string(ip)
             status["podIPs"] = [["ip": .string(ip)]]
         }

@@ -1,5 +1,6 @@
 import APIMachinery
 import Foundation
+import KubeObjects
 
 /// A restarted agent finds its pods' sandboxes and containers still running under containerd: it keeps them (same
 /// containers, same restart counts) and rebuilds what it remembered about each pod from the API's pod status and
@@ -9,7 +10,7 @@ extension PodState {
     /// a new pod), and for each container the restart back-off its runtime history earns. An exited instance is
     /// counted now, its wait measured from when it exited rather than from this sync.
     static func rebuilt(pod: JSONValue, runtimePod: RuntimePod, now: ContinuousClock.Instant, wallNow: Date) -> PodState {
-        var state = PodState(startTime: pod[path: "status", "startTime"]?.stringValue.flatMap(KubeTime.parse) ?? wallNow)
+        var state = PodState(startTime: Pod(pod).status.startTime.flatMap(KubeTime.parse) ?? wallNow)
         for (name, instances) in runtimePod.instances {
             guard let latest = instances.first else { continue }
             // Each earlier attempt exited (that is why there is a later one); how long they ran is mostly gone with

@@ -80,7 +80,7 @@ final class ReferencedObjectWatches: Sendable {
                 for name in names { add(resource, name) }
             }
         }
-        for volume in pod[path: "spec", "volumes"]?.arrayValue ?? [] {
+        for volume in Pod(pod).spec.volumes {
             add(.configMaps, volume[path: "configMap", "name"]?.stringValue)
             add(.secrets, volume[path: "secret", "secretName"]?.stringValue)
             add(.persistentVolumeClaims, volume[path: "persistentVolumeClaim", "claimName"]?.stringValue)

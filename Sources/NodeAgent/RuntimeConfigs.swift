@@ -110,7 +110,7 @@ enum RuntimeConfigs {
         config.stdinOnce = container["stdinOnce"]?.boolValue == true
         config.tty = container["tty"]?.boolValue == true
         config.linux = .with { linux in
-            linux.resources = resources(container, qosClass: pod[path: "status", "qosClass"]?.stringValue ?? "BestEffort", memoryCapacity: memoryCapacity)
+            linux.resources = resources(container, qosClass: Pod(pod).status.qosClass ?? "BestEffort", memoryCapacity: memoryCapacity)
             linux.securityContext = securityContext(container, pod: pod)
         }
         return config
@@ -157,9 +157,9 @@ enum RuntimeConfigs {
             $0.dropCapabilities = (capabilities["drop"]?.arrayValue ?? []).compactMap(\.stringValue)
         }
         security.namespaceOptions = .with {
-            $0.network = pod[path: "spec", "hostNetwork"]?.boolValue == true ? .node : .pod
-            $0.pid = pod[path: "spec", "hostPID"]?.boolValue == true ? .node : (pod[path: "spec", "shareProcessNamespace"]?.boolValue == true ? .pod : .container)
-            $0.ipc = pod[path: "spec", "hostIPC"]?.boolValue == true ? .node : .pod
+            $0.network = Pod(pod).spec.hostNetwork ? .node : .pod
+            $0.pid = Pod(pod).spec.hostPID ? .node : (Pod(pod).spec.shareProcessNamespace ? .pod : .container)
+            $0.ipc = Pod(pod).spec.hostIPC ? .node : .pod
         }
         return security
     }

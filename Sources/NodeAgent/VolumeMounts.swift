@@ -1,6 +1,7 @@
 import APIMachinery
 import CRI
 import Foundation
+import KubeObjects
 
 /// The API objects volume setup reads, each by name in the pod's namespace (a PersistentVolume cluster-wide);
 /// nil when there is no such object. `serviceAccountToken` is a token of the pod's service account bound to the pod,
@@ -23,7 +24,7 @@ enum VolumeMounts {
         pod: JSONValue, container: JSONValue, podDirectory: String, downward: ContainerEnvironment, objects: VolumeObjects
     ) async throws -> [Runtime_V1_Mount] {
         let volumes = Dictionary(
-            (pod[path: "spec", "volumes"]?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            Pod(pod).spec.volumes.map { ($0["name"]?.stringValue ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         var mounts: [Runtime_V1_Mount] = []
         for mount in container["volumeMounts"]?.arrayValue ?? [] {
             let name = mount["name"]?.stringValue ?? ""
@@ -50,7 +51,7 @@ enum VolumeMounts {
     /// Rewrites the pod's file volumes whose content changed (a ConfigMap edited, a label added, a token renewed), as
     /// the kubelet does about once a minute; running containers see the new files. Failures leave the old files in place.
     static func refresh(pod: JSONValue, podDirectory: String, downward: ContainerEnvironment, objects: VolumeObjects) async {
-        for volume in pod[path: "spec", "volumes"]?.arrayValue ?? [] {
+        for volume in Pod(pod).spec.volumes {
             guard let (path, files) = try? await filePayload(of: volume, podDirectory: podDirectory, downward: downward, objects: objects)
             else { continue }
             _ = try? AtomicVolumeWriter.write(files, to: path)

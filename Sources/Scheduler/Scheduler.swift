@@ -143,7 +143,7 @@ public final class Scheduler: Sendable {
         // Our own status writes (the Unschedulable condition) must not retry the pod: only a new pod or a changed
         // spec or labels may make it fit.
         if let old, old["spec"] == pod["spec"], old[path: "metadata", "labels"] == pod[path: "metadata", "labels"] { return }
-        queue.add(key, priority: pod[path: "spec", "priority"]?.integerValue ?? 0)
+        queue.add(key, priority: Pod(pod).spec.priority)
     }
 
     private func podDeleted(_ pod: JSONValue) {
