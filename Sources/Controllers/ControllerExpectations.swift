@@ -1,3 +1,4 @@
+import APIMachinery
 import ControllerRuntime
 import Foundation
 import Synchronization
@@ -58,5 +59,25 @@ final class ControllerExpectations: Sendable {
 
     func forget(_ key: ObjectKey) {
         _ = entries.withLock { $0.removeValue(forKey: key) }
+    }
+}
+
+extension Watch {
+    /// Pods an owner of `kind` creates: each change enqueues the owner, and a new one counts against the creations
+    /// the owner expects to see.
+    static func createdPods(
+        _ pods: Informer, by kind: String, apiVersion: String? = nil, expectations: ControllerExpectations, into queue: WorkQueue<ObjectKey>
+    ) -> Watch {
+        let owner: @Sendable (JSONValue) -> ObjectKey? = { ObjectKey.owner(of: $0, kind: kind, apiVersion: apiVersion) }
+        return Watch(
+            pods,
+            InformerHandler(
+                onAdd: { pod in
+                    guard let key = owner(pod) else { return }
+                    expectations.creationObserved(key)
+                    queue.add(key)
+                },
+                onUpdate: { _, pod in owner(pod).map(queue.add) },
+                onDelete: { pod in owner(pod).map(queue.add) }))
     }
 }

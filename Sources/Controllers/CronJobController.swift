@@ -34,9 +34,6 @@ public final class CronJobController: Sendable {
         }
     }
 
-    static func owningCronJob(_ job: JSONValue) -> ObjectKey? {
-        ObjectKey.owner(of: job, kind: "CronJob")
-    }
 
     static func isFinished(_ job: JSONValue) -> (finished: Bool, succeeded: Bool) {
         if JobController.condition("Complete", of: job) != nil { return (true, true) }

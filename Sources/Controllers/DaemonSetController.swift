@@ -49,16 +49,7 @@ public final class DaemonSetController: Sendable {
                     onUpdate: { old, new in
                         if old["spec"] != new["spec"] || old[path: "metadata", "labels"] != new[path: "metadata", "labels"] { everyDaemonSet(new) }
                     }, onDelete: everyDaemonSet)),
-            Watch(
-                pods,
-                InformerHandler(
-                    onAdd: { [self] pod in
-                        guard let owner = Self.owningDaemonSet(pod) else { return }
-                        expectations.creationObserved(owner)
-                        queue.add(owner)
-                    },
-                    onUpdate: { [queue] _, pod in Self.owningDaemonSet(pod).map(queue.add) },
-                    onDelete: { [queue] pod in Self.owningDaemonSet(pod).map(queue.add) })),
+            .createdPods(pods, by: "DaemonSet", expectations: expectations, into: queue),
             .owned(revisions, by: "DaemonSet", into: queue),
         ]
         await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "daemonset", logger: logger) { key throws(APIError) in
@@ -66,10 +57,6 @@ public final class DaemonSetController: Sendable {
         }
     }
 
-    /// The DaemonSet controlling a pod or ControllerRevision.
-    static func owningDaemonSet(_ object: JSONValue) -> ObjectKey? {
-        ObjectKey.owner(of: object, kind: "DaemonSet")
-    }
 
     /// The tolerations Kubernetes adds to every daemon pod, so daemons keep running on troubled nodes.
     static func defaultTolerations(hostNetwork: Bool) -> [JSONValue] {

@@ -32,25 +32,13 @@ public final class JobController: Sendable {
     public func run() async {
         let watches: [Watch] = [
             .own(jobs, into: queue),
-            Watch(
-                pods,
-                InformerHandler(
-                    onAdd: { [self] pod in
-                        guard let owner = Self.owningJob(pod) else { return }
-                        expectations.creationObserved(owner)
-                        queue.add(owner)
-                    },
-                    onUpdate: { [queue] _, pod in Self.owningJob(pod).map(queue.add) },
-                    onDelete: { [queue] pod in Self.owningJob(pod).map(queue.add) })),
+            .createdPods(pods, by: "Job", apiVersion: "batch/v1", expectations: expectations, into: queue),
         ]
         await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "job", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
         }
     }
 
-    static func owningJob(_ pod: JSONValue) -> ObjectKey? {
-        ObjectKey.owner(of: pod, kind: "Job", apiVersion: "batch/v1")
-    }
 
     static func condition(_ type: String, of job: JSONValue) -> JSONValue? {
         job[path: "status", "conditions"]?.arrayValue?.first { $0["type"]?.stringValue == type && $0["status"]?.stringValue == "True" }

@@ -43,10 +43,6 @@ public final class StatefulSetController: Sendable {
         }
     }
 
-    /// The StatefulSet controlling a pod or ControllerRevision.
-    static func owningSet(_ object: JSONValue) -> ObjectKey? {
-        ObjectKey.owner(of: object, kind: "StatefulSet")
-    }
 
     /// The ordinal in `<set>-<ordinal>`, or nil for a pod not named like the set's.
     static func ordinal(of pod: JSONValue, set: String) -> Int? {

@@ -15,7 +15,7 @@ struct ReplicaSetHelpersTests {
         _ name: String, node: String? = "n1", phase: String = "Running", ready: Bool = true, readyAt: Date? = nil, restarts: Int64 = 0,
         created: Date? = nil, labels: [String: String] = ["app": "web"]
     ) -> JSONValue {
-        var pod: JSONValue = [
+        let pod: JSONValue = [
             "metadata": [
                 "name": .string(name), "namespace": "default", "labels": .object(labels.mapValues { .string($0) }),
                 "creationTimestamp": .string(KubeTime.format(created ?? now.addingTimeInterval(-3600))),
