@@ -133,6 +133,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // kube-proxy in nftables mode: Services and EndpointSlices programmed into the node's `ip skiff` table.
+        .target(
+            name: "ServiceProxy",
+            dependencies: ["APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", .product(name: "Logging", package: "swift-log")]
+        ),
         // The HTTPS listener the API server and the kubelet endpoint share: TLS with client certificates from the
         // cluster CA, HTTP/1.1 with websocket upgrades.
         .target(
@@ -180,7 +185,7 @@ let package = Package(
             name: "SkiffCommands",
             dependencies: [
                 "APIMachinery", "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
-                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams",
+                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -209,6 +214,7 @@ let package = Package(
 
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "APIMachinery"]),
+        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "APIMachinery"]),
         .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage"]),
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "APIMachinery"]),
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry", "APIMachinery"]),

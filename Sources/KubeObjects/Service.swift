@@ -21,6 +21,16 @@ public struct Service: ObjectView {
         public var clusterIP: String? { json["clusterIP"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
         public var ports: [ServicePort] { (json["ports"]?.arrayValue ?? []).map(ServicePort.init) }
         public var publishNotReadyAddresses: Bool { json["publishNotReadyAddresses"]?.boolValue ?? false }
+        /// `None` or `ClientIP`.
+        public var sessionAffinity: String { json["sessionAffinity"]?.stringValue ?? "None" }
+        /// How long a client stays with its endpoint under `ClientIP` affinity (Kubernetes' default: 3 hours).
+        public var sessionAffinityTimeoutSeconds: Int64 {
+            json[path: "sessionAffinityConfig", "clientIP", "timeoutSeconds"]?.integerValue ?? 10800
+        }
+        /// `Cluster` or `Local`: whether traffic from outside the node may go to another node's endpoints.
+        public var externalTrafficPolicy: String { json["externalTrafficPolicy"]?.stringValue ?? "Cluster" }
+        /// `Cluster` or `Local`, for traffic from the node and its pods.
+        public var internalTrafficPolicy: String { json["internalTrafficPolicy"]?.stringValue ?? "Cluster" }
     }
 
     /// A Service without a cluster IP (`clusterIP: None`): DNS answers its endpoints' addresses directly.

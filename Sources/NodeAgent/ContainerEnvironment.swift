@@ -20,12 +20,16 @@ struct ContainerEnvironment {
     /// The pod's namespace's ConfigMaps and Secrets by name; nil when there is no such object.
     let configMap: (String) -> JSONValue?
     let secret: (String) -> JSONValue?
+    /// The Services' variables (`ServiceEnvironment`): `$(VAR)` references may read them, and the container's own
+    /// variables of the same name win.
+    var serviceVariables: [(name: String, value: String)] = []
 
     private var namespace: String { pod.metadata.namespace ?? "default" }
 
     func variables(for container: JSONValue) throws(ContainerConfigError) -> [(name: String, value: String)] {
         var order: [String] = []
         var values: [String: String] = [:]
+        let services = Dictionary(serviceVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         func set(_ name: String, _ value: String) {
             if values.updateValue(value, forKey: name) == nil { order.append(name) }
         }
@@ -41,10 +45,11 @@ struct ContainerEnvironment {
                 guard let value = try value(from: from, container: container) else { continue }
                 set(name, value)
             } else {
-                set(name, VariableExpansion.expand(variable["value"]?.stringValue ?? "") { values[$0] })
+                set(name, VariableExpansion.expand(variable["value"]?.stringValue ?? "") { values[$0] ?? services[$0] })
             }
         }
-        return order.compactMap { name in values[name].map { (name, $0) } }
+        let own = order.compactMap { name in values[name].map { (name, $0) } }
+        return own + serviceVariables.filter { values[$0.name] == nil }
     }
 
     /// The container's command and args with `$(VAR)` references to its environment expanded.

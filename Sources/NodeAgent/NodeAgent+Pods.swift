@@ -53,6 +53,8 @@ extension NodeAgent {
                 onUpdate: { [queue] old, new in if Self.changeNeedsSync(old: old, new: new) { queue.add(ObjectKey(new)) } },
                 onDelete: { [queue] pod in queue.add(ObjectKey(pod)) }))
         await pods.waitForSync()
+        // Containers get the Services' variables: the kubelet starts none before it has read the Services once.
+        await services.waitForSync()
         await ControllerWorkers.run(queue, workers: Self.podWorkers, name: "kubelet", logger: logger) { key throws(APIError) in
             try await self.syncPod(key)
         }
@@ -371,9 +373,11 @@ extension NodeAgent {
                 if resource == .configMaps { configMaps[name] = object } else { secrets[name] = object }
             }
         }
-        let environment = ContainerEnvironment(
+        var environment = ContainerEnvironment(
             pod: pod, podIPs: sandboxIP.map { [$0] } ?? [], hostIPs: [options.nodeIP], nodeAllocatable: nodeAllocatable,
             configMap: { configMaps[$0] }, secret: { secrets[$0] })
+        environment.serviceVariables = ServiceEnvironment.variables(
+            services: services.list(), namespace: namespace, enableServiceLinks: pod[path: "spec", "enableServiceLinks"]?.boolValue ?? true)
         return try environment.variables(for: container)
     }
 

@@ -72,6 +72,8 @@ public final class NodeAgent: Sendable {
     let logger: Logger
     let recorder: EventRecorder
     let pods: Informer
+    /// Every Service, for the variables the kubelet gives containers (`MYAPP_SERVICE_HOST`, ...).
+    let services: Informer
     let queue: WorkQueue<ObjectKey>
     let podStates = Mutex<[String: PodState]>([:])
     let probeManager = ProbeManager()
@@ -81,7 +83,11 @@ public final class NodeAgent: Sendable {
     private let podCIDR = Mutex<String?>(nil)
     let machine: MachineInfo
 
-    public init(client: KubeClient, options: NodeAgentOptions, logger: Logger) {
+    /// - Parameter context: the informers the agent shares with the node's other parts (the service proxy), run by
+    ///   whoever runs the context.
+    public init(context: ControllerContext, options: NodeAgentOptions) {
+        let client = context.client
+        let logger = context.logger
         self.client = client
         self.options = options
         self.logger = logger
@@ -89,7 +95,8 @@ public final class NodeAgent: Sendable {
         self.queue = queue
         referenceWatches = ReferencedObjectWatches(client: client, logger: logger) { queue.add($0) }
         recorder = EventRecorder(client: client, component: "kubelet", host: options.nodeName, logger: logger)
-        pods = Informer(client: client, resource: .pods, selectors: ListOptions(fieldSelector: "spec.nodeName=\(options.nodeName)"), logger: logger)
+        pods = context.informer(.pods, selectors: ListOptions(fieldSelector: "spec.nodeName=\(options.nodeName)"))
+        services = context.informer(.services)
         machine = MachineInfo.read(directory: options.directory)
         serviceAccountTokens = ServiceAccountTokenManager { [client] request throws(APIError) in
             try await Self.requestServiceAccountToken(request, client: client)
@@ -127,20 +134,19 @@ public final class NodeAgent: Sendable {
         do {
             let version = try await waitForRuntime(client, containerd: containerd)
             try await registerNode(runtimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)")
-            await withTaskGroup(of: Void.self) { services in
-                services.addTask { await self.recorder.run() }
-                services.addTask { await self.heartbeat() }
-                services.addTask { await self.pods.run() }
-                services.addTask { await self.runPodWorkers() }
-                services.addTask { await self.relist() }
-                services.addTask { await self.rotateContainerLogs() }
-                services.addTask { await self.runEvictionManager() }
+            await withTaskGroup(of: Void.self) { work in
+                work.addTask { await self.recorder.run() }
+                work.addTask { await self.heartbeat() }
+                work.addTask { await self.runPodWorkers() }
+                work.addTask { await self.relist() }
+                work.addTask { await self.rotateContainerLogs() }
+                work.addTask { await self.runEvictionManager() }
                 await withTaskCancellationHandler {
-                    await services.next()
+                    await work.next()
                 } onCancel: {
                     self.queue.shutDown()
                 }
-                services.cancelAll()
+                work.cancelAll()
             }
         } catch {
             interruption = error

@@ -217,7 +217,9 @@ enum VolumeMounts {
         case "DirectoryOrCreate":
             try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
         case "FileOrCreate":
-            if !manager.fileExists(atPath: path) { manager.createFile(atPath: path, contents: nil) }
+            if !manager.fileExists(atPath: path), !manager.createFile(atPath: path, contents: nil) {
+                throw ContainerConfigError(message: "MountVolume.SetUp failed for volume \"\(volume)\" : cannot create \(path)")
+            }
         case "Directory", "File", "Socket", "CharDevice", "BlockDevice":
             guard manager.fileExists(atPath: path) else {
                 throw ContainerConfigError(message: "MountVolume.SetUp failed for volume \"\(volume)\" : hostPath type check failed: \(path) does not exist")

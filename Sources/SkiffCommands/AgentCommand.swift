@@ -1,5 +1,6 @@
 import APIMachinery
 import ArgumentParser
+import ControllerRuntime
 import Foundation
 import HollowNodes
 import KubeClient
@@ -9,6 +10,7 @@ import Logging
 import NodeAgent
 import PKI
 import ServiceLifecycle
+import ServiceProxy
 
 /// `skiff agent`: joins nodes to a server the way `k3s agent` does — the CA is fetched from the server and pinned
 /// to the hash in the join token, then the token authenticates every request. It runs this machine as a node with
@@ -43,6 +45,12 @@ struct AgentCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Node agent")
     var agentOptions: AgentFlags
+
+    @Option(help: "The server's Service range (its --service-cidr): the service proxy keeps it on this node.")
+    var serviceCidr: String = "10.43.0.0/16"
+
+    @Option(help: "The server's pod range (its --cluster-cidr): Service traffic from outside it is masqueraded.")
+    var clusterCidr: String = "10.42.0.0/16"
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -97,7 +105,13 @@ struct AgentCommand: AsyncParsableCommand {
     private func runNode(transport: HTTPTransport, caBundle: String, logger: Logger) async throws {
         try await checkToken(transport)
         let options = agentOptions.options(dataDirectory: dataDir)
-        let agent = NodeAgent(client: KubeClient(transport: transport, fieldManager: "skiff-agent"), options: options, logger: logger)
+        let client = KubeClient(transport: transport, fieldManager: "skiff-agent")
+        let context = ControllerContext(client: client, logger: logger)
+        let agent = NodeAgent(context: context, options: options)
+        let proxy = ServiceProxy(
+            context: context,
+            options: .init(
+                nodeName: options.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: options.stopPodsOnExit))
         let serving = try NodeServingCertificate.issue(nodeName: options.nodeName, addresses: [options.nodeIP])
         let kubelet = KubeletServer(
             agent: agent,
@@ -109,7 +123,12 @@ struct AgentCommand: AsyncParsableCommand {
             logger.info("kubelet endpoint listening", metadata: ["address": "\(options.nodeIP):\(port)"])
         }
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: AgentService(agent: agent)), .init(service: kubelet)], gracefulShutdownSignals: [.sigterm, .sigint],
+            services: [
+                .init(service: AgentService(agent: agent)), .init(service: kubelet),
+                .init(service: BackgroundWork(name: "node-informers") { await context.run() }),
+                .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(20)
         logger.info("agent joined", metadata: ["server": "\(server)", "node": "\(options.nodeName)"])

@@ -9,6 +9,7 @@ import Logging
 import NodeAgent
 import Scheduler
 import ServiceLifecycle
+import ServiceProxy
 
 /// The control loops of `skiff server` (k3s' controller manager and scheduler), the hollow nodes it may simulate and
 /// its own node agent, wired to the API in-process and sharing one informer per resource.
@@ -22,8 +23,9 @@ struct ControlPlane {
         /// Published to every namespace as the `kube-root-ca.crt` ConfigMap.
         var caCertificatePEM: String
         var hollowStartDelay: Duration
-        /// The node agent for this machine, when it runs one.
+        /// The node agent for this machine, when it runs one, and its service proxy.
         var agent: NodeAgentOptions?
+        var proxy: ServiceProxyOptions?
         /// What the server presents to other nodes' kubelet endpoints (CN kube-apiserver-kubelet-client).
         var kubeletClientCertificatePEM: String
         var kubeletClientKeyPEM: String
@@ -72,10 +74,17 @@ struct ControlPlane {
             services.append(.init(service: BackgroundWork(name: "hollow-nodes") { await pool.run() }))
         }
         var local: (agent: NodeAgent, nodeName: String)?
-        if let agentOptions = options.agent {
-            let agent = NodeAgent(client: client("system:node:\(agentOptions.nodeName)"), options: agentOptions, logger: logger)
+        if let agentOptions = options.agent, let proxyOptions = options.proxy {
+            let nodeClient = client("system:node:\(agentOptions.nodeName)")
+            let nodeContext = ControllerContext(client: nodeClient, logger: logger)
+            let agent = NodeAgent(context: nodeContext, options: agentOptions)
             local = (agent, agentOptions.nodeName)
-            services.append(.init(service: AgentService(agent: agent)))
+            let proxy = ServiceProxy(context: nodeContext, options: proxyOptions)
+            services += [
+                .init(service: AgentService(agent: agent)),
+                .init(service: BackgroundWork(name: "node-informers") { await nodeContext.run() }),
+                .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
+            ]
         }
         api.connectNodes(
             ClusterNodes(

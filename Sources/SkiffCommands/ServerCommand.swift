@@ -132,13 +132,17 @@ struct ServerCommand: AsyncParsableCommand {
                     """.utf8))
         }
         let kubeletClient = try pki.issueClientCertificate(commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"])
+        let nodeOptions = disableAgent ? nil : serverNodeOptions(dataDirectory: dataDirectory)
         let controlPlane = try ControlPlane(
             api: api,
             options: .init(
                 clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes,
                 runScheduler: !disableScheduler, runControllers: !disableControllerManager, caCertificatePEM: pki.caCertificatePEM,
                 hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000)),
-                agent: disableAgent ? nil : serverNodeOptions(dataDirectory: dataDirectory),
+                agent: nodeOptions,
+                proxy: nodeOptions.map {
+                    .init(nodeName: $0.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: $0.stopPodsOnExit)
+                },
                 kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
             logger: logger)
         var configuration = ServiceGroupConfiguration(

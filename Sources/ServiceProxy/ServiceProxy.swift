@@ -1,0 +1,119 @@
+import APIMachinery
+import ControllerRuntime
+import Foundation
+import KubeClient
+import Logging
+import Synchronization
+
+/// How the service proxy programs this node.
+public struct ServiceProxyOptions: Sendable {
+    /// The node this proxy runs for: its table is `skiff-<hash of the name>`.
+    public var nodeName: String
+    /// The Service range (the server's `--service-cidr`).
+    public var serviceCIDR: String
+    /// The pods' range (the server's `--cluster-cidr`).
+    public var clusterCIDR: String
+    var table: String { "skiff-" + ProxyRules.shortHash(nodeName).lowercased() }
+
+    /// Remove the rules when the proxy stops (with `--stop-pods-on-exit`: otherwise the node's pods keep running and
+    /// their Services keep working, as with kube-proxy).
+    public var removeRulesOnExit: Bool
+
+    public init(nodeName: String, serviceCIDR: String, clusterCIDR: String, removeRulesOnExit: Bool) {
+        self.nodeName = nodeName
+        self.serviceCIDR = serviceCIDR
+        self.clusterCIDR = clusterCIDR
+        self.removeRulesOnExit = removeRulesOnExit
+    }
+}
+
+/// kube-proxy in nftables mode: follows Services and EndpointSlices through shared informers and keeps the node's
+/// `ip skiff-<node hash>` table in step, each change applied as one atomic nft transaction of what changed.
+public final class ServiceProxy: Sendable {
+    private let services: Informer
+    private let slices: Informer
+    private let options: ServiceProxyOptions
+    private let logger: Logger
+    private let queue = WorkQueue<String>()
+    /// What the kernel holds, as last applied; nil before the first sync or after a failed one (the next sync then
+    /// replaces the table whole).
+    private let applied = Mutex<ProxyRules?>(nil)
+    static let syncKey = "sync"
+
+    public init(context: ControllerContext, options: ServiceProxyOptions) {
+        services = context.informer(.services)
+        slices = context.informer(.endpointSlices)
+        self.options = options
+        logger = context.logger
+    }
+
+    /// Syncs until cancelled; then removes the table when asked to.
+    public func run() async {
+        let any = InformerHandler(
+            onAdd: { [queue] _ in queue.add(Self.syncKey) }, onUpdate: { [queue] _, _ in queue.add(Self.syncKey) },
+            onDelete: { [queue] _ in queue.add(Self.syncKey) })
+        queue.add(Self.syncKey)
+        await ControllerWorkers.run(
+            queue, watching: [Watch(services, any), Watch(slices, any)], workers: 1, name: "service-proxy", logger: logger
+        ) { _ throws(APIError) in
+            await self.sync()
+        }
+        if options.removeRulesOnExit {
+            await Task { [options] in _ = try? await NFTables.apply("delete table ip \(options.table)\n") }.value
+        }
+    }
+
+    /// Programs the kernel with the rules the caches call for; a failure is retried after a second, from scratch.
+    private func sync() async -> ReconcileResult {
+        let ports = ProxiedPort.all(services: services.list(), slices: slices.list())
+        let rules = ProxyRules(ports: ports, options: .init(table: options.table, serviceCIDR: options.serviceCIDR, clusterCIDR: options.clusterCIDR))
+        let previous = applied.withLock { $0 }
+        guard previous != rules else { return .done }
+        do {
+            try await NFTables.apply(rules.transaction(from: previous))
+            applied.withLock { $0 = rules }
+            return .done
+        } catch {
+            logger.warning("service rules not applied; retrying", metadata: ["error": "\(error)"])
+            applied.withLock { $0 = nil }
+            return .requeue(after: .seconds(1))
+        }
+    }
+}
+
+/// Runs `nft -f -`: every command of a script is one transaction, applied whole or not at all.
+enum NFTables {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func apply(_ script: String) async throws {
+        guard let nft = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"].first(where: FileManager.default.isExecutableFile) else {
+            throw Failure(description: "nft is not installed (Debian's nftables package): Services cannot carry traffic")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: nft)
+        process.arguments = ["-f", "-"]
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+                return
+            }
+            input.fileHandleForWriting.write(Data(script.utf8))
+            try? input.fileHandleForWriting.close()
+        }
+        guard status == 0 else {
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw Failure(description: "nft failed (\(status)): \(message.suffix(2000))")
+        }
+    }
+}

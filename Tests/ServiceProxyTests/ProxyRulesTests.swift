@@ -1,0 +1,134 @@
+import APIMachinery
+import Foundation
+import Testing
+
+@testable import ServiceProxy
+
+@Suite("service proxy rules")
+struct ProxyRulesTests {
+    static let options = ProxyRules.Options(table: "skiff-test", serviceCIDR: "10.43.0.0/16", clusterCIDR: "10.42.0.0/16")
+
+    static func service(_ name: String, clusterIP: String = "10.43.0.10", ports: [JSONValue] = [["name": "http", "port": 80, "targetPort": "web"]],
+                        extra: [String: JSONValue] = [:]) -> JSONValue {
+        var spec: [String: JSONValue] = ["clusterIP": .string(clusterIP), "ports": .array(ports)]
+        for (key, value) in extra { spec[key] = value }
+        return ["metadata": ["name": .string(name), "namespace": "shop"], "spec": .object(spec)]
+    }
+
+    static func slice(_ service: String, endpoints: [(String, JSONValue)], port: Int64 = 8080, name: String = "http") -> JSONValue {
+        [
+            "metadata": ["name": .string("\(service)-abc"), "namespace": "shop", "labels": ["kubernetes.io/service-name": .string(service)]],
+            "addressType": "IPv4", "ports": [["name": .string(name), "port": .integer(port), "protocol": "TCP"]],
+            "endpoints": .array(endpoints.map { ["addresses": [.string($0.0)], "conditions": $0.1] }),
+        ]
+    }
+
+    @Test func readyEndpointsAreChosenAndTerminatingOnesOnlyWhenNoneIsReady() {
+        let ports = ProxiedPort.all(
+            services: [Self.service("web")],
+            slices: [
+                Self.slice(
+                    "web",
+                    endpoints: [
+                        ("10.42.0.5", ["ready": true]), ("10.42.0.6", ["ready": false, "serving": true, "terminating": true]),
+                        ("10.42.0.7", [:]),
+                    ])
+            ])
+        #expect(ports.count == 1)
+        #expect(ports[0].identity == "shop/web/tcp/http")
+        #expect(ports[0].usableEndpoints.map(\.ip) == ["10.42.0.5", "10.42.0.7"], "no condition counts as ready")
+        #expect(ports[0].usableEndpoints.allSatisfy { $0.port == 8080 }, "the named target port resolves through the slice")
+
+        let draining = ProxiedPort.all(
+            services: [Self.service("web")],
+            slices: [Self.slice("web", endpoints: [("10.42.0.6", ["ready": false, "serving": true, "terminating": true]), ("10.42.0.8", ["ready": false])])])
+        #expect(draining[0].usableEndpoints.map(\.ip) == ["10.42.0.6"])
+    }
+
+    @Test func headlessExternalNameAndOtherServicesSlicesGetNoRules() {
+        let ports = ProxiedPort.all(
+            services: [
+                Self.service("headless", clusterIP: "None"), Self.service("outside", clusterIP: "", extra: ["type": "ExternalName"]),
+                Self.service("web"),
+            ],
+            slices: [Self.slice("other", endpoints: [("10.42.0.9", [:])])])
+        #expect(ports.map(\.serviceName) == ["web"])
+        #expect(ports[0].endpoints.isEmpty)
+    }
+
+    @Test func aServiceWithEndpointsIsMappedToAChainThatPicksOneAtRandom() {
+        let ports = ProxiedPort.all(
+            services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:]), ("10.42.0.6", [:])])])
+        let rules = ProxyRules(ports: ports, options: Self.options)
+        let serviceChain = ProxyRules.chainName("service", "shop/web/tcp/http")
+        #expect(rules.collections["service-ips"]?.elements["10.43.0.10 . tcp . 80"] == "goto \(serviceChain)")
+        #expect(rules.collections["cluster-ips"]?.elements.keys.sorted() == ["10.43.0.10"])
+        let chain = rules.chains[serviceChain]?.rules ?? []
+        #expect(chain.first == "ip daddr 10.43.0.10 tcp dport 80 ip saddr != 10.42.0.0/16 jump mark-for-masquerade")
+        #expect(chain.last?.hasPrefix("numgen random mod 2 vmap { 0 : goto endpoint-") == true)
+        let endpointChain = ProxyRules.chainName("endpoint", "shop/web/tcp/http__10.42.0.5/8080")
+        #expect(rules.chains[endpointChain]?.rules == ["ip saddr 10.42.0.5 jump mark-for-masquerade", "meta l4proto tcp dnat to 10.42.0.5:8080"])
+        #expect(rules.chains["cluster-ips-check"]?.rules.last?.hasPrefix("ip daddr 10.43.0.0/16 drop") == true)
+    }
+
+    @Test func aServiceWithoutEndpointsIsRejected() {
+        let rules = ProxyRules(ports: ProxiedPort.all(services: [Self.service("web")], slices: []), options: Self.options)
+        #expect(rules.collections["no-endpoint-services"]?.elements["10.43.0.10 . tcp . 80"] == "goto reject-chain")
+        #expect(rules.collections["service-ips"]?.elements.isEmpty == true)
+        #expect(rules.collections["cluster-ips"]?.elements["10.43.0.10"] != nil)
+    }
+
+    @Test func clientIPAffinityRemembersEachClientsEndpoint() {
+        let ports = ProxiedPort.all(
+            services: [Self.service("web", extra: ["sessionAffinity": "ClientIP"])], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:])])])
+        let rules = ProxyRules(ports: ports, options: Self.options)
+        let affinity = rules.collections.filter { $0.key.hasPrefix("affinity-") }
+        #expect(affinity.count == 1)
+        #expect(affinity.first?.value.declaration == "type ipv4_addr; flags dynamic,timeout; timeout 10800s;")
+        let serviceChain = rules.chains[ProxyRules.chainName("service", "shop/web/tcp/http")]?.rules ?? []
+        #expect(serviceChain.contains { $0.hasPrefix("ip saddr @\(affinity.first?.key ?? "") goto endpoint-") })
+    }
+
+    @Test func aSyncWritesOnlyWhatChanged() {
+        let before = ProxyRules(
+            ports: ProxiedPort.all(services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:]), ("10.42.0.6", [:])])]),
+            options: Self.options)
+        let first = before.transaction(from: nil)
+        #expect(first.hasPrefix("add table ip skiff-test\ndelete table ip skiff-test\nadd table ip skiff-test\n"), "a first sync replaces what an earlier run left")
+
+        let after = ProxyRules(
+            ports: ProxiedPort.all(services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:])])]), options: Self.options)
+        let change = after.transaction(from: before).split(separator: "\n").map(String.init)
+        let gone = ProxyRules.chainName("endpoint", "shop/web/tcp/http__10.42.0.6/8080")
+        let service = ProxyRules.chainName("service", "shop/web/tcp/http")
+        #expect(change.contains("flush chain ip skiff-test \(service)"))
+        #expect(change.contains("delete chain ip skiff-test \(gone)"))
+        #expect(!change.contains { $0.contains("cluster-ips-check") || $0.contains("delete table") }, "unchanged chains are left alone")
+        #expect(after.transaction(from: after) == "add table ip skiff-test\n", "nothing changed, nothing written")
+    }
+
+    /// The scripts are valid nftables for this kernel: checked (not applied) in a network namespace of the test's own.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft") && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")))
+    func theScriptsAreAcceptedByNft() throws {
+        let before = ProxyRules(
+            ports: ProxiedPort.all(
+                services: [Self.service("web", extra: ["sessionAffinity": "ClientIP"]), Self.service("empty", clusterIP: "10.43.0.11")],
+                slices: [Self.slice("web", endpoints: [("10.42.0.5", [:]), ("10.42.0.6", [:])])]),
+            options: Self.options)
+        let after = ProxyRules(
+            ports: ProxiedPort.all(services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.7", [:])])]), options: Self.options)
+        let script = before.transaction(from: nil) + after.transaction(from: before)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-proxy-\(UUID().uuidString).nft")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--net", "/usr/sbin/nft", "-f", file.path]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(message)\n\(script)")
+    }
+}

@@ -1,0 +1,132 @@
+"""The service proxy: Services carry real packets through the node's nftables table, from the node and from pods.
+
+No packet is sent to the Service range before the test has read, in the node's own table, the rule that keeps the
+range on the node (unanswered addresses are dropped there instead of leaving by the default route)."""
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import wait_for
+from test_node_agent import NODE, cluster, pytestmark, status_column  # noqa: F401  (the module's cluster and skips)
+
+SEED = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: myapp-deployment
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: myapp
+  template:
+    metadata:
+      labels:
+        app: myapp
+    spec:
+      containers:
+        - name: myapp-container
+          image: nginx
+          ports:
+            - containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: myapp-service
+spec:
+  selector:
+    app: myapp
+  ports:
+    - protocol: TCP
+      port: 80
+      targetPort: 80
+  type: ClusterIP
+"""
+
+
+def short_hash(text):
+    """The proxy's table suffix: eight base-32 characters of the FNV-1a hash of the node name."""
+    value = 0xcbf29ce484222325
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return "".join("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(value >> (5 * index)) & 31] for index in range(8))
+
+
+TABLE = f"skiff-{short_hash(NODE).lower()}"
+
+
+def node_table():
+    result = subprocess.run(["nft", "list", "table", "ip", TABLE], capture_output=True, text=True)
+    return result.stdout if result.returncode == 0 else ""
+
+
+def get(url, timeout=3):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read().decode()
+
+
+def refused(address, port):
+    """True when a connection is refused at once (the Service has no endpoints), not left to time out."""
+    started = time.monotonic()
+    try:
+        socket.create_connection((address, port), timeout=3).close()
+        return False
+    except ConnectionRefusedError:
+        return time.monotonic() - started < 2
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def myapp(cluster):
+    cluster.kubectl("apply", "-f", "-", input=SEED)
+    cluster.kubectl("rollout", "status", "deployment/myapp-deployment", "--timeout=90s", timeout=120)
+    ip = cluster.kubectl_json("get", "service", "myapp-service")["spec"]["clusterIP"]
+    # The range stays on this node before anything is sent to it.
+    wait_for(lambda: "Drop traffic to unallocated ClusterIPs" in node_table() and ip in node_table(), "the node's service rules")
+    yield ip
+    cluster.kubectl("delete", "-f", "-", input=SEED, check=False)
+
+
+def test_the_seed_service_answers_on_its_cluster_ip_from_the_node_and_from_a_pod(cluster, myapp):
+    assert "Welcome to nginx" in wait_for(lambda: get(f"http://{myapp}/"), "the ClusterIP answering from the node")
+    cluster.kubectl("run", "svc-client", "--image=busybox", "--", "sleep", "3600")
+    try:
+        wait_for(lambda: status_column(cluster, "svc-client") == "Running", "the client pod running")
+        answer = cluster.kubectl("exec", "svc-client", "--", "timeout", "5", "wget", "-qO-", f"http://{myapp}/").stdout
+        assert "Welcome to nginx" in answer
+        # The kubelet's variables for the Services that existed when the pod started lead there too.
+        environment = cluster.kubectl("exec", "svc-client", "--", "env").stdout.splitlines()
+        assert f"MYAPP_SERVICE_SERVICE_HOST={myapp}" in environment and "MYAPP_SERVICE_PORT_80_TCP_PORT=80" in environment
+        assert any(line.startswith("KUBERNETES_SERVICE_HOST=") for line in environment)
+        by_variable = cluster.kubectl(
+            "exec", "svc-client", "--", "sh", "-c", "timeout 5 wget -qO- http://$MYAPP_SERVICE_SERVICE_HOST:$MYAPP_SERVICE_SERVICE_PORT/").stdout
+        assert "Welcome to nginx" in by_variable
+    finally:
+        cluster.kubectl("delete", "pod", "svc-client", "--grace-period=1", check=False)
+
+
+def test_a_service_without_endpoints_refuses_at_once_and_answers_again_when_they_return(cluster, myapp):
+    cluster.kubectl("scale", "deployment/myapp-deployment", "--replicas=0")
+    wait_for(lambda: refused(myapp, 80), "the ClusterIP refusing connections")
+    cluster.kubectl("scale", "deployment/myapp-deployment", "--replicas=3")
+    cluster.kubectl("rollout", "status", "deployment/myapp-deployment", "--timeout=90s", timeout=120)
+    assert "Welcome to nginx" in wait_for(lambda: get(f"http://{myapp}/"), "the ClusterIP answering again")
+
+
+def test_the_service_range_never_leaves_the_node(cluster, myapp):
+    # An allocated ClusterIP on a port no Service defines: rejected at once.
+    assert refused(myapp, 81)
+    # An address of the range no Service has: dropped on the node, so the connection attempt just times out.
+    started = time.monotonic()
+    with pytest.raises(OSError) as failure:
+        socket.create_connection(("10.43.255.254", 80), timeout=2).close()
+    assert not isinstance(failure.value, ConnectionRefusedError)
+    assert time.monotonic() - started >= 1.5
+    counters = subprocess.run(["nft", "list", "chain", "ip", TABLE, "cluster-ips-check"], capture_output=True, text=True).stdout
+    assert "drop" in counters
