@@ -29,8 +29,21 @@ public struct Service: ObjectView {
         }
         /// `Cluster` or `Local`: whether traffic from outside the node may go to another node's endpoints.
         public var externalTrafficPolicy: String { json["externalTrafficPolicy"]?.stringValue ?? "Cluster" }
+        /// A LoadBalancer Service that names a class is another implementation's to serve.
+        public var loadBalancerClass: String? { json["loadBalancerClass"]?.stringValue }
         /// `Cluster` or `Local`, for traffic from the node and its pods.
         public var internalTrafficPolicy: String { json["internalTrafficPolicy"]?.stringValue ?? "Cluster" }
+    }
+
+    public var status: Status { Status(json: json["status"] ?? .emptyObject) }
+
+    public struct Status: Sendable {
+        public let json: JSONValue
+
+        /// The addresses `status.loadBalancer.ingress` lists (what `kubectl get svc` shows as EXTERNAL-IP).
+        public var loadBalancerIPs: [String] {
+            (json[path: "loadBalancer", "ingress"]?.arrayValue ?? []).compactMap { $0["ip"]?.stringValue }
+        }
     }
 
     /// A Service without a cluster IP (`clusterIP: None`): DNS answers its endpoints' addresses directly.

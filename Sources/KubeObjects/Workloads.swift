@@ -67,5 +67,9 @@ public struct Node: ObjectView {
         public let json: JSONValue
 
         public var conditions: [Condition] { Condition.list(json["conditions"]) }
+        /// The node's `InternalIP` addresses.
+        public var internalIPs: [String] {
+            (json["addresses"]?.arrayValue ?? []).filter { $0["type"] == "InternalIP" }.compactMap { $0["address"]?.stringValue }
+        }
     }
 }

@@ -22,6 +22,10 @@ struct ProxiedPort: Sendable, Equatable {
     var proto: String
     var clusterIP: String
     var port: Int64
+    /// The port on every node address (NodePort and LoadBalancer Services).
+    var nodePort: Int64?
+    /// The addresses a LoadBalancer Service was given, reached on `port`.
+    var loadBalancerIPs: [String] = []
     /// Seconds a client keeps its endpoint (`sessionAffinity: ClientIP`); nil without affinity.
     var affinityTimeout: Int64?
     var endpoints: [Endpoint]
@@ -73,7 +77,8 @@ struct ProxiedPort: Sendable, Equatable {
                 result.append(
                     ProxiedPort(
                         namespace: namespace, serviceName: service.metadata.name, portName: servicePort.name, proto: proto, clusterIP: clusterIP,
-                        port: port, affinityTimeout: service.spec.sessionAffinity == "ClientIP" ? service.spec.sessionAffinityTimeoutSeconds : nil,
+                        port: port, nodePort: servicePort.nodePort, loadBalancerIPs: service.status.loadBalancerIPs,
+                        affinityTimeout: service.spec.sessionAffinity == "ClientIP" ? service.spec.sessionAffinityTimeoutSeconds : nil,
                         endpoints: Self.unique(endpoints)))
             }
         }

@@ -44,20 +44,35 @@ struct ProxyRules: Equatable {
         collections["service-ips"] = Collection(declaration: "type ipv4_addr . inet_proto . inet_service : verdict; comment \"ClusterIP traffic\";")
         collections["no-endpoint-services"] = Collection(
             declaration: "type ipv4_addr . inet_proto . inet_service : verdict; comment \"Services without endpoints\";")
+        collections["service-nodeports"] = Collection(declaration: "type inet_proto . inet_service : verdict; comment \"NodePort traffic\";")
+        collections["no-endpoint-nodeports"] = Collection(
+            declaration: "type inet_proto . inet_service : verdict; comment \"NodePorts of Services without endpoints\";")
+        // Node ports answer on every address of the node, 127.0.0.1 included (kube-proxy's --nodeport-addresses
+        // default): `route_localnet` lets a DNATed loopback packet leave lo, and this keeps loopback addresses from
+        // being reached from outside the node.
+        let nodePortCheck = "fib daddr type local meta l4proto . th dport vmap @no-endpoint-nodeports"
+        let martians = "ct state new ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 drop comment \"block incoming localnet connections\""
 
+        chains["filter-input"] = Chain(
+            declaration: "type filter hook input priority -110; policy accept;",
+            rules: [martians, "ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check"])
         chains["filter-forward"] = Chain(
             declaration: "type filter hook forward priority -110; policy accept;",
             rules: ["ct state new jump service-endpoints-check", "ct state new jump cluster-ips-check"])
         chains["filter-output"] = Chain(
-            declaration: "type filter hook output priority -110; policy accept;", rules: ["ct state new jump service-endpoints-check"])
+            declaration: "type filter hook output priority -110; policy accept;",
+            rules: ["ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check"])
         // After the OUTPUT DNAT (priority -100): what is still addressed to the Service range went unmatched.
         chains["filter-output-post-dnat"] = Chain(
             declaration: "type filter hook output priority -90; policy accept;", rules: ["ct state new jump cluster-ips-check"])
         chains["nat-prerouting"] = Chain(declaration: "type nat hook prerouting priority -100; policy accept;", rules: ["jump services"])
         chains["nat-output"] = Chain(declaration: "type nat hook output priority -100; policy accept;", rules: ["jump services"])
         chains["nat-postrouting"] = Chain(declaration: "type nat hook postrouting priority 100; policy accept;", rules: ["jump masquerading"])
-        chains["services"] = Chain(rules: ["ip daddr . meta l4proto . th dport vmap @service-ips"])
+        chains["services"] = Chain(rules: [
+            "ip daddr . meta l4proto . th dport vmap @service-ips", "fib daddr type local meta l4proto . th dport vmap @service-nodeports",
+        ])
         chains["service-endpoints-check"] = Chain(rules: [endpointsCheck])
+        chains["nodeport-endpoints-check"] = Chain(rules: [nodePortCheck])
         chains["cluster-ips-check"] = Chain(rules: [
             "ip daddr @cluster-ips reject comment \"Reject traffic to invalid ports of ClusterIPs\"",
             "ip daddr \(options.serviceCIDR) drop comment \"Drop traffic to unallocated ClusterIPs\"",
@@ -71,13 +86,25 @@ struct ProxyRules: Equatable {
         for port in ports {
             collections["cluster-ips"]?.elements[port.clusterIP] = ""
             let key = "\(port.clusterIP) . \(port.proto) . \(port.port)"
+            let loadBalancerKeys = port.loadBalancerIPs.map { "\($0) . \(port.proto) . \(port.port)" }
+            let nodePortKey = port.nodePort.map { "\(port.proto) . \($0)" }
             let endpoints = port.usableEndpoints
             guard !endpoints.isEmpty else {
-                collections["no-endpoint-services"]?.elements[key] = "goto reject-chain"
+                for key in [key] + loadBalancerKeys { collections["no-endpoint-services"]?.elements[key] = "goto reject-chain" }
+                if let nodePortKey { collections["no-endpoint-nodeports"]?.elements[nodePortKey] = "goto reject-chain" }
                 continue
             }
             let serviceChain = Self.chainName("service", port.identity)
             collections["service-ips"]?.elements[key] = "goto \(serviceChain)"
+            if nodePortKey != nil || !loadBalancerKeys.isEmpty {
+                // Traffic from outside the Service (a node port, a load-balancer address) is masqueraded, so that
+                // replies come back through this node whichever node's endpoint takes it (externalTrafficPolicy
+                // Cluster).
+                let externalChain = Self.chainName("external", port.identity)
+                chains[externalChain] = Chain(rules: ["jump mark-for-masquerade", "goto \(serviceChain)"])
+                for key in loadBalancerKeys { collections["service-ips"]?.elements[key] = "goto \(externalChain)" }
+                if let nodePortKey { collections["service-nodeports"]?.elements[nodePortKey] = "goto \(externalChain)" }
+            }
             var serviceRules = [
                 "ip daddr \(port.clusterIP) \(port.proto) dport \(port.port) ip saddr != \(options.clusterCIDR) jump mark-for-masquerade"
             ]

@@ -49,6 +49,13 @@ public final class ServiceProxy: Sendable {
 
     /// Syncs until cancelled; then removes the table when asked to.
     public func run() async {
+        // Node ports answer on 127.0.0.1 as well (kube-proxy's --nodeport-addresses default): a DNATed loopback
+        // packet may then leave lo; the table's filter-input keeps loopback addresses from being reached from outside.
+        do {
+            try "1".write(toFile: "/proc/sys/net/ipv4/conf/all/route_localnet", atomically: false, encoding: .utf8)
+        } catch {
+            logger.warning("node ports will not answer on 127.0.0.1", metadata: ["error": "\(error)"])
+        }
         let any = InformerHandler(
             onAdd: { [queue] _ in queue.add(Self.syncKey) }, onUpdate: { [queue] _, _ in queue.add(Self.syncKey) },
             onDelete: { [queue] _ in queue.add(Self.syncKey) })

@@ -57,6 +57,7 @@ struct ControlPlane {
                 ("deployment-controller", DeploymentController(context: context).run),
                 ("endpoints-controller", EndpointsController(context: context).run),
                 ("endpointslice-controller", EndpointSliceController(context: context).run),
+                ("service-lb-controller", ServiceLoadBalancerController(context: context).run),
                 ("garbage-collector", GarbageCollector(context: context).run),
             ]
         }

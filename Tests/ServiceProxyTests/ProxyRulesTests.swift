@@ -107,12 +107,30 @@ struct ProxyRulesTests {
         #expect(after.transaction(from: after) == "add table ip skiff-test\n", "nothing changed, nothing written")
     }
 
+    @Test func nodePortsAndLoadBalancerAddressesGoThroughAMasqueradingChain() {
+        var service = Self.service("front", extra: ["type": "LoadBalancer", "ports": [["port": 80, "nodePort": 30080, "protocol": "TCP"]]])
+        service["status"] = ["loadBalancer": ["ingress": [["ip": "192.0.2.10"]]]]
+        let withEndpoints = ProxyRules(
+            ports: ProxiedPort.all(services: [service], slices: [Self.slice("front", endpoints: [("10.42.0.5", [:])], port: 80, name: "")]),
+            options: Self.options)
+        let external = ProxyRules.chainName("external", "shop/front/tcp/p80")
+        #expect(withEndpoints.collections["service-nodeports"]?.elements["tcp . 30080"] == "goto \(external)")
+        #expect(withEndpoints.collections["service-ips"]?.elements["192.0.2.10 . tcp . 80"] == "goto \(external)")
+        #expect(withEndpoints.chains[external]?.rules == ["jump mark-for-masquerade", "goto \(ProxyRules.chainName("service", "shop/front/tcp/p80"))"])
+        let without = ProxyRules(ports: ProxiedPort.all(services: [service], slices: []), options: Self.options)
+        #expect(without.collections["no-endpoint-nodeports"]?.elements["tcp . 30080"] == "goto reject-chain")
+        #expect(without.collections["no-endpoint-services"]?.elements["192.0.2.10 . tcp . 80"] == "goto reject-chain")
+    }
+
     /// The scripts are valid nftables for this kernel: checked (not applied) in a network namespace of the test's own.
     @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft") && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")))
     func theScriptsAreAcceptedByNft() throws {
         let before = ProxyRules(
             ports: ProxiedPort.all(
-                services: [Self.service("web", extra: ["sessionAffinity": "ClientIP"]), Self.service("empty", clusterIP: "10.43.0.11")],
+                services: [
+                    Self.service("web", extra: ["sessionAffinity": "ClientIP"]), Self.service("empty", clusterIP: "10.43.0.11"),
+                    Self.service("front", clusterIP: "10.43.0.12", ports: [["name": "http", "port": 80, "nodePort": 30080]]),
+                ],
                 slices: [Self.slice("web", endpoints: [("10.42.0.5", [:]), ("10.42.0.6", [:])])]),
             options: Self.options)
         let after = ProxyRules(

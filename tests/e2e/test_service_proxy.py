@@ -66,8 +66,12 @@ def node_table():
 
 
 def get(url, timeout=3):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.read().decode()
+    """The page, or None while nothing answers (for wait_for)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read().decode()
+    except OSError:
+        return None
 
 
 def refused(address, port):
@@ -130,3 +134,53 @@ def test_the_service_range_never_leaves_the_node(cluster, myapp):
     assert time.monotonic() - started >= 1.5
     counters = subprocess.run(["nft", "list", "chain", "ip", TABLE, "cluster-ips-check"], capture_output=True, text=True).stdout
     assert "drop" in counters
+
+
+def node_address(cluster):
+    addresses = cluster.kubectl_json("get", "node", NODE)["status"]["addresses"]
+    return next(address["address"] for address in addresses if address["type"] == "InternalIP")
+
+
+def test_a_node_port_answers_on_the_nodes_address_and_on_localhost(cluster, myapp):
+    cluster.kubectl("expose", "deployment/myapp-deployment", "--name=myapp-nodeport", "--type=NodePort", "--port=80")
+    try:
+        port = cluster.kubectl_json("get", "service", "myapp-nodeport")["spec"]["ports"][0]["nodePort"]
+        for address in (node_address(cluster), "127.0.0.1"):
+            assert "Welcome to nginx" in wait_for(lambda: get(f"http://{address}:{port}/"), f"the node port on {address}")
+    finally:
+        cluster.kubectl("delete", "service", "myapp-nodeport")
+
+
+LOAD_BALANCER = """apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+spec:
+  type: LoadBalancer
+  selector:
+    app: myapp
+  ports:
+    - port: 18080
+      targetPort: 80
+"""
+
+
+def test_a_load_balancer_gets_the_nodes_address_and_a_second_one_on_its_port_stays_pending(cluster, myapp):
+    cluster.kubectl("apply", "-f", "-", input=LOAD_BALANCER.format(name="frontend-service"))
+    try:
+        def external_ip(name):
+            row = cluster.kubectl("get", "service", name, "--no-headers").stdout.split()
+            return row[3] if len(row) > 3 and row[3] not in ("<pending>", "<none>") else None
+        address = wait_for(lambda: external_ip("frontend-service"), "an EXTERNAL-IP for the LoadBalancer Service")
+        assert address == node_address(cluster)
+        assert "Welcome to nginx" in wait_for(lambda: get(f"http://{address}:18080/"), "the load-balancer address answering")
+
+        cluster.kubectl("apply", "-f", "-", input=LOAD_BALANCER.format(name="frontend-copy"))
+        wait_for(lambda: "already used by LoadBalancer Service default/frontend-service" in cluster.kubectl(
+            "get", "events", "--field-selector", "involvedObject.name=frontend-copy").stdout, "the pending Service's event")
+        assert external_ip("frontend-copy") is None
+        # Once the port is free the waiting Service gets it.
+        cluster.kubectl("delete", "service", "frontend-service")
+        assert wait_for(lambda: external_ip("frontend-copy"), "the second Service's address once the port is free") == address
+    finally:
+        cluster.kubectl("delete", "service", "frontend-service", "frontend-copy", "--ignore-not-found")
