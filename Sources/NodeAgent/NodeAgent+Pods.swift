@@ -522,6 +522,9 @@ extension NodeAgent {
         probeManager.stopWorkers(podUID: uid, keeping: [])
         let runtimePod = try await observe(uid: uid)
         let grace = Duration.seconds(max(0, gracePeriod(pod)))
+        if let drainTraffic, grace > .zero, !Pod(pod).spec.hostNetwork, let ip = Pod(pod).status.podIP {
+            await drainTraffic(ip)
+        }
         for instance in runtimePod.instances.values.compactMap(\.first) where instance.state == .containerRunning {
             recorder.record(pod, type: .normal, reason: "Killing", message: "Stopping container \(instance.name)")
         }

@@ -83,9 +83,16 @@ public final class NodeAgent: Sendable {
     private let podCIDR = Mutex<String?>(nil)
     let machine: MachineInfo
 
-    /// - Parameter context: the informers the agent shares with the node's other parts (the service proxy), run by
-    ///   whoever runs the context.
-    public init(context: ControllerContext, options: NodeAgentOptions) {
+    /// Waits (briefly) until the node's service proxy sends no new connection to a pod address any more.
+    let drainTraffic: (@Sendable (_ podIP: String) async -> Void)?
+
+    /// - Parameters:
+    ///   - context: the informers the agent shares with the node's other parts (the service proxy), run by whoever
+    ///     runs the context.
+    ///   - drainTraffic: called with a deleted pod's address before its containers are stopped, so that Services
+    ///     stop sending it connections first and a rolling update drops no request.
+    public init(context: ControllerContext, options: NodeAgentOptions, drainTraffic: (@Sendable (_ podIP: String) async -> Void)? = nil) {
+        self.drainTraffic = drainTraffic
         let client = context.client
         let logger = context.logger
         self.client = client

@@ -36,6 +36,10 @@ struct ProxyRules: Equatable {
     var table: String
     var collections: [String: Collection] = [:]
     var chains: [String: Chain] = [:]
+    /// The endpoint addresses new connections may be sent to.
+    var routed: Set<String> = []
+
+    func routes(to ip: String) -> Bool { routed.contains(ip) }
 
     init(ports: [ProxiedPort], options: Options) {
         table = options.table
@@ -109,6 +113,7 @@ struct ProxyRules: Equatable {
                 "ip daddr \(port.clusterIP) \(port.proto) dport \(port.port) ip saddr != \(options.clusterCIDR) jump mark-for-masquerade"
             ]
             var endpointChains: [String] = []
+            routed.formUnion(endpoints.map(\.ip))
             for endpoint in endpoints {
                 let endpointIdentity = "\(port.identity)__\(endpoint.ip)/\(endpoint.port)"
                 let name = Self.chainName("endpoint", endpointIdentity)

@@ -47,6 +47,16 @@ public final class ServiceProxy: Sendable {
         logger = context.logger
     }
 
+    /// Returns once the kernel no longer sends new Service connections to `ip` (its pod is going away and its
+    /// endpoints have left the rules), or after `timeout`. The node agent waits for this before it stops a deleted
+    /// pod's containers, so that a rolling update drops no request.
+    public func waitUntilNotRouting(to ip: String, timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, applied.withLock({ $0?.routes(to: ip) ?? false }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Syncs until cancelled; then removes the table when asked to.
     public func run() async {
         // Node ports answer on 127.0.0.1 as well (kube-proxy's --nodeport-addresses default): a DNATed loopback

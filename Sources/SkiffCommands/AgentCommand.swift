@@ -107,11 +107,11 @@ struct AgentCommand: AsyncParsableCommand {
         let options = agentOptions.options(dataDirectory: dataDir)
         let client = KubeClient(transport: transport, fieldManager: "skiff-agent")
         let context = ControllerContext(client: client, logger: logger)
-        let agent = NodeAgent(context: context, options: options)
         let proxy = ServiceProxy(
             context: context,
             options: .init(
                 nodeName: options.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: options.stopPodsOnExit))
+        let agent = NodeAgent(context: context, options: options) { await proxy.waitUntilNotRouting(to: $0, timeout: .seconds(2)) }
         let serving = try NodeServingCertificate.issue(nodeName: options.nodeName, addresses: [options.nodeIP])
         let kubelet = KubeletServer(
             agent: agent,

@@ -78,9 +78,9 @@ struct ControlPlane {
         if let agentOptions = options.agent, let proxyOptions = options.proxy {
             let nodeClient = client("system:node:\(agentOptions.nodeName)")
             let nodeContext = ControllerContext(client: nodeClient, logger: logger)
-            let agent = NodeAgent(context: nodeContext, options: agentOptions)
-            local = (agent, agentOptions.nodeName)
             let proxy = ServiceProxy(context: nodeContext, options: proxyOptions)
+            let agent = NodeAgent(context: nodeContext, options: agentOptions) { await proxy.waitUntilNotRouting(to: $0, timeout: .seconds(2)) }
+            local = (agent, agentOptions.nodeName)
             services += [
                 .init(service: AgentService(agent: agent)),
                 .init(service: BackgroundWork(name: "node-informers") { await nodeContext.run() }),

@@ -105,6 +105,7 @@ struct ProxyRulesTests {
         #expect(change.contains("delete chain ip skiff-test \(gone)"))
         #expect(!change.contains { $0.contains("cluster-ips-check") || $0.contains("delete table") }, "unchanged chains are left alone")
         #expect(after.transaction(from: after) == "add table ip skiff-test\n", "nothing changed, nothing written")
+        #expect(before.routes(to: "10.42.0.6") && !after.routes(to: "10.42.0.6") && after.routes(to: "10.42.0.5"))
     }
 
     @Test func nodePortsAndLoadBalancerAddressesGoThroughAMasqueradingChain() {

@@ -184,3 +184,110 @@ def test_a_load_balancer_gets_the_nodes_address_and_a_second_one_on_its_port_sta
         assert wait_for(lambda: external_ip("frontend-copy"), "the second Service's address once the port is free") == address
     finally:
         cluster.kubectl("delete", "service", "frontend-service", "frontend-copy", "--ignore-not-found")
+
+
+WHOAMI = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: whoami
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: whoami
+  template:
+    metadata:
+      labels:
+        app: whoami
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: web
+          image: busybox
+          command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: whoami
+spec:
+  selector:
+    app: whoami
+  ports:
+    - port: 80
+      targetPort: 8080
+"""
+
+
+def test_connections_spread_over_the_endpoints_unless_client_ip_affinity_keeps_a_client_on_one(cluster):
+    cluster.kubectl("apply", "-f", "-", input=WHOAMI)
+    try:
+        cluster.kubectl("rollout", "status", "deployment/whoami", "--timeout=90s", timeout=120)
+        ip = cluster.kubectl_json("get", "service", "whoami")["spec"]["clusterIP"]
+        pods = {pod["metadata"]["name"] for pod in cluster.kubectl_json("get", "pods", "-l", "app=whoami")["items"]}
+        wait_for(lambda: get(f"http://{ip}/"), "the Service answering")
+        spread = {(get(f"http://{ip}/") or "").strip() for _ in range(40)}
+        assert spread == pods, f"40 requests reached {spread}"
+        cluster.kubectl("patch", "service", "whoami", "-p", '{"spec":{"sessionAffinity":"ClientIP"}}')
+        wait_for(lambda: "affinity-" in node_table(), "the affinity sets in the node's table")
+        kept = {(get(f"http://{ip}/") or "").strip() for _ in range(20)}
+        assert len(kept) == 1 and kept <= pods, f"20 requests of one client reached {kept}"
+    finally:
+        cluster.kubectl("delete", "-f", "-", input=WHOAMI, check=False)
+
+
+READY_NGINX = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: rolling
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: rolling
+  template:
+    metadata:
+      labels:
+        app: rolling
+    spec:
+      containers:
+        - name: web
+          image: nginx
+          readinessProbe:
+            httpGet: {path: /, port: 80}
+            periodSeconds: 1
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: rolling
+spec:
+  selector:
+    app: rolling
+  ports:
+    - port: 80
+"""
+
+
+def test_a_rolling_update_under_load_fails_no_request(cluster):
+    cluster.kubectl("apply", "-f", "-", input=READY_NGINX)
+    try:
+        cluster.kubectl("rollout", "status", "deployment/rolling", "--timeout=90s", timeout=120)
+        ip = cluster.kubectl_json("get", "service", "rolling")["spec"]["clusterIP"]
+        wait_for(lambda: get(f"http://{ip}/"), "the Service answering")
+        cluster.kubectl("rollout", "restart", "deployment/rolling")
+        rollout = cluster.popen_kubectl("rollout", "status", "deployment/rolling", "--timeout=120s")
+        sent, failures = 0, []
+        while rollout.poll() is None:
+            sent += 1
+            try:
+                with urllib.request.urlopen(f"http://{ip}/", timeout=5) as response:
+                    response.read()
+            except OSError as error:
+                failures.append(repr(error))
+        print(f"rolling update: {sent} requests, {len(failures)} failed")
+        assert rollout.returncode == 0, rollout.stderr.read()
+        assert sent > 50, f"only {sent} requests went out during the rollout"
+        assert failures == [], f"{len(failures)} of {sent} requests failed: {failures[:5]}"
+    finally:
+        cluster.kubectl("delete", "-f", "-", input=READY_NGINX, check=False)
