@@ -10,6 +10,8 @@ struct ProxiedPort: Sendable, Equatable {
         var ready: Bool
         var serving: Bool
         var terminating: Bool
+        /// The node the endpoint runs on, when the slice says.
+        var nodeName: String?
 
         static func < (lhs: Endpoint, rhs: Endpoint) -> Bool { (lhs.ip, lhs.port) < (rhs.ip, rhs.port) }
     }
@@ -26,6 +28,11 @@ struct ProxiedPort: Sendable, Equatable {
     var nodePort: Int64?
     /// The addresses a LoadBalancer Service was given, reached on `port`.
     var loadBalancerIPs: [String] = []
+    /// `externalTrafficPolicy: Local`: node-port and load-balancer traffic only to this node's endpoints, with the
+    /// client's address kept.
+    var externalLocal = false
+    /// `internalTrafficPolicy: Local`: ClusterIP traffic only to this node's endpoints.
+    var internalLocal = false
     /// Seconds a client keeps its endpoint (`sessionAffinity: ClientIP`); nil without affinity.
     var affinityTimeout: Int64?
     var endpoints: [Endpoint]
@@ -70,7 +77,7 @@ struct ProxiedPort: Sendable, Equatable {
                             endpoints.append(
                                 Endpoint(
                                     ip: address, port: targetPort, ready: endpoint.ready, serving: endpoint.serving,
-                                    terminating: endpoint.terminating))
+                                    terminating: endpoint.terminating, nodeName: endpoint.nodeName))
                         }
                     }
                 }
@@ -78,6 +85,7 @@ struct ProxiedPort: Sendable, Equatable {
                     ProxiedPort(
                         namespace: namespace, serviceName: service.metadata.name, portName: servicePort.name, proto: proto, clusterIP: clusterIP,
                         port: port, nodePort: servicePort.nodePort, loadBalancerIPs: service.status.loadBalancerIPs,
+                        externalLocal: service.spec.externalTrafficPolicy == "Local", internalLocal: service.spec.internalTrafficPolicy == "Local",
                         affinityTimeout: service.spec.sessionAffinity == "ClientIP" ? service.spec.sessionAffinityTimeoutSeconds : nil,
                         endpoints: Self.unique(endpoints)))
             }

@@ -13,6 +13,8 @@ struct ProxyRules: Equatable {
     struct Options: Sendable, Equatable {
         /// The node's table (`skiff-<hash of the node name>`): agents sharing a machine keep out of each other's way.
         var table: String
+        /// This node, whose endpoints the Local traffic policies keep to.
+        var nodeName: String
         /// The Service range: what is left of it after DNAT is dropped (allocated ClusterIPs rejected).
         var serviceCIDR: String
         /// The pods' range: traffic from outside it to a Service is masqueraded, so that replies come back
@@ -98,41 +100,59 @@ struct ProxyRules: Equatable {
                 if let nodePortKey { collections["no-endpoint-nodeports"]?.elements[nodePortKey] = "goto reject-chain" }
                 continue
             }
-            let serviceChain = Self.chainName("service", port.identity)
-            collections["service-ips"]?.elements[key] = "goto \(serviceChain)"
+            let masquerade = "ip daddr \(port.clusterIP) \(port.proto) dport \(port.port) ip saddr != \(options.clusterCIDR) jump mark-for-masquerade"
+            // Every usable endpoint (the cluster's), and this node's alone (for the Local traffic policies; none of
+            // them here means the traffic is dropped, as kube-proxy drops it).
+            let clusterChain = Self.chainName("service", port.identity)
+            chains[clusterChain] = Chain(rules: [masquerade] + pick(endpoints, for: port))
+            let local = endpoints.filter { $0.nodeName == options.nodeName }
+            let localChain = Self.chainName("local", port.identity)
+            if port.internalLocal || port.externalLocal {
+                // The masquerade rule matches ClusterIP traffic only: external traffic keeps its source here.
+                chains[localChain] = Chain(rules: local.isEmpty ? ["drop comment \"no local endpoints\""] : [masquerade] + pick(local, for: port))
+            }
+            collections["service-ips"]?.elements[key] = "goto \(port.internalLocal ? localChain : clusterChain)"
             if nodePortKey != nil || !loadBalancerKeys.isEmpty {
-                // Traffic from outside the Service (a node port, a load-balancer address) is masqueraded, so that
-                // replies come back through this node whichever node's endpoint takes it (externalTrafficPolicy
-                // Cluster).
                 let externalChain = Self.chainName("external", port.identity)
-                chains[externalChain] = Chain(rules: ["jump mark-for-masquerade", "goto \(serviceChain)"])
+                chains[externalChain] = Chain(
+                    rules: port.externalLocal
+                        ? [
+                            // Pods and the node itself reach a Local Service through any endpoint, as kube-proxy lets
+                            // them; traffic from elsewhere keeps its source address and stays on this node.
+                            "ip saddr \(options.clusterCIDR) goto \(clusterChain)", "fib saddr type local jump mark-for-masquerade",
+                            "fib saddr type local goto \(clusterChain)", "goto \(localChain)",
+                        ]
+                        // Masqueraded, so that replies come back through this node whichever node's endpoint answers.
+                        : ["jump mark-for-masquerade", "goto \(clusterChain)"])
                 for key in loadBalancerKeys { collections["service-ips"]?.elements[key] = "goto \(externalChain)" }
                 if let nodePortKey { collections["service-nodeports"]?.elements[nodePortKey] = "goto \(externalChain)" }
             }
-            var serviceRules = [
-                "ip daddr \(port.clusterIP) \(port.proto) dport \(port.port) ip saddr != \(options.clusterCIDR) jump mark-for-masquerade"
-            ]
-            var endpointChains: [String] = []
-            routed.formUnion(endpoints.map(\.ip))
-            for endpoint in endpoints {
-                let endpointIdentity = "\(port.identity)__\(endpoint.ip)/\(endpoint.port)"
-                let name = Self.chainName("endpoint", endpointIdentity)
-                endpointChains.append(name)
-                var rules = ["ip saddr \(endpoint.ip) jump mark-for-masquerade"]
-                if let timeout = port.affinityTimeout {
-                    // The clients that chose this endpoint lately: they come back to it until their entry times out.
-                    let endpointSet = "affinity-\(Self.shortHash(endpointIdentity))"
-                    collections[endpointSet] = Collection(declaration: "type ipv4_addr; flags dynamic,timeout; timeout \(timeout)s;")
-                    rules.append("update @\(endpointSet) { ip saddr }")
-                    serviceRules.append("ip saddr @\(endpointSet) goto \(name)")
-                }
-                rules.append("meta l4proto \(port.proto) dnat to \(endpoint.ip):\(endpoint.port)")
-                chains[name] = Chain(rules: rules)
-            }
-            let choices = endpointChains.enumerated().map { "\($0.offset) : goto \($0.element)" }.joined(separator: ", ")
-            serviceRules.append("numgen random mod \(endpointChains.count) vmap { \(choices) }")
-            chains[serviceChain] = Chain(rules: serviceRules)
         }
+    }
+
+    /// The rules that send a new connection to one of `endpoints` (each with a chain of its own that DNATs): the
+    /// endpoint a client used lately under `ClientIP` affinity, else one at random.
+    private mutating func pick(_ endpoints: [ProxiedPort.Endpoint], for port: ProxiedPort) -> [String] {
+        var rules: [String] = []
+        var endpointChains: [String] = []
+        routed.formUnion(endpoints.map(\.ip))
+        for endpoint in endpoints {
+            let endpointIdentity = "\(port.identity)__\(endpoint.ip)/\(endpoint.port)"
+            let name = Self.chainName("endpoint", endpointIdentity)
+            endpointChains.append(name)
+            var endpointRules = ["ip saddr \(endpoint.ip) jump mark-for-masquerade"]
+            if let timeout = port.affinityTimeout {
+                // The clients that chose this endpoint lately: they come back to it until their entry times out.
+                let endpointSet = "affinity-\(Self.shortHash(endpointIdentity))"
+                collections[endpointSet] = Collection(declaration: "type ipv4_addr; flags dynamic,timeout; timeout \(timeout)s;")
+                endpointRules.append("update @\(endpointSet) { ip saddr }")
+                rules.append("ip saddr @\(endpointSet) goto \(name)")
+            }
+            endpointRules.append("meta l4proto \(port.proto) dnat to \(endpoint.ip):\(endpoint.port)")
+            chains[name] = Chain(rules: endpointRules)
+        }
+        let choices = endpointChains.enumerated().map { "\($0.offset) : goto \($0.element)" }.joined(separator: ", ")
+        return rules + ["numgen random mod \(endpointChains.count) vmap { \(choices) }"]
     }
 
     /// kube-proxy's chain names: a prefix, a hash of the whole name (unique however the readable rest is cut), and

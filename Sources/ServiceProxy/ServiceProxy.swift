@@ -83,7 +83,7 @@ public final class ServiceProxy: Sendable {
     /// Programs the kernel with the rules the caches call for; a failure is retried after a second, from scratch.
     private func sync() async -> ReconcileResult {
         let ports = ProxiedPort.all(services: services.list(), slices: slices.list())
-        let rules = ProxyRules(ports: ports, options: .init(table: options.table, serviceCIDR: options.serviceCIDR, clusterCIDR: options.clusterCIDR))
+        let rules = ProxyRules(ports: ports, options: .init(table: options.table, nodeName: options.nodeName, serviceCIDR: options.serviceCIDR, clusterCIDR: options.clusterCIDR))
         let previous = applied.withLock { $0 }
         guard previous != rules else { return .done }
         do {

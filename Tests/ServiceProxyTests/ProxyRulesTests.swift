@@ -6,7 +6,7 @@ import Testing
 
 @Suite("service proxy rules")
 struct ProxyRulesTests {
-    static let options = ProxyRules.Options(table: "skiff-test", serviceCIDR: "10.43.0.0/16", clusterCIDR: "10.42.0.0/16")
+    static let options = ProxyRules.Options(table: "skiff-test", nodeName: "n1", serviceCIDR: "10.43.0.0/16", clusterCIDR: "10.42.0.0/16")
 
     static func service(_ name: String, clusterIP: String = "10.43.0.10", ports: [JSONValue] = [["name": "http", "port": 80, "targetPort": "web"]],
                         extra: [String: JSONValue] = [:]) -> JSONValue {
@@ -123,6 +123,29 @@ struct ProxyRulesTests {
         #expect(without.collections["no-endpoint-services"]?.elements["192.0.2.10 . tcp . 80"] == "goto reject-chain")
     }
 
+    @Test func localTrafficPoliciesKeepToThisNodesEndpoints() {
+        var service = Self.service(
+            "front", extra: ["type": "NodePort", "externalTrafficPolicy": "Local", "ports": [["port": 80, "nodePort": 30080, "protocol": "TCP"]]])
+        var slice = Self.slice("front", endpoints: [("10.42.0.5", [:]), ("10.42.1.5", [:])], port: 80, name: "")
+        slice["endpoints"] = [
+            ["addresses": ["10.42.0.5"], "nodeName": "n1"], ["addresses": ["10.42.1.5"], "nodeName": "n2"],
+        ]
+        var rules = ProxyRules(ports: ProxiedPort.all(services: [service], slices: [slice]), options: Self.options)
+        let identity = "shop/front/tcp/p80"
+        let local = rules.chains[ProxyRules.chainName("local", identity)]?.rules ?? []
+        #expect(local.last?.contains("endpoint-") == true && local.last?.contains("10.42.0.5") == true && local.last?.contains("10.42.1.5") == false)
+        let external = rules.chains[ProxyRules.chainName("external", identity)]?.rules ?? []
+        #expect(external.last == "goto \(ProxyRules.chainName("local", identity))")
+        #expect(!external.contains("jump mark-for-masquerade"), "outside clients keep their address")
+        #expect(rules.collections["service-ips"]?.elements["10.43.0.10 . tcp . 80"] == "goto \(ProxyRules.chainName("service", identity))")
+
+        service[path: "spec", "internalTrafficPolicy"] = "Local"
+        slice["endpoints"] = [["addresses": ["10.42.1.5"], "nodeName": "n2"]]
+        rules = ProxyRules(ports: ProxiedPort.all(services: [service], slices: [slice]), options: Self.options)
+        #expect(rules.collections["service-ips"]?.elements["10.43.0.10 . tcp . 80"] == "goto \(ProxyRules.chainName("local", identity))")
+        #expect(rules.chains[ProxyRules.chainName("local", identity)]?.rules == ["drop comment \"no local endpoints\""])
+    }
+
     /// The scripts are valid nftables for this kernel: checked (not applied) in a network namespace of the test's own.
     @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft") && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")))
     func theScriptsAreAcceptedByNft() throws {
@@ -131,8 +154,13 @@ struct ProxyRulesTests {
                 services: [
                     Self.service("web", extra: ["sessionAffinity": "ClientIP"]), Self.service("empty", clusterIP: "10.43.0.11"),
                     Self.service("front", clusterIP: "10.43.0.12", ports: [["name": "http", "port": 80, "nodePort": 30080]]),
+                    Self.service(
+                        "local", clusterIP: "10.43.0.13", ports: [["name": "http", "port": 80, "nodePort": 30081]],
+                        extra: ["externalTrafficPolicy": "Local", "internalTrafficPolicy": "Local"]),
                 ],
-                slices: [Self.slice("web", endpoints: [("10.42.0.5", [:]), ("10.42.0.6", [:])])]),
+                slices: [
+                    Self.slice("web", endpoints: [("10.42.0.5", [:]), ("10.42.0.6", [:])]), Self.slice("local", endpoints: [("10.42.0.8", [:])]),
+                ]),
             options: Self.options)
         let after = ProxyRules(
             ports: ProxiedPort.all(services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.7", [:])])]), options: Self.options)
