@@ -59,13 +59,15 @@ public final class ServiceLoadBalancerController: Sendable {
         return view.spec.type == "LoadBalancer" && view.spec.loadBalancerClass == nil
     }
 
-    /// Who holds each (port, protocol) of the nodes' addresses: the oldest LoadBalancer Service asking for it.
+    /// Who holds each (port, protocol) of the nodes' addresses: a Service that has its addresses keeps them, and
+    /// among the others the oldest (creation times have whole seconds: two Services of the same second go by name).
     static func portHolders(_ services: [JSONValue]) -> [String: ObjectKey] {
         var holders: [String: ObjectKey] = [:]
-        let ordered = services.filter(isServed).sorted {
-            ($0.metadata.creationTimestamp ?? "", $0.metadata.namespace ?? "", $0.metadata.name)
-                < ($1.metadata.creationTimestamp ?? "", $1.metadata.namespace ?? "", $1.metadata.name)
+        func order(_ service: JSONValue) -> (Int, String, String, String) {
+            let serving = Service(service).status.loadBalancerIPs.isEmpty ? 1 : 0
+            return (serving, service.metadata.creationTimestamp ?? "", service.metadata.namespace ?? "", service.metadata.name)
         }
+        let ordered = services.filter(isServed).sorted { order($0) < order($1) }
         for service in ordered {
             let ports = Service(service).spec.ports.compactMap { port in port.port.map { "\($0)/\(port.protocol)" } }
             guard ports.allSatisfy({ holders[$0] == nil }) else { continue }

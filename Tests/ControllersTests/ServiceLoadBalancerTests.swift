@@ -21,4 +21,11 @@ struct ServiceLoadBalancerTests {
         ])
         #expect(holders == ["80/TCP": ObjectKey(namespace: "shop", name: "first")])
     }
+
+    @Test func aServiceThatHasItsAddressesKeepsItsPortsFromAnOlderOrSameSecondOne() {
+        var serving = Self.service("zz-serving", created: "2026-01-01T00:00:00Z", ports: [80])
+        serving["status"] = ["loadBalancer": ["ingress": [["ip": "192.0.2.2"]]]]
+        let holders = ServiceLoadBalancerController.portHolders([Self.service("aa-new", created: "2026-01-01T00:00:00Z", ports: [80]), serving])
+        #expect(holders == ["80/TCP": ObjectKey(namespace: "shop", name: "zz-serving")])
+    }
 }
