@@ -32,6 +32,7 @@ RUN_PACKAGES=(
   "runc runc"                                        # containerd's OCI runtime
   "containernetworking-plugins /usr/lib/cni/bridge"  # pod networking: bridge, host-local, portmap, loopback
   "iptables iptables"                                # the portmap plugin and the node's pod masquerade rule
+  "nftables /usr/sbin/nft"                           # the service proxy's table
 )
 TEST_PACKAGES=(
   "python3 /usr/bin/python3"                         # the test clients' virtual environment is made from Debian's
