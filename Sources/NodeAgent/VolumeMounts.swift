@@ -231,19 +231,19 @@ enum VolumeMounts {
     /// The path of the PersistentVolume a claim is bound to (a hostPath or local volume, the kinds a node can mount
     /// by itself), created if it is a hostPath that does not exist yet.
     private static func claimedPath(_ claimName: String, volume: String, objects: VolumeObjects) async throws -> String {
-        guard let claim = await objects.persistentVolumeClaim(claimName) else {
+        guard let claim = await objects.persistentVolumeClaim(claimName).map(PersistentVolumeClaim.init) else {
             throw ContainerConfigError(message: "persistentvolumeclaim \"\(claimName)\" not found")
         }
-        guard let volumeName = claim[path: "spec", "volumeName"]?.stringValue, !volumeName.isEmpty,
-            claim[path: "status", "phase"]?.stringValue == "Bound", let persistentVolume = await objects.persistentVolume(volumeName)
+        guard let volumeName = claim.volumeName, claim.phase == "Bound",
+            let persistentVolume = await objects.persistentVolume(volumeName).map(PersistentVolume.init)
         else {
             throw ContainerConfigError(message: "persistentvolumeclaim \"\(claimName)\" is not bound")
         }
-        if let path = persistentVolume[path: "spec", "hostPath", "path"]?.stringValue {
-            try checkHostPath(path, type: persistentVolume[path: "spec", "hostPath", "type"]?.stringValue ?? "DirectoryOrCreate", volume: volume)
+        if let (path, type) = persistentVolume.hostPath {
+            try checkHostPath(path, type: type, volume: volume)
             return path
         }
-        if let path = persistentVolume[path: "spec", "local", "path"]?.stringValue {
+        if let path = persistentVolume.localPath {
             try checkHostPath(path, type: "Directory", volume: volume)
             return path
         }

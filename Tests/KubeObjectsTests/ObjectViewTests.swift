@@ -58,3 +58,18 @@ struct ObjectViewTests {
         #expect(ports[2].targetPort == .number(8081))
     }
 }
+
+@Suite("storage views")
+struct StorageViewTests {
+    @Test func aClaimIsPendingUntilBoundAndAVolumeNamesItsPath() {
+        let claim = PersistentVolumeClaim(["spec": ["resources": ["requests": ["storage": "1Gi"]], "accessModes": ["ReadWriteOnce"]]])
+        #expect(claim.phase == "Pending" && claim.volumeName == nil && claim.requestedStorage == Quantity("1Gi"))
+        #expect(claim.accessModes == ["ReadWriteOnce"])
+        let bound = PersistentVolumeClaim(["spec": ["volumeName": "pv-1"], "status": ["phase": "Bound"]])
+        #expect(bound.volumeName == "pv-1" && bound.phase == "Bound")
+        let hostPath = PersistentVolume(["spec": ["hostPath": ["path": "/srv/data"], "claimRef": ["namespace": "shop", "name": "data"]]])
+        #expect(hostPath.hostPath?.path == "/srv/data" && hostPath.hostPath?.type == "DirectoryOrCreate")
+        #expect(hostPath.claimRef?.namespace == "shop" && hostPath.claimRef?.name == "data")
+        #expect(PersistentVolume(["spec": ["local": ["path": "/mnt/disk"]]]).localPath == "/mnt/disk")
+    }
+}
