@@ -38,7 +38,12 @@ public final class ServiceProxy: Sendable {
     /// What the kernel holds, as last applied; nil before the first sync or after a failed one (the next sync then
     /// replaces the table whole).
     private let applied = Mutex<ProxyRules?>(nil)
+    /// When the last sync began: syncs are at least `minimumSyncInterval` apart.
+    private let lastSync = Mutex<ContinuousClock.Instant?>(nil)
     static let syncKey = "sync"
+    /// kube-proxy's `--min-sync-period` (1 s): a burst of changes (a rollout, 10 000 Services created) is applied in a
+    /// few syncs rather than one per change, each of which recomputes every Service's rules.
+    static let minimumSyncInterval: Duration = .seconds(1)
 
     public init(context: ControllerContext, options: ServiceProxyOptions) {
         services = context.informer(.services)
@@ -82,6 +87,13 @@ public final class ServiceProxy: Sendable {
 
     /// Programs the kernel with the rules the caches call for; a failure is retried after a second, from scratch.
     private func sync() async -> ReconcileResult {
+        let now = ContinuousClock.now
+        let wait = lastSync.withLock { last -> Duration? in
+            if let last, now - last < Self.minimumSyncInterval { return Self.minimumSyncInterval - (now - last) }
+            last = now
+            return nil
+        }
+        if let wait { return .requeue(after: wait) }
         let ports = ProxiedPort.all(services: services.list(), slices: slices.list())
         let rules = ProxyRules(ports: ports, options: .init(table: options.table, nodeName: options.nodeName, serviceCIDR: options.serviceCIDR, clusterCIDR: options.clusterCIDR))
         let previous = applied.withLock { $0 }
