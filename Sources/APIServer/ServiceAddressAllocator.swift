@@ -89,6 +89,8 @@ final class ServiceAddressAllocator: Sendable {
                     taken.insert(requested)
                     continue
                 }
+                // A load balancer that does not route through node ports asks for none; requested ones are kept.
+                if type == "LoadBalancer", service[path: "spec", "allocateLoadBalancerNodePorts"] == .bool(false) { continue }
                 guard let port = reservePort(excluding: taken) else {
                     throw APIError.internalError("failed to allocate a nodePort: range is full")
                 }

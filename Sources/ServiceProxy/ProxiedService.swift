@@ -44,6 +44,9 @@ struct ProxiedPort: Sendable, Equatable {
         return ready.isEmpty ? endpoints.filter { $0.serving && $0.terminating } : ready
     }
 
+    /// `namespace/name` of the Service.
+    var serviceKey: String { "\(namespace)/\(serviceName)" }
+
     /// `namespace/name/proto/port-name` (kube-proxy's "service port name"), `p<port>` for an unnamed port.
     var identity: String { "\(namespace)/\(serviceName)/\(proto)/\(portName.isEmpty ? "p\(port)" : portName)" }
 

@@ -22,99 +22,146 @@ struct ProxyRules: Equatable {
         var clusterCIDR: String
     }
 
-    /// A named set or map: its declaration and its elements (key → verdict for a map; key → "" for a set).
-    struct Collection: Equatable {
-        var declaration: String
-        var elements: [String: String] = [:]
-        var isMap: Bool { declaration.contains(":") }
-    }
-
     /// A chain: its base-chain declaration (hook and priority) for those the kernel calls, and its rules.
     struct Chain: Equatable {
         var declaration: String?
         var rules: [String]
     }
 
-    var table: String
-    var collections: [String: Collection] = [:]
-    var chains: [String: Chain] = [:]
-    /// The endpoint addresses new connections may be sent to.
-    var routed: Set<String> = []
+    /// A part of the table: the sets, maps and chains it declares, and its elements in sets and maps (its own or
+    /// the table's shared ones). The table's fixed part is one; each Service's rules are another, so that a sync
+    /// rebuilds and rewrites only the Services that changed.
+    struct Fragment: Equatable {
+        /// Set and map declarations by name (a map's type has a `:`).
+        var collections: [String: String] = [:]
+        var chains: [String: Chain] = [:]
+        /// Collection name → element key → verdict (empty for a set's element).
+        var elements: [String: [String: String]] = [:]
+        /// The endpoint addresses new connections may be sent to.
+        var routed: Set<String> = []
 
-    func routes(to ip: String) -> Bool { routed.contains(ip) }
+        mutating func merge(_ other: Fragment) {
+            collections.merge(other.collections) { first, _ in first }
+            chains.merge(other.chains) { first, _ in first }
+            for (collection, entries) in other.elements { elements[collection, default: [:]].merge(entries) { first, _ in first } }
+        }
 
+        var ruleCount: Int { chains.values.map(\.rules.count).reduce(0, +) + elements.values.map(\.count).reduce(0, +) }
+    }
+
+    let options: Options
+    /// The sets, maps and chains every table has, whatever its Services.
+    let base: Fragment
+    /// Each Service's rules, by `namespace/name`.
+    private(set) var services: [String: Fragment] = [:]
+    /// How many Services may send new connections to each endpoint address.
+    private var routedCount: [String: Int] = [:]
+
+    func routes(to ip: String) -> Bool { routedCount[ip] != nil }
+
+    /// The rules kube-proxy keeps in the kernel for `ports`.
     init(ports: [ProxiedPort], options: Options) {
-        table = options.table
+        self.init(options: options)
+        for (service, servicePorts) in Dictionary(grouping: ports, by: \.serviceKey) { update(service: service, ports: servicePorts) }
+    }
+
+    /// The table without Services.
+    init(options: Options) {
+        self.options = options
+        var base = Fragment()
+        base.collections["cluster-ips"] = "type ipv4_addr; comment \"Active ClusterIPs\";"
+        base.collections["service-ips"] = "type ipv4_addr . inet_proto . inet_service : verdict; comment \"ClusterIP traffic\";"
+        base.collections["no-endpoint-services"] = "type ipv4_addr . inet_proto . inet_service : verdict; comment \"Services without endpoints\";"
+        base.collections["service-nodeports"] = "type inet_proto . inet_service : verdict; comment \"NodePort traffic\";"
+        base.collections["no-endpoint-nodeports"] = "type inet_proto . inet_service : verdict; comment \"NodePorts of Services without endpoints\";"
         let endpointsCheck = "ip daddr . meta l4proto . th dport vmap @no-endpoint-services"
-        collections["cluster-ips"] = Collection(declaration: "type ipv4_addr; comment \"Active ClusterIPs\";")
-        collections["service-ips"] = Collection(declaration: "type ipv4_addr . inet_proto . inet_service : verdict; comment \"ClusterIP traffic\";")
-        collections["no-endpoint-services"] = Collection(
-            declaration: "type ipv4_addr . inet_proto . inet_service : verdict; comment \"Services without endpoints\";")
-        collections["service-nodeports"] = Collection(declaration: "type inet_proto . inet_service : verdict; comment \"NodePort traffic\";")
-        collections["no-endpoint-nodeports"] = Collection(
-            declaration: "type inet_proto . inet_service : verdict; comment \"NodePorts of Services without endpoints\";")
         // Node ports answer on every address of the node, 127.0.0.1 included (kube-proxy's --nodeport-addresses
         // default): `route_localnet` lets a DNATed loopback packet leave lo, and this keeps loopback addresses from
         // being reached from outside the node.
         let nodePortCheck = "fib daddr type local meta l4proto . th dport vmap @no-endpoint-nodeports"
         let martians = "ct state new ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 drop comment \"block incoming localnet connections\""
 
-        chains["filter-input"] = Chain(
+        base.chains["filter-input"] = Chain(
             declaration: "type filter hook input priority -110; policy accept;",
             rules: [martians, "ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check"])
-        chains["filter-forward"] = Chain(
+        base.chains["filter-forward"] = Chain(
             declaration: "type filter hook forward priority -110; policy accept;",
             rules: ["ct state new jump service-endpoints-check", "ct state new jump cluster-ips-check"])
-        chains["filter-output"] = Chain(
+        base.chains["filter-output"] = Chain(
             declaration: "type filter hook output priority -110; policy accept;",
             rules: ["ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check"])
         // After the OUTPUT DNAT (priority -100): what is still addressed to the Service range went unmatched.
-        chains["filter-output-post-dnat"] = Chain(
+        base.chains["filter-output-post-dnat"] = Chain(
             declaration: "type filter hook output priority -90; policy accept;", rules: ["ct state new jump cluster-ips-check"])
-        chains["nat-prerouting"] = Chain(declaration: "type nat hook prerouting priority -100; policy accept;", rules: ["jump services"])
-        chains["nat-output"] = Chain(declaration: "type nat hook output priority -100; policy accept;", rules: ["jump services"])
-        chains["nat-postrouting"] = Chain(declaration: "type nat hook postrouting priority 100; policy accept;", rules: ["jump masquerading"])
-        chains["services"] = Chain(rules: [
+        base.chains["nat-prerouting"] = Chain(declaration: "type nat hook prerouting priority -100; policy accept;", rules: ["jump services"])
+        base.chains["nat-output"] = Chain(declaration: "type nat hook output priority -100; policy accept;", rules: ["jump services"])
+        base.chains["nat-postrouting"] = Chain(declaration: "type nat hook postrouting priority 100; policy accept;", rules: ["jump masquerading"])
+        base.chains["services"] = Chain(rules: [
             "ip daddr . meta l4proto . th dport vmap @service-ips", "fib daddr type local meta l4proto . th dport vmap @service-nodeports",
         ])
-        chains["service-endpoints-check"] = Chain(rules: [endpointsCheck])
-        chains["nodeport-endpoints-check"] = Chain(rules: [nodePortCheck])
-        chains["cluster-ips-check"] = Chain(rules: [
+        base.chains["service-endpoints-check"] = Chain(rules: [endpointsCheck])
+        base.chains["nodeport-endpoints-check"] = Chain(rules: [nodePortCheck])
+        base.chains["cluster-ips-check"] = Chain(rules: [
             "ip daddr @cluster-ips reject comment \"Reject traffic to invalid ports of ClusterIPs\"",
             "ip daddr \(options.serviceCIDR) drop comment \"Drop traffic to unallocated ClusterIPs\"",
         ])
-        chains["masquerading"] = Chain(rules: [
+        base.chains["masquerading"] = Chain(rules: [
             "meta mark & \(Self.masqueradeBit) == 0 return", "meta mark set meta mark ^ \(Self.masqueradeBit)", "masquerade fully-random",
         ])
-        chains["mark-for-masquerade"] = Chain(rules: ["meta mark set meta mark | \(Self.masqueradeBit)"])
-        chains["reject-chain"] = Chain(rules: ["reject"])
+        base.chains["mark-for-masquerade"] = Chain(rules: ["meta mark set meta mark | \(Self.masqueradeBit)"])
+        base.chains["reject-chain"] = Chain(rules: ["reject"])
+        self.base = base
+    }
 
+    /// Replaces one Service's rules by those for `ports` (none: the Service is gone or proxies nothing).
+    mutating func update(service: String, ports: [ProxiedPort]) {
+        let fragment = ports.isEmpty ? nil : Self.fragment(for: ports, options: options)
+        guard services[service] != fragment else { return }
+        for ip in services[service]?.routed ?? [] {
+            if let count = routedCount[ip], count > 1 { routedCount[ip] = count - 1 } else { routedCount[ip] = nil }
+        }
+        for ip in fragment?.routed ?? [] { routedCount[ip, default: 0] += 1 }
+        services[service] = fragment
+    }
+
+    /// The whole table: its fixed part and every Service's rules.
+    var merged: Fragment {
+        var whole = base
+        for fragment in services.values { whole.merge(fragment) }
+        return whole
+    }
+
+    var ruleCount: Int { base.ruleCount + services.values.map(\.ruleCount).reduce(0, +) }
+
+    private static func fragment(for ports: [ProxiedPort], options: Options) -> Fragment {
+        var fragment = Fragment()
         for port in ports {
-            collections["cluster-ips"]?.elements[port.clusterIP] = ""
+            fragment.elements["cluster-ips", default: [:]][port.clusterIP] = ""
             let key = "\(port.clusterIP) . \(port.proto) . \(port.port)"
             let loadBalancerKeys = port.loadBalancerIPs.map { "\($0) . \(port.proto) . \(port.port)" }
             let nodePortKey = port.nodePort.map { "\(port.proto) . \($0)" }
             let endpoints = port.usableEndpoints
             guard !endpoints.isEmpty else {
-                for key in [key] + loadBalancerKeys { collections["no-endpoint-services"]?.elements[key] = "goto reject-chain" }
-                if let nodePortKey { collections["no-endpoint-nodeports"]?.elements[nodePortKey] = "goto reject-chain" }
+                for key in [key] + loadBalancerKeys { fragment.elements["no-endpoint-services", default: [:]][key] = "goto reject-chain" }
+                if let nodePortKey { fragment.elements["no-endpoint-nodeports", default: [:]][nodePortKey] = "goto reject-chain" }
                 continue
             }
             let masquerade = "ip daddr \(port.clusterIP) \(port.proto) dport \(port.port) ip saddr != \(options.clusterCIDR) jump mark-for-masquerade"
             // Every usable endpoint (the cluster's), and this node's alone (for the Local traffic policies; none of
             // them here means the traffic is dropped, as kube-proxy drops it).
-            let clusterChain = Self.chainName("service", port.identity)
-            chains[clusterChain] = Chain(rules: [masquerade] + pick(endpoints, for: port))
+            let clusterChain = chainName("service", port.identity)
+            fragment.chains[clusterChain] = Chain(rules: [masquerade] + fragment.pick(endpoints, for: port))
             let local = endpoints.filter { $0.nodeName == options.nodeName }
-            let localChain = Self.chainName("local", port.identity)
+            let localChain = chainName("local", port.identity)
             if port.internalLocal || port.externalLocal {
                 // The masquerade rule matches ClusterIP traffic only: external traffic keeps its source here.
-                chains[localChain] = Chain(rules: local.isEmpty ? ["drop comment \"no local endpoints\""] : [masquerade] + pick(local, for: port))
+                fragment.chains[localChain] = Chain(
+                    rules: local.isEmpty ? ["drop comment \"no local endpoints\""] : [masquerade] + fragment.pick(local, for: port))
             }
-            collections["service-ips"]?.elements[key] = "goto \(port.internalLocal ? localChain : clusterChain)"
+            fragment.elements["service-ips", default: [:]][key] = "goto \(port.internalLocal ? localChain : clusterChain)"
             if nodePortKey != nil || !loadBalancerKeys.isEmpty {
-                let externalChain = Self.chainName("external", port.identity)
-                chains[externalChain] = Chain(
+                let externalChain = chainName("external", port.identity)
+                fragment.chains[externalChain] = Chain(
                     rules: port.externalLocal
                         ? [
                             // Pods and the node itself reach a Local Service through any endpoint, as kube-proxy lets
@@ -124,35 +171,11 @@ struct ProxyRules: Equatable {
                         ]
                         // Masqueraded, so that replies come back through this node whichever node's endpoint answers.
                         : ["jump mark-for-masquerade", "goto \(clusterChain)"])
-                for key in loadBalancerKeys { collections["service-ips"]?.elements[key] = "goto \(externalChain)" }
-                if let nodePortKey { collections["service-nodeports"]?.elements[nodePortKey] = "goto \(externalChain)" }
+                for key in loadBalancerKeys { fragment.elements["service-ips", default: [:]][key] = "goto \(externalChain)" }
+                if let nodePortKey { fragment.elements["service-nodeports", default: [:]][nodePortKey] = "goto \(externalChain)" }
             }
         }
-    }
-
-    /// The rules that send a new connection to one of `endpoints` (each with a chain of its own that DNATs): the
-    /// endpoint a client used lately under `ClientIP` affinity, else one at random.
-    private mutating func pick(_ endpoints: [ProxiedPort.Endpoint], for port: ProxiedPort) -> [String] {
-        var rules: [String] = []
-        var endpointChains: [String] = []
-        routed.formUnion(endpoints.map(\.ip))
-        for endpoint in endpoints {
-            let endpointIdentity = "\(port.identity)__\(endpoint.ip)/\(endpoint.port)"
-            let name = Self.chainName("endpoint", endpointIdentity)
-            endpointChains.append(name)
-            var endpointRules = ["ip saddr \(endpoint.ip) jump mark-for-masquerade"]
-            if let timeout = port.affinityTimeout {
-                // The clients that chose this endpoint lately: they come back to it until their entry times out.
-                let endpointSet = "affinity-\(Self.shortHash(endpointIdentity))"
-                collections[endpointSet] = Collection(declaration: "type ipv4_addr; flags dynamic,timeout; timeout \(timeout)s;")
-                endpointRules.append("update @\(endpointSet) { ip saddr }")
-                rules.append("ip saddr @\(endpointSet) goto \(name)")
-            }
-            endpointRules.append("meta l4proto \(port.proto) dnat to \(endpoint.ip):\(endpoint.port)")
-            chains[name] = Chain(rules: endpointRules)
-        }
-        let choices = endpointChains.enumerated().map { "\($0.offset) : goto \($0.element)" }.joined(separator: ", ")
-        return rules + ["numgen random mod \(endpointChains.count) vmap { \(choices) }"]
+        return fragment
     }
 
     /// kube-proxy's chain names: a prefix, a hash of the whole name (unique however the readable rest is cut), and
@@ -172,54 +195,85 @@ struct ProxyRules: Equatable {
         return String((0..<8).map { alphabet[Int((hash >> (UInt64($0) * 5)) & 31)] })
     }
 
-    /// The nft script that turns `previous` (what the kernel holds, nil when unknown) into this ruleset in one
-    /// atomic transaction: new sets and chains first, then the map entries that go away, the chains whose rules
-    /// changed, the entries that come, and last the chains and sets nothing refers to any more. Unchanged chains and
-    /// entries are not touched, so a sync costs what changed, and affinity sets keep their clients.
-    func transaction(from previous: ProxyRules?) -> String {
-        let table = "ip \(self.table)"
-        var script: [String] = []
-        let old = previous ?? ProxyRules(table: self.table, collections: [:], chains: [:])
-        if previous == nil {
+    /// The nft script that turns `previous` (what the kernel holds, nil when unknown) into these rules in one atomic
+    /// transaction, nil when there is nothing to write. Without `previous` the table is replaced whole; otherwise only
+    /// the Services whose rules differ are written (unchanged fragments share storage, so finding them costs little),
+    /// and affinity sets keep their clients.
+    func transaction(from previous: ProxyRules?) -> String? {
+        let table = "ip \(options.table)"
+        guard let previous, previous.options == options, previous.base == base else {
             // Whatever an earlier run left is replaced, not stacked upon.
-            script += ["add table \(table)", "delete table \(table)"]
+            return "add table \(table)\ndelete table \(table)\n" + Self.script(table: table, from: Fragment(), to: merged)
         }
-        script.append("add table \(table)")
-        for (name, collection) in collections.sorted(by: { $0.key < $1.key }) where old.collections[name] == nil {
-            script.append("add \(collection.isMap ? "map" : "set") \(table) \(name) { \(collection.declaration) }")
+        var old = Fragment()
+        var new = Fragment()
+        for service in Set(services.keys).union(previous.services.keys) where services[service] != previous.services[service] {
+            if let fragment = previous.services[service] { old.merge(fragment) }
+            if let fragment = services[service] { new.merge(fragment) }
         }
-        for (name, chain) in chains.sorted(by: { $0.key < $1.key }) where old.chains[name] == nil {
+        guard old != new else { return nil }
+        return Self.script(table: table, from: old, to: new)
+    }
+
+    /// The commands that turn `old` into `new` in order: new sets and chains first, then the elements that go away,
+    /// the chains whose rules changed, the elements that come, and last the chains and sets nothing refers to any
+    /// more. Dynamic sets' elements are the kernel's own and never written.
+    private static func script(table: String, from old: Fragment, to new: Fragment) -> String {
+        var script = ["add table \(table)"]
+        func isMap(_ declaration: String?) -> Bool { declaration?.contains(":") == true }
+        for (name, declaration) in new.collections.sorted(by: { $0.key < $1.key }) where old.collections[name] == nil {
+            script.append("add \(isMap(declaration) ? "map" : "set") \(table) \(name) { \(declaration) }")
+        }
+        for (name, chain) in new.chains.sorted(by: { $0.key < $1.key }) where old.chains[name] == nil {
             script.append("add chain \(table) \(name)" + (chain.declaration.map { " { \($0) }" } ?? ""))
         }
-        for (name, collection) in collections.sorted(by: { $0.key < $1.key }) where !collection.declaration.contains("dynamic") {
-            let gone = (old.collections[name]?.elements ?? [:]).filter { collection.elements[$0.key] != $0.value }.keys.sorted()
+        for (name, entries) in old.elements.sorted(by: { $0.key < $1.key }) {
+            let gone = entries.filter { new.elements[name]?[$0.key] != $0.value }.keys.sorted()
             if !gone.isEmpty { script.append("delete element \(table) \(name) { \(gone.joined(separator: ", ")) }") }
         }
-        for (name, chain) in chains.sorted(by: { $0.key < $1.key }) where old.chains[name]?.rules != chain.rules {
+        for (name, chain) in new.chains.sorted(by: { $0.key < $1.key }) where old.chains[name]?.rules != chain.rules {
             if old.chains[name] != nil { script.append("flush chain \(table) \(name)") }
             script += chain.rules.map { "add rule \(table) \(name) \($0)" }
         }
-        for (name, collection) in collections.sorted(by: { $0.key < $1.key }) where !collection.declaration.contains("dynamic") {
-            let come = collection.elements.filter { old.collections[name]?.elements[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        for (name, entries) in new.elements.sorted(by: { $0.key < $1.key }) {
+            let come = entries.filter { old.elements[name]?[$0.key] != $0.value }.sorted { $0.key < $1.key }
             guard !come.isEmpty else { continue }
-            let elements = come.map { collection.isMap ? "\($0.key) : \($0.value)" : $0.key }
+            let elements = come.map { $0.value.isEmpty ? $0.key : "\($0.key) : \($0.value)" }
             script.append("add element \(table) \(name) { \(elements.joined(separator: ", ")) }")
         }
-        let staleChains = old.chains.keys.filter { chains[$0] == nil }.sorted()
+        let staleChains = old.chains.keys.filter { new.chains[$0] == nil }.sorted()
         script += staleChains.map { "flush chain \(table) \($0)" }
         script += staleChains.map { "delete chain \(table) \($0)" }
-        script += old.collections.keys.filter { collections[$0] == nil }.sorted().map { name in
-            "delete \(old.collections[name]?.isMap == true ? "map" : "set") \(table) \(name)"
+        script += old.collections.filter { new.collections[$0.key] == nil }.sorted(by: { $0.key < $1.key }).map {
+            "delete \(isMap($0.value) ? "map" : "set") \(table) \($0.key)"
         }
         return script.joined(separator: "\n") + "\n"
     }
+}
 
-    private init(table: String, collections: [String: Collection], chains: [String: Chain]) {
-        self.table = table
-        self.collections = collections
-        self.chains = chains
+extension ProxyRules.Fragment {
+    /// The rules that send a new connection to one of `endpoints` (each with a chain of its own that DNATs): the
+    /// endpoint a client used lately under `ClientIP` affinity, else one at random.
+    fileprivate mutating func pick(_ endpoints: [ProxiedPort.Endpoint], for port: ProxiedPort) -> [String] {
+        var rules: [String] = []
+        var endpointChains: [String] = []
+        routed.formUnion(endpoints.map(\.ip))
+        for endpoint in endpoints {
+            let endpointIdentity = "\(port.identity)__\(endpoint.ip)/\(endpoint.port)"
+            let name = ProxyRules.chainName("endpoint", endpointIdentity)
+            endpointChains.append(name)
+            var endpointRules = ["ip saddr \(endpoint.ip) jump mark-for-masquerade"]
+            if let timeout = port.affinityTimeout {
+                // The clients that chose this endpoint lately: they come back to it until their entry times out.
+                let endpointSet = "affinity-\(ProxyRules.shortHash(endpointIdentity))"
+                collections[endpointSet] = "type ipv4_addr; flags dynamic,timeout; timeout \(timeout)s;"
+                endpointRules.append("update @\(endpointSet) { ip saddr }")
+                rules.append("ip saddr @\(endpointSet) goto \(name)")
+            }
+            endpointRules.append("meta l4proto \(port.proto) dnat to \(endpoint.ip):\(endpoint.port)")
+            chains[name] = ProxyRules.Chain(rules: endpointRules)
+        }
+        let choices = endpointChains.enumerated().map { "\($0.offset) : goto \($0.element)" }.joined(separator: ", ")
+        return rules + ["numgen random mod \(endpointChains.count) vmap { \(choices) }"]
     }
-
-    /// The rules the kernel holds for this ruleset, counted as `/metrics` reports them.
-    var ruleCount: Int { chains.values.map(\.rules.count).reduce(0, +) + collections.values.map(\.elements.count).reduce(0, +) }
 }

@@ -1,6 +1,7 @@
 import APIMachinery
 import ControllerRuntime
 import Foundation
+import KubeObjects
 import KubeClient
 import Logging
 import Synchronization
@@ -35,14 +36,18 @@ public final class ServiceProxy: Sendable {
     private let options: ServiceProxyOptions
     private let logger: Logger
     private let queue = WorkQueue<String>()
-    /// What the kernel holds, as last applied; nil before the first sync or after a failed one (the next sync then
-    /// replaces the table whole).
-    private let applied = Mutex<ProxyRules?>(nil)
+    /// The Services whose rules may have changed since the last sync (their own or their slices' events).
+    private let changed = Mutex<Set<ObjectKey>>([])
+    /// The rules the caches call for, and what the kernel holds as last applied: nil before the first sync or after
+    /// a failed one (the next sync then replaces the table whole).
+    private let rules: Mutex<(desired: ProxyRules, applied: ProxyRules?)>
     /// When the last sync began: syncs are at least `minimumSyncInterval` apart.
     private let lastSync = Mutex<ContinuousClock.Instant?>(nil)
+    /// The sync durations and rule count `/metrics` reports.
+    public let metrics = ProxyMetrics()
     static let syncKey = "sync"
     /// kube-proxy's `--min-sync-period` (1 s): a burst of changes (a rollout, 10 000 Services created) is applied in a
-    /// few syncs rather than one per change, each of which recomputes every Service's rules.
+    /// few syncs rather than one per change.
     static let minimumSyncInterval: Duration = .seconds(1)
 
     public init(context: ControllerContext, options: ServiceProxyOptions) {
@@ -50,6 +55,11 @@ public final class ServiceProxy: Sendable {
         slices = context.informer(.endpointSlices)
         self.options = options
         logger = context.logger
+        rules = Mutex((
+            ProxyRules(
+                options: .init(table: options.table, nodeName: options.nodeName, serviceCIDR: options.serviceCIDR, clusterCIDR: options.clusterCIDR)),
+            nil
+        ))
     }
 
     /// Returns once the kernel no longer sends new Service connections to `ip` (its pod is going away and its
@@ -57,7 +67,7 @@ public final class ServiceProxy: Sendable {
     /// pod's containers, so that a rolling update drops no request.
     public func waitUntilNotRouting(to ip: String, timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline, applied.withLock({ $0?.routes(to: ip) ?? false }) {
+        while ContinuousClock.now < deadline, rules.withLock({ $0.applied?.routes(to: ip) ?? false }) {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -71,12 +81,16 @@ public final class ServiceProxy: Sendable {
         } catch {
             logger.warning("node ports will not answer on 127.0.0.1", metadata: ["error": "\(error)"])
         }
-        let any = InformerHandler(
-            onAdd: { [queue] _ in queue.add(Self.syncKey) }, onUpdate: { [queue] _, _ in queue.add(Self.syncKey) },
-            onDelete: { [queue] _ in queue.add(Self.syncKey) })
+        let serviceChanged = InformerHandler(
+            onAdd: { [weak self] in self?.changed(ObjectKey($0)) }, onUpdate: { [weak self] _, new in self?.changed(ObjectKey(new)) },
+            onDelete: { [weak self] in self?.changed(ObjectKey($0)) })
+        let sliceChanged = InformerHandler(
+            onAdd: { [weak self] in self?.changed(Self.service(ofSlice: $0)) },
+            onUpdate: { [weak self] old, new in self?.changed(Self.service(ofSlice: old), Self.service(ofSlice: new)) },
+            onDelete: { [weak self] in self?.changed(Self.service(ofSlice: $0)) })
         queue.add(Self.syncKey)
         await ControllerWorkers.run(
-            queue, watching: [Watch(services, any), Watch(slices, any)], workers: 1, name: "service-proxy", logger: logger
+            queue, watching: [Watch(services, serviceChanged), Watch(slices, sliceChanged)], workers: 1, name: "service-proxy", logger: logger
         ) { _ throws(APIError) in
             await self.sync()
         }
@@ -85,26 +99,47 @@ public final class ServiceProxy: Sendable {
         }
     }
 
-    /// Programs the kernel with the rules the caches call for; a failure is retried after a second, from scratch.
+    private func changed(_ keys: ObjectKey?...) {
+        changed.withLock { $0.formUnion(keys.compactMap { $0 }) }
+        queue.add(Self.syncKey)
+    }
+
+    private static func service(ofSlice slice: JSONValue) -> ObjectKey? {
+        EndpointSlice(slice).serviceName.map { ObjectKey(namespace: slice.metadata.namespace, name: $0) }
+    }
+
+    /// Rebuilds the rules of the Services that changed and programs the kernel with the difference; a failure is
+    /// retried after a second, replacing the table whole.
     private func sync() async -> ReconcileResult {
-        let now = ContinuousClock.now
+        let start = ContinuousClock.now
         let wait = lastSync.withLock { last -> Duration? in
-            if let last, now - last < Self.minimumSyncInterval { return Self.minimumSyncInterval - (now - last) }
-            last = now
+            if let last, start - last < Self.minimumSyncInterval { return Self.minimumSyncInterval - (start - last) }
+            last = start
             return nil
         }
         if let wait { return .requeue(after: wait) }
-        let ports = ProxiedPort.all(services: services.list(), slices: slices.list())
-        let rules = ProxyRules(ports: ports, options: .init(table: options.table, nodeName: options.nodeName, serviceCIDR: options.serviceCIDR, clusterCIDR: options.clusterCIDR))
-        let previous = applied.withLock { $0 }
-        guard previous != rules else { return .done }
+        let keys = changed.withLock { keys in
+            defer { keys.removeAll() }
+            return keys
+        }
+        let ports = Dictionary(
+            grouping: ProxiedPort.all(
+                services: keys.compactMap { services.get($0) },
+                slices: keys.isEmpty ? [] : slices.list(where: { Self.service(ofSlice: $0).map(keys.contains) ?? false })),
+            by: \.serviceKey)
+        let (desired, previous) = rules.withLock { rules in
+            for key in keys { rules.desired.update(service: key.description, ports: ports[key.description] ?? []) }
+            return (rules.desired, rules.applied)
+        }
+        guard let script = desired.transaction(from: previous) else { return .done }
         do {
-            try await NFTables.apply(rules.transaction(from: previous))
-            applied.withLock { $0 = rules }
+            try await NFTables.apply(script)
+            rules.withLock { $0.applied = desired }
+            metrics.recordSync(duration: ContinuousClock.now - start, rules: desired.ruleCount)
             return .done
         } catch {
             logger.warning("service rules not applied; retrying", metadata: ["error": "\(error)"])
-            applied.withLock { $0 = nil }
+            rules.withLock { $0.applied = nil }
             return .requeue(after: .seconds(1))
         }
     }

@@ -122,12 +122,16 @@ struct AgentCommand: AsyncParsableCommand {
         ) { port in
             logger.info("kubelet endpoint listening", metadata: ["address": "\(options.nodeIP):\(port)"])
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: AgentService(agent: agent)), .init(service: kubelet),
+            .init(service: BackgroundWork(name: "node-informers") { await context.run() }),
+            .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
+        ]
+        if let endpoint = try ProxyMetricsEndpoint(address: agentOptions.proxyMetricsAddress, metrics: proxy.metrics, logger: logger) {
+            services.append(.init(service: endpoint))
+        }
         var configuration = ServiceGroupConfiguration(
-            services: [
-                .init(service: AgentService(agent: agent)), .init(service: kubelet),
-                .init(service: BackgroundWork(name: "node-informers") { await context.run() }),
-                .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(20)

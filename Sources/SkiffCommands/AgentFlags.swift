@@ -36,6 +36,9 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "Hard eviction thresholds, as the kubelet's --eviction-hard: below one the node reports pressure and evicts pods.")
     var evictionHard: String = EvictionThresholds.kubeletDefaults
 
+    @Option(help: "host:port the service proxy serves /metrics on, as kube-proxy's --metrics-bind-address; empty for none.")
+    var proxyMetricsAddress: String = "127.0.0.1:10249"
+
     @Flag(help: "Stop every pod's containers when the agent stops (for tests; a node normally leaves them running).")
     var stopPodsOnExit = false
 

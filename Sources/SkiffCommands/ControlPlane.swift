@@ -26,6 +26,8 @@ struct ControlPlane {
         /// The node agent for this machine, when it runs one, and its service proxy.
         var agent: NodeAgentOptions?
         var proxy: ServiceProxyOptions?
+        /// Where the service proxy serves `/metrics` (empty: nowhere).
+        var proxyMetricsAddress: String
         /// What the server presents to other nodes' kubelet endpoints (CN kube-apiserver-kubelet-client).
         var kubeletClientCertificatePEM: String
         var kubeletClientKeyPEM: String
@@ -86,6 +88,9 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "node-informers") { await nodeContext.run() }),
                 .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
             ]
+            if let endpoint = try ProxyMetricsEndpoint(address: options.proxyMetricsAddress, metrics: proxy.metrics, logger: logger) {
+                services.append(.init(service: endpoint))
+            }
         }
         api.connectNodes(
             ClusterNodes(

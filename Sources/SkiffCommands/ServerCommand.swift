@@ -143,7 +143,7 @@ struct ServerCommand: AsyncParsableCommand {
                 proxy: nodeOptions.map {
                     .init(nodeName: $0.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: $0.stopPodsOnExit)
                 },
-                kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
+                proxyMetricsAddress: agentOptions.proxyMetricsAddress, kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
             logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [

@@ -61,31 +61,31 @@ struct ProxyRulesTests {
             services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:]), ("10.42.0.6", [:])])])
         let rules = ProxyRules(ports: ports, options: Self.options)
         let serviceChain = ProxyRules.chainName("service", "shop/web/tcp/http")
-        #expect(rules.collections["service-ips"]?.elements["10.43.0.10 . tcp . 80"] == "goto \(serviceChain)")
-        #expect(rules.collections["cluster-ips"]?.elements.keys.sorted() == ["10.43.0.10"])
-        let chain = rules.chains[serviceChain]?.rules ?? []
+        #expect(rules.merged.elements["service-ips"]?["10.43.0.10 . tcp . 80"] == "goto \(serviceChain)")
+        #expect(rules.merged.elements["cluster-ips"]?.keys.sorted() == ["10.43.0.10"])
+        let chain = rules.merged.chains[serviceChain]?.rules ?? []
         #expect(chain.first == "ip daddr 10.43.0.10 tcp dport 80 ip saddr != 10.42.0.0/16 jump mark-for-masquerade")
         #expect(chain.last?.hasPrefix("numgen random mod 2 vmap { 0 : goto endpoint-") == true)
         let endpointChain = ProxyRules.chainName("endpoint", "shop/web/tcp/http__10.42.0.5/8080")
-        #expect(rules.chains[endpointChain]?.rules == ["ip saddr 10.42.0.5 jump mark-for-masquerade", "meta l4proto tcp dnat to 10.42.0.5:8080"])
-        #expect(rules.chains["cluster-ips-check"]?.rules.last?.hasPrefix("ip daddr 10.43.0.0/16 drop") == true)
+        #expect(rules.merged.chains[endpointChain]?.rules == ["ip saddr 10.42.0.5 jump mark-for-masquerade", "meta l4proto tcp dnat to 10.42.0.5:8080"])
+        #expect(rules.merged.chains["cluster-ips-check"]?.rules.last?.hasPrefix("ip daddr 10.43.0.0/16 drop") == true)
     }
 
     @Test func aServiceWithoutEndpointsIsRejected() {
         let rules = ProxyRules(ports: ProxiedPort.all(services: [Self.service("web")], slices: []), options: Self.options)
-        #expect(rules.collections["no-endpoint-services"]?.elements["10.43.0.10 . tcp . 80"] == "goto reject-chain")
-        #expect(rules.collections["service-ips"]?.elements.isEmpty == true)
-        #expect(rules.collections["cluster-ips"]?.elements["10.43.0.10"] != nil)
+        #expect(rules.merged.elements["no-endpoint-services"]?["10.43.0.10 . tcp . 80"] == "goto reject-chain")
+        #expect(rules.merged.elements["service-ips"] == nil)
+        #expect(rules.merged.elements["cluster-ips"]?["10.43.0.10"] != nil)
     }
 
     @Test func clientIPAffinityRemembersEachClientsEndpoint() {
         let ports = ProxiedPort.all(
             services: [Self.service("web", extra: ["sessionAffinity": "ClientIP"])], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:])])])
         let rules = ProxyRules(ports: ports, options: Self.options)
-        let affinity = rules.collections.filter { $0.key.hasPrefix("affinity-") }
+        let affinity = rules.merged.collections.filter { $0.key.hasPrefix("affinity-") }
         #expect(affinity.count == 1)
-        #expect(affinity.first?.value.declaration == "type ipv4_addr; flags dynamic,timeout; timeout 10800s;")
-        let serviceChain = rules.chains[ProxyRules.chainName("service", "shop/web/tcp/http")]?.rules ?? []
+        #expect(affinity.first?.value == "type ipv4_addr; flags dynamic,timeout; timeout 10800s;")
+        let serviceChain = rules.merged.chains[ProxyRules.chainName("service", "shop/web/tcp/http")]?.rules ?? []
         #expect(serviceChain.contains { $0.hasPrefix("ip saddr @\(affinity.first?.key ?? "") goto endpoint-") })
     }
 
@@ -93,19 +93,56 @@ struct ProxyRulesTests {
         let before = ProxyRules(
             ports: ProxiedPort.all(services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:]), ("10.42.0.6", [:])])]),
             options: Self.options)
-        let first = before.transaction(from: nil)
+        let first = before.transaction(from: nil) ?? ""
         #expect(first.hasPrefix("add table ip skiff-test\ndelete table ip skiff-test\nadd table ip skiff-test\n"), "a first sync replaces what an earlier run left")
 
         let after = ProxyRules(
             ports: ProxiedPort.all(services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:])])]), options: Self.options)
-        let change = after.transaction(from: before).split(separator: "\n").map(String.init)
+        let change = (after.transaction(from: before) ?? "").split(separator: "\n").map(String.init)
         let gone = ProxyRules.chainName("endpoint", "shop/web/tcp/http__10.42.0.6/8080")
         let service = ProxyRules.chainName("service", "shop/web/tcp/http")
         #expect(change.contains("flush chain ip skiff-test \(service)"))
         #expect(change.contains("delete chain ip skiff-test \(gone)"))
         #expect(!change.contains { $0.contains("cluster-ips-check") || $0.contains("delete table") }, "unchanged chains are left alone")
-        #expect(after.transaction(from: after) == "add table ip skiff-test\n", "nothing changed, nothing written")
+        #expect(after.transaction(from: after) == nil, "nothing changed, nothing written")
         #expect(before.routes(to: "10.42.0.6") && !after.routes(to: "10.42.0.6") && after.routes(to: "10.42.0.5"))
+    }
+
+    @Test func aChangeToOneServiceWritesThatServiceAlone() {
+        let web = Self.slice("web", endpoints: [("10.42.0.5", [:])])
+        let api = Self.service("api", clusterIP: "10.43.0.11")
+        var rules = ProxyRules(
+            ports: ProxiedPort.all(
+                services: [Self.service("web"), api], slices: [web, Self.slice("api", endpoints: [("10.42.0.6", [:])])]),
+            options: Self.options)
+        let before = rules
+        rules.update(service: "shop/api", ports: ProxiedPort.all(services: [api], slices: [Self.slice("api", endpoints: [("10.42.0.7", [:])])]))
+        let change = rules.transaction(from: before) ?? ""
+        #expect(change.contains("dnat to 10.42.0.7:8080") && change.contains("delete chain ip skiff-test endpoint-"))
+        #expect(!change.contains("shop/web") && !change.contains("10.42.0.5"), "the unchanged Service is not written")
+
+        rules.update(service: "shop/api", ports: [])
+        let removal = (rules.transaction(from: before) ?? "").split(separator: "\n").map(String.init)
+        #expect(removal.contains("delete element ip skiff-test cluster-ips { 10.43.0.11 }"))
+        #expect(removal.contains("delete element ip skiff-test service-ips { 10.43.0.11 . tcp . 80 }"))
+        #expect(removal.contains("delete chain ip skiff-test \(ProxyRules.chainName("service", "shop/api/tcp/http"))"))
+        #expect(!removal.contains { $0.contains("shop/web") })
+        #expect(rules.routes(to: "10.42.0.5") && !rules.routes(to: "10.42.0.6") && !rules.routes(to: "10.42.0.7"))
+        #expect(rules.merged == ProxyRules(ports: ProxiedPort.all(services: [Self.service("web")], slices: [web]), options: Self.options).merged)
+    }
+
+    @Test func metricsAreKubeProxysHistogramAndTheRuleCount() {
+        let metrics = ProxyMetrics()
+        metrics.recordSync(duration: .milliseconds(3), rules: 42, at: Date(timeIntervalSince1970: 1_700_000_000))
+        metrics.recordSync(duration: .seconds(20), rules: 40, at: Date(timeIntervalSince1970: 1_700_000_001))
+        let lines = metrics.text.split(separator: "\n").map(String.init)
+        #expect(lines.contains("kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.002\"} 0"))
+        #expect(lines.contains("kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.004\"} 1"))
+        #expect(lines.contains("kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"16.384\"} 1"))
+        #expect(lines.contains("kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"+Inf\"} 2"))
+        #expect(lines.contains("kubeproxy_sync_proxy_rules_duration_seconds_count 2"))
+        #expect(lines.contains("kubeproxy_sync_proxy_rules_last_timestamp_seconds 1700000001.0"))
+        #expect(lines.contains("skiff_proxy_nftables_rules 40"))
     }
 
     @Test func nodePortsAndLoadBalancerAddressesGoThroughAMasqueradingChain() {
@@ -115,12 +152,12 @@ struct ProxyRulesTests {
             ports: ProxiedPort.all(services: [service], slices: [Self.slice("front", endpoints: [("10.42.0.5", [:])], port: 80, name: "")]),
             options: Self.options)
         let external = ProxyRules.chainName("external", "shop/front/tcp/p80")
-        #expect(withEndpoints.collections["service-nodeports"]?.elements["tcp . 30080"] == "goto \(external)")
-        #expect(withEndpoints.collections["service-ips"]?.elements["192.0.2.10 . tcp . 80"] == "goto \(external)")
-        #expect(withEndpoints.chains[external]?.rules == ["jump mark-for-masquerade", "goto \(ProxyRules.chainName("service", "shop/front/tcp/p80"))"])
+        #expect(withEndpoints.merged.elements["service-nodeports"]?["tcp . 30080"] == "goto \(external)")
+        #expect(withEndpoints.merged.elements["service-ips"]?["192.0.2.10 . tcp . 80"] == "goto \(external)")
+        #expect(withEndpoints.merged.chains[external]?.rules == ["jump mark-for-masquerade", "goto \(ProxyRules.chainName("service", "shop/front/tcp/p80"))"])
         let without = ProxyRules(ports: ProxiedPort.all(services: [service], slices: []), options: Self.options)
-        #expect(without.collections["no-endpoint-nodeports"]?.elements["tcp . 30080"] == "goto reject-chain")
-        #expect(without.collections["no-endpoint-services"]?.elements["192.0.2.10 . tcp . 80"] == "goto reject-chain")
+        #expect(without.merged.elements["no-endpoint-nodeports"]?["tcp . 30080"] == "goto reject-chain")
+        #expect(without.merged.elements["no-endpoint-services"]?["192.0.2.10 . tcp . 80"] == "goto reject-chain")
     }
 
     @Test func localTrafficPoliciesKeepToThisNodesEndpoints() {
@@ -132,18 +169,18 @@ struct ProxyRulesTests {
         ]
         var rules = ProxyRules(ports: ProxiedPort.all(services: [service], slices: [slice]), options: Self.options)
         let identity = "shop/front/tcp/p80"
-        let local = rules.chains[ProxyRules.chainName("local", identity)]?.rules ?? []
+        let local = rules.merged.chains[ProxyRules.chainName("local", identity)]?.rules ?? []
         #expect(local.last?.contains("endpoint-") == true && local.last?.contains("10.42.0.5") == true && local.last?.contains("10.42.1.5") == false)
-        let external = rules.chains[ProxyRules.chainName("external", identity)]?.rules ?? []
+        let external = rules.merged.chains[ProxyRules.chainName("external", identity)]?.rules ?? []
         #expect(external.last == "goto \(ProxyRules.chainName("local", identity))")
         #expect(!external.contains("jump mark-for-masquerade"), "outside clients keep their address")
-        #expect(rules.collections["service-ips"]?.elements["10.43.0.10 . tcp . 80"] == "goto \(ProxyRules.chainName("service", identity))")
+        #expect(rules.merged.elements["service-ips"]?["10.43.0.10 . tcp . 80"] == "goto \(ProxyRules.chainName("service", identity))")
 
         service[path: "spec", "internalTrafficPolicy"] = "Local"
         slice["endpoints"] = [["addresses": ["10.42.1.5"], "nodeName": "n2"]]
         rules = ProxyRules(ports: ProxiedPort.all(services: [service], slices: [slice]), options: Self.options)
-        #expect(rules.collections["service-ips"]?.elements["10.43.0.10 . tcp . 80"] == "goto \(ProxyRules.chainName("local", identity))")
-        #expect(rules.chains[ProxyRules.chainName("local", identity)]?.rules == ["drop comment \"no local endpoints\""])
+        #expect(rules.merged.elements["service-ips"]?["10.43.0.10 . tcp . 80"] == "goto \(ProxyRules.chainName("local", identity))")
+        #expect(rules.merged.chains[ProxyRules.chainName("local", identity)]?.rules == ["drop comment \"no local endpoints\""])
     }
 
     /// The scripts are valid nftables for this kernel: checked (not applied) in a network namespace of the test's own.
@@ -164,7 +201,7 @@ struct ProxyRulesTests {
             options: Self.options)
         let after = ProxyRules(
             ports: ProxiedPort.all(services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.7", [:])])]), options: Self.options)
-        let script = before.transaction(from: nil) + after.transaction(from: before)
+        let script = (before.transaction(from: nil) ?? "") + (after.transaction(from: before) ?? "")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-proxy-\(UUID().uuidString).nft")
         try script.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }

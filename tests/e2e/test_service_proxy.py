@@ -157,6 +157,7 @@ metadata:
   name: {name}
 spec:
   type: LoadBalancer
+  allocateLoadBalancerNodePorts: {node_ports}
   selector:
     app: myapp
   ports:
@@ -166,7 +167,7 @@ spec:
 
 
 def test_a_load_balancer_gets_the_nodes_address_and_a_second_one_on_its_port_stays_pending(cluster, myapp):
-    cluster.kubectl("apply", "-f", "-", input=LOAD_BALANCER.format(name="frontend-service"))
+    cluster.kubectl("apply", "-f", "-", input=LOAD_BALANCER.format(name="frontend-service", node_ports="true"))
     try:
         def external_ip(name):
             row = cluster.kubectl("get", "service", name, "--no-headers").stdout.split()
@@ -175,13 +176,17 @@ def test_a_load_balancer_gets_the_nodes_address_and_a_second_one_on_its_port_sta
         assert address == node_address(cluster)
         assert "Welcome to nginx" in wait_for(lambda: get(f"http://{address}:18080/"), "the load-balancer address answering")
 
-        cluster.kubectl("apply", "-f", "-", input=LOAD_BALANCER.format(name="frontend-copy"))
+        assert cluster.kubectl_json("get", "service", "frontend-service")["spec"]["ports"][0]["nodePort"] > 0
+        # A load balancer that does not route through node ports asks for none.
+        cluster.kubectl("apply", "-f", "-", input=LOAD_BALANCER.format(name="frontend-copy", node_ports="false"))
+        assert "nodePort" not in cluster.kubectl_json("get", "service", "frontend-copy")["spec"]["ports"][0]
         wait_for(lambda: "already used by LoadBalancer Service default/frontend-service" in cluster.kubectl(
             "get", "events", "--field-selector", "involvedObject.name=frontend-copy").stdout, "the pending Service's event")
         assert external_ip("frontend-copy") is None
         # Once the port is free the waiting Service gets it.
         cluster.kubectl("delete", "service", "frontend-service")
         assert wait_for(lambda: external_ip("frontend-copy"), "the second Service's address once the port is free") == address
+        assert "Welcome to nginx" in wait_for(lambda: get(f"http://{address}:18080/"), "the second Service answering there")
     finally:
         cluster.kubectl("delete", "service", "frontend-service", "frontend-copy", "--ignore-not-found")
 
