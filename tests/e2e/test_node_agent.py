@@ -46,8 +46,11 @@ def cluster(tmp_path_factory):
   registry.k8s.io:
     endpoint: ["http://127.0.0.1:5000"]
 """)
+    proxy_metrics_port = free_port()
     with own_server("skiff-e2e-agent-", ["--node-name", NODE, "--cluster-cidr", CLUSTER_CIDR, "--private-registry", str(registries),
-                                          "--stop-pods-on-exit", "--sync-frequency", "3", "--container-log-max-size", "64Ki"], agent=True) as running:
+                                          "--stop-pods-on-exit", "--sync-frequency", "3", "--container-log-max-size", "64Ki",
+                                          "--proxy-metrics-address", f"127.0.0.1:{proxy_metrics_port}"], agent=True) as running:
+        running.proxy_metrics_port = proxy_metrics_port
         wait_for(lambda: node_ready(running), "the server's own node Ready", timeout=60)
         yield running
 

@@ -2,17 +2,22 @@
 
 No packet is sent to the Service range before the test has read, in the node's own table, the rule that keeps the
 range on the node (unanswered addresses are dropped there instead of leaving by the default route)."""
+import contextlib
+import ctypes
 import json
+import os
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import wait_for
+from conftest import skiff_binary, wait_for
 from test_node_agent import NODE, cluster, pytestmark, status_column  # noqa: F401  (the module's cluster and skips)
+import test_node_agent
 
 SEED = """apiVersion: apps/v1
 kind: Deployment
@@ -139,6 +144,29 @@ def test_the_service_range_never_leaves_the_node(cluster, myapp):
 def node_address(cluster):
     addresses = cluster.kubectl_json("get", "node", NODE)["status"]["addresses"]
     return next(address["address"] for address in addresses if address["type"] == "InternalIP")
+
+
+def kernel_rule_count():
+    """Rules and written set and map elements in the node's table, as the kernel lists them (dynamic sets, which the
+    kernel fills itself, left out)."""
+    listing = json.loads(subprocess.run(["nft", "-j", "list", "table", "ip", TABLE], capture_output=True, text=True, check=True).stdout)
+    count = 0
+    for entry in listing["nftables"]:
+        if "rule" in entry:
+            count += 1
+        for kind in ("set", "map"):
+            if kind in entry and "dynamic" not in entry[kind].get("flags", []):
+                count += len(entry[kind].get("elem", []))
+    return count
+
+
+def test_the_proxy_reports_its_sync_latency_and_rule_count_on_its_metrics_port(cluster, myapp):
+    def metrics():
+        text = get(f"http://127.0.0.1:{cluster.proxy_metrics_port}/metrics")
+        return dict(line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#")) if text else {}
+    assert int(metrics()["kubeproxy_sync_proxy_rules_duration_seconds_count"]) >= 1
+    assert float(metrics()["kubeproxy_sync_proxy_rules_last_timestamp_seconds"]) > time.time() - 3600
+    wait_for(lambda: int(metrics()["skiff_proxy_nftables_rules"]) == kernel_rule_count(), "the reported rule count matching the kernel's")
 
 
 def test_a_node_port_answers_on_the_nodes_address_and_on_localhost(cluster, myapp):
@@ -296,3 +324,139 @@ def test_a_rolling_update_under_load_fails_no_request(cluster):
         assert failures == [], f"{len(failures)} of {sent} requests failed: {failures[:5]}"
     finally:
         cluster.kubectl("delete", "-f", "-", input=READY_NGINX, check=False)
+
+
+CLONE_NEWNET = 0x40000000
+LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def listen_inside(netns, port):
+    """A socket listening on 127.0.0.1:`port` inside the network namespace `netns`: this thread enters it just to
+    make the socket (a socket stays in the namespace it was made in), then comes back."""
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(f"/var/run/netns/{netns}", os.O_RDONLY)
+    try:
+        if LIBC.setns(target, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f"setns into {netns}")
+        try:
+            return socket.create_server(("127.0.0.1", port))
+        finally:
+            if LIBC.setns(home, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns back home")
+    finally:
+        os.close(home)
+        os.close(target)
+
+
+def relay(listener, port):
+    """Passes every connection to `listener` on to this namespace's 127.0.0.1:`port`, both ways, until it closes."""
+    def pipe(source, sink):
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def serve():
+        while True:
+            try:
+                client, _ = listener.accept()
+                upstream = socket.create_connection(("127.0.0.1", port))
+            except OSError:
+                return
+            threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+    threading.Thread(target=serve, daemon=True).start()
+
+
+EDGE = f"{NODE}-edge"
+EDGE_NETNS = f"skiff-{short_hash(EDGE).lower()[:6]}"
+# A /24 of its own per node name, so that two runs of this module side by side keep apart.
+EDGE_SUBNET = f"192.168.{100 + int.from_bytes(EDGE.encode(), 'big') % 100}"
+HOST_SIDE, EDGE_SIDE = f"{EDGE_SUBNET}.1", f"{EDGE_SUBNET}.2"
+
+
+@contextlib.contextmanager
+def edge_node(cluster, directory):
+    """A second node, `skiff agent` in a network namespace the test makes (its own addresses, nftables table,
+    bridge and containerd), joined to the module's server over a veth pair. The server and the image registry listen
+    on the host's loopback; relays inside the namespace's loopback reach them."""
+    veth = f"sk{short_hash(EDGE).lower()[:6]}"
+    commands = [
+        ["ip", "netns", "add", EDGE_NETNS],
+        ["ip", "link", "add", f"{veth}h", "type", "veth", "peer", "name", f"{veth}n"],
+        ["ip", "link", "set", f"{veth}n", "netns", EDGE_NETNS],
+        ["ip", "addr", "add", f"{HOST_SIDE}/24", "dev", f"{veth}h"],
+        ["ip", "link", "set", f"{veth}h", "up"],
+        ["ip", "-n", EDGE_NETNS, "addr", "add", f"{EDGE_SIDE}/24", "dev", f"{veth}n"],
+        ["ip", "-n", EDGE_NETNS, "link", "set", f"{veth}n", "up"],
+        ["ip", "-n", EDGE_NETNS, "link", "set", "lo", "up"],
+    ]
+    subprocess.run(["ip", "netns", "del", EDGE_NETNS], capture_output=True)
+    listeners = []
+    agent = None
+    log = open(directory / "agent.log", "w")
+    try:
+        for command in commands:
+            subprocess.run(command, check=True, capture_output=True)
+        for port in (cluster.port, 5000):
+            listeners.append(listen_inside(EDGE_NETNS, port))
+            relay(listeners[-1], port)
+        token = (cluster.data_dir / "server" / "token").read_text().strip()
+        agent = subprocess.Popen(
+            ["nsenter", f"--net=/var/run/netns/{EDGE_NETNS}", skiff_binary(), "agent", "--server", f"https://127.0.0.1:{cluster.port}",
+             "--token", token, "--data-dir", str(directory), "--node-name", EDGE, "--node-ip", EDGE_SIDE,
+             "--cluster-cidr", test_node_agent.CLUSTER_CIDR, "--private-registry", str(test_node_agent.REGISTRIES), "--stop-pods-on-exit"],
+            stdout=subprocess.PIPE, stderr=log, text=True)
+        assert f"Skiff agent is running node {EDGE}" in agent.stdout.readline(), (directory / "agent.log").read_text()[-2000:]
+        wait_for(lambda: cluster.kubectl("get", "node", EDGE, "--no-headers", check=False).stdout.split()[1:2] == ["Ready"],
+                 f"{EDGE} Ready", timeout=60)
+        yield
+    finally:
+        if agent:
+            agent.terminate()
+            agent.wait(30)
+        log.close()
+        for listener in listeners:
+            listener.close()
+        cluster.kubectl("delete", "node", EDGE, check=False)
+        subprocess.run(["ip", "netns", "del", EDGE_NETNS], capture_output=True)
+
+
+def remote_address_echo(node):
+    """A pod on `node` whose httpd answers /cgi-bin/ip with the address the connection came from, and a NodePort
+    Service with externalTrafficPolicy: Local in front of it."""
+    script = "#!/bin/sh\necho Content-Type: text/plain\necho\necho $REMOTE_ADDR\n"
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "echo-ip", "labels": {"app": "echo-ip"}},
+           "spec": {"nodeName": node, "terminationGracePeriodSeconds": 1, "containers": [{
+               "name": "web", "image": "busybox",
+               "command": ["sh", "-c", f"mkdir -p /www/cgi-bin && printf '{script}' > /www/cgi-bin/ip && chmod +x /www/cgi-bin/ip"
+                                       " && exec httpd -f -p 8080 -h /www"]}]}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "echo-ip"},
+               "spec": {"type": "NodePort", "externalTrafficPolicy": "Local", "selector": {"app": "echo-ip"},
+                        "ports": [{"port": 80, "targetPort": 8080}]}}
+    return {"apiVersion": "v1", "kind": "List", "items": [pod, service]}
+
+
+def test_external_traffic_policy_local_on_a_joined_node_keeps_the_clients_address(cluster, tmp_path):
+    with edge_node(cluster, tmp_path):
+        manifest = json.dumps(remote_address_echo(EDGE))
+        cluster.kubectl("apply", "-f", "-", input=manifest)
+        try:
+            wait_for(lambda: status_column(cluster, "echo-ip") == "Running", "the echo pod running on the joined node", timeout=90)
+            port = cluster.kubectl_json("get", "service", "echo-ip")["spec"]["ports"][0]["nodePort"]
+            url = f"http://{EDGE_SIDE}:{port}/cgi-bin/ip"
+
+            def seen_address():
+                """The client address the pod saw (busybox httpd writes IPv4 as [::ffff:a.b.c.d])."""
+                answer = get(url)
+                return answer and answer.strip().removeprefix("[::ffff:").removesuffix("]")
+            # From the host, over the veth: the pod sees the host's own address on that link, not the node's.
+            assert wait_for(seen_address, "the joined node's node port answering") == HOST_SIDE
+            # With the Cluster policy the node masquerades, and the pod sees the node's own bridge address instead.
+            cluster.kubectl("patch", "service", "echo-ip", "-p", json.dumps({"spec": {"externalTrafficPolicy": "Cluster"}}))
+            pod_cidr = cluster.kubectl_json("get", "node", EDGE)["spec"]["podCIDR"]
+            gateway = pod_cidr.rsplit(".", 1)[0] + ".1"
+            wait_for(lambda: seen_address() == gateway, "the client's address masqueraded under the Cluster policy")
+        finally:
+            cluster.kubectl("delete", "-f", "-", input=manifest, check=False)
