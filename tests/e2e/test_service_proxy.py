@@ -120,6 +120,20 @@ def test_the_seed_service_answers_on_its_cluster_ip_from_the_node_and_from_a_pod
         cluster.kubectl("delete", "pod", "svc-client", "--grace-period=1", check=False)
 
 
+def test_a_pod_reaches_itself_through_its_own_service(cluster, myapp):
+    """Hairpin: the one endpoint of the Service is the client, so the connection leaves the pod and comes back."""
+    cluster.kubectl("run", "hairpin", "--image=nginx", "--expose", "--port=80")
+    try:
+        wait_for(lambda: status_column(cluster, "hairpin") == "Running", "the pod running")
+        ip = cluster.kubectl_json("get", "service", "hairpin")["spec"]["clusterIP"]
+        wait_for(lambda: ip in node_table() and "hairpin" in node_table(), "the Service's rules")
+        answer = wait_for(lambda: cluster.kubectl("exec", "hairpin", "--", "timeout", "5", "wget", "-qO-", f"http://{ip}/", check=False).stdout,
+                          "the pod answering itself through its Service")
+        assert "Welcome to nginx" in answer
+    finally:
+        cluster.kubectl("delete", "pod,service", "hairpin", "--grace-period=1", check=False)
+
+
 def test_a_service_without_endpoints_refuses_at_once_and_answers_again_when_they_return(cluster, myapp):
     cluster.kubectl("scale", "deployment/myapp-deployment", "--replicas=0")
     wait_for(lambda: refused(myapp, 80), "the ClusterIP refusing connections")
