@@ -138,6 +138,19 @@ let package = Package(
             name: "ServiceProxy",
             dependencies: ["APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", .product(name: "Logging", package: "swift-log")]
         ),
+        // The DNS wire format (RFC 1035, 2181, 2782, 6891): names, records and messages, parsed and written.
+        .target(name: "DNSWire"),
+        // The cluster DNS each node serves its pods: Kubernetes' DNS schema from the node's informer cache, other names
+        // forwarded to the node's resolvers.
+        .target(
+            name: "ClusterDNS",
+            dependencies: [
+                "APIMachinery", "DNSWire", "KubeClient", "KubeObjects", "ControllerRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // The HTTPS listener the API server and the kubelet endpoint share: TLS with client certificates from the
         // cluster CA, HTTP/1.1 with websocket upgrades.
         .target(
@@ -185,7 +198,7 @@ let package = Package(
             name: "SkiffCommands",
             dependencies: [
                 "APIMachinery", "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
-                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy",
+                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -213,6 +226,14 @@ let package = Package(
         .executableTarget(
             name: "skiff", dependencies: ["SkiffCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        .testTarget(
+            name: "ClusterDNSTests",
+            dependencies: [
+                "ClusterDNS", "DNSWire", "APIMachinery", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "APIMachinery"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "APIMachinery"]),

@@ -116,7 +116,7 @@ in_root() {
 # build and the node agent open, and the test clients importable from the environment the Makefile uses.
 CHECK_TOOLS='
 missing=()
-for tool in swift kubectl containerd runc iptables nft ip docker-registry skopeo umoci gcc curl; do
+for tool in swift kubectl containerd runc iptables nft ip docker-registry skopeo umoci gcc curl dnsmasq dig; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 for file in /usr/lib/cni/bridge /usr/lib/cni/host-local /usr/lib/cni/portmap /usr/lib/cni/loopback \

@@ -33,11 +33,13 @@ RUN_PACKAGES=(
   "containernetworking-plugins /usr/lib/cni/bridge"  # pod networking: bridge, host-local, portmap, loopback
   "iptables iptables"                                # the portmap plugin and the node's pod masquerade rule
   "nftables /usr/sbin/nft"                           # the service proxy's table
+  "iproute2 ip"                                      # the node's pod bridge, made before its first pod
 )
 TEST_PACKAGES=(
   "python3 /usr/bin/python3"                         # the test clients' virtual environment is made from Debian's
   "python3-venv"                                     #   python3, which refuses `pip install` outside one (PEP 668)
-  "iproute2 ip"                                      # the node agent tests read the host's addresses
+  "dnsmasq-base dnsmasq"                             # the cluster DNS tests' stand-in for the node's resolver
+  "bind9-dnsutils dig"                               #   and asking the cluster DNS from the node
   "docker-registry docker-registry"                  # scripts/test-images.sh: the local registry,
   "skopeo skopeo"                                    #   pushing to it,
   "umoci umoci"                                      #   building OCI layers,

@@ -24,6 +24,8 @@ public struct EndpointSlice: ObjectView {
         public var serving: Bool { json[path: "conditions", "serving"]?.boolValue ?? ready }
         public var terminating: Bool { json[path: "conditions", "terminating"]?.boolValue ?? false }
         public var nodeName: String? { json["nodeName"]?.stringValue }
+        /// The endpoint's DNS name within its Service (a StatefulSet pod's name).
+        public var hostname: String? { json["hostname"]?.stringValue }
     }
 
     public struct Port: Sendable {

@@ -19,6 +19,13 @@ public struct Service: ObjectView {
             return fields.compactMapValues(\.stringValue)
         }
         public var clusterIP: String? { json["clusterIP"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        /// Every ClusterIP (dual-stack Services have two), `clusterIP` alone when only it is set; "None" for headless.
+        public var clusterIPs: [String] {
+            let all = (json["clusterIPs"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return all.isEmpty ? clusterIP.map { [$0] } ?? [] : all
+        }
+        /// The name an ExternalName Service stands for.
+        public var externalName: String? { json["externalName"]?.stringValue }
         public var ports: [ServicePort] { (json["ports"]?.arrayValue ?? []).map(ServicePort.init) }
         public var publishNotReadyAddresses: Bool { json["publishNotReadyAddresses"]?.boolValue ?? false }
         /// `None` or `ClientIP`.

@@ -149,7 +149,7 @@ extension NodeAgent {
                 try await stopSandbox(sandbox.id, pod: pod, runtimePod: runtimePod, grace: .seconds(gracePeriod(pod)))
             }
             if actions.createSandbox {
-                let config = RuntimeConfigs.sandboxConfig(pod, attempt: actions.sandboxAttempt, logRoot: paths.podLogs)
+                let config = RuntimeConfigs.sandboxConfig(pod, attempt: actions.sandboxAttempt, logRoot: paths.podLogs, dns: options.podDNS)
                 try FileManager.default.createDirectory(atPath: config.logDirectory, withIntermediateDirectories: true)
                 do {
                     _ = try await runtime.runPodSandbox(config, runtimeHandler: "")
@@ -167,7 +167,7 @@ extension NodeAgent {
                 return .done
             }
             await refreshVolumesIfDue(pod, uid: uid, sandboxIP: runtimePod.sandboxIP)
-            let sandboxConfig = RuntimeConfigs.sandboxConfig(pod, attempt: sandbox.metadata.attempt, logRoot: paths.podLogs)
+            let sandboxConfig = RuntimeConfigs.sandboxConfig(pod, attempt: sandbox.metadata.attempt, logRoot: paths.podLogs, dns: options.podDNS)
             for kill in actions.containersToKill {
                 recorder.record(pod, type: .normal, reason: "Killing", message: kill.message)
                 try await killContainer(
@@ -253,7 +253,7 @@ extension NodeAgent {
             environment = try await self.environment(for: container, pod: pod, sandboxIP: runtimePod.sandboxIP)
             mounts = try await VolumeMounts.prepare(
                 pod: pod, container: container, podDirectory: "\(paths.pods)/\(uid)", downward: downward(pod, sandboxIP: runtimePod.sandboxIP),
-                objects: volumeObjects(pod))
+                objects: volumeObjects(pod)) + hostsMount(for: container, pod: pod, uid: uid, sandboxIP: runtimePod.sandboxIP)
             podStates.withLock { $0[uid]?.volumesRefreshedAt = now }
         } catch let error as ContainerConfigError {
             setWaiting(uid, name, "CreateContainerConfigError", error.message)

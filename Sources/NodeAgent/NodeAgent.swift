@@ -36,6 +36,10 @@ public struct NodeAgentOptions: Sendable {
     public var evictionThresholds = EvictionThresholds.defaults
     /// The port of the agent's kubelet endpoint (`KubeletServer`), published in the Node's `daemonEndpoints`.
     public var kubeletPort: Int
+    /// Name resolution in pods: the cluster DNS, the cluster domain and the node's own resolver configuration.
+    public var podDNS = PodDNS(clusterDNS: [], clusterDomain: "cluster.local", host: ResolverConfiguration())
+    /// The node's own `/etc/hosts`, which host-network pods get.
+    public var nodeHostsFile = "/etc/hosts"
 
     public init(
         nodeName: String, nodeIP: String, directory: String, runtimeEndpoint: String? = nil, privateRegistryFile: String? = nil,
@@ -331,6 +335,13 @@ public final class NodeAgent: Sendable {
         let conflist = PodNetworkConfig.conflist(node: options.nodeName, podCIDR: cidr, ipamDataDirectory: paths.cniIPAM)
         try FileManager.default.createDirectory(atPath: paths.cniConfig, withIntermediateDirectories: true)
         try conflist.serializedString().write(toFile: "\(paths.cniConfig)/10-skiff.conflist", atomically: true, encoding: .utf8)
+        if options.runtimeEndpoint == nil {
+            do {
+                try PodNetworkConfig.ensureBridge(node: options.nodeName, podCIDR: cidr)
+            } catch {
+                logger.warning("pod bridge not made ahead of the first pod", metadata: ["error": "\(error)"])
+            }
+        }
         do {
             try PodMasquerade.install(node: options.nodeName, podCIDR: cidr)
         } catch {
@@ -343,6 +354,17 @@ public final class NodeAgent: Sendable {
     }
 
     var networkReady: Bool { podCIDR.withLock { $0 } != nil || options.runtimeEndpoint != nil }
+
+    /// The pods' gateway on this node's bridge, once the node has its pod range: an address of the node's own that
+    /// every pod reaches directly, where node-local services (the cluster DNS) listen.
+    /// Nil when cancelled first.
+    public func podGateway() async -> String? {
+        while !Task.isCancelled {
+            if let cidr = podCIDR.withLock({ $0 }), let gateway = PodNetworkConfig.gateway(podCIDR: cidr) { return gateway }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return nil
+    }
 }
 
 struct AgentError: Error, CustomStringConvertible {

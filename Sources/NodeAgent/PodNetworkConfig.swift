@@ -1,4 +1,5 @@
 import APIMachinery
+import Foundation
 
 /// The CNI network containerd gives each pod sandbox: a Linux bridge on the node with the node's pod range
 /// (`spec.podCIDR`) handed out by host-local, the bridge as the pods' gateway so they reach each other and the node,
@@ -22,6 +23,34 @@ enum PodNetworkConfig {
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    /// The pods' gateway: the first address of the node's pod range, on its bridge.
+    static func gateway(podCIDR: String) -> String? { IPv4CIDR(podCIDR).map { $0.address(at: 1) } }
+
+    /// Makes the node's bridge with its gateway address before the first pod needs it (the bridge plugin takes the
+    /// bridge as it finds it), so that what the node serves on the gateway, such as the cluster DNS, answers from the
+    /// start, and the pod range is the node's own rather than routed out by default until a pod exists.
+    static func ensureBridge(node: String, podCIDR: String) throws {
+        guard let ip = Containerd.find("ip") else { throw AgentError("ip is not installed (Debian's iproute2 package)") }
+        guard let cidr = IPv4CIDR(podCIDR), let gateway = gateway(podCIDR: podCIDR) else { throw AgentError("pod range \(podCIDR) is not IPv4") }
+        let bridge = bridgeName(node: node)
+        // Fails harmlessly when the bridge exists from an earlier run or pod.
+        _ = try run(ip, ["link", "add", "name", bridge, "type", "bridge"])
+        for arguments in [["addr", "replace", "\(gateway)/\(cidr.prefixLength)", "dev", bridge], ["link", "set", bridge, "up"]] {
+            guard try run(ip, arguments) else { throw AgentError("ip \(arguments.joined(separator: " ")) failed") }
+        }
+    }
+
+    private static func run(_ executable: String, _ arguments: [String]) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 
     /// The CNI `.conflist` for a node whose pods take addresses from `podCIDR`; host-local keeps its leases in

@@ -30,7 +30,7 @@ enum RuntimeConfigs {
         return "\(logRoot)/\(namespace)_\(name)_\(uid)"
     }
 
-    static func sandboxConfig(_ pod: JSONValue, attempt: UInt32, logRoot: String) -> Runtime_V1_PodSandboxConfig {
+    static func sandboxConfig(_ pod: JSONValue, attempt: UInt32, logRoot: String, dns: PodDNS) -> Runtime_V1_PodSandboxConfig {
         let (name, namespace, uid) = podIdentity(pod)
         let spec = pod["spec"] ?? .emptyObject
         var config = Runtime_V1_PodSandboxConfig()
@@ -41,7 +41,8 @@ enum RuntimeConfigs {
             $0.attempt = attempt
         }
         let hostNetwork = spec["hostNetwork"]?.boolValue == true
-        if !hostNetwork { config.hostname = spec["hostname"]?.stringValue ?? String(name.prefix(63)) }
+        if !hostNetwork { config.hostname = dns.hostname(for: pod) }
+        config.dnsConfig = dns.sandboxConfig(for: pod)
         config.logDirectory = logDirectory(pod, logRoot: logRoot)
         var labels = pod.metadata.labels
         labels[podNameLabel] = name

@@ -1,5 +1,6 @@
 import APIMachinery
 import ArgumentParser
+import ClusterDNS
 import ControllerRuntime
 import Foundation
 import HollowNodes
@@ -104,7 +105,7 @@ struct AgentCommand: AsyncParsableCommand {
 
     private func runNode(transport: HTTPTransport, caBundle: String, logger: Logger) async throws {
         try await checkToken(transport)
-        let options = agentOptions.options(dataDirectory: dataDir)
+        let options = agentOptions.options(dataDirectory: dataDir, serviceCIDR: serviceCidr)
         let client = KubeClient(transport: transport, fieldManager: "skiff-agent")
         let context = ControllerContext(client: client, logger: logger)
         let proxy = ServiceProxy(
@@ -127,8 +128,18 @@ struct AgentCommand: AsyncParsableCommand {
             .init(service: BackgroundWork(name: "node-informers") { await context.run() }),
             .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
         ]
-        if let endpoint = try ProxyMetricsEndpoint(address: agentOptions.proxyMetricsAddress, metrics: proxy.metrics, logger: logger) {
+        if let endpoint = try MetricsEndpoint(
+            component: "service-proxy", address: agentOptions.proxyMetricsAddress, flag: "--proxy-metrics-address", text: { proxy.metrics.text },
+            logger: logger)
+        {
             services.append(.init(service: endpoint))
+        }
+        if let dnsOptions = agentOptions.clusterDNSOptions(nodeOptions: options) {
+            let dns = ClusterDNS(context: context, options: dnsOptions) { await agent.podGateway() }
+            services += [
+                .init(service: BackgroundWork(name: "cluster-dns") { await dns.run() }),
+                .init(service: MetricsEndpoint(component: "cluster-dns", host: { await agent.podGateway() }, port: 9153, text: { dns.metrics.text }, logger: logger)),
+            ]
         }
         var configuration = ServiceGroupConfiguration(
             services: services,

@@ -1,6 +1,7 @@
 import APIMachinery
 import APIRegistry
 import ArgumentParser
+import ClusterDNS
 import Foundation
 import NodeAgent
 
@@ -36,6 +37,15 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "Hard eviction thresholds, as the kubelet's --eviction-hard: below one the node reports pressure and evicts pods.")
     var evictionHard: String = EvictionThresholds.kubeletDefaults
 
+    @Option(help: "The cluster DNS address pods resolve names with (the kube-dns Service's ClusterIP; default: the 10th address of the Service range, 10.43.0.10).")
+    var clusterDns: String?
+
+    @Option(help: "The cluster's domain, as the kubelet's --cluster-domain.")
+    var clusterDomain: String = "cluster.local"
+
+    @Option(help: "The node's resolver configuration, for pods with dnsPolicy Default and names outside the cluster (default: /etc/resolv.conf, or systemd-resolved's upstream file when that only names a loopback stub).")
+    var resolvConf: String?
+
     @Option(help: "host:port the service proxy serves /metrics on, as kube-proxy's --metrics-bind-address; empty for none.")
     var proxyMetricsAddress: String = "127.0.0.1:10249"
 
@@ -55,7 +65,8 @@ struct AgentFlags: ParsableArguments {
         }
     }
 
-    func options(dataDirectory: String) -> NodeAgentOptions {
+    /// - Parameter serviceCIDR: the Service range, whose 10th address is the cluster DNS unless `--cluster-dns` says.
+    func options(dataDirectory: String, serviceCIDR: String) -> NodeAgentOptions {
         var options = NodeAgentOptions(
             nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), nodeIP: nodeIp ?? NodeAddress.defaultIPv4(), directory: "\(dataDirectory)/agent",
             runtimeEndpoint: containerRuntimeEndpoint, privateRegistryFile: privateRegistry, stopPodsOnExit: stopPodsOnExit,
@@ -64,6 +75,32 @@ struct AgentFlags: ParsableArguments {
         options.containerLogMaxFiles = containerLogMaxFiles
         options.pauseImage = pauseImage
         options.evictionThresholds = (try? EvictionThresholds(parsing: evictionHard)) ?? options.evictionThresholds
+        let hostResolver = ResolverConfiguration(parsing: (try? String(contentsOfFile: resolverFile, encoding: .utf8)) ?? "")
+        let clusterDNS = clusterDns ?? IPv4CIDR(serviceCIDR).map { $0.address(at: 10) }
+        options.podDNS = PodDNS(clusterDNS: clusterDNS.map { [$0] } ?? [], clusterDomain: clusterDomain, host: hostResolver)
         return options
+    }
+
+    /// The node's cluster DNS: the kube-dns address, the domain, and the node's resolvers as its upstreams.
+    func clusterDNSOptions(nodeOptions: NodeAgentOptions) -> ClusterDNSOptions? {
+        guard let address = nodeOptions.podDNS.clusterDNS.first else { return nil }
+        return ClusterDNSOptions(
+            nodeName: nodeOptions.nodeName, clusterDomain: nodeOptions.podDNS.clusterDomain, clusterDNS: address,
+            upstreams: nodeOptions.podDNS.host.nameservers)
+    }
+
+    /// The node's resolv.conf: `--resolv-conf`, else /etc/resolv.conf unless it names only loopback stubs (such as
+    /// systemd-resolved's 127.0.0.53, which pods cannot reach), whose upstreams systemd-resolved lists in a file of
+    /// its own, as k3s looks for it.
+    var resolverFile: String {
+        if let resolvConf { return resolvConf }
+        let system = ResolverConfiguration(parsing: (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "")
+        let upstreams = "/run/systemd/resolve/resolv.conf"
+        if !system.nameservers.isEmpty, system.nameservers.allSatisfy({ $0.hasPrefix("127.") || $0 == "::1" }),
+            FileManager.default.fileExists(atPath: upstreams)
+        {
+            return upstreams
+        }
+        return "/etc/resolv.conf"
     }
 }

@@ -1,5 +1,6 @@
 import APIMachinery
 import APIServer
+import ClusterDNS
 import ControllerRuntime
 import Controllers
 import Foundation
@@ -28,6 +29,9 @@ struct ControlPlane {
         var proxy: ServiceProxyOptions?
         /// Where the service proxy serves `/metrics` (empty: nowhere).
         var proxyMetricsAddress: String
+        /// The kube-dns Service's address (nil: no cluster DNS), and this machine's node's DNS.
+        var clusterDNSAddress: String?
+        var dns: ClusterDNSOptions?
         /// What the server presents to other nodes' kubelet endpoints (CN kube-apiserver-kubelet-client).
         var kubeletClientCertificatePEM: String
         var kubeletClientKeyPEM: String
@@ -62,6 +66,9 @@ struct ControlPlane {
                 ("service-lb-controller", ServiceLoadBalancerController(context: context).run),
                 ("garbage-collector", GarbageCollector(context: context).run),
             ]
+            if let address = options.clusterDNSAddress {
+                controllers.append(("cluster-dns-controller", ClusterDNSController(context: context, clusterIP: address).run))
+            }
         }
         if options.runScheduler {
             controllers.append(("scheduler", Scheduler(context: context.acting(as: client("system:kube-scheduler"))).run))
@@ -88,8 +95,20 @@ struct ControlPlane {
                 .init(service: BackgroundWork(name: "node-informers") { await nodeContext.run() }),
                 .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
             ]
-            if let endpoint = try ProxyMetricsEndpoint(address: options.proxyMetricsAddress, metrics: proxy.metrics, logger: logger) {
+            if let endpoint = try MetricsEndpoint(
+                component: "service-proxy", address: options.proxyMetricsAddress, flag: "--proxy-metrics-address", text: { proxy.metrics.text },
+                logger: logger)
+            {
                 services.append(.init(service: endpoint))
+            }
+            if let dnsOptions = options.dns {
+                let dns = ClusterDNS(context: nodeContext, options: dnsOptions) { await agent.podGateway() }
+                services += [
+                    .init(service: BackgroundWork(name: "cluster-dns") { await dns.run() }),
+                    .init(
+                        service: MetricsEndpoint(
+                            component: "cluster-dns", host: { await agent.podGateway() }, port: 9153, text: { dns.metrics.text }, logger: logger)),
+                ]
             }
         }
         api.connectNodes(

@@ -143,7 +143,10 @@ struct ServerCommand: AsyncParsableCommand {
                 proxy: nodeOptions.map {
                     .init(nodeName: $0.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: $0.stopPodsOnExit)
                 },
-                proxyMetricsAddress: agentOptions.proxyMetricsAddress, kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
+                proxyMetricsAddress: agentOptions.proxyMetricsAddress,
+                clusterDNSAddress: agentOptions.clusterDns ?? IPv4CIDR(serviceCidr)?.address(at: 10),
+                dns: nodeOptions.flatMap { agentOptions.clusterDNSOptions(nodeOptions: $0) },
+                kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
             logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [
@@ -177,7 +180,7 @@ struct ServerCommand: AsyncParsableCommand {
     /// The server's own node: a control-plane node, labelled as k3s labels it so `kubectl get nodes` shows ROLES
     /// `control-plane,master`.
     func serverNodeOptions(dataDirectory: String) -> NodeAgentOptions {
-        var options = agentOptions.options(dataDirectory: dataDirectory)
+        var options = agentOptions.options(dataDirectory: dataDirectory, serviceCIDR: serviceCidr)
         options.labels["node-role.kubernetes.io/control-plane"] = "true"
         options.labels["node-role.kubernetes.io/master"] = "true"
         return options

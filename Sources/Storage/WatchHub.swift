@@ -51,23 +51,37 @@ public final class WatchHub: Sendable {
     }
 
     /// Delivers committed events, which must come in increasing revision order.
+    ///
+    /// Events are handed to the streams outside the lock: resuming a watcher's task takes that task's own lock, and
+    /// a watcher whose task is cancelled holds its task's lock while its stream's termination handler takes this
+    /// one (to unsubscribe), so yielding under this lock could deadlock the two.
     public func publish(_ events: [StoreEvent]) {
         guard let last = events.last else { return }
-        var overflowed: [AsyncThrowingStream<StoreEvent, any Error>.Continuation] = []
-        state.withLock { state in
+        let subscribers = state.withLock { state in
             state.lastPublished = last.revision
-            for (id, subscriber) in state.subscribers {
-                for event in events where event.value.key.hasPrefix(subscriber.prefix) {
-                    if case .dropped = subscriber.continuation.yield(event) {
-                        overflowed.append(subscriber.continuation)
-                        state.subscribers.removeValue(forKey: id)
-                        break
-                    }
+            return state.subscribers
+        }
+        var gone: [Int] = []
+        for (id, subscriber) in subscribers {
+            for event in events where event.value.key.hasPrefix(subscriber.prefix) {
+                switch subscriber.continuation.yield(event) {
+                case .enqueued:
+                    continue
+                case .dropped:
+                    subscriber.continuation.finish(throwing: StoreError.watcherTooSlow)
+                    gone.append(id)
+                case .terminated:
+                    gone.append(id)
+                @unknown default:
+                    gone.append(id)
                 }
+                break
             }
         }
-        for continuation in overflowed {
-            continuation.finish(throwing: StoreError.watcherTooSlow)
+        if !gone.isEmpty {
+            state.withLock { state in
+                for id in gone { state.subscribers.removeValue(forKey: id) }
+            }
         }
     }
 

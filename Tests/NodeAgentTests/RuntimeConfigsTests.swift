@@ -20,8 +20,10 @@ struct RuntimeConfigsTests {
         ],
     ]
 
+    static let dns = PodDNS(clusterDNS: ["10.43.0.10"], clusterDomain: "cluster.local", host: ResolverConfiguration())
+
     @Test func hostPortsBecomePortMappingsOfTheSandbox() {
-        let config = RuntimeConfigs.sandboxConfig(Self.pod, attempt: 0, logRoot: "/logs")
+        let config = RuntimeConfigs.sandboxConfig(Self.pod, attempt: 0, logRoot: "/logs", dns: Self.dns)
         #expect(config.portMappings.map { [$0.containerPort, $0.hostPort] } == [[80, 8080], [53, 5353]])
         #expect(config.portMappings.map(\.protocol) == [.tcp, .udp])
         #expect(config.portMappings.map(\.hostIp) == ["", "127.0.0.1"])
@@ -32,7 +34,7 @@ struct RuntimeConfigsTests {
     @Test func aHostNetworkPodSharesTheNodesNetworkNamespace() {
         var pod = Self.pod
         pod[path: "spec", "hostNetwork"] = true
-        let config = RuntimeConfigs.sandboxConfig(pod, attempt: 0, logRoot: "/logs")
+        let config = RuntimeConfigs.sandboxConfig(pod, attempt: 0, logRoot: "/logs", dns: Self.dns)
         #expect(config.linux.securityContext.namespaceOptions.network == .node)
         #expect(config.hostname.isEmpty)
         let container = RuntimeConfigs.containerConfig(

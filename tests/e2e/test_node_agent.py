@@ -32,6 +32,9 @@ NODE = os.environ.get("SKIFF_TEST_NODE", "skiff-node")
 JOINED = f"{NODE}-joined"
 CLUSTER_CIDR = os.environ.get("SKIFF_TEST_CLUSTER_CIDR", "10.42.0.0/16")
 REGISTRIES = None
+# The node's upstream resolver in these tests, and the one name it knows.
+UPSTREAM_DNS = os.environ.get("SKIFF_TEST_UPSTREAM_DNS", "127.0.0.77")
+OUTSIDE_ADDRESS = "192.0.2.77"
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +49,27 @@ def cluster(tmp_path_factory):
   registry.k8s.io:
     endpoint: ["http://127.0.0.1:5000"]
 """)
+    # The node's resolver, for names outside the cluster: dnsmasq on a loopback address of its own, answering one
+    # name of its own and nothing else (this machine has no internet).
+    upstream = UPSTREAM_DNS
+    resolv_conf = tmp_path_factory.mktemp("resolver") / "resolv.conf"
+    resolv_conf.write_text(f"nameserver {upstream}\nsearch corp.test\n")
+    dnsmasq = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", f"--listen-address={upstream}",
+                                "--bind-interfaces", "--port=53", f"--address=/outside.test/{OUTSIDE_ADDRESS}", "--user=root"],
+                               stderr=subprocess.DEVNULL)
+    try:
+        yield from module_cluster(tmp_path_factory, registries, resolv_conf)
+    finally:
+        dnsmasq.terminate()
+        dnsmasq.wait(10)
+
+
+def module_cluster(tmp_path_factory, registries, resolv_conf):
     proxy_metrics_port = free_port()
     with own_server("skiff-e2e-agent-", ["--node-name", NODE, "--cluster-cidr", CLUSTER_CIDR, "--private-registry", str(registries),
                                           "--stop-pods-on-exit", "--sync-frequency", "3", "--container-log-max-size", "64Ki",
-                                          "--proxy-metrics-address", f"127.0.0.1:{proxy_metrics_port}"], agent=True) as running:
+                                          "--proxy-metrics-address", f"127.0.0.1:{proxy_metrics_port}", "--resolv-conf", str(resolv_conf)],
+                    agent=True) as running:
         running.proxy_metrics_port = proxy_metrics_port
         wait_for(lambda: node_ready(running), "the server's own node Ready", timeout=60)
         yield running

@@ -1,0 +1,141 @@
+import DNSWire
+import NIOCore
+import NIOPosix
+
+/// Answers DNS over UDP and TCP (RFC 1035 4.2, RFC 7766) on one address: cluster names straight from the resolver on
+/// the event loop, other names through the upstream forwarder. A query that cannot be parsed gets FORMERR when its
+/// header could be read and is dropped otherwise.
+struct DNSListener: Sendable {
+    /// The largest UDP response sent whatever the client advertises: larger ones fragment (RFC 9715's 1232).
+    static let maximumUDPPayload = Int(EDNS.recommendedUDPPayloadSize)
+
+    let resolver: ClusterResolver
+    let forwarder: UpstreamForwarder
+    let metrics: DNSMetrics
+
+    /// The response bytes for `bytes` received over `transport`, written by `reply` (at once, or later for a
+    /// forwarded name); nothing for a message that is no query.
+    func handle(_ bytes: [UInt8], transport: DNSMetrics.Transport, reply: @escaping @Sendable ([UInt8]) -> Void) {
+        let started = ContinuousClock.now
+        let query: DNSMessage
+        do {
+            query = try DNSMessage(parsing: bytes)
+        } catch {
+            guard let header = error.header, !header.isResponse else { return }
+            var refusal = DNSMessage(respondingTo: header)
+            refusal.rcode = .formatError
+            refusal.questions = []
+            reply(finish(refusal, for: header, transport: transport, started: started))
+            return
+        }
+        guard !query.isResponse else { return }
+        switch resolver.resolve(query) {
+        case .answer(let response):
+            reply(finish(response, for: query, transport: transport, started: started))
+        case .forward:
+            Task {
+                var response = await forwarder.forward(query)
+                response.id = query.id
+                reply(finish(response, for: query, transport: transport, started: started))
+            }
+        case .chase(let partial, let question):
+            Task {
+                var upstreamQuery = query
+                upstreamQuery.questions = [question]
+                let upstream = await forwarder.forward(upstreamQuery)
+                var response = partial
+                response.answers += upstream.answers
+                response.rcode = upstream.rcode
+                if upstream.answers.isEmpty { response.authorities = upstream.authorities }
+                reply(finish(response, for: query, transport: transport, started: started))
+            }
+        }
+    }
+
+    private func finish(_ response: DNSMessage, for query: DNSMessage, transport: DNSMetrics.Transport, started: ContinuousClock.Instant) -> [UInt8] {
+        let limit = transport == .udp ? min(query.maximumUDPResponseSize, Self.maximumUDPPayload) : 65535
+        metrics.record(query: query, response: response, transport: transport, duration: ContinuousClock.now - started)
+        return response.serialized(maximumSize: limit)
+    }
+
+    /// Binds UDP and TCP on `host`:`port`; the channels answer until closed.
+    func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> [any Channel] {
+        let udp = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(listener: self)) }
+            }
+            .bind(host: host, port: port).get()
+        let tcp = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LengthPrefixedFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(StreamHandler(listener: self))
+                }
+            }
+            .bind(host: host, port: port).get()
+        return [udp, tcp]
+    }
+}
+
+/// One query per datagram, answered to its sender.
+private final class DatagramHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    let listener: DNSListener
+
+    init(listener: DNSListener) { self.listener = listener }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = Self.unwrapInboundIn(data)
+        let channel = context.channel
+        let sender = envelope.remoteAddress
+        listener.handle(Array(envelope.data.readableBytesView), transport: .udp) { bytes in
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: ByteBuffer(bytes: bytes)), promise: nil)
+        }
+    }
+}
+
+/// Queries over a TCP connection, each framed by a two-byte length, answered in the same framing in whatever order
+/// they complete (RFC 7766 6.2.1.1).
+private final class StreamHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let listener: DNSListener
+
+    init(listener: DNSListener) { self.listener = listener }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = Self.unwrapInboundIn(data)
+        let channel = context.channel
+        listener.handle(Array(frame.readableBytesView), transport: .tcp) { bytes in
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(bytes.count + 2)
+            buffer.writeInteger(UInt16(bytes.count))
+            buffer.writeBytes(bytes)
+            channel.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// Splits a TCP stream into DNS messages by their two-byte length prefix.
+private struct LengthPrefixedFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self), buffer.readableBytes >= 2 + Int(length) else {
+            return .needMoreData
+        }
+        buffer.moveReaderIndex(forwardBy: 2)
+        guard let frame = buffer.readSlice(length: Int(length)) else { return .needMoreData }
+        context.fireChannelRead(Self.wrapInboundOut(frame))
+        return .continue
+    }
+}
