@@ -14,7 +14,7 @@ public final class ClusterDNSController: Sendable {
     static let namespace = "kube-system"
     static let sliceName = "kube-dns-nodes"
     static let addressAnnotation = "skiff.dev/cluster-dns"
-    static let managedBy = "skiff.dev/cluster-dns"
+    static let managedBy = "cluster-dns.skiff.dev"
     static let key = "kube-dns"
 
     private let client: KubeClient

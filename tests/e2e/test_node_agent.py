@@ -50,12 +50,13 @@ def cluster(tmp_path_factory):
     endpoint: ["http://127.0.0.1:5000"]
 """)
     # The node's resolver, for names outside the cluster: dnsmasq on a loopback address of its own, answering one
-    # name of its own and nothing else (this machine has no internet).
+    # name of its own and NXDOMAIN for every other (this machine has no internet).
     upstream = UPSTREAM_DNS
     resolv_conf = tmp_path_factory.mktemp("resolver") / "resolv.conf"
     resolv_conf.write_text(f"nameserver {upstream}\nsearch corp.test\n")
     dnsmasq = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", f"--listen-address={upstream}",
-                                "--bind-interfaces", "--port=53", f"--address=/outside.test/{OUTSIDE_ADDRESS}", "--user=root"],
+                                "--bind-interfaces", "--port=53", f"--host-record=www.outside.test,{OUTSIDE_ADDRESS}", "--address=/#/",
+                                "--local-ttl=60", "--user=root"],
                                stderr=subprocess.DEVNULL)
     try:
         yield from module_cluster(tmp_path_factory, registries, resolv_conf)
