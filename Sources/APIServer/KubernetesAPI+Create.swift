@@ -34,7 +34,7 @@ extension KubernetesAPI {
             Defaulting.generateJobSelector(for: &object, uid: uid)
         }
         if definition.group.isEmpty && definition.resource == "services" {
-            try await services.assignAddresses(to: &object, existing: try await allServices())
+            try await services.assignAddresses(to: &object) { () throws(APIError) in try await allServices() }
         }
         // Fields that admission sets belong to no manager, as in Kubernetes where the field manager runs first.
         if !alreadyApplied {

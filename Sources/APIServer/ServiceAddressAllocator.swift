@@ -4,8 +4,11 @@ import Synchronization
 
 /// Hands out Service cluster IPs from the service CIDR and node ports from 30000-32767, as kube-apiserver does.
 ///
-/// Addresses in use are read from the stored Services; the ones handed out but maybe not yet stored are remembered
-/// briefly so that two concurrent creates never receive the same address.
+/// Addresses in use are read from the stored Services, at most every few seconds (reading and decoding every Service
+/// on each create made creating the 10 000th Service cost as much as listing them all); what was handed out since is
+/// added to that reading, and the ones handed out but maybe not yet stored are remembered briefly so that two
+/// concurrent creates never receive the same address. A requested address or port that looks taken is checked
+/// against a fresh reading, since it may have been freed since the last.
 final class ServiceAddressAllocator: Sendable {
     struct CIDR: Sendable {
         let base: UInt32
@@ -41,6 +44,13 @@ final class ServiceAddressAllocator: Sendable {
 
     let cidr: CIDR
     private let pending = Mutex<(addresses: Set<UInt32>, ports: Set<Int64>)>(([], []))
+    private struct Usage {
+        var addresses: Set<UInt32>
+        var ports: Set<Int64>
+        var readAt: ContinuousClock.Instant
+    }
+    private let usage = Mutex<Usage?>(nil)
+    static let usageRefreshInterval: Duration = .seconds(5)
 
     init(cidr: String) throws(APIError) {
         self.cidr = try CIDR(cidr)
@@ -48,9 +58,27 @@ final class ServiceAddressAllocator: Sendable {
 
     var kubernetesServiceIP: String { CIDR.format(cidr.first) }
 
-    func assignAddresses(to service: inout JSONValue, existing: [JSONValue]) async throws(APIError) {
-        let usedAddresses = Set(existing.compactMap { $0[path: "spec", "clusterIP"]?.stringValue.flatMap(CIDR.parse) })
-        let usedPorts = Set(existing.flatMap { ($0[path: "spec", "ports"]?.arrayValue ?? []).compactMap { $0["nodePort"]?.integerValue } })
+    /// The addresses and node ports the stored Services hold, re-read when the last reading is old or `fresh` is asked.
+    private func inUse(_ existing: () async throws(APIError) -> [JSONValue], fresh: Bool) async throws(APIError) -> (Set<UInt32>, Set<Int64>) {
+        let now = ContinuousClock.now
+        if !fresh, let cached = usage.withLock({ $0 }), now - cached.readAt < Self.usageRefreshInterval { return (cached.addresses, cached.ports) }
+        let services = try await existing()
+        let reading = Usage(
+            addresses: Set(services.compactMap { $0[path: "spec", "clusterIP"]?.stringValue.flatMap(CIDR.parse) }),
+            ports: Set(services.flatMap { ($0[path: "spec", "ports"]?.arrayValue ?? []).compactMap { $0["nodePort"]?.integerValue } }),
+            readAt: now)
+        usage.withLock { $0 = reading }
+        return (reading.addresses, reading.ports)
+    }
+
+    func assignAddresses(to service: inout JSONValue, existing: () async throws(APIError) -> [JSONValue]) async throws(APIError) {
+        var (usedAddresses, usedPorts) = try await inUse(existing, fresh: false)
+        let requestedAddress = (service[path: "spec", "clusterIP"]?.stringValue).flatMap(CIDR.parse)
+        let requestedPorts = (service[path: "spec", "ports"]?.arrayValue ?? []).compactMap { $0["nodePort"]?.integerValue }.filter { $0 != 0 }
+        if requestedAddress.map(usedAddresses.contains) == true || requestedPorts.contains(where: usedPorts.contains) {
+            (usedAddresses, usedPorts) = try await inUse(existing, fresh: true)
+        }
+        defer { remember(service) }
         let type = service[path: "spec", "type"]?.stringValue ?? "ClusterIP"
         var causes: [StatusCause] = []
 
@@ -101,6 +129,16 @@ final class ServiceAddressAllocator: Sendable {
         }
         if !causes.isEmpty {
             throw APIError.invalid(kind: "Service", group: "", name: service.metadata.name, causes: causes)
+        }
+    }
+
+    /// Counts what `service` was given as in use until the next reading of the store.
+    private func remember(_ service: JSONValue) {
+        let address = (service[path: "spec", "clusterIP"]?.stringValue).flatMap(CIDR.parse)
+        let ports = (service[path: "spec", "ports"]?.arrayValue ?? []).compactMap { $0["nodePort"]?.integerValue }
+        usage.withLock { usage in
+            if let address { usage?.addresses.insert(address) }
+            usage?.ports.formUnion(ports)
         }
     }
 
