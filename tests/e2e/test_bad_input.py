@@ -134,3 +134,19 @@ def test_deployment_selector_is_immutable(server: Server, namespace):
     assert result.returncode != 0
     assert 'The Deployment "web" is invalid: spec.selector' in result.stderr
     assert "field is immutable" in result.stderr
+
+
+def test_a_cluster_ip_or_node_port_in_use_is_refused_and_free_again_once_its_service_is_gone(server: Server, namespace):
+    def service(name, address, node_port):
+        return json.dumps({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+                           "spec": {"type": "NodePort", "clusterIP": address, "ports": [{"port": 80, "nodePort": node_port}]}})
+    server.kubectl("create", "-n", namespace, "-f", "-", input=service("first", "10.43.200.7", 31007))
+    taken = server.kubectl("create", "-n", namespace, "-f", "-", input=service("second", "10.43.200.7", 31007), check=False)
+    assert taken.returncode != 0
+    assert "spec.clusterIPs: Invalid value: \"10.43.200.7\": failed to allocate IP 10.43.200.7: provided IP is already allocated" in taken.stderr
+    assert "spec.ports[0].nodePort: Invalid value: 31007: provided port is already allocated" in taken.stderr
+    assert server.kubectl("get", "service", "second", "-n", namespace, check=False).returncode == 1
+    # Deleted, its address and port may be asked for again straight away.
+    server.kubectl("delete", "service", "first", "-n", namespace)
+    server.kubectl("create", "-n", namespace, "-f", "-", input=service("second", "10.43.200.7", 31007))
+    assert server.kubectl_json("get", "service", "second", "-n", namespace)["spec"]["clusterIP"] == "10.43.200.7"
