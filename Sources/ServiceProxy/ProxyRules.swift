@@ -3,9 +3,13 @@ import APIMachinery
 /// The nftables ruleset of the service proxy, laid out as kube-proxy's nftables mode lays out its `kube-proxy`
 /// table: verdict maps keyed by (destination, protocol, port) so that a lookup costs the same for 10 or 10 000
 /// Services, a chain per Service port choosing an endpoint at random (or the client's earlier one, under
-/// `ClientIP` affinity), a chain per endpoint that DNATs, masquerading marked traffic on the way out, and checks that
-/// reject connections to Services without endpoints and keep packets for the Service range from ever leaving the
-/// node.
+/// `ClientIP` affinity), masquerading marked and hairpin traffic on the way out, and checks that reject connections
+/// to Services without endpoints and keep packets for the Service range from ever leaving the node.
+///
+/// Unlike kube-proxy, a Service port's chain picks its endpoint with a cascade of DNAT rules rather than an anonymous
+/// verdict map of per-endpoint chains: the kernel checks every jump it is given for loops against every set of the
+/// table, so 10 000 anonymous maps and 100 000 endpoint chains made a full load take minutes of kernel time (it grew
+/// with the square of the Services); the cascade has no jumps and no sets.
 struct ProxyRules: Equatable {
     /// The mark a packet gets when it must be masqueraded (kube-proxy's 0x4000).
     static let masqueradeBit = "0x4000"
@@ -32,7 +36,7 @@ struct ProxyRules: Equatable {
     /// the table's shared ones). The table's fixed part is one; each Service's rules are another, so that a sync
     /// rebuilds and rewrites only the Services that changed.
     struct Fragment: Equatable {
-        /// Set and map declarations by name (a map's type has a `:`).
+        /// Set and map declarations by name (a map's type has ` : ` before its data type).
         var collections: [String: String] = [:]
         var chains: [String: Chain] = [:]
         /// Collection name → element key → verdict (empty for a set's element).
@@ -74,6 +78,7 @@ struct ProxyRules: Equatable {
         base.collections["no-endpoint-services"] = "type ipv4_addr . inet_proto . inet_service : verdict; comment \"Services without endpoints\";"
         base.collections["service-nodeports"] = "type inet_proto . inet_service : verdict; comment \"NodePort traffic\";"
         base.collections["no-endpoint-nodeports"] = "type inet_proto . inet_service : verdict; comment \"NodePorts of Services without endpoints\";"
+        base.collections["hairpin-endpoints"] = "type ipv4_addr . ipv4_addr; comment \"Endpoints, each paired with itself: a pod reaching itself\";"
         let endpointsCheck = "ip daddr . meta l4proto . th dport vmap @no-endpoint-services"
         // Node ports answer on every address of the node, 127.0.0.1 included (kube-proxy's --nodeport-addresses
         // default): `route_localnet` lets a DNATed loopback packet leave lo, and this keeps loopback addresses from
@@ -95,7 +100,10 @@ struct ProxyRules: Equatable {
             declaration: "type filter hook output priority -90; policy accept;", rules: ["ct state new jump cluster-ips-check"])
         base.chains["nat-prerouting"] = Chain(declaration: "type nat hook prerouting priority -100; policy accept;", rules: ["jump services"])
         base.chains["nat-output"] = Chain(declaration: "type nat hook output priority -100; policy accept;", rules: ["jump services"])
-        base.chains["nat-postrouting"] = Chain(declaration: "type nat hook postrouting priority 100; policy accept;", rules: ["jump masquerading"])
+        // A pod that reaches itself through a Service is masqueraded, or it would answer itself from its own address.
+        base.chains["nat-postrouting"] = Chain(
+            declaration: "type nat hook postrouting priority 100; policy accept;",
+            rules: ["ct status dnat ip saddr . ip daddr @hairpin-endpoints masquerade fully-random", "jump masquerading"])
         base.chains["services"] = Chain(rules: [
             "ip daddr . meta l4proto . th dport vmap @service-ips", "fib daddr type local meta l4proto . th dport vmap @service-nodeports",
         ])
@@ -131,7 +139,10 @@ struct ProxyRules: Equatable {
         return whole
     }
 
-    var ruleCount: Int { base.ruleCount + services.values.map(\.ruleCount).reduce(0, +) }
+    var ruleCount: Int { base.ruleCount + services.values.map(\.ruleCount).reduce(0, +) + routedCount.count }
+
+    /// The hairpin set's element for an endpoint address.
+    private static func hairpin(_ ip: String) -> String { "\(ip) . \(ip)" }
 
     private static func fragment(for ports: [ProxiedPort], options: Options) -> Fragment {
         var fragment = Fragment()
@@ -203,7 +214,9 @@ struct ProxyRules: Equatable {
         let table = "ip \(options.table)"
         guard let previous, previous.options == options, previous.base == base else {
             // Whatever an earlier run left is replaced, not stacked upon.
-            return "add table \(table)\ndelete table \(table)\n" + Self.script(table: table, from: Fragment(), to: merged)
+            var whole = merged
+            whole.elements["hairpin-endpoints"] = Dictionary(uniqueKeysWithValues: routedCount.keys.map { (Self.hairpin($0), "") })
+            return "add table \(table)\ndelete table \(table)\n" + Self.script(table: table, from: Fragment(), to: whole)
         }
         var old = Fragment()
         var new = Fragment()
@@ -211,6 +224,11 @@ struct ProxyRules: Equatable {
             if let fragment = previous.services[service] { old.merge(fragment) }
             if let fragment = services[service] { new.merge(fragment) }
         }
+        // The hairpin set follows the addresses routed to, whichever Services route to them.
+        let wasRouted = Set(previous.routedCount.keys)
+        let isRouted = Set(routedCount.keys)
+        old.elements["hairpin-endpoints"] = Dictionary(uniqueKeysWithValues: wasRouted.subtracting(isRouted).map { (Self.hairpin($0), "") })
+        new.elements["hairpin-endpoints"] = Dictionary(uniqueKeysWithValues: isRouted.subtracting(wasRouted).map { (Self.hairpin($0), "") })
         guard old != new else { return nil }
         return Self.script(table: table, from: old, to: new)
     }
@@ -220,7 +238,7 @@ struct ProxyRules: Equatable {
     /// more. Dynamic sets' elements are the kernel's own and never written.
     private static func script(table: String, from old: Fragment, to new: Fragment) -> String {
         var script = ["add table \(table)"]
-        func isMap(_ declaration: String?) -> Bool { declaration?.contains(":") == true }
+        func isMap(_ declaration: String?) -> Bool { declaration?.contains(" : ") == true }
         for (name, declaration) in new.collections.sorted(by: { $0.key < $1.key }) where old.collections[name] == nil {
             script.append("add \(isMap(declaration) ? "map" : "set") \(table) \(name) { \(declaration) }")
         }
@@ -252,26 +270,30 @@ struct ProxyRules: Equatable {
 }
 
 extension ProxyRules.Fragment {
-    /// The rules that send a new connection to one of `endpoints` (each with a chain of its own that DNATs): the
-    /// endpoint a client used lately under `ClientIP` affinity, else one at random.
+    /// The rules that send a new connection to one of `endpoints`: under `ClientIP` affinity the endpoint a client
+    /// used lately (each endpoint a chain of its own that remembers its clients, chosen by a random verdict map),
+    /// otherwise a cascade that draws one uniformly, its i-th rule taking 1/(n-i) of the connections that reach it.
     fileprivate mutating func pick(_ endpoints: [ProxiedPort.Endpoint], for port: ProxiedPort) -> [String] {
+        routed.formUnion(endpoints.map(\.ip))
+        guard let timeout = port.affinityTimeout else {
+            return endpoints.enumerated().map { index, endpoint in
+                let dnat = "meta l4proto \(port.proto) dnat to \(endpoint.ip):\(endpoint.port)"
+                return index == endpoints.count - 1 ? dnat : "numgen random mod \(endpoints.count - index) == 0 \(dnat)"
+            }
+        }
         var rules: [String] = []
         var endpointChains: [String] = []
-        routed.formUnion(endpoints.map(\.ip))
         for endpoint in endpoints {
             let endpointIdentity = "\(port.identity)__\(endpoint.ip)/\(endpoint.port)"
             let name = ProxyRules.chainName("endpoint", endpointIdentity)
             endpointChains.append(name)
-            var endpointRules = ["ip saddr \(endpoint.ip) jump mark-for-masquerade"]
-            if let timeout = port.affinityTimeout {
-                // The clients that chose this endpoint lately: they come back to it until their entry times out.
-                let endpointSet = "affinity-\(ProxyRules.shortHash(endpointIdentity))"
-                collections[endpointSet] = "type ipv4_addr; flags dynamic,timeout; timeout \(timeout)s;"
-                endpointRules.append("update @\(endpointSet) { ip saddr }")
-                rules.append("ip saddr @\(endpointSet) goto \(name)")
-            }
-            endpointRules.append("meta l4proto \(port.proto) dnat to \(endpoint.ip):\(endpoint.port)")
-            chains[name] = ProxyRules.Chain(rules: endpointRules)
+            // The clients that chose this endpoint lately: they come back to it until their entry times out.
+            let endpointSet = "affinity-\(ProxyRules.shortHash(endpointIdentity))"
+            collections[endpointSet] = "type ipv4_addr; flags dynamic,timeout; timeout \(timeout)s;"
+            rules.append("ip saddr @\(endpointSet) goto \(name)")
+            chains[name] = ProxyRules.Chain(rules: [
+                "update @\(endpointSet) { ip saddr }", "meta l4proto \(port.proto) dnat to \(endpoint.ip):\(endpoint.port)",
+            ])
         }
         let choices = endpointChains.enumerated().map { "\($0.offset) : goto \($0.element)" }.joined(separator: ", ")
         return rules + ["numgen random mod \(endpointChains.count) vmap { \(choices) }"]

@@ -56,7 +56,7 @@ struct ProxyRulesTests {
         #expect(ports[0].endpoints.isEmpty)
     }
 
-    @Test func aServiceWithEndpointsIsMappedToAChainThatPicksOneAtRandom() {
+    @Test func aServiceWithEndpointsIsMappedToAChainThatPicksOneUniformlyAtRandom() {
         let ports = ProxiedPort.all(
             services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:]), ("10.42.0.6", [:])])])
         let rules = ProxyRules(ports: ports, options: Self.options)
@@ -65,9 +65,13 @@ struct ProxyRulesTests {
         #expect(rules.merged.elements["cluster-ips"]?.keys.sorted() == ["10.43.0.10"])
         let chain = rules.merged.chains[serviceChain]?.rules ?? []
         #expect(chain.first == "ip daddr 10.43.0.10 tcp dport 80 ip saddr != 10.42.0.0/16 jump mark-for-masquerade")
-        #expect(chain.last?.hasPrefix("numgen random mod 2 vmap { 0 : goto endpoint-") == true)
-        let endpointChain = ProxyRules.chainName("endpoint", "shop/web/tcp/http__10.42.0.5/8080")
-        #expect(rules.merged.chains[endpointChain]?.rules == ["ip saddr 10.42.0.5 jump mark-for-masquerade", "meta l4proto tcp dnat to 10.42.0.5:8080"])
+        #expect(
+            Array(chain.dropFirst()) == [
+                "numgen random mod 2 == 0 meta l4proto tcp dnat to 10.42.0.5:8080", "meta l4proto tcp dnat to 10.42.0.6:8080",
+            ], "the first endpoint takes half, the second the rest")
+        #expect(!rules.merged.chains.keys.contains { $0.hasPrefix("endpoint-") }, "no chain per endpoint without affinity")
+        let hairpin = (rules.transaction(from: nil) ?? "").split(separator: "\n").filter { $0.hasPrefix("add element ip skiff-test hairpin-endpoints") }
+        #expect(hairpin == ["add element ip skiff-test hairpin-endpoints { 10.42.0.5 . 10.42.0.5, 10.42.0.6 . 10.42.0.6 }"])
         #expect(rules.merged.chains["cluster-ips-check"]?.rules.last?.hasPrefix("ip daddr 10.43.0.0/16 drop") == true)
     }
 
@@ -99,10 +103,9 @@ struct ProxyRulesTests {
         let after = ProxyRules(
             ports: ProxiedPort.all(services: [Self.service("web")], slices: [Self.slice("web", endpoints: [("10.42.0.5", [:])])]), options: Self.options)
         let change = (after.transaction(from: before) ?? "").split(separator: "\n").map(String.init)
-        let gone = ProxyRules.chainName("endpoint", "shop/web/tcp/http__10.42.0.6/8080")
         let service = ProxyRules.chainName("service", "shop/web/tcp/http")
         #expect(change.contains("flush chain ip skiff-test \(service)"))
-        #expect(change.contains("delete chain ip skiff-test \(gone)"))
+        #expect(change.contains("delete element ip skiff-test hairpin-endpoints { 10.42.0.6 . 10.42.0.6 }"))
         #expect(!change.contains { $0.contains("cluster-ips-check") || $0.contains("delete table") }, "unchanged chains are left alone")
         #expect(after.transaction(from: after) == nil, "nothing changed, nothing written")
         #expect(before.routes(to: "10.42.0.6") && !after.routes(to: "10.42.0.6") && after.routes(to: "10.42.0.5"))
@@ -118,7 +121,7 @@ struct ProxyRulesTests {
         let before = rules
         rules.update(service: "shop/api", ports: ProxiedPort.all(services: [api], slices: [Self.slice("api", endpoints: [("10.42.0.7", [:])])]))
         let change = rules.transaction(from: before) ?? ""
-        #expect(change.contains("dnat to 10.42.0.7:8080") && change.contains("delete chain ip skiff-test endpoint-"))
+        #expect(change.contains("dnat to 10.42.0.7:8080") && change.contains("delete element ip skiff-test hairpin-endpoints { 10.42.0.6 . 10.42.0.6 }"))
         #expect(!change.contains("shop/web") && !change.contains("10.42.0.5"), "the unchanged Service is not written")
 
         rules.update(service: "shop/api", ports: [])
@@ -170,7 +173,7 @@ struct ProxyRulesTests {
         var rules = ProxyRules(ports: ProxiedPort.all(services: [service], slices: [slice]), options: Self.options)
         let identity = "shop/front/tcp/p80"
         let local = rules.merged.chains[ProxyRules.chainName("local", identity)]?.rules ?? []
-        #expect(local.last?.contains("endpoint-") == true && local.last?.contains("10.42.0.5") == true && local.last?.contains("10.42.1.5") == false)
+        #expect(local.last == "meta l4proto tcp dnat to 10.42.0.5:80" && !local.contains { $0.contains("10.42.1.5") })
         let external = rules.merged.chains[ProxyRules.chainName("external", identity)]?.rules ?? []
         #expect(external.last == "goto \(ProxyRules.chainName("local", identity))")
         #expect(!external.contains("jump mark-for-masquerade"), "outside clients keep their address")
