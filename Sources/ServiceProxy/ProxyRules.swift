@@ -103,7 +103,7 @@ struct ProxyRules: Equatable {
         // A pod that reaches itself through a Service is masqueraded, or it would answer itself from its own address.
         base.chains["nat-postrouting"] = Chain(
             declaration: "type nat hook postrouting priority 100; policy accept;",
-            rules: ["ct status dnat ip saddr . ip daddr @hairpin-endpoints masquerade fully-random", "jump masquerading"])
+            rules: ["ct status dnat ip saddr . ip daddr @hairpin-endpoints masquerade", "jump masquerading"])
         base.chains["services"] = Chain(rules: [
             "ip daddr . meta l4proto . th dport vmap @service-ips", "fib daddr type local meta l4proto . th dport vmap @service-nodeports",
         ])
@@ -113,8 +113,12 @@ struct ProxyRules: Equatable {
             "ip daddr @cluster-ips reject comment \"Reject traffic to invalid ports of ClusterIPs\"",
             "ip daddr \(options.serviceCIDR) drop comment \"Drop traffic to unallocated ClusterIPs\"",
         ])
+        // Plain masquerade keeps the client's source port where it can. kube-proxy's `fully-random` picks a random port
+        // for every connection instead; from one busy client (the node itself, at a few thousand connections a
+        // second) those picks kept landing on tuples conntrack still held, and about 5 % of connections lost their
+        // SYN and waited a second to retry, halving the throughput through a ClusterIP.
         base.chains["masquerading"] = Chain(rules: [
-            "meta mark & \(Self.masqueradeBit) == 0 return", "meta mark set meta mark ^ \(Self.masqueradeBit)", "masquerade fully-random",
+            "meta mark & \(Self.masqueradeBit) == 0 return", "meta mark set meta mark ^ \(Self.masqueradeBit)", "masquerade",
         ])
         base.chains["mark-for-masquerade"] = Chain(rules: ["meta mark set meta mark | \(Self.masqueradeBit)"])
         base.chains["reject-chain"] = Chain(rules: ["reject"])
