@@ -108,14 +108,13 @@ struct AgentCommand: AsyncParsableCommand {
         let options = agentOptions.options(dataDirectory: dataDir, serviceCIDR: serviceCidr)
         let client = KubeClient(transport: transport, fieldManager: "skiff-agent")
         let context = ControllerContext(client: client, logger: logger)
-        let proxy = ServiceProxy(
-            context: context,
-            options: .init(
-                nodeName: options.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: options.stopPodsOnExit))
-        let agent = NodeAgent(context: context, options: options) { await proxy.waitUntilNotRouting(to: $0, timeout: .seconds(2)) }
+        let node = try NodeServices(
+            context: context, agentOptions: options,
+            proxyOptions: .init(nodeName: options.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: options.stopPodsOnExit),
+            proxyMetricsAddress: agentOptions.proxyMetricsAddress, dns: agentOptions.clusterDNSOptions(nodeOptions: options), logger: logger)
         let serving = try NodeServingCertificate.issue(nodeName: options.nodeName, addresses: [options.nodeIP])
         let kubelet = KubeletServer(
-            agent: agent,
+            agent: node.agent,
             configuration: .init(
                 bindAddress: options.nodeIP, port: options.kubeletPort, certificateChainPEM: serving.certificateChainPEM,
                 privateKeyPEM: serving.keyPEM, clusterCAPEM: caBundle),
@@ -123,24 +122,7 @@ struct AgentCommand: AsyncParsableCommand {
         ) { port in
             logger.info("kubelet endpoint listening", metadata: ["address": "\(options.nodeIP):\(port)"])
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: AgentService(agent: agent)), .init(service: kubelet),
-            .init(service: BackgroundWork(name: "node-informers") { await context.run() }),
-            .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
-        ]
-        if let endpoint = try MetricsEndpoint(
-            component: "service-proxy", address: agentOptions.proxyMetricsAddress, flag: "--proxy-metrics-address", text: { proxy.metrics.text },
-            logger: logger)
-        {
-            services.append(.init(service: endpoint))
-        }
-        if let dnsOptions = agentOptions.clusterDNSOptions(nodeOptions: options) {
-            let dns = ClusterDNS(context: context, options: dnsOptions) { await agent.podGateway() }
-            services += [
-                .init(service: BackgroundWork(name: "cluster-dns") { await dns.run() }),
-                .init(service: MetricsEndpoint(component: "cluster-dns", host: { await agent.podGateway() }, port: 9153, text: { dns.metrics.text }, logger: logger)),
-            ]
-        }
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = node.services + [.init(service: kubelet)]
         var configuration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -85,31 +85,11 @@ struct ControlPlane {
         }
         var local: (agent: NodeAgent, nodeName: String)?
         if let agentOptions = options.agent, let proxyOptions = options.proxy {
-            let nodeClient = client("system:node:\(agentOptions.nodeName)")
-            let nodeContext = ControllerContext(client: nodeClient, logger: logger)
-            let proxy = ServiceProxy(context: nodeContext, options: proxyOptions)
-            let agent = NodeAgent(context: nodeContext, options: agentOptions) { await proxy.waitUntilNotRouting(to: $0, timeout: .seconds(2)) }
-            local = (agent, agentOptions.nodeName)
-            services += [
-                .init(service: AgentService(agent: agent)),
-                .init(service: BackgroundWork(name: "node-informers") { await nodeContext.run() }),
-                .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
-            ]
-            if let endpoint = try MetricsEndpoint(
-                component: "service-proxy", address: options.proxyMetricsAddress, flag: "--proxy-metrics-address", text: { proxy.metrics.text },
-                logger: logger)
-            {
-                services.append(.init(service: endpoint))
-            }
-            if let dnsOptions = options.dns {
-                let dns = ClusterDNS(context: nodeContext, options: dnsOptions) { await agent.podGateway() }
-                services += [
-                    .init(service: BackgroundWork(name: "cluster-dns") { await dns.run() }),
-                    .init(
-                        service: MetricsEndpoint(
-                            component: "cluster-dns", host: { await agent.podGateway() }, port: 9153, text: { dns.metrics.text }, logger: logger)),
-                ]
-            }
+            let node = try NodeServices(
+                context: ControllerContext(client: client("system:node:\(agentOptions.nodeName)"), logger: logger), agentOptions: agentOptions,
+                proxyOptions: proxyOptions, proxyMetricsAddress: options.proxyMetricsAddress, dns: options.dns, logger: logger)
+            local = (node.agent, agentOptions.nodeName)
+            services += node.services
         }
         api.connectNodes(
             ClusterNodes(

@@ -1,0 +1,44 @@
+import ClusterDNS
+import ControllerRuntime
+import Logging
+import NodeAgent
+import ServiceLifecycle
+import ServiceProxy
+
+/// What every node runs, on the server's machine and on joined ones: the node agent, its informers, the service
+/// proxy and the cluster DNS, with their metrics endpoints.
+struct NodeServices {
+    let agent: NodeAgent
+    let services: [ServiceGroupConfiguration.ServiceConfiguration]
+
+    init(
+        context: ControllerContext, agentOptions: NodeAgentOptions, proxyOptions: ServiceProxyOptions, proxyMetricsAddress: String,
+        dns: ClusterDNSOptions?, logger: Logger
+    ) throws {
+        let proxy = ServiceProxy(context: context, options: proxyOptions)
+        // A deleted pod's containers stop once the proxy sends them no new connections.
+        let agent = NodeAgent(context: context, options: agentOptions) { await proxy.waitUntilNotRouting(to: $0, timeout: .seconds(2)) }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: AgentService(agent: agent)),
+            .init(service: BackgroundWork(name: "node-informers") { await context.run() }),
+            .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
+        ]
+        if let endpoint = try MetricsEndpoint(
+            component: "service-proxy", address: proxyMetricsAddress, flag: "--proxy-metrics-address", text: { proxy.metrics.text }, logger: logger)
+        {
+            services.append(.init(service: endpoint))
+        }
+        if let dns {
+            // The node's DNS answers on its pods' gateway, CoreDNS's metrics port beside it.
+            let clusterDNS = ClusterDNS(context: context, options: dns) { await agent.podGateway() }
+            services += [
+                .init(service: BackgroundWork(name: "cluster-dns") { await clusterDNS.run() }),
+                .init(
+                    service: MetricsEndpoint(
+                        component: "cluster-dns", host: { await agent.podGateway() }, port: 9153, text: { clusterDNS.metrics.text }, logger: logger)),
+            ]
+        }
+        self.agent = agent
+        self.services = services
+    }
+}
