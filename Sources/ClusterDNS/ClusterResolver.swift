@@ -33,15 +33,20 @@ struct ClusterResolver: Sendable {
     let records: ClusterRecords
     /// The cluster DNS Service's address, the A record of `ns.dns.<zone>`.
     let nameserverAddress: IPv4Address?
-    /// The SOA serial: when this server started.
-    let serial = UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970))
+    /// The zone's SOA, in every negative answer; its serial is when this server started.
+    let soa: DNSResourceRecord
 
-    var soa: DNSResourceRecord {
-        DNSResourceRecord(
+    init(zone: DNSName, records: ClusterRecords, nameserverAddress: IPv4Address?) {
+        self.zone = zone
+        self.records = records
+        self.nameserverAddress = nameserverAddress
+        let nameserver = DNSName("ns.dns." + zone.description) ?? zone
+        soa = DNSResourceRecord(
             name: zone, ttl: Self.ttl,
             data: .soa(
-                primaryNameServer: name(["ns", "dns"]), mailbox: name(["hostmaster"]), serial: serial, refresh: 7200, retry: 1800,
-                expire: 86400, minimumTTL: Self.ttl))
+                primaryNameServer: nameserver, mailbox: DNSName("hostmaster." + zone.description) ?? zone,
+                serial: UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)), refresh: 7200, retry: 1800, expire: 86400,
+                minimumTTL: Self.ttl))
     }
 
     func resolve(_ query: DNSMessage) -> Resolution {

@@ -2,6 +2,10 @@ import DNSWire
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Answers DNS over UDP and TCP (RFC 1035 4.2, RFC 7766) on one address: cluster names straight from the resolver on
 /// the event loop, other names through the upstream forwarder. A query that cannot be parsed gets FORMERR when its
 /// header could be read and is dropped otherwise.
@@ -13,30 +17,30 @@ struct DNSListener: Sendable {
     let forwarder: UpstreamForwarder
     let metrics: DNSMetrics
 
-    /// The response bytes for `bytes` received over `transport`, written by `reply` (at once, or later for a
-    /// forwarded name); nothing for a message that is no query.
-    func handle(_ bytes: [UInt8], transport: DNSMetrics.Transport, reply: @escaping @Sendable ([UInt8]) -> Void) {
+    /// The response to `bytes` received over `transport`: returned at once for a cluster name, given to `later`
+    /// once the upstreams answer for any other; nil (and `later` never called) for a message that is no query, or
+    /// when the answer comes later.
+    func handle(_ bytes: [UInt8], transport: DNSMetrics.Transport, later: @escaping @Sendable ([UInt8]) -> Void) -> [UInt8]? {
         let started = ContinuousClock.now
         let query: DNSMessage
         do {
             query = try DNSMessage(parsing: bytes)
         } catch {
-            guard let header = error.header, !header.isResponse else { return }
+            guard let header = error.header, !header.isResponse else { return nil }
             var refusal = DNSMessage(respondingTo: header)
             refusal.rcode = .formatError
             refusal.questions = []
-            reply(finish(refusal, for: header, transport: transport, started: started))
-            return
+            return finish(refusal, for: header, transport: transport, started: started)
         }
-        guard !query.isResponse else { return }
+        guard !query.isResponse else { return nil }
         switch resolver.resolve(query) {
         case .answer(let response):
-            reply(finish(response, for: query, transport: transport, started: started))
+            return finish(response, for: query, transport: transport, started: started)
         case .forward:
             Task {
                 var response = await forwarder.forward(query)
                 response.id = query.id
-                reply(finish(response, for: query, transport: transport, started: started))
+                later(finish(response, for: query, transport: transport, started: started))
             }
         case .chase(let partial, let question):
             Task {
@@ -47,9 +51,10 @@ struct DNSListener: Sendable {
                 response.answers += upstream.answers
                 response.rcode = upstream.rcode
                 if upstream.answers.isEmpty { response.authorities = upstream.authorities }
-                reply(finish(response, for: query, transport: transport, started: started))
+                later(finish(response, for: query, transport: transport, started: started))
             }
         }
+        return nil
     }
 
     private func finish(_ response: DNSMessage, for query: DNSMessage, transport: DNSMetrics.Transport, started: ContinuousClock.Instant) -> [UInt8] {
@@ -58,14 +63,23 @@ struct DNSListener: Sendable {
         return response.serialized(maximumSize: limit)
     }
 
-    /// Binds UDP and TCP on `host`:`port`; the channels answer until closed.
+    /// Binds UDP and TCP on `host`:`port`; the channels answer until closed. UDP gets a socket per event loop on the
+    /// same port (SO_REUSEPORT: the kernel spreads clients over them), each reading datagrams in batches.
     func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> [any Channel] {
-        let udp = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(listener: self)) }
-            }
-            .bind(host: host, port: port).get()
+        var channels: [any Channel] = []
+        let loops = Array(group.makeIterator())
+        for loop in loops {
+            let udp = try await DatagramBootstrap(group: loop)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.init(rawValue: SO_REUSEPORT)), value: 1)
+                .channelOption(.datagramVectorReadMessageCount, value: 32)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(listener: self)) }
+                }
+                .bind(host: host, port: port).get()
+            channels.append(udp)
+        }
         let tcp = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -75,16 +89,18 @@ struct DNSListener: Sendable {
                 }
             }
             .bind(host: host, port: port).get()
-        return [udp, tcp]
+        return channels + [tcp]
     }
 }
 
-/// One query per datagram, answered to its sender.
-private final class DatagramHandler: ChannelInboundHandler, Sendable {
+/// One query per datagram, answered to its sender. Answers found at once are written as the datagrams of a read
+/// batch come in and flushed together at its end (one sendmmsg for the batch).
+private final class DatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     let listener: DNSListener
+    private var unflushed = false
 
     init(listener: DNSListener) { self.listener = listener }
 
@@ -92,9 +108,21 @@ private final class DatagramHandler: ChannelInboundHandler, Sendable {
         let envelope = Self.unwrapInboundIn(data)
         let channel = context.channel
         let sender = envelope.remoteAddress
-        listener.handle(Array(envelope.data.readableBytesView), transport: .udp) { bytes in
+        let answer = listener.handle(Array(envelope.data.readableBytesView), transport: .udp) { bytes in
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: ByteBuffer(bytes: bytes)), promise: nil)
         }
+        if let answer {
+            context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: sender, data: ByteBuffer(bytes: answer))), promise: nil)
+            unflushed = true
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
     }
 }
 
@@ -111,13 +139,17 @@ private final class StreamHandler: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
         let channel = context.channel
-        listener.handle(Array(frame.readableBytesView), transport: .tcp) { bytes in
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(bytes.count + 2)
-            buffer.writeInteger(UInt16(bytes.count))
-            buffer.writeBytes(bytes)
-            channel.writeAndFlush(buffer, promise: nil)
+        if let answer = listener.handle(Array(frame.readableBytesView), transport: .tcp, later: { channel.writeAndFlush(Self.framed($0), promise: nil) }) {
+            context.writeAndFlush(Self.wrapOutboundOut(Self.framed(answer)), promise: nil)
         }
+    }
+
+    private static func framed(_ bytes: [UInt8]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(bytes.count + 2)
+        buffer.writeInteger(UInt16(bytes.count))
+        buffer.writeBytes(bytes)
+        return buffer
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -18,6 +18,15 @@ public final class DNSMetrics: Sendable {
         var buckets = [UInt64](repeating: 0, count: DNSMetrics.bucketBounds.count)
         var count: UInt64 = 0
         var sum: Double = 0
+
+        mutating func record(_ seconds: Double) {
+            // Buckets are cumulative: the first bound the value fits and every one above it.
+            if let first = DNSMetrics.bucketBounds.firstIndex(where: { seconds <= $0 }) {
+                for index in first..<buckets.count { buckets[index] += 1 }
+            }
+            count += 1
+            sum += seconds
+        }
     }
 
     private struct RequestKey: Hashable {
@@ -39,11 +48,7 @@ public final class DNSMetrics: Sendable {
         state.withLock { state in
             state.requests[RequestKey(transport: transport, type: typeName), default: 0] += 1
             state.responses[response.rcode.description, default: 0] += 1
-            var histogram = state.durations[typeName] ?? Histogram()
-            for (index, bound) in Self.bucketBounds.enumerated() where seconds <= bound { histogram.buckets[index] += 1 }
-            histogram.count += 1
-            histogram.sum += seconds
-            state.durations[typeName] = histogram
+            state.durations[typeName, default: Histogram()].record(seconds)
         }
     }
 

@@ -129,6 +129,16 @@ public struct ResolverConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The node's resolver file: `system` unless it names only loopback stubs (such as systemd-resolved's
+    /// 127.0.0.53, which pods cannot reach), in which case systemd-resolved's list of the upstreams behind the stub,
+    /// where k3s looks for it too.
+    public static func nodeFile(system: String = "/etc/resolv.conf", stubUpstreams: String = "/run/systemd/resolve/resolv.conf") -> String {
+        let configuration = ResolverConfiguration(parsing: (try? String(contentsOfFile: system, encoding: .utf8)) ?? "")
+        let onlyLoopback = configuration.nameservers.allSatisfy { $0.hasPrefix("127.") || $0 == "::1" }
+        guard !configuration.nameservers.isEmpty, onlyLoopback, FileManager.default.fileExists(atPath: stubUpstreams) else { return system }
+        return stubUpstreams
+    }
+
     /// Adds a pod's `dnsConfig`: nameservers and searches appended without repeats, options replacing those of the
     /// same name.
     mutating func merge(nameservers extraNameservers: [String], searches extraSearches: [String], options extraOptions: [String]) {

@@ -89,18 +89,6 @@ struct AgentFlags: ParsableArguments {
             upstreams: nodeOptions.podDNS.host.nameservers)
     }
 
-    /// The node's resolv.conf: `--resolv-conf`, else /etc/resolv.conf unless it names only loopback stubs (such as
-    /// systemd-resolved's 127.0.0.53, which pods cannot reach), whose upstreams systemd-resolved lists in a file of
-    /// its own, as k3s looks for it.
-    var resolverFile: String {
-        if let resolvConf { return resolvConf }
-        let system = ResolverConfiguration(parsing: (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "")
-        let upstreams = "/run/systemd/resolve/resolv.conf"
-        if !system.nameservers.isEmpty, system.nameservers.allSatisfy({ $0.hasPrefix("127.") || $0 == "::1" }),
-            FileManager.default.fileExists(atPath: upstreams)
-        {
-            return upstreams
-        }
-        return "/etc/resolv.conf"
-    }
+    /// The node's resolv.conf: `--resolv-conf`, else the system's (see `ResolverConfiguration.nodeFile`).
+    var resolverFile: String { resolvConf ?? ResolverConfiguration.nodeFile() }
 }

@@ -1,4 +1,5 @@
 import APIMachinery
+import Foundation
 import Testing
 
 @testable import NodeAgent
@@ -26,6 +27,20 @@ struct PodDNSTests {
         #expect(Self.host.nameservers == ["192.0.2.53", "192.0.2.54"])
         #expect(Self.host.searches == ["corp.example"], "the root is no search path")
         #expect(Self.host.options == ["timeout:2", "rotate"])
+    }
+
+    @Test func aLoopbackStubIsFollowedToTheUpstreamsBehindIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-resolv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let system = directory.appendingPathComponent("resolv.conf").path
+        let upstreams = directory.appendingPathComponent("upstreams.conf").path
+        try "nameserver 127.0.0.53\noptions edns0\n".write(toFile: system, atomically: true, encoding: .utf8)
+        #expect(ResolverConfiguration.nodeFile(system: system, stubUpstreams: upstreams) == system, "no upstream list: the file as it is")
+        try "nameserver 192.0.2.53\n".write(toFile: upstreams, atomically: true, encoding: .utf8)
+        #expect(ResolverConfiguration.nodeFile(system: system, stubUpstreams: upstreams) == upstreams)
+        try "nameserver 127.0.0.53\nnameserver 192.0.2.1\n".write(toFile: system, atomically: true, encoding: .utf8)
+        #expect(ResolverConfiguration.nodeFile(system: system, stubUpstreams: upstreams) == system, "a real resolver among them: kept")
     }
 
     @Test func clusterFirstUsesTheClusterDNSWithTheNamespacesSearchPathsAndNdots5() {
