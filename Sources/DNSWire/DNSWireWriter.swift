@@ -25,6 +25,8 @@ struct DNSWireWriter {
     init(capacity: Int) {
         bytes = []
         bytes.reserveCapacity(capacity)
+        // A typical answer has a handful of names: room for them up front, not grown one by one.
+        suffixOffsets.reserveCapacity(16)
     }
 
     mutating func writeUInt8(_ value: UInt8) {
