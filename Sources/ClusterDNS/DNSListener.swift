@@ -37,6 +37,7 @@ struct DNSListener: Sendable {
         case .answer(let response):
             return finish(response, for: query, transport: transport, started: started)
         case .forward:
+            if let cached = forwarder.cachedAnswer(to: query) { return finish(cached, for: query, transport: transport, started: started) }
             Task {
                 var response = await forwarder.forward(query)
                 response.id = query.id

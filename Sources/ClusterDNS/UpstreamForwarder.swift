@@ -96,6 +96,16 @@ public final class UpstreamForwarder: Sendable {
         }
     }
 
+    /// The cached answer to `query` while its TTL lasts, nil when the upstreams must be asked (`forward`): a caller
+    /// on an event loop answers a cache hit at once, without starting a task.
+    public func cachedAnswer(to query: DNSMessage) -> DNSMessage? {
+        guard query.opcode == 0, query.questions.count == 1 else { return nil }
+        let key = CacheKey(query: query)
+        let now = ContinuousClock.now
+        guard let cached = state.withLock({ $0.cache[key] }), cached.expiry > now else { return nil }
+        return Self.reply(to: query, with: cached.response, age: UInt32(clamping: (now - cached.storedAt).components.seconds))
+    }
+
     /// Closes the sockets, fails the exchanges waiting on them and waits for the resolutions under way to end; later
     /// queries that miss the cache get SERVFAIL.
     public func shutdown() async {

@@ -38,8 +38,10 @@ struct UpstreamForwarderTests {
     @Test func answersARepeatedQueryFromTheCache() async throws {
         let upstream = try await FakeUpstream(answers: ["cached.example.": .answer([address("cached.example.", 20, ttl: 60)])])
         try await withForwarder(upstreams: [upstream]) { forwarder in
+            #expect(forwarder.cachedAnswer(to: stubQuery("cached.example.", id: 1)) == nil, "nothing cached yet")
             let first = await forwarder.forward(stubQuery("cached.example.", id: 1))
             let again = stubQuery("CACHED.Example.", id: 2)
+            #expect(forwarder.cachedAnswer(to: again)?.answers.map(\.data) == first.answers.map(\.data), "a hit answered without a task")
             let second = await forwarder.forward(again)
             #expect(first.answers.map(\.ttl) == [60])
             #expect(second.id == 2)
