@@ -112,8 +112,7 @@ struct UpstreamForwarderTests {
             let elapsed = await clock.measure { reply = await forwarder.forward(stubQuery("web.example.")) }
             #expect(reply.rcode == .noError)
             #expect(reply.answers.count == 1)
-            #expect(elapsed >= .milliseconds(300))
-            #expect(elapsed < .milliseconds(1300))
+            #expect(elapsed >= .milliseconds(300), "the silent upstream was given its time first")
         }
         await silent.close()
         await upstream.stop()
@@ -141,8 +140,9 @@ struct UpstreamForwarderTests {
             #expect(reply.rcode == .serverFailure)
             #expect(reply.id == 99)
             #expect(reply.questions == query.questions)
+            // Not before the timeout. How long after it depends on the machine's load (a 2-core machine running the
+            // whole suite in parallel took seconds), so no upper bound is asserted here.
             #expect(elapsed >= .milliseconds(300))
-            #expect(elapsed < .milliseconds(1000))
         }
         await silent.close()
 
@@ -164,9 +164,10 @@ struct UpstreamForwarderTests {
     }
 
     @Test func identicalQueriesInFlightShareOneUpstreamExchange() async throws {
-        // A TTL of 0 is never cached, so only sharing the exchange keeps the upstream to one request.
+        // A TTL of 0 is never cached, so only sharing the exchange keeps the upstream to one request. The upstream
+        // takes its time so that all five queries are asked while it does, even on a loaded machine.
         let upstream = try await FakeUpstream(answers: [
-            "slow.example.": .answer([address("slow.example.", 60, ttl: 0)], behaviour: .answerAfter(.milliseconds(200)))
+            "slow.example.": .answer([address("slow.example.", 60, ttl: 0)], behaviour: .answerAfter(.milliseconds(1500)))
         ])
         try await withForwarder(upstreams: [upstream]) { forwarder in
             let replies = await withTaskGroup(of: DNSMessage.self) { group in
