@@ -169,7 +169,7 @@ struct UpstreamForwarderTests {
         let upstream = try await FakeUpstream(answers: [
             "slow.example.": .answer([address("slow.example.", 60, ttl: 0)], behaviour: .answerAfter(.milliseconds(1500)))
         ])
-        try await withForwarder(upstreams: [upstream]) { forwarder in
+        try await withForwarder(upstreams: [upstream], timeout: .seconds(10)) { forwarder in
             let replies = await withTaskGroup(of: DNSMessage.self) { group in
                 for id in UInt16(1)...5 {
                     group.addTask { await forwarder.forward(stubQuery("slow.example.", id: id)) }
