@@ -2,6 +2,7 @@ import APIMachinery
 import ControllerRuntime
 import DNSWire
 import KubeClient
+import KubeObjects
 import Logging
 import NIOCore
 import NIOPosix
@@ -59,7 +60,7 @@ public final class ClusterDNS: Sendable {
                 onAdd: { [records] in records.sliceChanged($0) },
                 onUpdate: { [records] old, new in
                     // A slice relabelled to another Service leaves the first one.
-                    if EndpointSliceOwner(old) != EndpointSliceOwner(new) { records.sliceChanged(old, deleted: true) }
+                    if EndpointSlice(old).serviceName != EndpointSlice(new).serviceName { records.sliceChanged(old, deleted: true) }
                     records.sliceChanged(new)
                 }, onDelete: { [records] in records.sliceChanged($0, deleted: true) }))
     }
@@ -100,16 +101,5 @@ public final class ClusterDNS: Sendable {
                 try? await Task.sleep(for: .seconds(1))
             }
         }
-    }
-}
-
-/// The Service a slice belongs to, for noticing a slice moved between Services.
-private struct EndpointSliceOwner: Equatable {
-    var namespace: String?
-    var service: String?
-
-    init(_ slice: JSONValue) {
-        namespace = slice.metadata.namespace
-        service = slice.metadata.labels["kubernetes.io/service-name"]
     }
 }

@@ -25,7 +25,6 @@ struct ClusterResolver: Sendable {
 
     static let ttl: UInt32 = 5
     static let schemaVersion = "1.1.0"
-    static let reverseZone = DNSName("in-addr.arpa.")!
     /// How many CNAMEs inside the cluster domain are followed before giving up (ExternalNames naming each other).
     static let maximumAliases = 8
 
@@ -67,7 +66,7 @@ struct ClusterResolver: Sendable {
             }
             return answer(question, labels: labels, into: response, aliases: 0)
         }
-        if let labels = question.name.labels(below: Self.reverseZone), let pointers = reverseLookup(labels) {
+        if let labels = question.name.labels(below: .reverseIPv4Zone), let pointers = reverseLookup(labels) {
             response.isAuthoritative = true
             let matching = question.type == .ptr || question.type == .any ? pointers : []
             response.answers = matching.map { DNSResourceRecord(name: question.name, ttl: Self.ttl, data: .ptr($0)) }

@@ -38,11 +38,7 @@ struct DNSListener: Sendable {
             return finish(response, for: query, transport: transport, started: started)
         case .forward:
             if let cached = forwarder.cachedAnswer(to: query) { return finish(cached, for: query, transport: transport, started: started) }
-            Task {
-                var response = await forwarder.forward(query)
-                response.id = query.id
-                later(finish(response, for: query, transport: transport, started: started))
-            }
+            Task { later(finish(await forwarder.forward(query), for: query, transport: transport, started: started)) }
         case .chase(let partial, let question):
             Task {
                 var upstreamQuery = query

@@ -12,6 +12,8 @@ public struct DNSName: Sendable, Hashable, CustomStringConvertible {
 
     /// The root name, `.`.
     public static let root = DNSName(wire: [])
+    /// `in-addr.arpa.`, under which IPv4 addresses have their reverse (PTR) names (RFC 1035 3.5).
+    public static let reverseIPv4Zone = DNSName(wire: [7] + Array("in-addr".utf8) + [4] + Array("arpa".utf8))
 
     /// Wraps labels that are already checked against the length limits.
     init(wire: [UInt8]) {

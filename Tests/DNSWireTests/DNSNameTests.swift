@@ -53,6 +53,7 @@ struct DNSNameTests {
         #expect(zone.labels(below: zone) == [])
         #expect(name("example.com").labels(below: zone) == nil)
         #expect(name("10.0.43.10.in-addr.arpa").labels(below: name("in-addr.arpa")) == ["10", "0", "43", "10"])
+        #expect(DNSName.reverseIPv4Zone == name("IN-ADDR.arpa."))
     }
 
     @Test func addressesParseAndPrint() {
