@@ -7,6 +7,8 @@ import Synchronization
 /// records, the namespaces that have Services, and the reverse (PTR) names of every ClusterIP and published endpoint.
 /// A change rebuilds only the Service it concerns; a lookup holds the lock for a dictionary read.
 final class ClusterRecords: Sendable {
+    /// Counts the changes to what DNS answers: an answer computed while it held a value stays right until it moves.
+    private let changes = Atomic<UInt64>(0)
     private struct State {
         var services: [String: JSONValue] = [:]
         /// Service key → slice name → slice.
@@ -27,7 +29,7 @@ final class ClusterRecords: Sendable {
         let key = Self.key(name: service.metadata.name, namespace: service.metadata.namespace ?? "default")
         state.withLock { state in
             state.services[key] = deleted ? nil : service
-            Self.rebuild(key, in: &state)
+            rebuild(key, in: &state)
         }
     }
 
@@ -37,11 +39,11 @@ final class ClusterRecords: Sendable {
         state.withLock { state in
             state.slices[key, default: [:]][slice.metadata.name] = deleted ? nil : slice
             if state.slices[key]?.isEmpty == true { state.slices[key] = nil }
-            Self.rebuild(key, in: &state)
+            rebuild(key, in: &state)
         }
     }
 
-    private static func rebuild(_ key: String, in state: inout State) {
+    private func rebuild(_ key: String, in state: inout State) {
         let old = state.records[key]
         let new = state.services[key].flatMap { ServiceRecords(service: $0, slices: Array((state.slices[key] ?? [:]).values)) }
         guard old != new else { return }
@@ -56,7 +58,11 @@ final class ClusterRecords: Sendable {
         }
         if let new { state.namespaces[new.namespace, default: 0] += 1 }
         state.records[key] = new
+        changes.add(1, ordering: .releasing)
     }
+
+    /// Which state of the records answers now: answers kept from one generation are valid while it lasts.
+    var generation: UInt64 { changes.load(ordering: .acquiring) }
 
     private static func reverseAddresses(_ records: ServiceRecords) -> [IPv4Address] {
         records.clusterIPs + records.endpoints.map(\.address)

@@ -17,10 +17,19 @@ struct DNSListener: Sendable {
     let forwarder: UpstreamForwarder
     let metrics: DNSMetrics
 
+    /// A response sent as soon as the query is read.
+    struct ImmediateAnswer {
+        let bytes: [UInt8]
+        let type: DNSRecordType?
+        let rcode: DNSResponseCode
+        /// Whether the cluster's records alone made it, so that it holds as long as they do (see `AnswerCache`).
+        let isFromClusterRecords: Bool
+    }
+
     /// The response to `bytes` received over `transport`: returned at once for a cluster name, given to `later`
     /// once the upstreams answer for any other; nil (and `later` never called) for a message that is no query, or
     /// when the answer comes later.
-    func handle(_ bytes: [UInt8], transport: DNSMetrics.Transport, later: @escaping @Sendable ([UInt8]) -> Void) -> [UInt8]? {
+    func handle(_ bytes: [UInt8], transport: DNSMetrics.Transport, later: @escaping @Sendable ([UInt8]) -> Void) -> ImmediateAnswer? {
         let started = ContinuousClock.now
         let query: DNSMessage
         do {
@@ -30,14 +39,16 @@ struct DNSListener: Sendable {
             var refusal = DNSMessage(respondingTo: header)
             refusal.rcode = .formatError
             refusal.questions = []
-            return finish(refusal, for: header, transport: transport, started: started)
+            return immediate(refusal, for: header, transport: transport, started: started, isFromClusterRecords: false)
         }
         guard !query.isResponse else { return nil }
         switch resolver.resolve(query) {
         case .answer(let response):
-            return finish(response, for: query, transport: transport, started: started)
+            return immediate(response, for: query, transport: transport, started: started, isFromClusterRecords: true)
         case .forward:
-            if let cached = forwarder.cachedAnswer(to: query) { return finish(cached, for: query, transport: transport, started: started) }
+            if let cached = forwarder.cachedAnswer(to: query) {
+                return immediate(cached, for: query, transport: transport, started: started, isFromClusterRecords: false)
+            }
             Task { later(finish(await forwarder.forward(query), for: query, transport: transport, started: started)) }
         case .chase(let partial, let question):
             Task {
@@ -54,17 +65,30 @@ struct DNSListener: Sendable {
         return nil
     }
 
-    private func finish(_ response: DNSMessage, for query: DNSMessage, transport: DNSMetrics.Transport, started: ContinuousClock.Instant) -> [UInt8] {
-        let limit = transport == .udp ? min(query.maximumUDPResponseSize, Self.maximumUDPPayload) : 65535
-        metrics.record(query: query, response: response, transport: transport, duration: ContinuousClock.now - started)
-        return response.serialized(maximumSize: limit)
+    private func immediate(
+        _ response: DNSMessage, for query: DNSMessage, transport: DNSMetrics.Transport, started: ContinuousClock.Instant, isFromClusterRecords: Bool
+    ) -> ImmediateAnswer {
+        ImmediateAnswer(
+            bytes: finish(response, for: query, transport: transport, started: started), type: query.questions.first?.type,
+            rcode: response.rcode, isFromClusterRecords: isFromClusterRecords)
     }
 
-    /// Binds UDP and TCP on `host`:`port`; the channels answer until closed. UDP gets a socket per event loop on the
-    /// same port (SO_REUSEPORT: the kernel spreads clients over them), each reading datagrams in batches.
+    private func finish(_ response: DNSMessage, for query: DNSMessage, transport: DNSMetrics.Transport, started: ContinuousClock.Instant) -> [UInt8] {
+        let limit = transport == .udp ? min(query.maximumUDPResponseSize, Self.maximumUDPPayload) : 65535
+        let bytes = response.serialized(maximumSize: limit)
+        metrics.record(type: query.questions.first?.type, rcode: response.rcode, transport: transport, duration: ContinuousClock.now - started)
+        return bytes
+    }
+
+    /// Binds UDP and TCP on `host`:`port`; the channels answer until closed. UDP gets a socket on each of half the
+    /// event loops, all on the same port (SO_REUSEPORT: the kernel spreads clients over them), each reading
+    /// datagrams in batches.
     func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> [any Channel] {
         var channels: [any Channel] = []
-        let loops = Array(group.makeIterator())
+        // Half the loops: the clients are this node's own pods, and a socket per core leaves the loops fighting
+        // them for the CPU (on two cores one socket answered 10 % more queries than two did).
+        let allLoops = Array(group.makeIterator())
+        let loops = allLoops.prefix(max(1, allLoops.count / 2))
         for loop in loops {
             let udp = try await DatagramBootstrap(group: loop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -91,13 +115,15 @@ struct DNSListener: Sendable {
 }
 
 /// One query per datagram, answered to its sender. Answers found at once are written as the datagrams of a read
-/// batch come in and flushed together at its end (one sendmmsg for the batch).
+/// batch come in and flushed together at its end (one sendmmsg for the batch). A query asked before, while the
+/// cluster's records have not changed, is answered from the loop's `AnswerCache` without being parsed.
 private final class DatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     let listener: DNSListener
     private var unflushed = false
+    private var answers = AnswerCache()
 
     init(listener: DNSListener) { self.listener = listener }
 
@@ -105,13 +131,24 @@ private final class DatagramHandler: ChannelInboundHandler {
         let envelope = Self.unwrapInboundIn(data)
         let channel = context.channel
         let sender = envelope.remoteAddress
-        let answer = listener.handle(Array(envelope.data.readableBytesView), transport: .udp) { bytes in
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: ByteBuffer(bytes: bytes)), promise: nil)
+        let started = ContinuousClock.now
+        let generation = listener.resolver.records.generation
+        let response: ByteBuffer
+        if let (cached, entry) = answers.response(to: envelope.data, generation: generation) {
+            listener.metrics.record(type: entry.type, rcode: entry.rcode, transport: .udp, duration: ContinuousClock.now - started)
+            response = cached
+        } else {
+            let answer = listener.handle(Array(envelope.data.readableBytesView), transport: .udp) { bytes in
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: ByteBuffer(bytes: bytes)), promise: nil)
+            }
+            guard let answer else { return }
+            response = ByteBuffer(bytes: answer.bytes)
+            if answer.isFromClusterRecords {
+                answers.store(response, type: answer.type, rcode: answer.rcode, for: envelope.data, generation: generation)
+            }
         }
-        if let answer {
-            context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: sender, data: ByteBuffer(bytes: answer))), promise: nil)
-            unflushed = true
-        }
+        context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: sender, data: response)), promise: nil)
+        unflushed = true
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -137,7 +174,7 @@ private final class StreamHandler: ChannelInboundHandler, Sendable {
         let frame = Self.unwrapInboundIn(data)
         let channel = context.channel
         if let answer = listener.handle(Array(frame.readableBytesView), transport: .tcp, later: { channel.writeAndFlush(Self.framed($0), promise: nil) }) {
-            context.writeAndFlush(Self.wrapOutboundOut(Self.framed(answer)), promise: nil)
+            context.writeAndFlush(Self.wrapOutboundOut(Self.framed(answer.bytes)), promise: nil)
         }
     }
 

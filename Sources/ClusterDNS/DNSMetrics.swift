@@ -5,50 +5,59 @@ import Synchronization
 /// CoreDNS's request metrics, with its names and labels so that its dashboards and alerts work unchanged:
 /// `coredns_dns_requests_total` by transport and type, `coredns_dns_responses_total` by rcode, and
 /// `coredns_dns_request_duration_seconds` by type, with CoreDNS's buckets (0.25 ms doubling to about 8 s).
+///
+/// Recording is on every query's path, so it indexes fixed arrays rather than hashing label strings, and keeps
+/// per-bucket counts that the exposition sums into Prometheus' cumulative ones.
 public final class DNSMetrics: Sendable {
-    enum Transport: String, Sendable {
+    enum Transport: Int, Sendable, CaseIterable {
         case udp, tcp
+
+        var label: String { self == .udp ? "udp" : "tcp" }
     }
 
     static let bucketBounds: [Double] = (0..<16).map { 0.00025 * pow(2, Double($0)) }
-    /// The types CoreDNS counts by name; the rest are `other`.
-    static let namedTypes: Set<String> = ["A", "AAAA", "NS", "PTR", "SRV", "CNAME", "SOA", "MX", "TXT", "ANY", "HTTPS", "SVCB"]
+    /// The types CoreDNS counts by name, in the order of their counters; the rest are `other`, counted last.
+    static let namedTypes: [DNSRecordType] = [
+        .a, .aaaa, .ns, .ptr, .srv, .cname, .soa, DNSRecordType(rawValue: 15), .txt, .any, DNSRecordType(rawValue: 65), DNSRecordType(rawValue: 64),
+    ]
+    static let typeLabels = ["A", "AAAA", "NS", "PTR", "SRV", "CNAME", "SOA", "MX", "TXT", "ANY", "HTTPS", "SVCB", "other"]
 
     private struct Histogram {
-        var buckets = [UInt64](repeating: 0, count: DNSMetrics.bucketBounds.count)
-        var count: UInt64 = 0
+        /// Observations per bucket, not cumulative; the last counts those above every bound.
+        var buckets = [UInt64](repeating: 0, count: DNSMetrics.bucketBounds.count + 1)
         var sum: Double = 0
-
-        mutating func record(_ seconds: Double) {
-            // Buckets are cumulative: the first bound the value fits and every one above it.
-            if let first = DNSMetrics.bucketBounds.firstIndex(where: { seconds <= $0 }) {
-                for index in first..<buckets.count { buckets[index] += 1 }
-            }
-            count += 1
-            sum += seconds
-        }
-    }
-
-    private struct RequestKey: Hashable {
-        var transport: Transport
-        var type: String
     }
 
     private struct State {
-        var requests: [RequestKey: UInt64] = [:]
-        var responses: [String: UInt64] = [:]
-        var durations: [String: Histogram] = [:]
+        /// Transport × type.
+        var requests = [UInt64](repeating: 0, count: Transport.allCases.count * DNSMetrics.typeLabels.count)
+        var responses: [UInt16: UInt64] = [:]
+        var durations = [Histogram](repeating: Histogram(), count: DNSMetrics.typeLabels.count)
     }
 
     private let state = Mutex(State())
 
-    func record(query: DNSMessage, response: DNSMessage, transport: Transport, duration: Duration) {
-        let typeName = query.questions.first.map { Self.namedTypes.contains($0.type.description) ? $0.type.description : "other" } ?? "other"
+    static func typeIndex(_ type: DNSRecordType?) -> Int {
+        type.flatMap { namedTypes.firstIndex(of: $0) } ?? namedTypes.count
+    }
+
+    /// The bucket of `seconds`: the first bound it does not exceed. Bounds double from 0.25 ms, so this is a
+    /// logarithm rather than a search.
+    static func bucketIndex(_ seconds: Double) -> Int {
+        guard seconds > bucketBounds[0] else { return 0 }
+        let index = Int(log2(seconds / bucketBounds[0]).rounded(.up))
+        return min(index, bucketBounds.count)
+    }
+
+    func record(type: DNSRecordType?, rcode: DNSResponseCode, transport: Transport, duration: Duration) {
+        let typeIndex = Self.typeIndex(type)
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let bucket = Self.bucketIndex(seconds)
         state.withLock { state in
-            state.requests[RequestKey(transport: transport, type: typeName), default: 0] += 1
-            state.responses[response.rcode.description, default: 0] += 1
-            state.durations[typeName, default: Histogram()].record(seconds)
+            state.requests[transport.rawValue * Self.typeLabels.count + typeIndex] += 1
+            state.responses[rcode.rawValue, default: 0] += 1
+            state.durations[typeIndex].buckets[bucket] += 1
+            state.durations[typeIndex].sum += seconds
         }
     }
 
@@ -61,26 +70,37 @@ public final class DNSMetrics: Sendable {
             "# TYPE coredns_dns_requests_total counter",
         ]
         // Family 1 (IPv4): the listener takes IPv4 only.
-        lines += state.requests.sorted { ($0.key.transport.rawValue, $0.key.type) < ($1.key.transport.rawValue, $1.key.type) }.map {
-            "coredns_dns_requests_total{\(server),proto=\"\($0.key.transport.rawValue)\",family=\"1\",type=\"\($0.key.type)\"} \($0.value)"
+        for transport in Transport.allCases {
+            for (typeIndex, type) in Self.typeLabels.enumerated().sorted(by: { $0.element < $1.element }) {
+                let count = state.requests[transport.rawValue * Self.typeLabels.count + typeIndex]
+                guard count > 0 else { continue }
+                lines.append("coredns_dns_requests_total{\(server),proto=\"\(transport.label)\",family=\"1\",type=\"\(type)\"} \(count)")
+            }
         }
         lines += [
             "# HELP coredns_dns_responses_total Counter of response status codes.",
             "# TYPE coredns_dns_responses_total counter",
         ]
-        lines += state.responses.sorted { $0.key < $1.key }.map { "coredns_dns_responses_total{\(server),rcode=\"\($0.key)\",plugin=\"\"} \($0.value)" }
+        lines += state.responses.map { (DNSResponseCode(rawValue: $0.key).description, $0.value) }.sorted { $0.0 < $1.0 }.map {
+            "coredns_dns_responses_total{\(server),rcode=\"\($0.0)\",plugin=\"\"} \($0.1)"
+        }
         lines += [
             "# HELP coredns_dns_request_duration_seconds Histogram of the time (in seconds) each request took per zone.",
             "# TYPE coredns_dns_request_duration_seconds histogram",
         ]
-        for (type, histogram) in state.durations.sorted(by: { $0.key < $1.key }) {
-            for (bound, count) in zip(Self.bucketBounds, histogram.buckets) {
-                lines.append("coredns_dns_request_duration_seconds_bucket{\(server),type=\"\(type)\",le=\"\(bound)\"} \(count)")
+        for (typeIndex, type) in Self.typeLabels.enumerated().sorted(by: { $0.element < $1.element }) {
+            let histogram = state.durations[typeIndex]
+            let count = histogram.buckets.reduce(0, +)
+            guard count > 0 else { continue }
+            var cumulative: UInt64 = 0
+            for (bound, inBucket) in zip(Self.bucketBounds, histogram.buckets) {
+                cumulative += inBucket
+                lines.append("coredns_dns_request_duration_seconds_bucket{\(server),type=\"\(type)\",le=\"\(bound)\"} \(cumulative)")
             }
             lines += [
-                "coredns_dns_request_duration_seconds_bucket{\(server),type=\"\(type)\",le=\"+Inf\"} \(histogram.count)",
+                "coredns_dns_request_duration_seconds_bucket{\(server),type=\"\(type)\",le=\"+Inf\"} \(count)",
                 "coredns_dns_request_duration_seconds_sum{\(server),type=\"\(type)\"} \(histogram.sum)",
-                "coredns_dns_request_duration_seconds_count{\(server),type=\"\(type)\"} \(histogram.count)",
+                "coredns_dns_request_duration_seconds_count{\(server),type=\"\(type)\"} \(count)",
             ]
         }
         return lines.joined(separator: "\n") + "\n"
