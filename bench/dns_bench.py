@@ -4,7 +4,8 @@
 (Debian's) serving the same names from local data on a loopback address of its own, also the node's upstream.
 
 Reports, for each server, from dnsperf (Debian's; a fixed number of queries in flight, 15 s):
-- queries/s and p50/p99 latency for cluster names (`svc-N.default.svc.cluster.local A`, 1 000 Services);
+- queries/s and p50/p99 latency for cluster names (`svc-N.default.svc.cluster.local A`, 1 000 Services), and the
+  latency at a steady 20 000 queries/s;
 - the same for names outside the cluster, which the node forwards to unbound and then answers from its cache;
 - the node's answers through the kube-dns ClusterIP (the path pods take) beside its own address;
 - the agent's RSS with 1 000 and with 10 000 Services.
@@ -37,6 +38,8 @@ SERVICES_SMALL = int(os.environ.get("DNS_BENCH_SERVICES", "1000"))
 SERVICES_LARGE = int(os.environ.get("DNS_BENCH_SERVICES_LARGE", "10000"))
 OUTSIDE_NAMES = 100
 SECONDS = 15
+# A steady load well below either server's limit, where latency is the server's and not a queue's.
+STEADY_RATE = 20000
 
 
 def create_services(skiff, start, stop):
@@ -69,23 +72,25 @@ def dig(server, name, record_type="A"):
     return subprocess.run(["dig", f"@{server}", "+short", "+time=1", "+tries=1", name, record_type], capture_output=True, text=True).stdout
 
 
-def dnsperf(server, names):
-    """Queries/s and p50/p99 latency (ms) from one dnsperf run over `names` in random order."""
+def dnsperf(server, names, rate=None):
+    """Queries/s and p50/p99 latency (ms) from one dnsperf run over `names` in random order: as fast as the server
+    answers, or at `rate` queries/s."""
     data = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
     shuffled = list(names)
     random.shuffle(shuffled)
     data.write("".join(f"{name} A\n" for name in shuffled))
     data.close()
-    result = subprocess.run(["dnsperf", "-s", server, "-d", data.name, "-l", str(SECONDS), "-c", "4", "-q", "64", "-v"],
+    result = subprocess.run(["dnsperf", "-s", server, "-d", data.name, "-l", str(SECONDS), "-c", "4", "-q", "64", "-v"]
+                            + (["-Q", str(rate)] if rate else []),
                             capture_output=True, text=True)
     os.unlink(data.name)
     latencies = sorted(float(match) for match in re.findall(r"^> \S+ \S+ \S+ ([\d.]+)$", result.stdout, re.MULTILINE))
-    rate = float(re.search(r"Queries per second:\s+([\d.]+)", result.stdout).group(1))
+    measured = float(re.search(r"Queries per second:\s+([\d.]+)", result.stdout).group(1))
     lost = re.search(r"Queries lost:\s+(\d+)", result.stdout).group(1)
 
     def percentile(fraction):
         return round(latencies[min(len(latencies) - 1, int(len(latencies) * fraction))] * 1000, 3) if latencies else None
-    return {"qps": round(rate), "p50_ms": percentile(0.5), "p99_ms": percentile(0.99), "lost": int(lost)}
+    return {"qps": round(measured), "p50_ms": percentile(0.5), "p99_ms": percentile(0.99), "lost": int(lost)}
 
 
 def main():
@@ -126,6 +131,10 @@ def main():
             "skiff_node_address": dnsperf(node_address, cluster_names),
             "skiff_through_cluster_ip": dnsperf(CLUSTER_DNS, cluster_names),
             "unbound_local_data": dnsperf(UPSTREAM, cluster_names),
+        }
+        results[f"cluster_names_at_{STEADY_RATE}_qps"] = {
+            "skiff_node_address": dnsperf(node_address, cluster_names, STEADY_RATE),
+            "unbound_local_data": dnsperf(UPSTREAM, cluster_names, STEADY_RATE),
         }
         results["outside_names_cached"] = {
             "skiff_node_address": dnsperf(node_address, outside_names),
