@@ -151,6 +151,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The ingress controller: Ingresses of the `skiff` class served on the node's ports 80 and 443, proxied to
+        // the Services' ready endpoints with SwiftNIO (HTTP/1.1, TLS by SNI, upgrades passed through).
+        .target(
+            name: "IngressController",
+            dependencies: [
+                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "PKI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The HTTPS listener the API server and the kubelet endpoint share: TLS with client certificates from the
         // cluster CA, HTTP/1.1 with websocket upgrades.
         .target(
@@ -198,7 +211,7 @@ let package = Package(
             name: "SkiffCommands",
             dependencies: [
                 "APIMachinery", "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
-                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS",
+                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS", "IngressController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

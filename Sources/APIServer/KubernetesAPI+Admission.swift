@@ -18,11 +18,27 @@ extension KubernetesAPI {
                 try await admitPriority(&object, admissionName: admissionName)
             }
             DefaultTolerationSeconds.admit(&object)
+        case ("networking.k8s.io", "ingresses") where old == nil:
+            try await admitDefaultIngressClass(&object)
         case ("scheduling.k8s.io", "priorityclasses"):
             try PriorityAdmission.validateClass(object, isUpdate: old != nil, existing: try await allPriorityClasses())
         default:
             break
         }
+    }
+
+    /// DefaultIngressClass: a new Ingress that names no class (neither `spec.ingressClassName` nor the old
+    /// annotation) gets the default IngressClass's name, the newest when several claim to be the default.
+    private func admitDefaultIngressClass(_ ingress: inout JSONValue) async throws(APIError) {
+        guard ingress[path: "spec", "ingressClassName"]?.stringValue == nil, ingress.metadata.annotations[Ingress.classAnnotation] == nil,
+            let classes = catalog.resource(group: "networking.k8s.io", version: "v1", resource: "ingressclasses")
+        else { return }
+        let defaults = try await listAll(classes, namespace: nil).filter {
+            $0.metadata.annotations["ingressclass.kubernetes.io/is-default-class"] == "true"
+        }
+        guard let newest = defaults.max(by: { ($0.metadata.creationTimestamp ?? "", $0.metadata.name) < ($1.metadata.creationTimestamp ?? "", $1.metadata.name) })
+        else { return }
+        ingress[path: "spec", "ingressClassName"] = .string(newest.metadata.name)
     }
 
     private func admitServiceAccount(_ pod: inout JSONValue, admissionName: String) async throws(APIError) {

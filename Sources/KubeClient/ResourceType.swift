@@ -58,6 +58,10 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
     public static let endpoints = ResourceType(group: "", version: "v1", resource: "endpoints", kind: "Endpoints", namespaced: true)
     public static let endpointSlices = ResourceType(
         group: "discovery.k8s.io", version: "v1", resource: "endpointslices", kind: "EndpointSlice", namespaced: true)
+    public static let ingresses = ResourceType(
+        group: "networking.k8s.io", version: "v1", resource: "ingresses", kind: "Ingress", namespaced: true)
+    public static let ingressClasses = ResourceType(
+        group: "networking.k8s.io", version: "v1", resource: "ingressclasses", kind: "IngressClass", namespaced: false)
     public static let replicationControllers = ResourceType(
         group: "", version: "v1", resource: "replicationcontrollers", kind: "ReplicationController", namespaced: true)
 }

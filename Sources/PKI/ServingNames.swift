@@ -34,6 +34,11 @@ struct ServingNames: Equatable {
         }
     }
 
+    /// Exactly `dnsNames`, without the API server's built-in names.
+    init(only dnsNames: [String]) {
+        for name in dnsNames { insert(dnsName: name) }
+    }
+
     var generalNames: [GeneralName] {
         dnsNames.map { GeneralName.dnsName($0) }
             + ipAddresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice($0))) }

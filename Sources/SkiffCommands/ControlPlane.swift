@@ -5,6 +5,7 @@ import ControllerRuntime
 import Controllers
 import Foundation
 import HollowNodes
+import IngressController
 import KubeClient
 import Logging
 import NodeAgent
@@ -32,6 +33,9 @@ struct ControlPlane {
         /// The kube-dns Service's address (nil: no cluster DNS), and this machine's node's DNS.
         var clusterDNSAddress: String?
         var dns: ClusterDNSOptions?
+        /// The ingress controller on this machine's node (nil: none), and where it serves `/metrics`.
+        var ingress: IngressControllerOptions?
+        var ingressMetricsAddress: String
         /// What the server presents to other nodes' kubelet endpoints (CN kube-apiserver-kubelet-client).
         var kubeletClientCertificatePEM: String
         var kubeletClientKeyPEM: String
@@ -90,6 +94,16 @@ struct ControlPlane {
                 proxyOptions: proxyOptions, proxyMetricsAddress: options.proxyMetricsAddress, dns: options.dns, logger: logger)
             local = (node.agent, agentOptions.nodeName)
             services += node.services
+        }
+        if let ingressOptions = options.ingress {
+            // It reads Services, EndpointSlices and Secrets through the controller manager's informers, shared.
+            let ingress = IngressController(context: context, options: ingressOptions)
+            services.append(.init(service: BackgroundWork(name: "ingress-controller") { await ingress.run() }))
+            if let endpoint = try MetricsEndpoint(
+                component: "ingress", address: options.ingressMetricsAddress, flag: "--ingress-metrics-address", text: ingress.metricsText, logger: logger)
+            {
+                services.append(.init(service: endpoint))
+            }
         }
         api.connectNodes(
             ClusterNodes(

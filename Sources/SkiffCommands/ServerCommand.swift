@@ -2,6 +2,7 @@ import APIMachinery
 import APIServer
 import ArgumentParser
 import Foundation
+import IngressController
 import Logging
 import NodeAgent
 import PKI
@@ -62,6 +63,18 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Flag(help: "Do not run the node agent, which registers this machine as a node and runs pods' containers with containerd (as k3s' --disable-agent).")
     var disableAgent = false
+
+    @Flag(help: "Do not run the ingress controller, which serves Ingresses of the `skiff` class on this node (as k3s' --disable traefik).")
+    var disableIngress = false
+
+    @Option(help: "Port the ingress serves plain HTTP on (0: none).")
+    var ingressHttpPort: Int = 80
+
+    @Option(help: "Port the ingress serves HTTPS on (0: none).")
+    var ingressHttpsPort: Int = 443
+
+    @Option(help: "Address (host:port) the ingress serves /metrics on, as ingress-nginx's 10254; empty for none.")
+    var ingressMetricsAddress: String = "127.0.0.1:10254"
 
     @OptionGroup(title: "Node agent")
     var agentOptions: AgentFlags
@@ -146,6 +159,14 @@ struct ServerCommand: AsyncParsableCommand {
                 proxyMetricsAddress: agentOptions.proxyMetricsAddress,
                 clusterDNSAddress: agentOptions.clusterDns ?? IPv4CIDR(serviceCidr)?.address(at: 10),
                 dns: nodeOptions.flatMap { agentOptions.clusterDNSOptions(nodeOptions: $0) },
+                ingress: disableIngress
+                    ? nil
+                    : nodeOptions.map {
+                        IngressControllerOptions(
+                            nodeName: $0.nodeName, httpPort: ingressHttpPort > 0 ? ingressHttpPort : nil,
+                            httpsPort: ingressHttpsPort > 0 ? ingressHttpsPort : nil)
+                    },
+                ingressMetricsAddress: ingressMetricsAddress,
                 kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
             logger: logger)
         var configuration = ServiceGroupConfiguration(

@@ -1,0 +1,456 @@
+import ControllerRuntime
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP codecs of a client connection, kept so that an upgrade can take them out of the pipeline.
+struct ServerCodecs {
+    let decoder: ByteToMessageHandler<HTTPRequestDecoder>
+    let encoder: HTTPResponseEncoder
+    let pipelining: HTTPServerPipelineHandler
+    let errors: HTTPServerProtocolErrorHandler
+}
+
+/// Serves one client connection's requests, one at a time: each is routed by the current `IngressSnapshot`, sent to
+/// a ready endpoint of its Service over a pooled keep-alive connection, and its response passed back as it comes,
+/// bodies streamed both ways. A side that cannot take more stops the other's reads. An `Upgrade` request answered
+/// `101` joins the two connections byte for byte.
+final class IngressProxyHandler: ChannelDuplexHandler, UpstreamResponseReceiver {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// What the client connected to: the scheme and port the forwarded headers report.
+    struct Entry: Sendable {
+        var scheme: String
+        var port: Int
+        /// Where HTTPS is served, for redirects.
+        var httpsPort: Int
+    }
+
+    /// One request on its way through.
+    private struct Exchange {
+        var request: HTTPRequestHead
+        var upstreamRequest: HTTPRequestHead
+        var route: IngressRoute
+        var host: String
+        var endpoints: EndpointRotation
+        var endpoint: SocketAddress
+        var attempts = 1
+        var requestEnded = false
+        var responseStatus: HTTPResponseStatus?
+        /// A request without a body can be sent again when the backend fails before answering.
+        var replayable: Bool
+        var bodyBytes = 0
+        var isUpgrade: Bool
+        var keepAlive: Bool
+        let started = NIODeadline.now()
+    }
+
+    private enum State {
+        case idle
+        /// Waiting for a connection to the endpoint; the request's parts read meanwhile.
+        case connecting(Exchange, buffered: [HTTPClientRequestPart])
+        case proxying(Exchange, UpstreamConnection)
+        /// Answered without a backend; the rest of the request's body is read and dropped.
+        case discarding(keepAlive: Bool)
+        case upgraded
+        case closed
+    }
+
+    private let entry: Entry
+    private let snapshot: @Sendable () -> IngressSnapshot
+    private let pool: UpstreamPool
+    private let codecs: ServerCodecs
+    private let metrics: IngressMetrics
+    private let logger: Logger
+    private var state = State.idle
+    private var context: ChannelHandlerContext?
+    private var pendingRead = false
+
+    init(entry: Entry, snapshot: @escaping @Sendable () -> IngressSnapshot, pool: UpstreamPool, codecs: ServerCodecs, metrics: IngressMetrics, logger: Logger) {
+        self.entry = entry
+        self.snapshot = snapshot
+        self.pool = pool
+        self.codecs = codecs
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: client side
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = Self.unwrapInboundIn(data)
+        switch (part, state) {
+        case (.head(let head), .idle):
+            start(head, context: context)
+        case (.body(let buffer), .connecting(var exchange, var buffered)):
+            guard accept(buffer.readableBytes, in: &exchange, context: context) else { return }
+            buffered.append(.body(.byteBuffer(buffer)))
+            state = .connecting(exchange, buffered: buffered)
+        case (.body(let buffer), .proxying(var exchange, let connection)):
+            guard accept(buffer.readableBytes, in: &exchange, context: context) else { return }
+            state = .proxying(exchange, connection)
+            connection.write(.body(.byteBuffer(buffer)), flush: false)
+        case (.end, .connecting(var exchange, var buffered)):
+            exchange.requestEnded = true
+            buffered.append(.end(nil))
+            state = .connecting(exchange, buffered: buffered)
+        case (.end, .proxying(var exchange, let connection)):
+            exchange.requestEnded = true
+            state = .proxying(exchange, connection)
+            connection.write(.end(nil), flush: true)
+        case (.end, .discarding(let keepAlive)):
+            state = .idle
+            if !keepAlive { context.close(promise: nil) }
+        default:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .proxying(_, let connection) = state { connection.channel.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        switch state {
+        case .connecting, .discarding, .idle, .upgraded, .closed:
+            break
+        case .proxying(_, let connection):
+            connection.close()
+        }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .proxying(_, let connection) = state {
+            // A client that reads slowly holds the backend's response back rather than having it buffered here.
+            connection.channel.setOption(.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        switch state {
+        case .connecting:
+            pendingRead = true
+        case .proxying(_, let connection) where !connection.channel.isWritable:
+            pendingRead = true
+        default:
+            context.read()
+        }
+    }
+
+    private func resumeReading() {
+        guard pendingRead, let context else { return }
+        pendingRead = false
+        context.read()
+    }
+
+    /// Counts body bytes against the route's `proxy-body-size`; past it the request is refused with 413 and the
+    /// connection closed, since the rest of the body cannot be told from a next request.
+    private func accept(_ bytes: Int, in exchange: inout Exchange, context: ChannelHandlerContext) -> Bool {
+        exchange.bodyBytes += bytes
+        guard let limit = exchange.route.options.bodySizeLimit, exchange.bodyBytes > limit else { return true }
+        if case .proxying(_, let connection) = state { connection.close() }
+        if exchange.responseStatus == nil {
+            respond(.payloadTooLarge, "413 Request Entity Too Large\n", to: exchange.request, keepAlive: false, context: context)
+        } else {
+            context.close(promise: nil)
+        }
+        state = .closed
+        return false
+    }
+
+    private func start(_ request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let snapshot = snapshot()
+        let (host, path, query) = Self.target(of: request)
+        if entry.scheme == "http", snapshot.routes.redirectsToHTTPS(host: host) {
+            let port = entry.httpsPort == 443 ? "" : ":\(entry.httpsPort)"
+            return answer(
+                .permanentRedirect, "308 Permanent Redirect\n", to: request, context: context,
+                headers: [("location", "https://\(host)\(port)\(request.uri.hasPrefix("/") ? request.uri : "/")")])
+        }
+        guard let (route, backendPath) = snapshot.routes.route(host: host, path: path) else {
+            return answer(.notFound, "404 Not Found\n", to: request, context: context)
+        }
+        let rotation: EndpointRotation
+        switch snapshot.endpoints(for: route.backend) {
+        case .endpoints(let endpoints):
+            rotation = endpoints
+        case .missingService, .missingPort:
+            return answer(.serviceUnavailable, "503 Service Unavailable: no such Service port\n", to: request, context: context, route: route)
+        }
+        guard let endpoint = rotation.pick() else {
+            return answer(.serviceUnavailable, "503 Service Unavailable: no ready endpoint\n", to: request, context: context, route: route)
+        }
+        if let limit = route.options.bodySizeLimit, let length = request.headers.first(name: "content-length").flatMap(Int.init), length > limit {
+            return answer(.payloadTooLarge, "413 Request Entity Too Large\n", to: request, context: context, route: route, keepAlive: false)
+        }
+        let isUpgrade = request.headers.contains(name: "upgrade") && request.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+        let hasBody = request.headers.contains(name: "content-length") ? request.headers.first(name: "content-length") != "0" : request.headers.contains(name: "transfer-encoding")
+        var upstreamRequest = HTTPRequestHead(
+            version: .http1_1, method: request.method, uri: String(backendPath) + (query.map { "?" + $0 } ?? ""),
+            headers: forwardedHeaders(request.headers, host: host, isUpgrade: isUpgrade, context: context))
+        if !request.headers.contains(name: "host") { upstreamRequest.headers.add(name: "host", value: host) }
+        let exchange = Exchange(
+            request: request, upstreamRequest: upstreamRequest, route: route, host: host, endpoints: rotation, endpoint: endpoint,
+            replayable: !hasBody, isUpgrade: isUpgrade, keepAlive: request.isKeepAlive)
+        state = .connecting(exchange, buffered: [.head(upstreamRequest)])
+        connect(exchange, pooled: !isUpgrade)
+    }
+
+    /// The request's host (lowercased, without a port), path and query, from an absolute URI or the Host header.
+    static func target(of request: HTTPRequestHead) -> (host: String, path: Substring, query: Substring?) {
+        var uri = request.uri[...]
+        var authority = request.headers.first(name: "host").map { $0[...] } ?? ""
+        if let schemeEnd = uri.range(of: "://"), uri.hasPrefix("http") {
+            let rest = uri[schemeEnd.upperBound...]
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            authority = rest[..<slash]
+            uri = rest[slash...]
+        }
+        let host: Substring
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            host = authority[...close]
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+        } else {
+            host = authority
+        }
+        let queryStart = uri.firstIndex(of: "?")
+        let path = uri[..<(queryStart ?? uri.endIndex)]
+        let query = queryStart.map { uri[uri.index(after: $0)...] }
+        return (host.lowercased(), path.isEmpty ? "/" : path, query)
+    }
+
+    /// The client's headers without the hop-by-hop ones, with ingress-nginx's forwarding headers.
+    private func forwardedHeaders(_ headers: HTTPHeaders, host: String, isUpgrade: Bool, context: ChannelHandlerContext) -> HTTPHeaders {
+        let connectionTokens = Set(headers[canonicalForm: "connection"].map { $0.lowercased() })
+        var forwarded = HTTPHeaders()
+        forwarded.reserveCapacity(headers.count + 6)
+        for (name, value) in headers {
+            let lowered = name.lowercased()
+            if Self.hopByHop.contains(lowered) || connectionTokens.contains(lowered) { continue }
+            if Self.replacedForwardingHeaders.contains(lowered) { continue }
+            forwarded.add(name: name, value: value)
+        }
+        if isUpgrade, let upgrade = headers.first(name: "upgrade") {
+            forwarded.add(name: "connection", value: "upgrade")
+            forwarded.add(name: "upgrade", value: upgrade)
+        }
+        let client = context.remoteAddress?.ipAddress ?? ""
+        forwarded.add(name: "x-real-ip", value: client)
+        forwarded.add(name: "x-forwarded-for", value: client)
+        forwarded.add(name: "x-forwarded-host", value: headers.first(name: "host") ?? host)
+        forwarded.add(name: "x-forwarded-port", value: String(entry.port))
+        forwarded.add(name: "x-forwarded-proto", value: entry.scheme)
+        forwarded.add(name: "x-forwarded-scheme", value: entry.scheme)
+        forwarded.add(name: "x-scheme", value: entry.scheme)
+        return forwarded
+    }
+
+    /// RFC 9110 7.6.1's connection-specific headers, and Transfer-Encoding, which the encoder sets for the upstream hop.
+    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
+    /// Set by the proxy itself, as ingress-nginx does unless told to trust the client's.
+    static let replacedForwardingHeaders: Set<String> = [
+        "x-real-ip", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-scheme", "x-scheme",
+    ]
+
+    // MARK: upstream side
+
+    private func connect(_ exchange: Exchange, pooled: Bool) {
+        let tls = exchange.route.options.backendProtocol == .https
+        pool.acquire(exchange.endpoint, tls: tls, pooled: pooled).whenComplete { result in
+            guard case .connecting(var exchange, let buffered) = self.state else {
+                if case .success(let connection) = result { self.pool.release(connection) }
+                return
+            }
+            switch result {
+            case .success(let connection):
+                connection.receiver = self
+                self.state = .proxying(exchange, connection)
+                for part in buffered { connection.write(part, flush: false) }
+                connection.channel.flush()
+                self.resumeReading()
+            case .failure(let error):
+                // A refused or timed-out connection is tried once more, on another endpoint when there is one.
+                if exchange.attempts < 2 {
+                    exchange.attempts += 1
+                    exchange.endpoint = exchange.endpoints.pick(excluding: exchange.endpoint) ?? exchange.endpoint
+                    self.state = .connecting(exchange, buffered: buffered)
+                    self.connect(exchange, pooled: pooled)
+                    return
+                }
+                self.logger.debug("ingress backend unreachable", metadata: ["endpoint": "\(exchange.endpoint)", "error": "\(error)"])
+                self.fail(exchange)
+            }
+        }
+    }
+
+    /// Answers 502 when no backend could take the request, or drops the client when its response had begun.
+    private func fail(_ exchange: Exchange) {
+        guard let context else { return }
+        if exchange.responseStatus != nil {
+            state = .closed
+            context.close(promise: nil)
+            return
+        }
+        state = exchange.requestEnded ? .idle : .discarding(keepAlive: exchange.keepAlive)
+        let keepAlive = exchange.keepAlive && exchange.requestEnded
+        respond(.badGateway, "502 Bad Gateway\n", to: exchange.request, keepAlive: keepAlive, context: context)
+        record(exchange.route, request: exchange.request, host: exchange.host, status: .badGateway, started: exchange.started, endpoint: exchange.endpoint)
+        if !keepAlive && exchange.requestEnded { state = .closed }
+    }
+
+    func upstreamRead(_ part: HTTPClientResponsePart) {
+        guard let context, case .proxying(var exchange, let connection) = state else { return }
+        switch part {
+        case .head(let response):
+            exchange.responseStatus = response.status
+            if response.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) || response.version != .http1_1 {
+                connection.reusable = false
+            }
+            var headers = HTTPHeaders()
+            let connectionTokens = Set(response.headers[canonicalForm: "connection"].map { $0.lowercased() })
+            for (name, value) in response.headers {
+                let lowered = name.lowercased()
+                if Self.hopByHop.contains(lowered) || connectionTokens.contains(lowered) { continue }
+                headers.add(name: name, value: value)
+            }
+            if response.status == .switchingProtocols, exchange.isUpgrade {
+                headers.add(name: "connection", value: "upgrade")
+                if let upgrade = response.headers.first(name: "upgrade") { headers.add(name: "upgrade", value: upgrade) }
+            } else if !exchange.keepAlive {
+                headers.add(name: "connection", value: "close")
+            }
+            state = .proxying(exchange, connection)
+            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: exchange.request.version, status: response.status, headers: headers))), promise: nil)
+        case .body(let buffer):
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end:
+            if exchange.responseStatus == .switchingProtocols, exchange.isUpgrade {
+                context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+                upgrade(exchange, connection: connection, context: context)
+                return
+            }
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            record(exchange.route, request: exchange.request, host: exchange.host, status: exchange.responseStatus ?? .ok, started: exchange.started, endpoint: exchange.endpoint)
+            connection.receiver = nil
+            if exchange.requestEnded {
+                pool.release(connection)
+                state = .idle
+                if !exchange.keepAlive { close(context) }
+            } else {
+                // The backend answered before the body ended: that connection is out of step, the client's is not.
+                connection.close()
+                state = .discarding(keepAlive: exchange.keepAlive)
+            }
+            resumeReading()
+        }
+    }
+
+    func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    func upstreamClosed(_ error: (any Error)?) {
+        guard case .proxying(var exchange, let connection) = state else { return }
+        connection.close()
+        if exchange.responseStatus == nil, exchange.replayable, exchange.attempts < 2 {
+            // A kept-alive connection the backend closed as the request went out, or an endpoint that went away:
+            // a request without a body is sent once more, on a new connection.
+            exchange.attempts += 1
+            exchange.endpoint = exchange.endpoints.pick(excluding: exchange.endpoint) ?? exchange.endpoint
+            var parts: [HTTPClientRequestPart] = [.head(exchange.upstreamRequest)]
+            if exchange.requestEnded { parts.append(.end(nil)) }
+            state = .connecting(exchange, buffered: parts)
+            connect(exchange, pooled: false)
+            return
+        }
+        logger.debug("ingress backend closed the connection", metadata: ["endpoint": "\(exchange.endpoint)", "error": "\(error.map { "\($0)" } ?? "none")"])
+        fail(exchange)
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { resumeReading() }
+    }
+
+    private func close(_ context: ChannelHandlerContext) {
+        state = .closed
+        context.close(promise: nil)
+    }
+
+    /// Joins the client and backend connections once the backend agreed to switch protocols.
+    private func upgrade(_ exchange: Exchange, connection: UpstreamConnection, context: ChannelHandlerContext) {
+        record(exchange.route, request: exchange.request, host: exchange.host, status: .switchingProtocols, started: exchange.started, endpoint: exchange.endpoint)
+        state = .upgraded
+        connection.receiver = nil
+        let (clientRelay, upstreamRelay) = RelayHandler.pair()
+        do {
+            let pipeline = context.pipeline.syncOperations
+            try pipeline.addHandler(clientRelay, position: .after(self))
+            try connection.switchToRelay(upstreamRelay)
+            pipeline.removeHandler(codecs.pipelining, promise: nil)
+            pipeline.removeHandler(codecs.errors, promise: nil)
+            pipeline.removeHandler(codecs.encoder, promise: nil)
+            pipeline.removeHandler(context: context, promise: nil)
+            pipeline.removeHandler(codecs.decoder, promise: nil)
+        } catch {
+            logger.debug("ingress upgrade failed", metadata: ["error": "\(error)"])
+            connection.close()
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: answers of its own
+
+    private func answer(
+        _ status: HTTPResponseStatus, _ body: String, to request: HTTPRequestHead, context: ChannelHandlerContext, route: IngressRoute? = nil,
+        keepAlive: Bool = true, headers extra: [(String, String)] = []
+    ) {
+        let keepAlive = keepAlive && request.isKeepAlive
+        state = .discarding(keepAlive: keepAlive)
+        respond(status, body, to: request, keepAlive: keepAlive, context: context, headers: extra)
+        let (host, _, _) = Self.target(of: request)
+        record(route, request: request, host: host, status: status, started: .now(), endpoint: nil)
+    }
+
+    private func respond(
+        _ status: HTTPResponseStatus, _ body: String, to request: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext,
+        headers extra: [(String, String)] = []
+    ) {
+        var headers = HTTPHeaders([("content-type", "text/plain; charset=utf-8"), ("content-length", String(body.utf8.count))])
+        headers.add(contentsOf: extra)
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+        if request.method != .HEAD {
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        }
+        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    private func record(_ route: IngressRoute?, request: HTTPRequestHead, host: String, status: HTTPResponseStatus, started: NIODeadline, endpoint: SocketAddress?) {
+        let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
+        metrics.record(ingress: route?.ingress, service: route?.backend.service, status: Int(status.code), seconds: seconds)
+        if logger.logLevel <= .debug {
+            logger.debug(
+                "ingress request",
+                metadata: [
+                    "client": "\(context?.remoteAddress?.ipAddress ?? "")", "method": "\(request.method.rawValue)", "host": "\(host)",
+                    "uri": "\(request.uri)", "status": "\(status.code)", "ingress": "\(route?.ingress.description ?? "")",
+                    "upstream": "\(endpoint.map { "\($0.ipAddress ?? ""):\($0.port ?? 0)" } ?? "")", "seconds": "\(seconds)",
+                ])
+        }
+    }
+}

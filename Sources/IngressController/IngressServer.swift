@@ -1,0 +1,84 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The listening side of the ingress: plain HTTP and HTTPS sockets whose connections each get the HTTP/1.1 codecs
+/// and an `IngressProxyHandler`, HTTPS choosing its certificate by SNI from the Ingresses' TLS Secrets.
+struct IngressServer: Sendable {
+    let snapshot: @Sendable () -> IngressSnapshot
+    let metrics: IngressMetrics
+    let logger: Logger
+    /// The certificate served to names no Ingress has a Secret for.
+    let defaultCredential: TLSCredential
+
+    /// Binds `host`:`httpPort` and `host`:`httpsPort` (nil: that one is not served) on every loop of `group`.
+    func bind(host: String, httpPort: Int?, httpsPort: Int?, group: any EventLoopGroup) async throws -> [any Channel] {
+        let pools = try await Self.upstreamPools(group)
+        var channels: [any Channel] = []
+        let httpsPortNumber = httpsPort ?? 443
+        if let httpPort {
+            let entry = IngressProxyHandler.Entry(scheme: "http", port: httpPort, httpsPort: httpsPortNumber)
+            channels.append(try await listen(host: host, port: httpPort, group: group, pools: pools, entry: entry, tls: nil))
+        }
+        if let httpsPort {
+            let entry = IngressProxyHandler.Entry(scheme: "https", port: httpsPort, httpsPort: httpsPortNumber)
+            channels.append(try await listen(host: host, port: httpsPort, group: group, pools: pools, entry: entry, tls: try tlsContext()))
+        }
+        return channels
+    }
+
+    /// An upstream pool per event loop, each made on its loop.
+    private static func upstreamPools(_ group: any EventLoopGroup) async throws -> [ObjectIdentifier: NIOLoopBound<UpstreamPool>] {
+        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
+        for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = try await loop.submit { NIOLoopBound(UpstreamPool(eventLoop: loop), eventLoop: loop) }.get()
+        }
+        return pools
+    }
+
+    /// The server TLS context: the default certificate, replaced per handshake by the one of the Secret the Ingresses
+    /// name for the client's server name.
+    private func tlsContext() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: defaultCredential.chain.map { .certificate($0) }, privateKey: .privateKey(defaultCredential.key))
+        configuration.applicationProtocols = ["http/1.1"]
+        let snapshot = self.snapshot
+        configuration.sslContextCallback = { values, promise in
+            let current = snapshot()
+            guard let name = values.serverHostname, let secret = current.routes.tlsSecret(for: name), let credential = current.credentials[secret] else {
+                return promise.succeed(.noChanges)
+            }
+            promise.succeed(credential.override)
+        }
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    private func listen(
+        host: String, port: Int, group: any EventLoopGroup, pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>], entry: IngressProxyHandler.Entry,
+        tls: NIOSSLContext?
+    ) async throws -> any Channel {
+        let snapshot = self.snapshot
+        let metrics = self.metrics
+        let logger = self.logger
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 1024)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let pool = pools[ObjectIdentifier(channel.eventLoop)]?.value else { throw ChannelError.ioOnClosedChannel }
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+                    let codecs = ServerCodecs(
+                        decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), encoder: HTTPResponseEncoder(),
+                        pipelining: HTTPServerPipelineHandler(), errors: HTTPServerProtocolErrorHandler())
+                    try pipeline.addHandlers([codecs.decoder, codecs.encoder, codecs.pipelining, codecs.errors])
+                    try pipeline.addHandler(
+                        IngressProxyHandler(entry: entry, snapshot: snapshot, pool: pool, codecs: codecs, metrics: metrics, logger: logger))
+                }
+            }
+            .bind(host: host, port: port).get()
+    }
+}

@@ -1,0 +1,167 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// What an upstream connection hands its response to: the client connection's proxy handler, on the same loop.
+protocol UpstreamResponseReceiver: AnyObject {
+    func upstreamRead(_ part: HTTPClientResponsePart)
+    /// The end of a read batch: the time to flush what was passed on.
+    func upstreamReadComplete()
+    /// The connection closed or failed before the response ended.
+    func upstreamClosed(_ error: (any Error)?)
+    func upstreamWritabilityChanged(isWritable: Bool)
+}
+
+/// Keep-alive connections to backend endpoints, one pool per event loop and used only on it: a request's upstream
+/// connection lives on the loop of the client connection it serves, so neither side hops threads.
+final class UpstreamPool {
+    /// Idle connections kept per endpoint; more are closed when released.
+    static let maximumIdlePerEndpoint = 64
+    /// ingress-nginx's `proxy-connect-timeout`.
+    static let connectTimeout = TimeAmount.seconds(5)
+
+    let eventLoop: any EventLoop
+    private var idle: [SocketAddress: [UpstreamConnection]] = [:]
+    private let tlsContext: NIOSSLContext?
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+        // Backends that speak HTTPS (`backend-protocol: HTTPS`) are reached without verifying their certificates,
+        // as ingress-nginx does unless told otherwise: they are the cluster's own pods, addressed by IP.
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .none
+        tlsContext = try? NIOSSLContext(configuration: configuration)
+    }
+
+    /// An idle connection to `address` if one is open (and `pooled`), else a new one.
+    func acquire(_ address: SocketAddress, tls: Bool, pooled: Bool = true) -> EventLoopFuture<UpstreamConnection>.Isolated {
+        if pooled, !tls {
+            while var connections = idle[address], let connection = connections.popLast() {
+                idle[address] = connections.isEmpty ? nil : connections
+                connection.onIdleClose = nil
+                if connection.channel.isActive { return eventLoop.makeSucceededIsolatedFuture(connection) }
+            }
+        }
+        let tlsContext = tls ? self.tlsContext : nil
+        return ClientBootstrap(group: eventLoop)
+            .connectTimeout(Self.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tlsContext, serverHostname: nil)) }
+                }
+            }
+            .connect(to: address)
+            .assumeIsolated()
+            .flatMapThrowing { channel in try UpstreamConnection(channel: channel, address: address, reusable: !tls) }
+    }
+
+    /// Returns a connection whose last response ended cleanly, to be reused by a later request.
+    func release(_ connection: UpstreamConnection) {
+        guard connection.reusable, connection.channel.isActive, idle[connection.address, default: []].count < Self.maximumIdlePerEndpoint else {
+            connection.close()
+            return
+        }
+        connection.receiver = nil
+        connection.onIdleClose = { [weak self] in self?.forget(connection) }
+        idle[connection.address, default: []].append(connection)
+    }
+
+    private func forget(_ connection: UpstreamConnection) {
+        idle[connection.address]?.removeAll { $0 === connection }
+        if idle[connection.address]?.isEmpty == true { idle[connection.address] = nil }
+    }
+}
+
+/// One connection to a backend endpoint, with HTTP/1.1 client codecs; its response parts go to whichever request
+/// holds it.
+final class UpstreamConnection {
+    let channel: any Channel
+    let address: SocketAddress
+    /// Whether it may go back to the pool (plain HTTP; not after an upgrade or a `Connection: close`).
+    var reusable: Bool
+    weak var receiver: (any UpstreamResponseReceiver)?
+    /// Called when the backend closes the connection while it sits in the pool.
+    var onIdleClose: (() -> Void)?
+    let encoder = HTTPRequestEncoder()
+    let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+    private(set) var handler: UpstreamHandler?
+
+    init(channel: any Channel, address: SocketAddress, reusable: Bool) throws {
+        self.channel = channel
+        self.address = address
+        self.reusable = reusable
+        let handler = UpstreamHandler()
+        try channel.pipeline.syncOperations.addHandlers([encoder, decoder, handler])
+        self.handler = handler
+        handler.connection = self
+    }
+
+    func write(_ part: HTTPClientRequestPart, flush: Bool) {
+        if flush {
+            channel.writeAndFlush(part, promise: nil)
+        } else {
+            channel.write(part, promise: nil)
+        }
+    }
+
+    func close() {
+        reusable = false
+        receiver = nil
+        channel.close(promise: nil)
+    }
+
+    /// Takes the HTTP codecs out after a `101 Switching Protocols`, leaving bytes to flow through `relay`; the
+    /// bytes the backend sent after its response are passed on.
+    func switchToRelay(_ relay: RelayHandler) throws {
+        reusable = false
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(relay)
+        if let handler {
+            pipeline.removeHandler(handler, promise: nil)
+            self.handler = nil
+        }
+        pipeline.removeHandler(encoder, promise: nil)
+        pipeline.removeHandler(decoder, promise: nil)
+    }
+}
+
+/// Passes an upstream connection's response parts and its closing to the request holding it.
+final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    weak var connection: UpstreamConnection?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        connection?.receiver?.upstreamRead(Self.unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        connection?.receiver?.upstreamReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        guard let connection else { return }
+        if let receiver = connection.receiver {
+            connection.receiver = nil
+            receiver.upstreamClosed(nil)
+        } else {
+            connection.onIdleClose?()
+        }
+        connection.onIdleClose = nil
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection?.receiver?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let connection, let receiver = connection.receiver {
+            connection.receiver = nil
+            receiver.upstreamClosed(error)
+        }
+        context.close(promise: nil)
+    }
+}
