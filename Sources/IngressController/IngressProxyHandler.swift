@@ -15,7 +15,7 @@ struct ServerCodecs {
 /// a ready endpoint of its Service over a pooled keep-alive connection, and its response passed back as it comes,
 /// bodies streamed both ways. A side that cannot take more stops the other's reads. An `Upgrade` request answered
 /// `101` joins the two connections byte for byte.
-final class IngressProxyHandler: ChannelDuplexHandler, UpstreamResponseReceiver {
+final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, UpstreamResponseReceiver {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -404,8 +404,13 @@ final class IngressProxyHandler: ChannelDuplexHandler, UpstreamResponseReceiver 
             pipeline.removeHandler(codecs.pipelining, promise: nil)
             pipeline.removeHandler(codecs.errors, promise: nil)
             pipeline.removeHandler(codecs.encoder, promise: nil)
+            let channel = context.channel
             pipeline.removeHandler(context: context, promise: nil)
             pipeline.removeHandler(codecs.decoder, promise: nil)
+            // The pipelining handler held back the read that followed the request until the response ended; with it
+            // gone, both sides are asked to read again.
+            channel.read()
+            connection.channel.read()
         } catch {
             logger.debug("ingress upgrade failed", metadata: ["error": "\(error)"])
             connection.close()

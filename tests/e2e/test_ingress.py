@@ -248,3 +248,166 @@ spec:
                    lambda text: "no-such-service" in text, "an Event about the missing Service")
     event = next(e for e in json.loads(events)["items"] if "no-such-service" in e["message"])
     assert event["type"] == "Warning" and event["reason"] == "ServiceNotFound"
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def certificate(directory, host, name):
+    """A CA of its own and a certificate for `host` it signs, made with openssl: (ca.pem, cert.pem, key.pem) paths."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name} test CA", "-keyout", f"{name}-ca.key",
+            "-out", f"{name}-ca.pem", cwd=directory)
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={host}", "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=directory)
+    (directory / f"{name}.ext").write_text(f"subjectAltName=DNS:{host}\n")
+    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{name}-ca.pem", "-CAkey", f"{name}-ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=directory)
+    return directory / f"{name}-ca.pem", directory / f"{name}.pem", directory / f"{name}.key"
+
+
+def curl_https(cluster, host, ca, path="/"):
+    """curl over HTTPS to the ingress, `host` resolved to 127.0.0.1 and verified against `ca`: (exit code, body)."""
+    port = cluster.ingress_ports[1]
+    result = subprocess.run(["curl", "-sS", "--max-time", "5", "--resolve", f"{host}:{port}:127.0.0.1", "--cacert", str(ca),
+                             f"https://{host}:{port}{path}"], capture_output=True, text=True, timeout=30)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_tls_hosts_get_their_secret_by_sni_and_plain_http_is_redirected(cluster, backends, tmp_path):
+    ca, cert, key = certificate(tmp_path, "secure.example.com", "first")
+    cluster.kubectl("create", "secret", "tls", "secure-tls", f"--cert={cert}", f"--key={key}")
+    cluster.kubectl("apply", "-f", "-", input="""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: secure
+spec:
+  tls:
+  - hosts: [secure.example.com]
+    secretName: secure-tls
+  rules:
+  - host: secure.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: service2, port: {number: 80}}}}
+""")
+    code, body = until(lambda: curl_https(cluster, "secure.example.com", ca), lambda answer: answer[0] == 0, "HTTPS verified against the test CA")
+    assert body.startswith("service2 service2-")
+    # Plain HTTP to a TLS host is sent to HTTPS, path and query kept (ingress-nginx's 308).
+    status, _, headers = request(cluster, "secure.example.com", "/a/b?c=d")
+    assert status == 308
+    assert headers["location"] == f"https://secure.example.com:{cluster.ingress_ports[1]}/a/b?c=d"
+    # Other names get the controller's own certificate, which no one trusts.
+    code, body = curl_https(cluster, "myapp.example.com", ca)
+    assert code != 0 and "certificate" in body
+
+    # A renewed certificate, from another CA, is served once the Secret changes.
+    new_ca, new_cert, new_key = certificate(tmp_path, "secure.example.com", "second")
+    renewed = cluster.kubectl("create", "secret", "tls", "secure-tls", f"--cert={new_cert}", f"--key={new_key}", "--dry-run=client", "-o", "yaml")
+    cluster.kubectl("apply", "-f", "-", input=renewed.stdout)
+    until(lambda: curl_https(cluster, "secure.example.com", new_ca), lambda answer: answer[0] == 0, "the renewed certificate", timeout=10)
+
+
+def pod_gateway(cluster):
+    """The node's address on its pod bridge (the pod range's first address): reachable from the ingress, and not
+    loopback, which an EndpointSlice may not name."""
+    cidr = cluster.kubectl_json("get", "node", NODE)["spec"]["podCIDR"]
+    network = cidr.split("/")[0].rsplit(".", 1)[0]
+    return f"{network}.1"
+
+
+class WebsocketEcho:
+    """A websocket server on `address` that echoes each text message (RFC 6455: handshake, masked client frames)."""
+
+    def __init__(self, address):
+        self.server = socket.create_server((address, 0))
+        self.port = self.server.getsockname()[1]
+        self.thread = __import__("threading").Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        import hashlib
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += connection.recv(4096)
+                key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key"))
+                accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+                connection.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                   b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+                while True:
+                    header = connection.recv(2)
+                    if len(header) < 2 or header[0] & 0x0F == 8:
+                        break
+                    length = header[1] & 0x7F
+                    if length == 126:
+                        length = int.from_bytes(connection.recv(2), "big")
+                    mask = connection.recv(4)
+                    payload = b""
+                    while len(payload) < length:
+                        payload += connection.recv(length - len(payload))
+                    data = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                    reply = b"echo: " + data
+                    connection.sendall(bytes([0x81, len(reply)]) + reply if len(reply) < 126 else
+                                       bytes([0x81, 126]) + len(reply).to_bytes(2, "big") + reply)
+
+    def close(self):
+        self.server.close()
+
+
+def test_a_websocket_goes_through_the_ingress_both_ways(cluster):
+    import websocket
+    echo = WebsocketEcho(pod_gateway(cluster))
+    try:
+        cluster.kubectl("apply", "-f", "-", input=f"""
+apiVersion: v1
+kind: Service
+metadata:
+  name: ws-echo
+spec:
+  ports:
+  - {{name: ws, port: 80, targetPort: {echo.port}}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: ws-echo-1
+  labels:
+    kubernetes.io/service-name: ws-echo
+addressType: IPv4
+ports:
+- {{name: ws, port: {echo.port}, protocol: TCP}}
+endpoints:
+- addresses: ["{pod_gateway(cluster)}"]
+  conditions: {{ready: true}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ws
+spec:
+  rules:
+  - host: ws.example.com
+    http:
+      paths:
+      - {{path: /socket, pathType: Prefix, backend: {{service: {{name: ws-echo, port: {{name: ws}}}}}}}}
+""")
+        url = f"ws://127.0.0.1:{cluster.ingress_ports[0]}/socket"
+
+        def connect():
+            try:
+                return websocket.create_connection(url, host="ws.example.com", timeout=5)
+            except (OSError, websocket.WebSocketException):
+                return None
+        client = wait_for(connect, "a websocket through the ingress")
+        for message in ("hello", "x" * 1000, "bye"):
+            client.send(message)
+            assert client.recv() == f"echo: {message}"
+        client.close()
+    finally:
+        echo.close()
