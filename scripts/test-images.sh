@@ -4,6 +4,8 @@
 # without internet access. A registry mirror (docker.io and registry.k8s.io -> http://127.0.0.1:5000) makes the
 # names resolve here unchanged. The stand-ins are busybox, not the real software: they start, listen on the real
 # image's port and stop on SIGTERM, which is what an orchestrator's tests need. Real users pull real images.
+# One image is real software: skiff-test/nginx-real is Debian 12's nginx 1.22, built from its .deb files (apt-get
+# download, kept in DIR/debs so later builds do not download again), for tests and benchmarks that need a real server.
 #
 #   scripts/test-images.sh [DIR]    (or SKIFF_TEST_REGISTRY_DIR=DIR; default /var/lib/skiff-test-registry)
 #
@@ -28,6 +30,7 @@ IMAGES=(
   "library/mysql     5.7                                     mysql"
   "library/redis     alpine                                  redis"
   "pause             3.6 3.9                                 pause"
+  "skiff-test/nginx-real 1.22 latest                          nginx-real"
 )
 
 log() { echo "test-images: $*" >&2; }
@@ -40,7 +43,7 @@ fi
 # The tools come from `scripts/setup.sh --tests` (make test, make test-images), which lists the packages once.
 require_tools() {
   local missing=() tool package
-  for tool in docker-registry skopeo umoci gcc curl; do
+  for tool in docker-registry skopeo umoci gcc curl apt-get apt-cache dpkg-deb; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   for package in busybox-static libc6-dev; do   # a static /bin/busybox; libc.a for the static pause
@@ -165,6 +168,152 @@ EOF
     --config.label "dev.skiff.test-images=$STAMP" --history.comment "stand-in: busybox httpd on port 80"
 }
 
+# nginx-real: Debian's nginx, laid out as the official image is: CMD nginx -g 'daemon off;', port 80, STOPSIGNAL
+# SIGQUIT (a graceful stop), /etc/nginx/nginx.conf including /etc/nginx/conf.d/*.conf (a ConfigMap mounted over
+# conf.d replaces default.conf), logs to the container's stdout and stderr, workers as user nginx (101). Files are
+# extracted with `dpkg-deb -x`, no maintainer scripts run; the busybox base stays underneath for probes and debugging.
+# The packages: nginx, nginx-common (mime.types, the *_params files) and, recursively, the libraries (Section libs)
+# they depend on. Other dependencies (iproute2, debconf) serve Debian's init script and maintainer scripts only.
+
+# Sets NGINX_DEBS to the paths of the packages' .debs in DIR/debs, downloading the ones not there yet. (An array,
+# not output: `set -e` does not reach into a $(...).) Two apt-cache calls, as each takes most of a second.
+nginx_debs() {
+  local cache=$DIR/debs packages=(nginx nginx-common) todo=(nginx) missing=() pkg dep sec debs
+  local -A seen=([nginx]=1 [nginx-common]=1) depends=() section=()
+  while read -r pkg dep; do
+    depends[$pkg]+=" $dep"
+  done < <(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+             --no-enhances nginx 2>/dev/null \
+           | awk '/^[^ ]/ { pkg = $1 } /^ *[|]?(Pre)?Depends: [^<]/ { print pkg, $2 }')
+  if [ -z "${depends[nginx]:-}" ]; then
+    log "apt knows no nginx package; run apt-get update"
+    exit 1
+  fi
+  # shellcheck disable=SC2086  # the names, one word each
+  while read -r pkg sec; do
+    section[$pkg]=$sec
+  done < <(apt-cache show --no-all-versions ${depends[*]} \
+           | awk '/^Package:/ { pkg = $2 } /^Section:/ { print pkg, $2 }')
+  while [ ${#todo[@]} -gt 0 ]; do
+    pkg=${todo[-1]}
+    unset 'todo[-1]'
+    for dep in ${depends[$pkg]:-}; do
+      [ -z "${seen[$dep]:-}" ] && [ "${section[$dep]:-}" = libs ] || continue
+      seen[$dep]=1
+      todo+=("$dep")
+      packages+=("$dep")
+    done
+  done
+  mkdir -p "$cache"
+  for pkg in "${packages[@]}"; do
+    compgen -G "$cache/${pkg}_*.deb" >/dev/null || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "downloading ${missing[*]} into $cache"
+    # As root: apt's sandbox user _apt may not write to DIR.
+    (cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "${missing[@]}" >/dev/null)
+  fi
+  NGINX_DEBS=()
+  for pkg in "${packages[@]}"; do
+    debs=("$cache/${pkg}_"*.deb)
+    NGINX_DEBS+=("${debs[-1]}")
+  done
+}
+
+build_nginx_real() {
+  unpack base nginx-real
+  local root=$BUILD/nginx-real/rootfs deb version check
+  nginx_debs
+  for deb in "${NGINX_DEBS[@]}"; do
+    dpkg-deb -x "$deb" "$root"
+    case $deb in */nginx_*) version=$(dpkg-deb -f "$deb" Version) ;; esac
+  done
+  # What a container does not use: documentation, Debian's service files and site layout, iconv's charsets (8 MB).
+  rm -rf "$root"/usr/share/{doc,man,lintian,apport,vim} "$root"/usr/lib/x86_64-linux-gnu/gconv \
+    "$root"/etc/{default,init.d,logrotate.d,ufw} "$root"/lib/systemd \
+    "$root"/etc/nginx/{sites-*,modules-*,snippets,koi-utf,koi-win,win-utf}
+  printf 'nginx:x:101:101:nginx user:/nonexistent:/bin/false\n' >>"$root/etc/passwd"
+  printf 'nginx:x:101:\n' >>"$root/etc/group"
+  printf '%s: files\n' passwd group shadow networks protocols services >"$root/etc/nsswitch.conf"
+  printf 'hosts: files dns\n' >>"$root/etc/nsswitch.conf"
+  # Debian's compiled-in paths: temporary files under /var/lib/nginx, pid in /run, the error log before the
+  # configuration is read in /var/log/nginx. /var/cache/nginx is where the official image keeps them.
+  mkdir -p "$root"/var/lib/nginx/{body,proxy,fastcgi,uwsgi,scgi} "$root"/var/{cache,log}/nginx "$root/run"
+  chown 101:101 "$root"/var/lib/nginx/{body,proxy,fastcgi,uwsgi,scgi} "$root/var/cache/nginx"
+  chmod 0700 "$root"/var/lib/nginx/{body,proxy,fastcgi,uwsgi,scgi}
+  ln -sf /dev/stdout "$root/var/log/nginx/access.log"
+  ln -sf /dev/stderr "$root/var/log/nginx/error.log"
+  put "$root" etc/nginx/nginx.conf 0644 <<'EOF'
+user  nginx;
+worker_processes  auto;
+
+error_log  /var/log/nginx/error.log notice;
+pid        /run/nginx.pid;
+
+events {
+    worker_connections  1024;
+}
+
+http {
+    include       /etc/nginx/mime.types;
+    default_type  application/octet-stream;
+
+    log_format  main  '$remote_addr - $remote_user [$time_local] "$request" '
+                      '$status $body_bytes_sent "$http_referer" '
+                      '"$http_user_agent" "$http_x_forwarded_for"';
+
+    access_log  /var/log/nginx/access.log  main;
+
+    sendfile        on;
+
+    keepalive_timeout  65;
+
+    include /etc/nginx/conf.d/*.conf;
+}
+EOF
+  # No `listen [::]:80`: nginx would not start in a pod without IPv6 (the official image adds it when IPv6 works).
+  put "$root" etc/nginx/conf.d/default.conf 0644 <<'EOF'
+server {
+    listen       80;
+    server_name  localhost;
+
+    location / {
+        root   /usr/share/nginx/html;
+        index  index.html index.htm;
+    }
+
+    error_page   500 502 503 504  /50x.html;
+    location = /50x.html {
+        root   /usr/share/nginx/html;
+    }
+}
+EOF
+  # index.html is nginx-common's "Welcome to nginx!" page; 50x.html as in the official image.
+  put "$root" usr/share/nginx/html/50x.html 0644 <<'EOF'
+<!DOCTYPE html>
+<html>
+<head><title>Error</title></head>
+<body>
+<h1>An error occurred.</h1>
+<p>Sorry, the page you are looking for is currently unavailable.<br/>Please try again later.</p>
+</body>
+</html>
+EOF
+  head -c 1024 /dev/zero | put "$root" usr/share/nginx/html/1k.bin 0644   # a fixed 1 KiB response for benchmarks
+  # The libraries resolve (nginx -V exits before it opens any file): a missing one would otherwise show up only
+  # when a pod starts.
+  check=$(chroot "$root" /usr/sbin/nginx -V 2>&1) || true
+  if [[ "$check" != "nginx version: nginx/"* ]]; then
+    log "the nginx from the .debs does not run in the image's root: $check"
+    exit 1
+  fi
+  repack nginx-real nginx-real
+  umoci config --image "$LAYOUT:nginx-real" --config.env "$PATH_ENV" --config.env "NGINX_VERSION=${version%%-*}" \
+    --config.exposedports 80/tcp --config.stopsignal SIGQUIT \
+    --config.cmd nginx --config.cmd -g --config.cmd 'daemon off;' \
+    --config.label "dev.skiff.test-images=$STAMP" --history.comment "Debian nginx $version from its .debs"
+}
+
 # python: a shell, not Python. `python`/`python3` say so and exit 127, so a pod running `python app.py` fails with
 # a message that explains why instead of "executable not found".
 build_python() {
@@ -243,6 +392,7 @@ build_all() {
   build_base
   build_busybox
   build_nginx
+  build_nginx_real
   build_python
   build_listener postgres postgres 5432
   build_listener mysql mysqld 3306

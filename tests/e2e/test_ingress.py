@@ -128,10 +128,16 @@ def request(cluster, host, path="/", port=None, method="GET", headers=None):
 
 
 def wait_for_answer(cluster, host, path, expected, timeout=60):
+    last = []
+
     def attempt():
         status, body, _ = request(cluster, host, path)
+        last[:] = [status, body[:200]]
         return body if status == 200 and expected in body else None
-    return wait_for(attempt, f"{expected!r} from http://{host}{path} through the ingress", timeout=timeout)
+    try:
+        return wait_for(attempt, f"{expected!r} from http://{host}{path} through the ingress", timeout=timeout)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; the last answer: {last}") from None
 
 
 @pytest.fixture(scope="module")
