@@ -417,3 +417,60 @@ spec:
         client.close()
     finally:
         echo.close()
+
+
+def test_a_rolling_update_under_load_through_the_ingress_loses_no_request(cluster, backends):
+    import threading
+    cluster.kubectl("apply", "-f", "-", input=backend("rolling", replicas=2).replace(
+        'echo \\"rolling $HOSTNAME\\"', 'echo \\"rolling $VERSION $HOSTNAME\\"') + """---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: rolling
+spec:
+  rules:
+  - host: rolling.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: rolling, port: {number: 80}}}}
+""")
+    cluster.kubectl("rollout", "status", "deployment/rolling", "--timeout=120s", timeout=150)
+    wait_for_answer(cluster, "rolling.example.com", "/", "rolling")
+    statuses, versions, errors = [], set(), []
+    stop = threading.Event()
+
+    def load(keep_alive):
+        connection = None
+        while not stop.is_set():
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection("127.0.0.1", cluster.ingress_ports[0], timeout=10)
+                connection.request("GET", "/", headers={"Host": "rolling.example.com"})
+                response = connection.getresponse()
+                body = response.read().decode()
+                statuses.append(response.status)
+                if response.status == 200:
+                    versions.add("v2" if " v2 " in body else "v1")
+                if not keep_alive:
+                    connection.close()
+                    connection = None
+            except (OSError, http.client.HTTPException) as error:
+                errors.append(repr(error))
+                connection = None
+    clients = [threading.Thread(target=load, args=(keep_alive,)) for keep_alive in (True, False)]
+    for client in clients:
+        client.start()
+    try:
+        time.sleep(1)
+        cluster.kubectl("set", "env", "deployment/rolling", "VERSION=v2")
+        cluster.kubectl("rollout", "status", "deployment/rolling", "--timeout=120s", timeout=150)
+        time.sleep(2)
+    finally:
+        stop.set()
+        for client in clients:
+            client.join()
+        cluster.kubectl("delete", "deployment,service,ingress", "rolling", "--wait=false", check=False)
+    failures = [status for status in statuses if status != 200]
+    assert not errors and not failures, f"{len(failures)} non-200 answers {sorted(set(failures))}, errors {errors[:5]} of {len(statuses)} requests"
+    # Both versions answered: the load ran across the whole rollout.
+    assert versions == {"v1", "v2"} and len(statuses) > 100, (versions, len(statuses))
