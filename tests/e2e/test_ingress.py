@@ -474,3 +474,37 @@ spec:
     assert not errors and not failures, f"{len(failures)} non-200 answers {sorted(set(failures))}, errors {errors[:5]} of {len(statuses)} requests"
     # Both versions answered: the load ran across the whole rollout.
     assert versions == {"v1", "v2"} and len(statuses) > 100, (versions, len(statuses))
+
+
+def test_body_size_limit_and_the_request_metrics(cluster, backends):
+    cluster.kubectl("apply", "-f", "-", input="""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: limited
+  annotations:
+    nginx.ingress.kubernetes.io/proxy-body-size: 1k
+spec:
+  rules:
+  - host: limited.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: service1, port: {number: 80}}}}
+""")
+    wait_for_answer(cluster, "limited.example.com", "/", "service1")
+    connection = http.client.HTTPConnection("127.0.0.1", cluster.ingress_ports[0], timeout=10)
+    connection.request("POST", "/cgi-bin/headers", body=b"x" * 4096, headers={"Host": "limited.example.com"})
+    assert connection.getresponse().status == 413
+    connection.close()
+    # A body within the limit, streamed in chunks without a length, reaches the backend.
+    connection = http.client.HTTPConnection("127.0.0.1", cluster.ingress_ports[0], timeout=10)
+    connection.request("POST", "/cgi-bin/headers", body=iter([b"a" * 300, b"b" * 300]), headers={"Host": "limited.example.com"},
+                       encode_chunked=True)
+    response = connection.getresponse()
+    assert response.status == 200 and "uri=/cgi-bin/headers" in response.read().decode()
+    connection.close()
+
+    metrics = subprocess.run(["curl", "-s", f"http://127.0.0.1:{cluster.ingress_ports[2]}/metrics"], capture_output=True, text=True).stdout
+    assert 'nginx_ingress_controller_requests{controller_class="skiff.dev/ingress",ingress="limited",namespace="default",service="service1",status="413"} 1' in metrics
+    assert 'ingress="limited",namespace="default",service="service1",status="200"}' in metrics
+    assert 'nginx_ingress_controller_request_duration_seconds_count{controller_class="skiff.dev/ingress",ingress="limited"' in metrics
