@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP codecs of a client connection, kept so that an upgrade can take them out of the pipeline.
+/// The HTTP/1.1 codecs of a client connection, kept so that an upgrade can take them out of the pipeline.
 struct ServerCodecs {
     let decoder: ByteToMessageHandler<HTTPRequestDecoder>
     let encoder: HTTPResponseEncoder
@@ -59,17 +59,24 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     }
 
     private let entry: Entry
+    /// The client's address, read once from the TCP connection (an HTTP/2 stream channel has none of its own).
+    private let client: String
     private let snapshot: @Sendable () -> IngressSnapshot
     private let pool: UpstreamPool
-    private let codecs: ServerCodecs
+    /// Nil for an HTTP/2 stream, where there is no `Upgrade`.
+    private let codecs: ServerCodecs?
     private let metrics: IngressMetrics
     private let logger: Logger
     private var state = State.idle
     private var context: ChannelHandlerContext?
     private var pendingRead = false
 
-    init(entry: Entry, snapshot: @escaping @Sendable () -> IngressSnapshot, pool: UpstreamPool, codecs: ServerCodecs, metrics: IngressMetrics, logger: Logger) {
+    init(
+        entry: Entry, client: SocketAddress?, snapshot: @escaping @Sendable () -> IngressSnapshot, pool: UpstreamPool, codecs: ServerCodecs?,
+        metrics: IngressMetrics, logger: Logger
+    ) {
         self.entry = entry
+        self.client = client?.ipAddress ?? ""
         self.snapshot = snapshot
         self.pool = pool
         self.codecs = codecs
@@ -197,7 +204,8 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         if let limit = route.options.bodySizeLimit, let length = request.headers.first(name: "content-length").flatMap(Int.init), length > limit {
             return answer(.payloadTooLarge, "413 Request Entity Too Large\n", to: request, context: context, route: route, keepAlive: false)
         }
-        let isUpgrade = request.headers.contains(name: "upgrade") && request.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+        let isUpgrade = codecs != nil && request.headers.contains(name: "upgrade")
+            && request.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
         let hasBody = request.headers.contains(name: "content-length") ? request.headers.first(name: "content-length") != "0" : request.headers.contains(name: "transfer-encoding")
         var upstreamRequest = HTTPRequestHead(
             version: .http1_1, method: request.method, uri: String(backendPath) + (query.map { "?" + $0 } ?? ""),
@@ -205,9 +213,14 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         if !request.headers.contains(name: "host") { upstreamRequest.headers.add(name: "host", value: host) }
         let exchange = Exchange(
             request: request, upstreamRequest: upstreamRequest, route: route, host: host, endpoints: rotation, endpoint: endpoint,
-            replayable: !hasBody, isUpgrade: isUpgrade, keepAlive: request.isKeepAlive)
+            replayable: !hasBody, isUpgrade: isUpgrade, keepAlive: Self.keepsAlive(request))
         state = .connecting(exchange, buffered: [.head(upstreamRequest)])
         connect(exchange, pooled: !isUpgrade)
+    }
+
+    /// Whether the client connection stays open after this request: always for an HTTP/2 stream's connection.
+    static func keepsAlive(_ request: HTTPRequestHead) -> Bool {
+        request.version.major >= 2 || request.isKeepAlive
     }
 
     /// The request's host (lowercased, without a port), path and query, from an absolute URI or the Host header.
@@ -249,7 +262,6 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
             forwarded.add(name: "connection", value: "upgrade")
             forwarded.add(name: "upgrade", value: upgrade)
         }
-        let client = context.remoteAddress?.ipAddress ?? ""
         forwarded.add(name: "x-real-ip", value: client)
         forwarded.add(name: "x-forwarded-for", value: client)
         forwarded.add(name: "x-forwarded-host", value: headers.first(name: "host") ?? host)
@@ -397,6 +409,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         state = .upgraded
         connection.receiver = nil
         let (clientRelay, upstreamRelay) = RelayHandler.pair()
+        guard let codecs else { return }
         do {
             let pipeline = context.pipeline.syncOperations
             try pipeline.addHandler(clientRelay, position: .after(self))
@@ -424,7 +437,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         _ status: HTTPResponseStatus, _ body: String, to request: HTTPRequestHead, context: ChannelHandlerContext, route: IngressRoute? = nil,
         keepAlive: Bool = true, headers extra: [(String, String)] = []
     ) {
-        let keepAlive = keepAlive && request.isKeepAlive
+        let keepAlive = keepAlive && Self.keepsAlive(request)
         state = .discarding(keepAlive: keepAlive)
         respond(status, body, to: request, keepAlive: keepAlive, context: context, headers: extra)
         let (host, _, _) = Self.target(of: request)
@@ -452,7 +465,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
             logger.debug(
                 "ingress request",
                 metadata: [
-                    "client": "\(context?.remoteAddress?.ipAddress ?? "")", "method": "\(request.method.rawValue)", "host": "\(host)",
+                    "client": "\(client)", "method": "\(request.method.rawValue)", "host": "\(host)",
                     "uri": "\(request.uri)", "status": "\(status.code)", "ingress": "\(route?.ingress.description ?? "")",
                     "upstream": "\(endpoint.map { "\($0.ipAddress ?? ""):\($0.port ?? 0)" } ?? "")", "seconds": "\(seconds)",
                 ])

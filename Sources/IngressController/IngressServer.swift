@@ -1,11 +1,14 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// The listening side of the ingress: plain HTTP and HTTPS sockets whose connections each get the HTTP/1.1 codecs
-/// and an `IngressProxyHandler`, HTTPS choosing its certificate by SNI from the Ingresses' TLS Secrets.
+/// and an `IngressProxyHandler`. HTTPS chooses its certificate by SNI from the Ingresses' TLS Secrets and speaks
+/// HTTP/2 to clients that offer it (ALPN `h2`), each stream then served as an HTTP/1.1 exchange of its own.
 struct IngressServer: Sendable {
     let snapshot: @Sendable () -> IngressSnapshot
     let metrics: IngressMetrics
@@ -29,6 +32,15 @@ struct IngressServer: Sendable {
         return channels
     }
 
+    /// The HTTP/1.1 codecs and the proxy handler.
+    private static func addHTTP1(to pipeline: ChannelPipeline.SynchronousOperations, proxy: (ServerCodecs?) -> IngressProxyHandler) throws {
+        let codecs = ServerCodecs(
+            decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), encoder: HTTPResponseEncoder(),
+            pipelining: HTTPServerPipelineHandler(), errors: HTTPServerProtocolErrorHandler())
+        try pipeline.addHandlers([codecs.decoder, codecs.encoder, codecs.pipelining, codecs.errors])
+        try pipeline.addHandler(proxy(codecs))
+    }
+
     /// An upstream pool per event loop, each made on its loop.
     private static func upstreamPools(_ group: any EventLoopGroup) async throws -> [ObjectIdentifier: NIOLoopBound<UpstreamPool>] {
         var pools: [ObjectIdentifier: NIOLoopBound<UpstreamPool>] = [:]
@@ -43,7 +55,7 @@ struct IngressServer: Sendable {
     private func tlsContext() throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: defaultCredential.chain.map { .certificate($0) }, privateKey: .privateKey(defaultCredential.key))
-        configuration.applicationProtocols = ["http/1.1"]
+        configuration.applicationProtocols = ["h2", "http/1.1"]
         let snapshot = self.snapshot
         configuration.sslContextCallback = { values, promise in
             let current = snapshot()
@@ -68,15 +80,30 @@ struct IngressServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let pool = pools[ObjectIdentifier(channel.eventLoop)]?.value else { throw ChannelError.ioOnClosedChannel }
+                    guard let pool = pools[ObjectIdentifier(channel.eventLoop)] else { throw ChannelError.ioOnClosedChannel }
                     let pipeline = channel.pipeline.syncOperations
-                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
-                    let codecs = ServerCodecs(
-                        decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), encoder: HTTPResponseEncoder(),
-                        pipelining: HTTPServerPipelineHandler(), errors: HTTPServerProtocolErrorHandler())
-                    try pipeline.addHandlers([codecs.decoder, codecs.encoder, codecs.pipelining, codecs.errors])
+                    let client = channel.remoteAddress
+                    // Called on the connection's loop, for the connection or for each of its HTTP/2 streams.
+                    let proxy: @Sendable (ServerCodecs?) -> IngressProxyHandler = { codecs in
+                        IngressProxyHandler(
+                            entry: entry, client: client, snapshot: snapshot, pool: pool.value, codecs: codecs, metrics: metrics, logger: logger)
+                    }
+                    guard let tls else { return try Self.addHTTP1(to: pipeline, proxy: proxy) }
+                    try pipeline.addHandler(NIOSSLServerHandler(context: tls))
                     try pipeline.addHandler(
-                        IngressProxyHandler(entry: entry, snapshot: snapshot, pool: pool, codecs: codecs, metrics: metrics, logger: logger))
+                        ApplicationProtocolNegotiationHandler { result, channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                let pipeline = channel.pipeline.syncOperations
+                                guard case .negotiated("h2") = result else { return try Self.addHTTP1(to: pipeline, proxy: proxy) }
+                                _ = try pipeline.configureHTTP2Pipeline(
+                                    mode: .server, connectionConfiguration: .init(), streamConfiguration: .init()
+                                ) { stream in
+                                    stream.eventLoop.makeCompletedFuture {
+                                        try stream.pipeline.syncOperations.addHandlers([HTTP2FramePayloadToHTTP1ServerCodec(), proxy(nil)])
+                                    }
+                                }
+                            }
+                        })
                 }
             }
             .bind(host: host, port: port).get()

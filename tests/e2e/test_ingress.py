@@ -271,10 +271,10 @@ def certificate(directory, host, name):
     return directory / f"{name}-ca.pem", directory / f"{name}.pem", directory / f"{name}.key"
 
 
-def curl_https(cluster, host, ca, path="/"):
-    """curl over HTTPS to the ingress, `host` resolved to 127.0.0.1 and verified against `ca`: (exit code, body)."""
+def curl_https(cluster, host, ca, path="/", *options):
+    """curl over HTTPS to the ingress, `host` resolved to 127.0.0.1 and verified against `ca`: (exit code, output)."""
     port = cluster.ingress_ports[1]
-    result = subprocess.run(["curl", "-sS", "--max-time", "5", "--resolve", f"{host}:{port}:127.0.0.1", "--cacert", str(ca),
+    result = subprocess.run(["curl", "-sS", "--max-time", "5", "--resolve", f"{host}:{port}:127.0.0.1", "--cacert", str(ca), *options,
                              f"https://{host}:{port}{path}"], capture_output=True, text=True, timeout=30)
     return result.returncode, result.stdout + result.stderr
 
@@ -299,6 +299,12 @@ spec:
 """)
     code, body = until(lambda: curl_https(cluster, "secure.example.com", ca), lambda answer: answer[0] == 0, "HTTPS verified against the test CA")
     assert body.startswith("service2 service2-")
+    # Clients that offer HTTP/2 (ALPN h2) get it, several requests on one connection; others HTTP/1.1.
+    code, output = curl_https(cluster, "secure.example.com", ca, "/", "--http2", "-w", " %{http_version}\\n", "-o", "/dev/null", "-o", "/dev/null",
+                              f"https://secure.example.com:{cluster.ingress_ports[1]}/index.html")
+    assert code == 0 and output.split() == ["2", "2"], output
+    code, output = curl_https(cluster, "secure.example.com", ca, "/", "--http1.1", "-w", "%{http_version}", "-o", "/dev/null")
+    assert code == 0 and output == "1.1", output
     # Plain HTTP to a TLS host is sent to HTTPS, path and query kept (ingress-nginx's 308).
     status, _, headers = request(cluster, "secure.example.com", "/a/b?c=d")
     assert status == 308
