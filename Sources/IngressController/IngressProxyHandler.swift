@@ -24,8 +24,8 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     struct Entry: Sendable {
         var scheme: String
         var port: Int
-        /// Where HTTPS is served, for redirects.
-        var httpsPort: Int
+        /// Where HTTPS is served, for redirects; nil when it is not.
+        var httpsPort: Int?
     }
 
     /// One request on its way through.
@@ -182,8 +182,8 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     private func start(_ request: HTTPRequestHead, context: ChannelHandlerContext) {
         let snapshot = snapshot()
         let (host, path, query) = Self.target(of: request)
-        if entry.scheme == "http", snapshot.routes.redirectsToHTTPS(host: host) {
-            let port = entry.httpsPort == 443 ? "" : ":\(entry.httpsPort)"
+        if entry.scheme == "http", let httpsPort = entry.httpsPort, snapshot.routes.redirectsToHTTPS(host: host) {
+            let port = httpsPort == 443 ? "" : ":\(httpsPort)"
             return answer(
                 .permanentRedirect, "308 Permanent Redirect\n", to: request, context: context,
                 headers: [("location", "https://\(host)\(port)\(request.uri.hasPrefix("/") ? request.uri : "/")")])

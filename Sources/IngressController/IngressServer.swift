@@ -20,13 +20,12 @@ struct IngressServer: Sendable {
     func bind(host: String, httpPort: Int?, httpsPort: Int?, group: any EventLoopGroup) async throws -> [any Channel] {
         let pools = try await Self.upstreamPools(group)
         var channels: [any Channel] = []
-        let httpsPortNumber = httpsPort ?? 443
         if let httpPort {
-            let entry = IngressProxyHandler.Entry(scheme: "http", port: httpPort, httpsPort: httpsPortNumber)
+            let entry = IngressProxyHandler.Entry(scheme: "http", port: httpPort, httpsPort: httpsPort)
             channels.append(try await listen(host: host, port: httpPort, group: group, pools: pools, entry: entry, tls: nil))
         }
         if let httpsPort {
-            let entry = IngressProxyHandler.Entry(scheme: "https", port: httpsPort, httpsPort: httpsPortNumber)
+            let entry = IngressProxyHandler.Entry(scheme: "https", port: httpsPort, httpsPort: httpsPort)
             channels.append(try await listen(host: host, port: httpsPort, group: group, pools: pools, entry: entry, tls: try tlsContext()))
         }
         return channels

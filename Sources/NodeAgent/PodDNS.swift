@@ -165,7 +165,8 @@ extension NodeAgent {
         try FileManager.default.createDirectory(atPath: "\(paths.pods)/\(uid)", withIntermediateDirectories: true)
         let content = Data(options.podDNS.hostsFile(for: pod, podIPs: sandboxIP.map { [$0] } ?? [], nodeHosts: nodeHosts).utf8)
         if FileManager.default.contents(atPath: path) != content {
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            // An empty file to open; the write below fails with a clear error if it could not be made.
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             let file = try FileHandle(forUpdating: URL(fileURLWithPath: path))
             defer { try? file.close() }
             try file.truncate(atOffset: 0)
