@@ -5,7 +5,7 @@ DATA_DIR ?= $(HOME)/.skiff
 PYTHON ?= .venv/bin/python
 
 .PHONY: run setup setup-tests build test unit-test e2e-test test-images fresh-machine-check \
-	bench bench-scheduler bench-controllers bench-agent bench-proxy bench-dns
+	bench bench-scheduler bench-controllers bench-agent bench-proxy bench-dns bench-ingress
 
 setup:
 	bash scripts/setup.sh
@@ -63,6 +63,11 @@ bench-proxy: setup-tests build
 # cluster names and cached outside names, the agent's memory with 1 000 and 10 000 Services.
 bench-dns: setup-tests build
 	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/dns_bench.py
+
+# The built-in ingress on a real node beside nginx as a reverse proxy to the same two pods (root, containerd, wrk,
+# nginx): requests/s, p50/p99 and CPU per request over HTTP and HTTPS, the server's and nginx's RSS idle and loaded.
+bench-ingress: setup-tests build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/ingress_bench.py
 
 # The node agent with real containers (root, containerd): 100 pods create-to-Running latency, agent and containerd RSS.
 bench-agent: setup-tests build
