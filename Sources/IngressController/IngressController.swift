@@ -220,7 +220,7 @@ public final class IngressController: Sendable {
     private func reconcileRoutes() async throws(APIError) -> ReconcileResult {
         let classList = classes.list().map(IngressClassView.init)
         let served = ingresses.list().map(Ingress.init).filter { serves($0, classes: classList) }
-        let table = IngressRouteTable(ingresses: served)
+        let table = IngressRouteTable(ingresses: served, metrics: metrics)
         var problems: [ObjectKey: [(reason: String, message: String)]] = [:]
         for problem in table.problems { problems[problem.ingress, default: []].append((problem.reason, problem.message)) }
         var credentials: [ObjectKey: TLSCredential] = [:]

@@ -28,23 +28,38 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         var httpsPort: Int?
     }
 
-    /// One request on its way through.
-    private struct Exchange {
-        var request: HTTPRequestHead
-        var upstreamRequest: HTTPRequestHead
-        var route: IngressRoute
-        var host: String
-        var endpoints: EndpointRotation
+    /// One request on its way through; a class, so that moving it between states costs one reference.
+    private final class Exchange {
+        let request: HTTPRequestHead
+        let upstreamRequest: HTTPRequestHead
+        let route: IngressRoute
+        let host: String
+        let endpoints: EndpointRotation
         var endpoint: SocketAddress
         var attempts = 1
         var requestEnded = false
         var responseStatus: HTTPResponseStatus?
         /// A request without a body can be sent again when the backend fails before answering.
-        var replayable: Bool
+        let replayable: Bool
         var bodyBytes = 0
-        var isUpgrade: Bool
-        var keepAlive: Bool
+        let isUpgrade: Bool
+        let keepAlive: Bool
         let started = NIODeadline.now()
+
+        init(
+            request: HTTPRequestHead, upstreamRequest: HTTPRequestHead, route: IngressRoute, host: String, endpoints: EndpointRotation,
+            endpoint: SocketAddress, replayable: Bool, isUpgrade: Bool, keepAlive: Bool
+        ) {
+            self.request = request
+            self.upstreamRequest = upstreamRequest
+            self.route = route
+            self.host = host
+            self.endpoints = endpoints
+            self.endpoint = endpoint
+            self.replayable = replayable
+            self.isUpgrade = isUpgrade
+            self.keepAlive = keepAlive
+        }
     }
 
     private enum State {
@@ -61,6 +76,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     private let entry: Entry
     /// The client's address, read once from the TCP connection (an HTTP/2 stream channel has none of its own).
     private let client: String
+    private let portText: String
     private let snapshot: @Sendable () -> IngressSnapshot
     private let pool: UpstreamPool
     /// Nil for an HTTP/2 stream, where there is no `Upgrade`.
@@ -77,6 +93,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     ) {
         self.entry = entry
         self.client = client?.ipAddress ?? ""
+        portText = String(entry.port)
         self.snapshot = snapshot
         self.pool = pool
         self.codecs = codecs
@@ -99,21 +116,19 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         switch (part, state) {
         case (.head(let head), .idle):
             start(head, context: context)
-        case (.body(let buffer), .connecting(var exchange, var buffered)):
-            guard accept(buffer.readableBytes, in: &exchange, context: context) else { return }
+        case (.body(let buffer), .connecting(let exchange, var buffered)):
+            guard accept(buffer.readableBytes, in: exchange, context: context) else { return }
             buffered.append(.body(.byteBuffer(buffer)))
             state = .connecting(exchange, buffered: buffered)
-        case (.body(let buffer), .proxying(var exchange, let connection)):
-            guard accept(buffer.readableBytes, in: &exchange, context: context) else { return }
-            state = .proxying(exchange, connection)
+        case (.body(let buffer), .proxying(let exchange, let connection)):
+            guard accept(buffer.readableBytes, in: exchange, context: context) else { return }
             connection.write(.body(.byteBuffer(buffer)), flush: false)
-        case (.end, .connecting(var exchange, var buffered)):
+        case (.end, .connecting(let exchange, var buffered)):
             exchange.requestEnded = true
             buffered.append(.end(nil))
             state = .connecting(exchange, buffered: buffered)
-        case (.end, .proxying(var exchange, let connection)):
+        case (.end, .proxying(let exchange, let connection)):
             exchange.requestEnded = true
-            state = .proxying(exchange, connection)
             connection.write(.end(nil), flush: true)
         case (.end, .discarding(let keepAlive)):
             state = .idle
@@ -166,7 +181,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
 
     /// Counts body bytes against the route's `proxy-body-size`; past it the request is refused with 413 and the
     /// connection closed, since the rest of the body cannot be told from a next request.
-    private func accept(_ bytes: Int, in exchange: inout Exchange, context: ChannelHandlerContext) -> Bool {
+    private func accept(_ bytes: Int, in exchange: Exchange, context: ChannelHandlerContext) -> Bool {
         exchange.bodyBytes += bytes
         guard let limit = exchange.route.options.bodySizeLimit, exchange.bodyBytes > limit else { return true }
         if case .proxying(_, let connection) = state { connection.close() }
@@ -209,7 +224,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         let hasBody = request.headers.contains(name: "content-length") ? request.headers.first(name: "content-length") != "0" : request.headers.contains(name: "transfer-encoding")
         var upstreamRequest = HTTPRequestHead(
             version: .http1_1, method: request.method, uri: String(backendPath) + (query.map { "?" + $0 } ?? ""),
-            headers: forwardedHeaders(request.headers, host: host, isUpgrade: isUpgrade, context: context))
+            headers: forwardedHeaders(request.headers, host: host, isUpgrade: isUpgrade))
         if !request.headers.contains(name: "host") { upstreamRequest.headers.add(name: "host", value: host) }
         let exchange = Exchange(
             request: request, upstreamRequest: upstreamRequest, route: route, host: host, endpoints: rotation, endpoint: endpoint,
@@ -227,8 +242,8 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     static func target(of request: HTTPRequestHead) -> (host: String, path: Substring, query: Substring?) {
         var uri = request.uri[...]
         var authority = request.headers.first(name: "host").map { $0[...] } ?? ""
-        if let schemeEnd = uri.range(of: "://"), uri.hasPrefix("http") {
-            let rest = uri[schemeEnd.upperBound...]
+        if uri.first != "/", let schemeLength = ["http://", "https://"].first(where: { uri.hasPrefix($0) })?.count {
+            let rest = uri.dropFirst(schemeLength)
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
             authority = rest[..<slash]
             uri = rest[slash...]
@@ -244,20 +259,17 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         let queryStart = uri.firstIndex(of: "?")
         let path = uri[..<(queryStart ?? uri.endIndex)]
         let query = queryStart.map { uri[uri.index(after: $0)...] }
-        return (host.lowercased(), path.isEmpty ? "/" : path, query)
+        // Hosts are nearly always written in lowercase already; lowercasing allocates.
+        let lowered = host.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? host.lowercased() : String(host)
+        return (lowered, path.isEmpty ? "/" : path, query)
     }
 
-    /// The client's headers without the hop-by-hop ones, with ingress-nginx's forwarding headers.
-    private func forwardedHeaders(_ headers: HTTPHeaders, host: String, isUpgrade: Bool, context: ChannelHandlerContext) -> HTTPHeaders {
-        let connectionTokens = Set(headers[canonicalForm: "connection"].map { $0.lowercased() })
-        var forwarded = HTTPHeaders()
-        forwarded.reserveCapacity(headers.count + 6)
-        for (name, value) in headers {
-            let lowered = name.lowercased()
-            if Self.hopByHop.contains(lowered) || connectionTokens.contains(lowered) { continue }
-            if Self.replacedForwardingHeaders.contains(lowered) { continue }
-            forwarded.add(name: name, value: value)
-        }
+    /// The client's headers without the hop-by-hop ones, with ingress-nginx's forwarding headers. Removing names
+    /// from a copy costs a scan per name and no allocation when nothing matches, cheaper than rebuilding the list.
+    private func forwardedHeaders(_ headers: HTTPHeaders, host: String, isUpgrade: Bool) -> HTTPHeaders {
+        var forwarded = headers
+        Self.removeHopByHop(from: &forwarded)
+        for name in Self.replacedForwardingHeaders where forwarded.contains(name: name) { forwarded.remove(name: name) }
         if isUpgrade, let upgrade = headers.first(name: "upgrade") {
             forwarded.add(name: "connection", value: "upgrade")
             forwarded.add(name: "upgrade", value: upgrade)
@@ -265,17 +277,25 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         forwarded.add(name: "x-real-ip", value: client)
         forwarded.add(name: "x-forwarded-for", value: client)
         forwarded.add(name: "x-forwarded-host", value: headers.first(name: "host") ?? host)
-        forwarded.add(name: "x-forwarded-port", value: String(entry.port))
+        forwarded.add(name: "x-forwarded-port", value: portText)
         forwarded.add(name: "x-forwarded-proto", value: entry.scheme)
         forwarded.add(name: "x-forwarded-scheme", value: entry.scheme)
         forwarded.add(name: "x-scheme", value: entry.scheme)
         return forwarded
     }
 
-    /// RFC 9110 7.6.1's connection-specific headers, and Transfer-Encoding, which the encoder sets for the upstream hop.
-    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
+    /// Drops RFC 9110 7.6.1's connection-specific headers, those the Connection header names included.
+    static func removeHopByHop(from headers: inout HTTPHeaders) {
+        if headers.contains(name: "connection") {
+            for token in headers[canonicalForm: "connection"] where !token.isEmpty { headers.remove(name: String(token)) }
+        }
+        for name in hopByHop where headers.contains(name: name) { headers.remove(name: name) }
+    }
+
+    /// RFC 9110 7.6.1's connection-specific headers, and Transfer-Encoding, which the encoder sets for each hop.
+    static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
     /// Set by the proxy itself, as ingress-nginx does unless told to trust the client's.
-    static let replacedForwardingHeaders: Set<String> = [
+    static let replacedForwardingHeaders = [
         "x-real-ip", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-scheme", "x-scheme",
     ]
 
@@ -284,7 +304,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     private func connect(_ exchange: Exchange, pooled: Bool) {
         let tls = exchange.route.options.backendProtocol == .https
         pool.acquire(exchange.endpoint, tls: tls, pooled: pooled).whenComplete { result in
-            guard case .connecting(var exchange, let buffered) = self.state else {
+            guard case .connecting(let exchange, let buffered) = self.state else {
                 if case .success(let connection) = result { self.pool.release(connection) }
                 return
             }
@@ -300,7 +320,6 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
                 if exchange.attempts < 2 {
                     exchange.attempts += 1
                     exchange.endpoint = exchange.endpoints.pick(excluding: exchange.endpoint) ?? exchange.endpoint
-                    self.state = .connecting(exchange, buffered: buffered)
                     self.connect(exchange, pooled: pooled)
                     return
                 }
@@ -326,27 +345,21 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     }
 
     func upstreamRead(_ part: HTTPClientResponsePart) {
-        guard let context, case .proxying(var exchange, let connection) = state else { return }
+        guard let context, case .proxying(let exchange, let connection) = state else { return }
         switch part {
         case .head(let response):
             exchange.responseStatus = response.status
             if response.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) || response.version != .http1_1 {
                 connection.reusable = false
             }
-            var headers = HTTPHeaders()
-            let connectionTokens = Set(response.headers[canonicalForm: "connection"].map { $0.lowercased() })
-            for (name, value) in response.headers {
-                let lowered = name.lowercased()
-                if Self.hopByHop.contains(lowered) || connectionTokens.contains(lowered) { continue }
-                headers.add(name: name, value: value)
-            }
+            var headers = response.headers
+            Self.removeHopByHop(from: &headers)
             if response.status == .switchingProtocols, exchange.isUpgrade {
                 headers.add(name: "connection", value: "upgrade")
                 if let upgrade = response.headers.first(name: "upgrade") { headers.add(name: "upgrade", value: upgrade) }
             } else if !exchange.keepAlive {
                 headers.add(name: "connection", value: "close")
             }
-            state = .proxying(exchange, connection)
             context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: exchange.request.version, status: response.status, headers: headers))), promise: nil)
         case .body(let buffer):
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
@@ -377,7 +390,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     }
 
     func upstreamClosed(_ error: (any Error)?) {
-        guard case .proxying(var exchange, let connection) = state else { return }
+        guard case .proxying(let exchange, let connection) = state else { return }
         connection.close()
         if exchange.responseStatus == nil, exchange.replayable, exchange.attempts < 2 {
             // A kept-alive connection the backend closed as the request went out, or an endpoint that went away:
@@ -460,7 +473,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
 
     private func record(_ route: IngressRoute?, request: HTTPRequestHead, host: String, status: HTTPResponseStatus, started: NIODeadline, endpoint: SocketAddress?) {
         let seconds = Double((NIODeadline.now() - started).nanoseconds) / 1e9
-        metrics.record(ingress: route?.ingress, service: route?.backend.service, status: Int(status.code), seconds: seconds)
+        (route?.statistics ?? metrics.unrouted).record(status: Int(status.code), seconds: seconds)
         if logger.logLevel <= .debug {
             logger.debug(
                 "ingress request",

@@ -26,6 +26,8 @@ struct IngressRoute: Sendable {
     var match: PathMatch
     var backend: BackendReference
     var options: IngressAnnotations
+    /// Where its requests are counted; nil when the table was built without metrics (in tests).
+    var statistics: RouteStatistics?
 
     /// The path the backend gets for `requestPath` (rewritten when the Ingress asks for it), nil when the route does
     /// not match it.
@@ -49,12 +51,15 @@ struct IngressRoute: Sendable {
         return Substring(IngressPathPattern.substitute(groups, into: target))
     }
 
-    /// Whether the path's elements start with `elements`: `/foo` matches `/foo` and `/foo/bar`, not `/foobar`.
+    /// Whether the path's elements start with `elements`: `/foo` matches `/foo` and `/foo/bar`, not `/foobar`. Empty
+    /// elements (`//`) are skipped, as splitting on `/` drops them.
     static func elementsMatch(_ elements: [Substring], _ requestPath: Substring) -> Bool {
-        var remaining = requestPath.split(separator: "/", omittingEmptySubsequences: true)[...]
+        var rest = requestPath.utf8[...]
         for element in elements {
-            guard let first = remaining.first, first == element else { return false }
-            remaining = remaining.dropFirst()
+            while rest.first == UInt8(ascii: "/") { rest = rest.dropFirst() }
+            guard rest.starts(with: element.utf8) else { return false }
+            rest = rest.dropFirst(element.utf8.count)
+            guard rest.isEmpty || rest.first == UInt8(ascii: "/") else { return false }
         }
         return true
     }
@@ -90,21 +95,21 @@ struct IngressRouteTable: Sendable {
 
     init() {}
 
-    /// Builds the table from the Ingresses of the class, in any order.
-    init(ingresses: [Ingress]) {
+    /// Builds the table from the Ingresses of the class, in any order; each route counts its requests in `metrics`.
+    init(ingresses: [Ingress], metrics: IngressMetrics? = nil) {
         let ordered = ingresses.sorted { lhs, rhs in
             let left = (lhs.metadata.creationTimestamp ?? "", lhs.metadata.namespace ?? "", lhs.metadata.name)
             let right = (rhs.metadata.creationTimestamp ?? "", rhs.metadata.namespace ?? "", rhs.metadata.name)
             return left < right
         }
         var owners: [String: ObjectKey] = [:]
-        for ingress in ordered { add(ingress, owners: &owners) }
+        for ingress in ordered { add(ingress, owners: &owners, metrics: metrics) }
         exactHosts = exactHosts.mapValues { $0.sorted(by: IngressRoute.precedes) }
         wildcardHosts = wildcardHosts.mapValues { $0.sorted(by: IngressRoute.precedes) }
         anyHost.sort(by: IngressRoute.precedes)
     }
 
-    private mutating func add(_ ingress: Ingress, owners: inout [String: ObjectKey]) {
+    private mutating func add(_ ingress: Ingress, owners: inout [String: ObjectKey], metrics: IngressMetrics?) {
         let key = ObjectKey(ingress.json)
         let namespace = ingress.metadata.namespace ?? "default"
         let options = IngressAnnotations(annotations: ingress.metadata.annotations)
@@ -113,7 +118,9 @@ struct IngressRouteTable: Sendable {
                 if let current = defaultBackend {
                     problems.append((key, "Conflict", "default backend not used: Ingress \(current.ingress) is older and defines one"))
                 } else {
-                    defaultBackend = IngressRoute(ingress: key, path: "", match: .prefix([]), backend: reference, options: options)
+                    defaultBackend = IngressRoute(
+                        ingress: key, path: "", match: .prefix([]), backend: reference, options: options,
+                        statistics: metrics?.statistics(ingress: key, service: reference.service))
                 }
             }
         }
@@ -141,7 +148,9 @@ struct IngressRouteTable: Sendable {
                     continue
                 }
                 owners[owner] = key
-                let route = IngressRoute(ingress: key, path: path.path, match: match, backend: reference, options: options)
+                let route = IngressRoute(
+                    ingress: key, path: path.path, match: match, backend: reference, options: options,
+                    statistics: metrics?.statistics(ingress: key, service: reference.service))
                 switch host {
                 case nil: anyHost.append(route)
                 case let host? where host.hasPrefix("*."): wildcardHosts[String(host.dropFirst(2)), default: []].append(route)
