@@ -7,7 +7,6 @@ import NIOHTTP1
 struct ServerCodecs {
     let decoder: ByteToMessageHandler<HTTPRequestDecoder>
     let encoder: HTTPResponseEncoder
-    let pipelining: HTTPServerPipelineHandler
     let errors: HTTPServerProtocolErrorHandler
 }
 
@@ -86,6 +85,9 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     private var state = State.idle
     private var context: ChannelHandlerContext?
     private var pendingRead = false
+    /// Parts of requests a client sent before the answer to its previous one ended (HTTP/1.1 pipelining), served in
+    /// order once it has; reading stops while any wait.
+    private var queued: [HTTPServerRequestPart] = []
 
     init(
         entry: Entry, client: SocketAddress?, snapshot: @escaping @Sendable () -> IngressSnapshot, pool: UpstreamPool, codecs: ServerCodecs?,
@@ -113,6 +115,36 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = Self.unwrapInboundIn(data)
+        if !queued.isEmpty || isAnsweringEndedRequest {
+            queued.append(part)
+            return
+        }
+        handle(part, context: context)
+    }
+
+    /// Whether the request being served has been read whole, so that anything read now belongs to the next one.
+    private var isAnsweringEndedRequest: Bool {
+        switch state {
+        case .connecting(let exchange, _), .proxying(let exchange, _): exchange.requestEnded
+        case .idle, .discarding, .upgraded, .closed: false
+        }
+    }
+
+    /// Serves the requests queued behind the one that just ended, until one of them is in progress again.
+    private func serveQueued(context: ChannelHandlerContext) {
+        while !queued.isEmpty, case .idle = state {
+            handle(queued.removeFirst(), context: context)
+            while !queued.isEmpty, !isAnsweringEndedRequest, !isIdle { handle(queued.removeFirst(), context: context) }
+        }
+        resumeReading()
+    }
+
+    private var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (part, state) {
         case (.head(let head), .idle):
             start(head, context: context)
@@ -132,7 +164,11 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
             connection.write(.end(nil), flush: true)
         case (.end, .discarding(let keepAlive)):
             state = .idle
-            if !keepAlive { context.close(promise: nil) }
+            if keepAlive {
+                serveQueued(context: context)
+            } else {
+                close(context)
+            }
         default:
             break
         }
@@ -163,6 +199,10 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     }
 
     func read(context: ChannelHandlerContext) {
+        if !queued.isEmpty {
+            pendingRead = true
+            return
+        }
         switch state {
         case .connecting:
             pendingRead = true
@@ -333,15 +373,21 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     private func fail(_ exchange: Exchange) {
         guard let context else { return }
         if exchange.responseStatus != nil {
-            state = .closed
-            context.close(promise: nil)
+            close(context)
             return
         }
-        state = exchange.requestEnded ? .idle : .discarding(keepAlive: exchange.keepAlive)
-        let keepAlive = exchange.keepAlive && exchange.requestEnded
-        respond(.badGateway, "502 Bad Gateway\n", to: exchange.request, keepAlive: keepAlive, context: context)
+        respond(.badGateway, "502 Bad Gateway\n", to: exchange.request, keepAlive: exchange.keepAlive, context: context)
         record(exchange.route, request: exchange.request, host: exchange.host, status: .badGateway, started: exchange.started, endpoint: exchange.endpoint)
-        if !keepAlive && exchange.requestEnded { state = .closed }
+        guard exchange.requestEnded else {
+            state = .discarding(keepAlive: exchange.keepAlive)
+            return resumeReading()
+        }
+        state = .idle
+        if exchange.keepAlive {
+            serveQueued(context: context)
+        } else {
+            close(context)
+        }
     }
 
     func upstreamRead(_ part: HTTPClientResponsePart) {
@@ -375,7 +421,11 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
             if exchange.requestEnded {
                 pool.release(connection)
                 state = .idle
-                if !exchange.keepAlive { close(context) }
+                if exchange.keepAlive {
+                    serveQueued(context: context)
+                    return
+                }
+                close(context)
             } else {
                 // The backend answered before the body ended: that connection is out of step, the client's is not.
                 connection.close()
@@ -427,14 +477,12 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
             let pipeline = context.pipeline.syncOperations
             try pipeline.addHandler(clientRelay, position: .after(self))
             try connection.switchToRelay(upstreamRelay)
-            pipeline.removeHandler(codecs.pipelining, promise: nil)
             pipeline.removeHandler(codecs.errors, promise: nil)
             pipeline.removeHandler(codecs.encoder, promise: nil)
             let channel = context.channel
             pipeline.removeHandler(context: context, promise: nil)
             pipeline.removeHandler(codecs.decoder, promise: nil)
-            // The pipelining handler held back the read that followed the request until the response ended; with it
-            // gone, both sides are asked to read again.
+            // Reads were held while the request was answered; both sides are asked to read again.
             channel.read()
             connection.channel.read()
         } catch {

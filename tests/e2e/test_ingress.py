@@ -514,3 +514,19 @@ spec:
     assert 'nginx_ingress_controller_requests{controller_class="skiff.dev/ingress",ingress="limited",namespace="default",service="service1",status="413"} 1' in metrics
     assert 'ingress="limited",namespace="default",service="service1",status="200"}' in metrics
     assert 'nginx_ingress_controller_request_duration_seconds_count{controller_class="skiff.dev/ingress",ingress="limited"' in metrics
+
+
+def test_pipelined_requests_are_answered_in_order(cluster, backends):
+    cluster.kubectl("apply", "-f", "-", input=SEED_002.replace("my-app-ingress", "pipelined").replace("my-app.example.com", "pipe.example.com"))
+    wait_for_answer(cluster, "pipe.example.com", "/service1", "service1")
+    with socket.create_connection(("127.0.0.1", cluster.ingress_ports[0]), timeout=10) as connection:
+        # Three requests in one write, the last asking to close: three answers, in the order asked, then EOF.
+        connection.sendall(b"GET /service2 HTTP/1.1\r\nHost: pipe.example.com\r\n\r\n"
+                           b"GET /service1 HTTP/1.1\r\nHost: pipe.example.com\r\n\r\n"
+                           b"GET /nowhere HTTP/1.1\r\nHost: nobody.example.com\r\nConnection: close\r\n\r\n")
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    text = received.decode(errors="replace")
+    assert text.count("HTTP/1.1 ") == 3, text
+    assert text.index("service2 service2-") < text.index("service1 service1-") < text.index("404 Not Found"), text
