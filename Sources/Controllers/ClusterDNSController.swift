@@ -53,6 +53,9 @@ public final class ClusterDNSController: Sendable {
             } catch where error.isAlreadyExists {
                 return .done
             } catch {
+                // A create made just before may not be in the informer's cache yet, and the API server reports its
+                // address taken before its name: that is no failure.
+                if (try? await client.get(.services, namespace: Self.namespace, name: Self.serviceName)) != nil { return .done }
                 // Most likely another Service holds the address; the Service's absence is logged until it is freed.
                 logger.warning("kube-dns Service not created", metadata: ["clusterIP": "\(clusterIP)", "error": "\(error.message)"])
                 return .requeue(after: .seconds(30))
