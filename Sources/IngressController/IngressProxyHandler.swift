@@ -269,7 +269,6 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         let exchange = Exchange(
             request: request, upstreamRequest: upstreamRequest, route: route, host: host, endpoints: rotation, endpoint: endpoint,
             replayable: !hasBody, isUpgrade: isUpgrade, keepAlive: Self.keepsAlive(request))
-        state = .connecting(exchange, buffered: [.head(upstreamRequest)])
         connect(exchange, pooled: !isUpgrade)
     }
 
@@ -341,18 +340,22 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
 
     // MARK: upstream side
 
+    /// Sends the request over a kept-alive connection to its endpoint when one is idle (no future, no wait), else
+    /// over a new one once connected.
     private func connect(_ exchange: Exchange, pooled: Bool) {
         let tls = exchange.route.options.backendProtocol == .https
-        pool.acquire(exchange.endpoint, tls: tls, pooled: pooled).whenComplete { result in
+        if pooled, !tls, let connection = pool.takeIdle(exchange.endpoint) {
+            return attach(connection, to: exchange, buffered: [])
+        }
+        if case .connecting = state {} else { state = .connecting(exchange, buffered: []) }
+        pool.connect(exchange.endpoint, tls: tls).whenComplete { result in
             guard case .connecting(let exchange, let buffered) = self.state else {
                 if case .success(let connection) = result { self.pool.release(connection) }
                 return
             }
             switch result {
             case .success(let connection):
-                connection.receiver = self
-                self.state = .proxying(exchange, connection)
-                for part in buffered { connection.write(part, flush: false) }
+                self.attach(connection, to: exchange, buffered: buffered)
                 connection.channel.flush()
                 self.resumeReading()
             case .failure(let error):
@@ -360,13 +363,22 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
                 if exchange.attempts < 2 {
                     exchange.attempts += 1
                     exchange.endpoint = exchange.endpoints.pick(excluding: exchange.endpoint) ?? exchange.endpoint
-                    self.connect(exchange, pooled: pooled)
+                    self.connect(exchange, pooled: false)
                     return
                 }
                 self.logger.debug("ingress backend unreachable", metadata: ["endpoint": "\(exchange.endpoint)", "error": "\(error)"])
                 self.fail(exchange)
             }
         }
+    }
+
+    /// Makes `connection` carry the exchange: the request's head, then the parts read while it was being connected.
+    /// The flush comes with the request's end or the end of the read.
+    private func attach(_ connection: UpstreamConnection, to exchange: Exchange, buffered: [HTTPClientRequestPart]) {
+        connection.receiver = self
+        state = .proxying(exchange, connection)
+        connection.write(.head(exchange.upstreamRequest), flush: false)
+        for part in buffered { connection.write(part, flush: false) }
     }
 
     /// Answers 502 when no backend could take the request, or drops the client when its response had begun.
@@ -447,9 +459,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
             // a request without a body is sent once more, on a new connection.
             exchange.attempts += 1
             exchange.endpoint = exchange.endpoints.pick(excluding: exchange.endpoint) ?? exchange.endpoint
-            var parts: [HTTPClientRequestPart] = [.head(exchange.upstreamRequest)]
-            if exchange.requestEnded { parts.append(.end(nil)) }
-            state = .connecting(exchange, buffered: parts)
+            state = .connecting(exchange, buffered: exchange.requestEnded ? [.end(nil)] : [])
             connect(exchange, pooled: false)
             return
         }

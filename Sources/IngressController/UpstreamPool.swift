@@ -34,15 +34,18 @@ final class UpstreamPool {
         tlsContext = try? NIOSSLContext(configuration: configuration)
     }
 
-    /// An idle connection to `address` if one is open (and `pooled`), else a new one.
-    func acquire(_ address: SocketAddress, tls: Bool, pooled: Bool = true) -> EventLoopFuture<UpstreamConnection>.Isolated {
-        if pooled, !tls {
-            while var connections = idle[address], let connection = connections.popLast() {
-                idle[address] = connections.isEmpty ? nil : connections
-                connection.onIdleClose = nil
-                if connection.channel.isActive { return eventLoop.makeSucceededIsolatedFuture(connection) }
-            }
+    /// An idle connection to `address` still open, taken out of the pool.
+    func takeIdle(_ address: SocketAddress) -> UpstreamConnection? {
+        while var connections = idle[address], let connection = connections.popLast() {
+            idle[address] = connections.isEmpty ? nil : connections
+            connection.onIdleClose = nil
+            if connection.channel.isActive { return connection }
         }
+        return nil
+    }
+
+    /// A new connection to `address`, over TLS for backends that speak HTTPS.
+    func connect(_ address: SocketAddress, tls: Bool) -> EventLoopFuture<UpstreamConnection>.Isolated {
         let tlsContext = tls ? self.tlsContext : nil
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(Self.connectTimeout)
