@@ -325,12 +325,18 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
 
     /// Drops RFC 9110 7.6.1's connection-specific headers, those the Connection header names included.
     static func removeHopByHop(from headers: inout HTTPHeaders) {
-        if headers.contains(name: "connection") {
+        // Connection nearly always says just keep-alive or close, which name no other header; only other values are
+        // split into the header names they list.
+        let namesOthers = headers.contains { name, value in
+            name.utf8.count == 10 && name.lowercased() == "connection" && !plainConnectionValues.contains(value.lowercased())
+        }
+        if namesOthers {
             for token in headers[canonicalForm: "connection"] where !token.isEmpty { headers.remove(name: String(token)) }
         }
         for name in hopByHop where headers.contains(name: name) { headers.remove(name: name) }
     }
 
+    static let plainConnectionValues: Set<String> = ["keep-alive", "close", "upgrade"]
     /// RFC 9110 7.6.1's connection-specific headers, and Transfer-Encoding, which the encoder sets for each hop.
     static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
     /// Set by the proxy itself, as ingress-nginx does unless told to trust the client's.
@@ -407,9 +413,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         switch part {
         case .head(let response):
             exchange.responseStatus = response.status
-            if response.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) || response.version != .http1_1 {
-                connection.reusable = false
-            }
+            if !response.isKeepAlive { connection.reusable = false }
             var headers = response.headers
             Self.removeHopByHop(from: &headers)
             if response.status == .switchingProtocols, exchange.isUpgrade {
