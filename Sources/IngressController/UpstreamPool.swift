@@ -67,7 +67,8 @@ final class UpstreamPool {
             return
         }
         connection.receiver = nil
-        connection.onIdleClose = { [weak self] in self?.forget(connection) }
+        // The pool lives as long as its event loop.
+        connection.onIdleClose = { [unowned self] in self.forget(connection) }
         idle[connection.address, default: []].append(connection)
     }
 
@@ -84,7 +85,9 @@ final class UpstreamConnection {
     let address: SocketAddress
     /// Whether it may go back to the pool (plain HTTP; not after an upgrade or a `Connection: close`).
     var reusable: Bool
-    weak var receiver: (any UpstreamResponseReceiver)?
+    /// Strong rather than weak (a weak reference slows every retain of the handler down): cleared whenever an
+    /// exchange ends, the connection goes back to the pool or closes, which breaks the cycle with the handler.
+    var receiver: (any UpstreamResponseReceiver)?
     /// Called when the backend closes the connection while it sits in the pool.
     var onIdleClose: (() -> Void)?
     let encoder = HTTPRequestEncoder()
@@ -134,7 +137,13 @@ final class UpstreamConnection {
 final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    weak var connection: UpstreamConnection?
+    /// Set by the connection, cleared when the handler leaves the pipeline (the channel closed or the connection
+    /// was upgraded), which ends the reference cycle between them.
+    var connection: UpstreamConnection?
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        connection = nil
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         connection?.receiver?.upstreamRead(Self.unwrapInboundIn(data))
