@@ -67,8 +67,9 @@ final class UpstreamPool {
             return
         }
         connection.receiver = nil
-        // The pool lives as long as its event loop.
-        connection.onIdleClose = { [unowned self] in self.forget(connection) }
+        // A strong reference back to the pool, dropped when the connection is taken again or closes (the pool may go
+        // before its connections do, when the listener closes at shutdown).
+        connection.onIdleClose = { [self] in self.forget(connection) }
         idle[connection.address, default: []].append(connection)
     }
 
