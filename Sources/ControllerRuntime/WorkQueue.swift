@@ -65,17 +65,24 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
             return true
         }
         guard scheduled else { return }
-        // Detached timer: it holds only the queue and ends after one add; a shut-down queue ignores the add.
+        // Detached timer: it holds only the queue and ends after its adds; a shut-down queue ignores them.
         Task { [self] in
             try? await Task.sleep(until: dueAt, clock: .continuous)
-            // A sooner time set meanwhile has its own timer, which added the key (or will).
-            let current = state.withLock { state in
-                guard state.due[key] == dueAt else { return false }
-                state.due.removeValue(forKey: key)
-                return true
-            }
-            if current { add(key) }
+            addEveryDueKey()
         }
+    }
+
+    /// Adds every key whose time has come, soonest first. Timers of a loaded process wake late and in any order, so
+    /// whichever wakes first adds all that are due: keys still come out in the order of their times, and a timer whose
+    /// key was already added (or given a sooner time that was) finds nothing to do.
+    private func addEveryDueKey() {
+        let now = ContinuousClock.now
+        let ready = state.withLock { state in
+            let ready = state.due.filter { $0.value <= now }.sorted { $0.value < $1.value }.map(\.key)
+            for key in ready { state.due.removeValue(forKey: key) }
+            return ready
+        }
+        for key in ready { add(key) }
     }
 
     /// Whether the key waits out a delay (a requeue or a back-off) before it is added.
