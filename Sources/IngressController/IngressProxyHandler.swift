@@ -3,17 +3,17 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP/1.1 codecs of a client connection, kept so that an upgrade can take them out of the pipeline.
+/// The HTTP/1.1 request decoder of a client connection, kept so that an upgrade can take it out of the pipeline.
+/// Responses to HTTP/1.1 clients are written as bytes by the proxy itself, mostly the backend's own.
 struct ServerCodecs {
     let decoder: ByteToMessageHandler<HTTPRequestDecoder>
-    let encoder: HTTPResponseEncoder
-    let errors: HTTPServerProtocolErrorHandler
 }
 
 /// Serves one client connection's requests, one at a time: each is routed by the current `IngressSnapshot`, sent to
 /// a ready endpoint of its Service over a pooled keep-alive connection, and its response passed back as it comes,
-/// bodies streamed both ways. A side that cannot take more stops the other's reads. An `Upgrade` request answered
-/// `101` joins the two connections byte for byte.
+/// bodies streamed both ways. An HTTP/1.1 client gets the backend's response bytes as they came, its head rewritten
+/// only when a hop-by-hop header must go. A side that cannot take more stops the other's reads. An `Upgrade` request
+/// answered `101` joins the two connections byte for byte.
 final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, UpstreamResponseReceiver {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -30,7 +30,10 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     /// One request on its way through; a class, so that moving it between states costs one reference.
     private final class Exchange {
         let request: HTTPRequestHead
-        let upstreamRequest: HTTPRequestHead
+        /// The request line and headers as the backend gets them.
+        let upstreamHead: ByteBuffer
+        /// Whether the body goes to the backend in chunks (its length is unknown).
+        let chunksBody: Bool
         let route: IngressRoute
         let host: String
         let endpoints: EndpointRotation
@@ -42,15 +45,18 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         let replayable: Bool
         var bodyBytes = 0
         let isUpgrade: Bool
-        let keepAlive: Bool
+        /// Whether the client connection stays open after this exchange; not when the response's end can only be
+        /// told by closing it.
+        var keepAlive: Bool
         let started = NIODeadline.now()
 
         init(
-            request: HTTPRequestHead, upstreamRequest: HTTPRequestHead, route: IngressRoute, host: String, endpoints: EndpointRotation,
+            request: HTTPRequestHead, upstreamHead: ByteBuffer, chunksBody: Bool, route: IngressRoute, host: String, endpoints: EndpointRotation,
             endpoint: SocketAddress, replayable: Bool, isUpgrade: Bool, keepAlive: Bool
         ) {
             self.request = request
-            self.upstreamRequest = upstreamRequest
+            self.upstreamHead = upstreamHead
+            self.chunksBody = chunksBody
             self.route = route
             self.host = host
             self.endpoints = endpoints
@@ -64,7 +70,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     private enum State {
         case idle
         /// Waiting for a connection to the endpoint; the request's parts read meanwhile.
-        case connecting(Exchange, buffered: [HTTPClientRequestPart])
+        case connecting(Exchange, buffered: [ByteBuffer])
         case proxying(Exchange, UpstreamConnection)
         /// Answered without a backend; the rest of the request's body is read and dropped.
         case discarding(keepAlive: Bool)
@@ -75,11 +81,12 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     private let entry: Entry
     /// The client's address, read once from the TCP connection (an HTTP/2 stream channel has none of its own).
     private let client: String
-    private let portText: String
+    private let forwarding: UpstreamRequest.Forwarding
     private let snapshot: @Sendable () -> IngressSnapshot
     private let pool: UpstreamPool
-    /// Nil for an HTTP/2 stream, where there is no `Upgrade`.
+    /// Nil for an HTTP/2 stream, where there is no `Upgrade` and responses are written as parts for the HTTP/2 codec.
     private let codecs: ServerCodecs?
+    private let speaksHTTP2: Bool
     private let metrics: IngressMetrics
     private let logger: Logger
     private var state = State.idle
@@ -95,10 +102,11 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     ) {
         self.entry = entry
         self.client = client?.ipAddress ?? ""
-        portText = String(entry.port)
+        forwarding = UpstreamRequest.Forwarding(client: self.client, port: entry.port, scheme: entry.scheme)
         self.snapshot = snapshot
         self.pool = pool
         self.codecs = codecs
+        speaksHTTP2 = codecs == nil
         self.metrics = metrics
         self.logger = logger
     }
@@ -149,19 +157,23 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         case (.head(let head), .idle):
             start(head, context: context)
         case (.body(let buffer), .connecting(let exchange, var buffered)):
-            guard accept(buffer.readableBytes, in: exchange, context: context) else { return }
-            buffered.append(.body(.byteBuffer(buffer)))
+            guard accept(buffer.readableBytes, in: exchange, context: context), buffer.readableBytes > 0 else { return }
+            buffered.append(exchange.chunksBody ? UpstreamRequest.chunk(buffer, allocator: context.channel.allocator) : buffer)
             state = .connecting(exchange, buffered: buffered)
         case (.body(let buffer), .proxying(let exchange, let connection)):
-            guard accept(buffer.readableBytes, in: exchange, context: context) else { return }
-            connection.write(.body(.byteBuffer(buffer)), flush: false)
+            guard accept(buffer.readableBytes, in: exchange, context: context), buffer.readableBytes > 0 else { return }
+            connection.write(exchange.chunksBody ? UpstreamRequest.chunk(buffer, allocator: context.channel.allocator) : buffer, flush: false)
         case (.end, .connecting(let exchange, var buffered)):
             exchange.requestEnded = true
-            buffered.append(.end(nil))
+            if exchange.chunksBody { buffered.append(UpstreamRequest.lastChunk) }
             state = .connecting(exchange, buffered: buffered)
         case (.end, .proxying(let exchange, let connection)):
             exchange.requestEnded = true
-            connection.write(.end(nil), flush: true)
+            if exchange.chunksBody {
+                connection.write(UpstreamRequest.lastChunk, flush: true)
+            } else {
+                connection.channel.flush()
+            }
         case (.end, .discarding(let keepAlive)):
             state = .idle
             if keepAlive {
@@ -259,18 +271,24 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         if let limit = route.options.bodySizeLimit, let length = request.headers.first(name: "content-length").flatMap(Int.init), length > limit {
             return answer(.payloadTooLarge, "413 Request Entity Too Large\n", to: request, context: context, route: route, keepAlive: false)
         }
-        let isUpgrade = codecs != nil && request.headers.contains(name: "upgrade")
+        let isUpgrade = !speaksHTTP2 && request.headers.contains(name: "upgrade")
             && request.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
-        let hasBody = request.headers.contains(name: "content-length") ? request.headers.first(name: "content-length") != "0" : request.headers.contains(name: "transfer-encoding")
-        var upstreamRequest = HTTPRequestHead(
-            version: .http1_1, method: request.method, uri: String(backendPath) + (query.map { "?" + $0 } ?? ""),
-            headers: forwardedHeaders(request.headers, host: host, isUpgrade: isUpgrade))
-        if !request.headers.contains(name: "host") { upstreamRequest.headers.add(name: "host", value: host) }
+        let length = request.headers.first(name: "content-length")
+        // A body of unknown length goes in chunks: HTTP/1.1 clients said so; over HTTP/2 a body may follow
+        // unannounced, for methods that carry one.
+        let chunksBody = length == nil
+            && (request.headers.contains(name: "transfer-encoding") || (speaksHTTP2 && !Self.bodilessMethods.contains(request.method.rawValue)))
+        let upstreamHead = UpstreamRequest.head(
+            method: request.method, path: backendPath, query: query, headers: request.headers, host: host,
+            forwarding: forwarding,
+            upgrade: isUpgrade ? request.headers.first(name: "upgrade") : nil, chunked: chunksBody, allocator: context.channel.allocator)
         let exchange = Exchange(
-            request: request, upstreamRequest: upstreamRequest, route: route, host: host, endpoints: rotation, endpoint: endpoint,
-            replayable: !hasBody, isUpgrade: isUpgrade, keepAlive: Self.keepsAlive(request))
+            request: request, upstreamHead: upstreamHead, chunksBody: chunksBody, route: route, host: host, endpoints: rotation, endpoint: endpoint,
+            replayable: !chunksBody && (length == nil || length == "0"), isUpgrade: isUpgrade, keepAlive: Self.keepsAlive(request))
         connect(exchange, pooled: !isUpgrade)
     }
+
+    static let bodilessMethods: Set<String> = ["GET", "HEAD", "DELETE", "OPTIONS", "TRACE"]
 
     /// Whether the client connection stays open after this request: always for an HTTP/2 stream's connection.
     static func keepsAlive(_ request: HTTPRequestHead) -> Bool {
@@ -302,47 +320,6 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         let lowered = host.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? host.lowercased() : String(host)
         return (lowered, path.isEmpty ? "/" : path, query)
     }
-
-    /// The client's headers without the hop-by-hop ones, with ingress-nginx's forwarding headers. Removing names
-    /// from a copy costs a scan per name and no allocation when nothing matches, cheaper than rebuilding the list.
-    private func forwardedHeaders(_ headers: HTTPHeaders, host: String, isUpgrade: Bool) -> HTTPHeaders {
-        var forwarded = headers
-        Self.removeHopByHop(from: &forwarded)
-        for name in Self.replacedForwardingHeaders where forwarded.contains(name: name) { forwarded.remove(name: name) }
-        if isUpgrade, let upgrade = headers.first(name: "upgrade") {
-            forwarded.add(name: "connection", value: "upgrade")
-            forwarded.add(name: "upgrade", value: upgrade)
-        }
-        forwarded.add(name: "x-real-ip", value: client)
-        forwarded.add(name: "x-forwarded-for", value: client)
-        forwarded.add(name: "x-forwarded-host", value: headers.first(name: "host") ?? host)
-        forwarded.add(name: "x-forwarded-port", value: portText)
-        forwarded.add(name: "x-forwarded-proto", value: entry.scheme)
-        forwarded.add(name: "x-forwarded-scheme", value: entry.scheme)
-        forwarded.add(name: "x-scheme", value: entry.scheme)
-        return forwarded
-    }
-
-    /// Drops RFC 9110 7.6.1's connection-specific headers, those the Connection header names included.
-    static func removeHopByHop(from headers: inout HTTPHeaders) {
-        // Connection nearly always says just keep-alive or close, which name no other header; only other values are
-        // split into the header names they list.
-        let namesOthers = headers.contains { name, value in
-            name.utf8.count == 10 && name.lowercased() == "connection" && !plainConnectionValues.contains(value.lowercased())
-        }
-        if namesOthers {
-            for token in headers[canonicalForm: "connection"] where !token.isEmpty { headers.remove(name: String(token)) }
-        }
-        for name in hopByHop where headers.contains(name: name) { headers.remove(name: name) }
-    }
-
-    static let plainConnectionValues: Set<String> = ["keep-alive", "close", "upgrade"]
-    /// RFC 9110 7.6.1's connection-specific headers, and Transfer-Encoding, which the encoder sets for each hop.
-    static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
-    /// Set by the proxy itself, as ingress-nginx does unless told to trust the client's.
-    static let replacedForwardingHeaders = [
-        "x-real-ip", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-scheme", "x-scheme",
-    ]
 
     // MARK: upstream side
 
@@ -380,11 +357,13 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
 
     /// Makes `connection` carry the exchange: the request's head, then the parts read while it was being connected.
     /// The flush comes with the request's end or the end of the read.
-    private func attach(_ connection: UpstreamConnection, to exchange: Exchange, buffered: [HTTPClientRequestPart]) {
+    private func attach(_ connection: UpstreamConnection, to exchange: Exchange, buffered: [ByteBuffer]) {
         connection.receiver = self
         state = .proxying(exchange, connection)
-        connection.write(.head(exchange.upstreamRequest), flush: false)
-        for part in buffered { connection.write(part, flush: false) }
+        // HTTP/1.0 and HTTP/2 clients get a chunked body's data without the chunks' framing.
+        connection.expectResponse(to: exchange.request.method, decodesChunks: speaksHTTP2 || exchange.request.version.minor == 0)
+        connection.write(exchange.upstreamHead, flush: false)
+        for bytes in buffered { connection.write(bytes, flush: false) }
     }
 
     /// Answers 502 when no backend could take the request, or drops the client when its response had begun.
@@ -408,30 +387,42 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         }
     }
 
-    func upstreamRead(_ part: HTTPClientResponsePart) {
+    func upstreamRead(_ event: ResponseFraming.Event) {
         guard let context, case .proxying(let exchange, let connection) = state else { return }
-        switch part {
-        case .head(let response):
-            exchange.responseStatus = response.status
-            if !response.isKeepAlive { connection.reusable = false }
-            var headers = response.headers
-            Self.removeHopByHop(from: &headers)
-            if response.status == .switchingProtocols, exchange.isUpgrade {
-                headers.add(name: "connection", value: "upgrade")
-                if let upgrade = response.headers.first(name: "upgrade") { headers.add(name: "upgrade", value: upgrade) }
-            } else if !exchange.keepAlive {
-                headers.add(name: "connection", value: "close")
-            }
-            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: exchange.request.version, status: response.status, headers: headers))), promise: nil)
-        case .body(let buffer):
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end:
-            if exchange.responseStatus == .switchingProtocols, exchange.isUpgrade {
-                context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
-                upgrade(exchange, connection: connection, context: context)
+        switch event {
+        case .head(let head):
+            if head.status.code < 200, head.status != .switchingProtocols {
+                // 100 Continue and the like: passed to HTTP/1.1 clients, which may wait for it before their body.
+                if !speaksHTTP2, exchange.request.version.minor >= 1 { context.write(NIOAny(head.bytes), promise: nil) }
                 return
             }
-            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            exchange.responseStatus = head.status
+            if !head.keepAlive { connection.reusable = false }
+            // A body whose end only the connection's end tells: the client learns it the same way.
+            if head.endsAtClose || (head.isChunked && exchange.request.version.minor == 0 && !speaksHTTP2) { exchange.keepAlive = false }
+            writeHead(head, for: exchange, context: context)
+        case .body(let buffer):
+            if speaksHTTP2 {
+                context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            } else {
+                context.write(NIOAny(buffer), promise: nil)
+            }
+        case .switched(let following):
+            guard exchange.isUpgrade else {
+                logger.debug("ingress backend switched protocols unasked", metadata: ["endpoint": "\(exchange.endpoint)"])
+                connection.close()
+                return close(context)
+            }
+            // What the backend sent right after its 101 is the new protocol's, for the client.
+            if following.readableBytes > 0 { context.write(NIOAny(following), promise: nil) }
+            context.flush()
+            upgrade(exchange, connection: connection, context: context)
+        case .end:
+            if speaksHTTP2 {
+                context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            } else {
+                context.flush()
+            }
             record(exchange.route, request: exchange.request, host: exchange.host, status: exchange.responseStatus ?? .ok, started: exchange.started, endpoint: exchange.endpoint)
             connection.receiver = nil
             if exchange.requestEnded {
@@ -451,6 +442,41 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         }
     }
 
+    /// Passes a response head on: as the backend sent it to an HTTP/1.1 client when nothing in it is for this hop
+    /// only, rewritten without those headers otherwise, parsed for HTTP/2.
+    private func writeHead(_ head: ResponseFraming.Head, for exchange: Exchange, context: ChannelHandlerContext) {
+        if speaksHTTP2 {
+            let response = HTTPResponseHead(version: exchange.request.version, status: head.status, headers: head.endToEndHeaders)
+            context.write(Self.wrapOutboundOut(.head(response)), promise: nil)
+            return
+        }
+        let isSwitch = head.status == .switchingProtocols && exchange.isUpgrade
+        let asSent = isSwitch || (!head.hasHopByHopHeaders && exchange.keepAlive && exchange.request.version.minor == 1 && head.version.minor == 1)
+        if asSent { return context.write(NIOAny(head.bytes), promise: nil) }
+        let decodesChunks = exchange.request.version.minor == 0
+        var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 32)
+        buffer.writeStaticString(exchange.request.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        buffer.writeString(String(head.status.code))
+        buffer.writeStaticString(" ")
+        buffer.writeImmutableBuffer(head.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        head.forEachHeaderLine { line in
+            if let (name, _) = ResponseFraming.split(line), ResponseFraming.isHopByHop(name) {
+                // The chunks go on as they came, so their Transfer-Encoding with them.
+                guard !decodesChunks, head.isChunked, ResponseFraming.equalsIgnoringCase(name, "transfer-encoding") else { return }
+            }
+            buffer.writeBytes(line)
+            buffer.writeStaticString("\r\n")
+        }
+        if !exchange.keepAlive {
+            buffer.writeStaticString("connection: close\r\n")
+        } else if exchange.request.version.minor == 0 {
+            buffer.writeStaticString("connection: keep-alive\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        context.write(NIOAny(buffer), promise: nil)
+    }
+
     func upstreamReadComplete() {
         context?.flush()
     }
@@ -463,7 +489,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
             // a request without a body is sent once more, on a new connection.
             exchange.attempts += 1
             exchange.endpoint = exchange.endpoints.pick(excluding: exchange.endpoint) ?? exchange.endpoint
-            state = .connecting(exchange, buffered: exchange.requestEnded ? [.end(nil)] : [])
+            state = .connecting(exchange, buffered: [])
             connect(exchange, pooled: false)
             return
         }
@@ -491,8 +517,6 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
             let pipeline = context.pipeline.syncOperations
             try pipeline.addHandler(clientRelay, position: .after(self))
             try connection.switchToRelay(upstreamRelay)
-            pipeline.removeHandler(codecs.errors, promise: nil)
-            pipeline.removeHandler(codecs.encoder, promise: nil)
             let channel = context.channel
             pipeline.removeHandler(context: context, promise: nil)
             pipeline.removeHandler(codecs.decoder, promise: nil)
@@ -525,12 +549,34 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     ) {
         var headers = HTTPHeaders([("content-type", "text/plain; charset=utf-8"), ("content-length", String(body.utf8.count))])
         headers.add(contentsOf: extra)
-        if !keepAlive { headers.add(name: "connection", value: "close") }
-        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
-        if request.method != .HEAD {
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        if !keepAlive {
+            headers.add(name: "connection", value: "close")
+        } else if request.version.major == 1, request.version.minor == 0 {
+            headers.add(name: "connection", value: "keep-alive")
         }
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        let withBody = request.method != .HEAD
+        if speaksHTTP2 {
+            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+            if withBody { context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil) }
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        buffer.writeString("HTTP/1.\(request.version.minor == 0 ? 0 : 1) \(status.code) \(status.reasonPhrase)\r\n")
+        for (name, value) in headers { buffer.writeString("\(name): \(value)\r\n") }
+        buffer.writeStaticString("\r\n")
+        if withBody { buffer.writeString(body) }
+        context.writeAndFlush(NIOAny(buffer), promise: nil)
+    }
+
+    /// A request the decoder could not read: answered 400 when no response is under way, and the connection closed,
+    /// since where the next request would begin is unknown.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !speaksHTTP2, case .idle = state, error is HTTPParserError {
+            context.writeAndFlush(NIOAny(ByteBuffer(string: "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")), promise: nil)
+        }
+        if case .proxying(_, let connection) = state { connection.close() }
+        close(context)
     }
 
     private func record(_ route: IngressRoute?, request: HTTPRequestHead, host: String, status: HTTPResponseStatus, started: NIODeadline, endpoint: SocketAddress?) {

@@ -31,14 +31,12 @@ struct IngressServer: Sendable {
         return channels
     }
 
-    /// The HTTP/1.1 codecs and the proxy handler.
+    /// The HTTP/1.1 request decoder and the proxy handler, which writes responses as bytes itself.
     private static func addHTTP1(to pipeline: ChannelPipeline.SynchronousOperations, proxy: (ServerCodecs?) -> IngressProxyHandler) throws {
-        let codecs = ServerCodecs(
-            decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), encoder: HTTPResponseEncoder(),
-            errors: HTTPServerProtocolErrorHandler())
+        let codecs = ServerCodecs(decoder: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
         // No HTTPServerPipelineHandler: the proxy queues pipelined requests itself, so that a connection keeps reading
         // between requests instead of having its read interest dropped and restored (two epoll_ctl calls) each time.
-        try pipeline.addHandlers([codecs.decoder, codecs.encoder, codecs.errors])
+        try pipeline.addHandler(codecs.decoder)
         try pipeline.addHandler(proxy(codecs))
     }
 

@@ -5,7 +5,7 @@ import NIOSSL
 
 /// What an upstream connection hands its response to: the client connection's proxy handler, on the same loop.
 protocol UpstreamResponseReceiver: AnyObject {
-    func upstreamRead(_ part: HTTPClientResponsePart)
+    func upstreamRead(_ event: ResponseFraming.Event)
     /// The end of a read batch: the time to flush what was passed on.
     func upstreamReadComplete()
     /// The connection closed or failed before the response ended.
@@ -36,9 +36,9 @@ final class UpstreamPool {
 
     /// An idle connection to `address` still open, taken out of the pool.
     func takeIdle(_ address: SocketAddress) -> UpstreamConnection? {
-        while var connections = idle[address], let connection = connections.popLast() {
-            idle[address] = connections.isEmpty ? nil : connections
-            connection.onIdleClose = nil
+        // Popped in place: a copy of the list would be copied again on write, an allocation per request.
+        while let connection = idle[address]?.popLast() {
+            connection.idleIn = nil
             if connection.channel.isActive { return connection }
         }
         return nil
@@ -67,20 +67,19 @@ final class UpstreamPool {
             return
         }
         connection.receiver = nil
-        // A strong reference back to the pool, dropped when the connection is taken again or closes (the pool may go
-        // before its connections do, when the listener closes at shutdown).
-        connection.onIdleClose = { [self] in self.forget(connection) }
+        connection.idleIn = self
         idle[connection.address, default: []].append(connection)
     }
 
-    private func forget(_ connection: UpstreamConnection) {
+    /// Drops a connection the backend closed while it sat in the pool.
+    func forget(_ connection: UpstreamConnection) {
         idle[connection.address]?.removeAll { $0 === connection }
         if idle[connection.address]?.isEmpty == true { idle[connection.address] = nil }
     }
 }
 
-/// One connection to a backend endpoint, with HTTP/1.1 client codecs; its response parts go to whichever request
-/// holds it.
+/// One connection to a backend endpoint. Requests go out as bytes the proxy wrote; responses are framed by
+/// `ResponseFraming` and go to whichever request holds the connection.
 final class UpstreamConnection {
     let channel: any Channel
     let address: SocketAddress
@@ -89,10 +88,10 @@ final class UpstreamConnection {
     /// Strong rather than weak (a weak reference slows every retain of the handler down): cleared whenever an
     /// exchange ends, the connection goes back to the pool or closes, which breaks the cycle with the handler.
     var receiver: (any UpstreamResponseReceiver)?
-    /// Called when the backend closes the connection while it sits in the pool.
-    var onIdleClose: (() -> Void)?
-    let encoder = HTTPRequestEncoder()
-    let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+    /// The pool it sits in while idle, to leave when the backend closes it: a strong reference, dropped when the
+    /// connection is taken again or closes (the pool may go before its connections do, when the listener closes at
+    /// shutdown).
+    var idleIn: UpstreamPool?
     private(set) var handler: UpstreamHandler?
 
     init(channel: any Channel, address: SocketAddress, reusable: Bool) throws {
@@ -100,17 +99,22 @@ final class UpstreamConnection {
         self.address = address
         self.reusable = reusable
         let handler = UpstreamHandler()
-        try channel.pipeline.syncOperations.addHandlers([encoder, decoder, handler])
+        try channel.pipeline.syncOperations.addHandler(handler)
         self.handler = handler
         handler.connection = self
     }
 
-    func write(_ part: HTTPClientRequestPart, flush: Bool) {
+    func write(_ bytes: ByteBuffer, flush: Bool) {
         if flush {
-            channel.writeAndFlush(part, promise: nil)
+            channel.writeAndFlush(bytes, promise: nil)
         } else {
-            channel.write(part, promise: nil)
+            channel.write(bytes, promise: nil)
         }
+    }
+
+    /// Readies the framing for the response to the request about to be written.
+    func expectResponse(to method: HTTPMethod, decodesChunks: Bool) {
+        handler?.framing.expectResponse(to: method, decodesChunks: decodesChunks)
     }
 
     func close() {
@@ -119,8 +123,7 @@ final class UpstreamConnection {
         channel.close(promise: nil)
     }
 
-    /// Takes the HTTP codecs out after a `101 Switching Protocols`, leaving bytes to flow through `relay`; the
-    /// bytes the backend sent after its response are passed on.
+    /// Takes the response framing out after a `101 Switching Protocols`, leaving bytes to flow through `relay`.
     func switchToRelay(_ relay: RelayHandler) throws {
         reusable = false
         let pipeline = channel.pipeline.syncOperations
@@ -129,25 +132,39 @@ final class UpstreamConnection {
             pipeline.removeHandler(handler, promise: nil)
             self.handler = nil
         }
-        pipeline.removeHandler(encoder, promise: nil)
-        pipeline.removeHandler(decoder, promise: nil)
     }
 }
 
-/// Passes an upstream connection's response parts and its closing to the request holding it.
+/// Frames an upstream connection's responses and passes them, and its closing, to the request holding it.
 final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
 
     /// Set by the connection, cleared when the handler leaves the pipeline (the channel closed or the connection
     /// was upgraded), which ends the reference cycle between them.
     var connection: UpstreamConnection?
+    var framing = ResponseFraming()
 
     func handlerRemoved(context: ChannelHandlerContext) {
         connection = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        connection?.receiver?.upstreamRead(Self.unwrapInboundIn(data))
+        var input = Self.unwrapInboundIn(data)
+        do {
+            // The receiver may end its exchange, and the connection go to another, at any event.
+            while let connection {
+                guard let receiver = connection.receiver else {
+                    // Bytes from a backend no request is waiting on: it is out of step and is not used again.
+                    if input.readableBytes > 0 { connection.close() }
+                    return
+                }
+                guard let event = try framing.next(&input) else { return }
+                if case .end = event, input.readableBytes > 0 { connection.reusable = false }
+                receiver.upstreamRead(event)
+            }
+        } catch {
+            errorCaught(context: context, error: error)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -157,12 +174,18 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         guard let connection else { return }
         if let receiver = connection.receiver {
-            connection.receiver = nil
-            receiver.upstreamClosed(nil)
+            if framing.endsAtClose {
+                // A body without a length ends with the connection.
+                connection.reusable = false
+                receiver.upstreamRead(.end)
+            } else {
+                connection.receiver = nil
+                receiver.upstreamClosed(nil)
+            }
         } else {
-            connection.onIdleClose?()
+            connection.idleIn?.forget(connection)
         }
-        connection.onIdleClose = nil
+        connection.idleIn = nil
         context.fireChannelInactive()
     }
 
