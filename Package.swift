@@ -152,6 +152,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // k3s' local-path provisioner as part of every node: claims of the `local-path` class get a directory of the
+        // node's and a PersistentVolume pinned to it; released ones are removed.
+        .target(
+            name: "LocalPathProvisioner",
+            dependencies: [
+                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The ingress controller: Ingresses of the `skiff` class served on the node's ports 80 and 443, proxied to
         // the Services' ready endpoints with SwiftNIO (HTTP/1.1, TLS by SNI, upgrades passed through).
         .target(
@@ -214,7 +223,7 @@ let package = Package(
             name: "SkiffCommands",
             dependencies: [
                 "APIMachinery", "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
-                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS", "IngressController",
+                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS", "IngressController", "LocalPathProvisioner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

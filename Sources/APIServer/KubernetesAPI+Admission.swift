@@ -20,6 +20,11 @@ extension KubernetesAPI {
             DefaultTolerationSeconds.admit(&object)
         case ("networking.k8s.io", "ingresses") where old == nil:
             try await admitDefaultIngressClass(&object)
+        case ("", "persistentvolumeclaims") where old == nil:
+            try await admitDefaultStorageClass(&object)
+            Self.addFinalizer(PersistentVolumeClaim.protectionFinalizer, to: &object)
+        case ("", "persistentvolumes") where old == nil:
+            Self.addFinalizer(PersistentVolume.protectionFinalizer, to: &object)
         case ("scheduling.k8s.io", "priorityclasses"):
             try PriorityAdmission.validateClass(object, isUpdate: old != nil, existing: try await allPriorityClasses())
         default:
@@ -39,6 +44,25 @@ extension KubernetesAPI {
         guard let newest = defaults.max(by: { ($0.metadata.creationTimestamp ?? "", $0.metadata.name) < ($1.metadata.creationTimestamp ?? "", $1.metadata.name) })
         else { return }
         ingress[path: "spec", "ingressClassName"] = .string(newest.metadata.name)
+    }
+
+    /// DefaultStorageClass: a new claim that names no class (no `spec.storageClassName`, not even "", and no beta
+    /// annotation) gets the default StorageClass, the newest when several claim to be the default.
+    private func admitDefaultStorageClass(_ claim: inout JSONValue) async throws(APIError) {
+        guard PersistentVolumeClaim(claim).className == nil,
+            let classes = catalog.resource(group: "storage.k8s.io", version: "v1", resource: "storageclasses")
+        else { return }
+        let defaults = try await listAll(classes, namespace: nil).filter { StorageClass($0).isDefault }
+        guard let newest = defaults.max(by: { ($0.metadata.creationTimestamp ?? "", $0.metadata.name) < ($1.metadata.creationTimestamp ?? "", $1.metadata.name) })
+        else { return }
+        claim[path: "spec", "storageClassName"] = .string(newest.metadata.name)
+    }
+
+    /// StorageObjectInUseProtection: claims and volumes are created with the finalizer that keeps them while in use.
+    private static func addFinalizer(_ finalizer: String, to object: inout JSONValue) {
+        let finalizers = object.metadata.finalizers
+        guard !finalizers.contains(finalizer) else { return }
+        object[path: "metadata", "finalizers"] = .array((finalizers + [finalizer]).map(JSONValue.string))
     }
 
     private func admitServiceAccount(_ pod: inout JSONValue, admissionName: String) async throws(APIError) {

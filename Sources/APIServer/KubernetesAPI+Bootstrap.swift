@@ -7,12 +7,14 @@ extension KubernetesAPI {
     /// The namespaces every Kubernetes cluster starts with.
     static let systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"]
 
-    /// Creates what a new cluster has before any user request: the system namespaces, the `kubernetes` Service and
-    /// the system PriorityClasses.
+    /// Creates what a new cluster has before any user request: the system namespaces, the `kubernetes` Service, the
+    /// system PriorityClasses, and k3s' default StorageClass `local-path`, whose volumes each node agent makes in its
+    /// data directory. Created again at the next start when deleted, as k3s re-applies its packaged manifests.
     public func bootstrap(apiServerPort: Int) async throws(APIError) {
         guard let namespaces = catalog.resource(group: "", version: "v1", resource: "namespaces"),
             let services = catalog.resource(group: "", version: "v1", resource: "services"),
-            let priorityClasses = catalog.resource(group: "scheduling.k8s.io", version: "v1", resource: "priorityclasses")
+            let priorityClasses = catalog.resource(group: "scheduling.k8s.io", version: "v1", resource: "priorityclasses"),
+            let storageClasses = catalog.resource(group: "storage.k8s.io", version: "v1", resource: "storageclasses")
         else { throw APIError.internalError("a built-in API group is missing from the catalog") }
         for name in Self.systemNamespaces {
             let namespace: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
@@ -35,7 +37,18 @@ extension KubernetesAPI {
             ],
         ]
         try await createIfMissing(services, service)
+        let localPath: JSONValue = [
+            "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": ["name": .string(Self.localPathClass), "annotations": [.init(stringLiteral: StorageClass.defaultClassAnnotation): "true"]],
+            "provisioner": .string(Self.localPathProvisioner), "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
+            "allowVolumeExpansion": true,
+        ]
+        try await createIfMissing(storageClasses, localPath)
     }
+
+    public static let localPathClass = "local-path"
+    /// The provisioner name k3s' local-path-provisioner registers, which users' manifests already name.
+    public static let localPathProvisioner = "rancher.io/local-path"
 
     private func createIfMissing(_ definition: ResourceDefinition, _ template: JSONValue) async throws(APIError) {
         if try await objects.find(definition, namespace: template.metadata.namespace, name: template.metadata.name) != nil { return }

@@ -55,6 +55,8 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
         group: "", version: "v1", resource: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true)
     public static let persistentVolumes = ResourceType(
         group: "", version: "v1", resource: "persistentvolumes", kind: "PersistentVolume", namespaced: false)
+    public static let storageClasses = ResourceType(
+        group: "storage.k8s.io", version: "v1", resource: "storageclasses", kind: "StorageClass", namespaced: false)
     public static let endpoints = ResourceType(group: "", version: "v1", resource: "endpoints", kind: "Endpoints", namespaced: true)
     public static let endpointSlices = ResourceType(
         group: "discovery.k8s.io", version: "v1", resource: "endpointslices", kind: "EndpointSlice", namespaced: true)

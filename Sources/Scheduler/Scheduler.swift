@@ -35,6 +35,9 @@ public final class Scheduler: Sendable {
     private let pods: Informer
     private let nodes: Informer
     private let namespaces: Informer
+    private let claims: Informer
+    private let volumes: Informer
+    private let storageClasses: Informer
     private let recorder: EventRecorder
     private let logger: Logger
     private let name: String
@@ -48,6 +51,9 @@ public final class Scheduler: Sendable {
         pods = context.informer(.pods)
         nodes = context.informer(.nodes)
         namespaces = context.informer(.namespaces)
+        claims = context.informer(.persistentVolumeClaims)
+        volumes = context.informer(.persistentVolumes)
+        storageClasses = context.informer(.storageClasses)
         recorder = context.recorder(component: name)
         logger = context.logger
         self.name = name
@@ -83,6 +89,16 @@ public final class Scheduler: Sendable {
                     onAdd: { [self] pod in podChanged(old: nil, new: pod) },
                     onUpdate: { [self] old, pod in podChanged(old: old, new: pod) },
                     onDelete: { [self] pod in podDeleted(pod) })),
+            // A claim that binds, or one that appears, may let a waiting pod in.
+            Watch(
+                claims,
+                InformerHandler(
+                    onAdd: { [queue] _ in queue.moveAllUnschedulable() },
+                    onUpdate: { [queue] old, new in
+                        if PersistentVolumeClaim(old).volumeName != PersistentVolumeClaim(new).volumeName { queue.moveAllUnschedulable() }
+                    })),
+            Watch(volumes, InformerHandler(onAdd: { [queue] _ in queue.moveAllUnschedulable() })),
+            Watch(storageClasses, InformerHandler(onAdd: { [queue] _ in queue.moveAllUnschedulable() })),
         ])
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -173,8 +189,17 @@ public final class Scheduler: Sendable {
                 guard let pod = pods.get(entry.key), !Self.isAssigned(pod), isOurs(pod), !pod.metadata.isDeleting,
                     !Self.isFinished(pod)
                 else { continue }
-                let info = PodInfo(pod: pod)
-                let decision = decide(info, key: entry.key)
+                let volumePlan = volumeBinding.plan(for: pod)
+                let decision: Decision
+                switch volumePlan {
+                case .unschedulable(let message):
+                    let nodeCount = shared.withLock { $0.snapshot.nodeCount }
+                    decision = .unschedulable(
+                        FitError(numAllNodes: nodeCount, preFilterMessage: message,
+                            postFilterMessage: "preemption: 0/\(nodeCount) nodes are available: \(nodeCount) Preemption is not helpful for scheduling."), nil)
+                case .place(let volumeTerms, _):
+                    decision = decide(PodInfo(pod: VolumeBinding.constrain(pod, to: volumeTerms)), key: entry.key)
+                }
                 if inFlight >= Self.bindingsInFlight {
                     await writes.next()
                     inFlight -= 1
@@ -182,7 +207,12 @@ public final class Scheduler: Sendable {
                 inFlight += 1
                 switch decision {
                 case .bind(let node):
-                    writes.addTask { await self.bind(pod, to: node, entry: entry, cycle: cycle) }
+                    let delayedClaims: [ObjectKey]
+                    if case .place(_, let claims) = volumePlan { delayedClaims = claims } else { delayedClaims = [] }
+                    writes.addTask {
+                        await self.selectNode(node, forClaims: delayedClaims)
+                        await self.bind(pod, to: node, entry: entry, cycle: cycle)
+                    }
                 case .unschedulable(let fitError, let preemption):
                     queue.requeue(entry, unschedulable: true, cycleWhenPopped: cycle)
                     writes.addTask { await self.reportUnschedulable(pod, fitError: fitError, preemption: preemption) }
@@ -209,6 +239,29 @@ public final class Scheduler: Sendable {
                     shared.snapshot.nominate(info, to: result.nominatedNode)
                 }
                 return .unschedulable(fitError, outcome.result)
+            }
+        }
+    }
+
+    private var volumeBinding: VolumeBinding {
+        VolumeBinding(
+            claim: { [claims] in claims.get($0) }, volume: { [volumes] in volumes.get(ObjectKey(namespace: nil, name: $0)) },
+            storageClass: { [storageClasses] in storageClasses.get(ObjectKey(namespace: nil, name: $0)) })
+    }
+
+    /// Tells the WaitForFirstConsumer claims of a pod where it goes (VolumeBinding's PreBind): the PV controller then
+    /// binds each to a volume that node reaches, or the class's provisioner makes one there. The node agent waits for
+    /// the claims to bind before it starts the pod.
+    private func selectNode(_ node: String, forClaims keys: [ObjectKey]) async {
+        for key in keys {
+            guard let claim = claims.get(key), PersistentVolumeClaim(claim).volumeName == nil,
+                PersistentVolumeClaim(claim).selectedNode != node
+            else { continue }
+            let patch: JSONValue = ["metadata": ["annotations": [.init(stringLiteral: PersistentVolumeClaim.selectedNodeAnnotation): .string(node)]]]
+            do throws(APIError) {
+                _ = try await client.patch(.persistentVolumeClaims, namespace: key.namespace, name: key.name, type: .strategicMerge, patch)
+            } catch {
+                logger.debug("claim not told its node", metadata: ["claim": "\(key)", "node": "\(node)", "error": "\(error.message)"])
             }
         }
     }

@@ -69,6 +69,8 @@ struct ControlPlane {
                 ("endpointslice-controller", EndpointSliceController(context: context).run),
                 ("service-lb-controller", ServiceLoadBalancerController(context: context).run),
                 ("garbage-collector", GarbageCollector(context: context).run),
+                ("persistentvolume-binder-controller", PersistentVolumeController(context: context).run),
+                ("volume-protection-controller", VolumeProtectionController(context: context).run),
             ]
             if let address = options.clusterDNSAddress {
                 controllers.append(("cluster-dns-controller", ClusterDNSController(context: context, clusterIP: address).run))

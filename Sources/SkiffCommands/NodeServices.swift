@@ -1,12 +1,14 @@
 import ClusterDNS
 import ControllerRuntime
+import Foundation
+import LocalPathProvisioner
 import Logging
 import NodeAgent
 import ServiceLifecycle
 import ServiceProxy
 
 /// What every node runs, on the server's machine and on joined ones: the node agent, its informers, the service
-/// proxy and the cluster DNS, with their metrics endpoints.
+/// proxy, the cluster DNS with their metrics endpoints, and the local-path provisioner.
 struct NodeServices {
     let agent: NodeAgent
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
@@ -23,6 +25,10 @@ struct NodeServices {
             .init(service: BackgroundWork(name: "node-informers") { await context.run() }),
             .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
         ]
+        // Volumes live beside the agent's directory (`<data-dir>/agent`), in `<data-dir>/storage`.
+        let storage = URL(fileURLWithPath: agentOptions.directory).deletingLastPathComponent().appendingPathComponent("storage").path
+        let provisioner = LocalPathProvisioner(context: context, options: .init(nodeName: agentOptions.nodeName, directory: storage))
+        services.append(.init(service: BackgroundWork(name: "local-path-provisioner") { await provisioner.run() }))
         if let endpoint = try MetricsEndpoint(
             component: "service-proxy", address: proxyMetricsAddress, flag: "--proxy-metrics-address", text: { proxy.metrics.text }, logger: logger)
         {

@@ -402,8 +402,7 @@ spec:
   volumeName: local-disk
   resources: {{requests: {{storage: 1Gi}}}}
 """)
-    # No volume binder runs yet (the storage issue adds it): the claim is marked bound as the binder would.
-    cluster.kubectl("patch", "pvc", "data", "--subresource=status", "--type=merge", "-p", '{"status":{"phase":"Bound"}}')
+    wait_for(lambda: cluster.kubectl("get", "pvc", "data", "-o", "jsonpath={.status.phase}").stdout == "Bound", "the claim bound to local-disk")
     cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
 kind: Pod
 metadata:

@@ -1,0 +1,168 @@
+import APIMachinery
+import ControllerRuntime
+import Foundation
+import KubeClient
+import KubeObjects
+import Logging
+
+public struct LocalPathProvisionerOptions: Sendable {
+    public var nodeName: String
+    /// Where volumes are made, one directory each: `<data-dir>/storage`.
+    public var directory: String
+
+    public init(nodeName: String, directory: String) {
+        self.nodeName = nodeName
+        self.directory = directory
+    }
+}
+
+/// k3s' local-path provisioner (`rancher.io/local-path`), built into every node rather than run as a pod: for a claim
+/// the scheduler placed on this node (`volume.kubernetes.io/selected-node`) that the PV controller handed to this
+/// provisioner, it makes a directory `<pv>_<namespace>_<claim>` and a hostPath PersistentVolume pinned to the node by
+/// node affinity and pre-bound to the claim; when such a volume is released under the `Delete` policy, it removes
+/// the directory and the volume.
+public final class LocalPathProvisioner: Sendable {
+    public static let provisionerName = "rancher.io/local-path"
+    static let selectedNodeAnnotation = "local.path.provisioner/selected-node"
+
+    enum Key: Hashable, Sendable {
+        case claim(ObjectKey)
+        case volume(String)
+    }
+
+    private let client: KubeClient
+    private let claims: Informer
+    private let volumes: Informer
+    private let classes: Informer
+    private let recorder: EventRecorder
+    private let options: LocalPathProvisionerOptions
+    private let logger: Logger
+    private let queue = WorkQueue<Key>()
+
+    public init(context: ControllerContext, options: LocalPathProvisionerOptions) {
+        client = context.client
+        claims = context.informer(.persistentVolumeClaims)
+        volumes = context.informer(.persistentVolumes)
+        classes = context.informer(.storageClasses)
+        recorder = context.recorder(component: Self.provisionerName)
+        self.options = options
+        logger = context.logger
+    }
+
+    public func run() async {
+        let queue = self.queue
+        let watches = [
+            Watch(claims, .enqueue(queue) { .claim(ObjectKey($0)) }),
+            Watch(volumes, .enqueue(queue) { .volume($0.metadata.name) }),
+            Watch.cache(classes),
+        ]
+        await ControllerWorkers.run(queue, watching: watches, workers: 1, name: "local-path-provisioner", logger: logger) { key throws(APIError) in
+            switch key {
+            case .claim(let claimKey): try await self.provision(claimKey)
+            case .volume(let name): try await self.reclaim(name)
+            }
+        }
+    }
+
+    static func volumeName(for claim: PersistentVolumeClaim) -> String { "pvc-\(claim.metadata.uid)" }
+
+    func path(for volumeName: String, claim: PersistentVolumeClaim) -> String {
+        "\(options.directory)/\(volumeName)_\(claim.metadata.namespace ?? "default")_\(claim.metadata.name)"
+    }
+
+    // MARK: provisioning
+
+    private func provision(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
+        guard let object = claims.get(key) else { return .done }
+        let claim = PersistentVolumeClaim(object)
+        guard !claim.metadata.isDeleting, claim.volumeName == nil, claim.selectedNode == options.nodeName,
+            claim.metadata.annotations[PersistentVolumeClaim.provisionerAnnotation] == Self.provisionerName,
+            let className = claim.className, let storageClass = classes.get(ObjectKey(namespace: nil, name: className)).map(StorageClass.init),
+            storageClass.provisioner == Self.provisionerName
+        else { return .done }
+        let volumeName = Self.volumeName(for: claim)
+        if volumes.get(ObjectKey(namespace: nil, name: volumeName)) != nil { return .done }
+        guard claim.volumeMode == "Filesystem" else {
+            recorder.record(object, type: .warning, reason: "ProvisioningFailed", message: "local-path makes only Filesystem volumes, not \(claim.volumeMode)")
+            return .done
+        }
+        let path = path(for: volumeName, claim: claim)
+        recorder.record(object, type: .normal, reason: "Provisioning", message: "External provisioner is provisioning volume for claim \"\(key)\"")
+        do {
+            // Open to every user, as k3s' provisioner leaves it: the pod's containers may not run as root.
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+            try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: path)
+        } catch {
+            recorder.record(object, type: .warning, reason: "ProvisioningFailed", message: "failed to create directory \(path): \(error.localizedDescription)")
+            return .requeue(after: .seconds(10))
+        }
+        let volume: JSONValue = [
+            "apiVersion": "v1", "kind": "PersistentVolume",
+            "metadata": [
+                "name": .string(volumeName),
+                "annotations": [
+                    .init(stringLiteral: PersistentVolume.provisionedByAnnotation): .string(Self.provisionerName),
+                    .init(stringLiteral: Self.selectedNodeAnnotation): .string(options.nodeName),
+                ],
+            ],
+            "spec": [
+                "capacity": ["storage": object[path: "spec", "resources", "requests", "storage"] ?? "0"],
+                "accessModes": .array(claim.accessModes.map(JSONValue.string)),
+                "persistentVolumeReclaimPolicy": .string(storageClass.reclaimPolicy),
+                "storageClassName": .string(className),
+                "volumeMode": "Filesystem",
+                "hostPath": ["path": .string(path), "type": "DirectoryOrCreate"],
+                "nodeAffinity": [
+                    "required": [
+                        "nodeSelectorTerms": [
+                            ["matchExpressions": [["key": "kubernetes.io/hostname", "operator": "In", "values": [.string(options.nodeName)]]]]
+                        ]
+                    ]
+                ],
+                "claimRef": [
+                    "kind": "PersistentVolumeClaim", "apiVersion": "v1", "namespace": .string(key.namespace ?? "default"), "name": .string(key.name),
+                    "uid": .string(claim.metadata.uid), "resourceVersion": .string(claim.metadata.resourceVersion),
+                ],
+            ],
+        ]
+        do throws(APIError) {
+            _ = try await client.create(.persistentVolumes, volume)
+        } catch where error.isAlreadyExists {
+            return .done
+        }
+        recorder.record(object, type: .normal, reason: "ProvisioningSucceeded", message: "Successfully provisioned volume \(volumeName)")
+        logger.info("local volume provisioned", metadata: ["claim": "\(key)", "volume": "\(volumeName)", "path": "\(path)"])
+        return .done
+    }
+
+    // MARK: reclaiming
+
+    /// Removes a released volume of this node under the `Delete` policy: its directory, then the object.
+    private func reclaim(_ name: String) async throws(APIError) -> ReconcileResult {
+        guard let object = volumes.get(ObjectKey(namespace: nil, name: name)) else { return .done }
+        let volume = PersistentVolume(object)
+        guard volume.provisionedBy == Self.provisionerName, volume.metadata.annotations[Self.selectedNodeAnnotation] == options.nodeName,
+            volume.phase == "Released", volume.reclaimPolicy == "Delete", !volume.metadata.isDeleting, let (path, _) = volume.hostPath
+        else { return .done }
+        // Only a directory this provisioner made is removed, whatever the object says.
+        let base = URL(fileURLWithPath: options.directory).standardizedFileURL.path
+        let target = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard target.hasPrefix(base + "/"), !target.dropFirst(base.count + 1).contains("/") else {
+            recorder.record(object, type: .warning, reason: "VolumeFailedDelete", message: "\(path) is not a directory local-path made under \(base)")
+            return .done
+        }
+        do {
+            if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
+        } catch {
+            recorder.record(object, type: .warning, reason: "VolumeFailedDelete", message: "failed to remove \(target): \(error.localizedDescription)")
+            return .requeue(after: .seconds(10))
+        }
+        do throws(APIError) {
+            try await client.delete(.persistentVolumes, name: name, options: ["preconditions": ["uid": .string(volume.metadata.uid)]])
+        } catch where error.isNotFound {
+            return .done
+        }
+        logger.info("local volume deleted", metadata: ["volume": "\(name)", "path": "\(target)"])
+        return .done
+    }
+}

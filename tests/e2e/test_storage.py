@@ -1,0 +1,230 @@
+"""Persistent storage on a real node: the PV controller binding claims, the default `local-path` class provisioning
+a directory on the pod's node, protection of claims in use, and reclaiming by policy."""
+import json
+import pathlib
+import subprocess
+
+from conftest import wait_for
+from test_node_agent import NODE, cluster, pytestmark, status_column  # noqa: F401  (the module's cluster and skips)
+
+# Seed 000's PersistentVolume, PersistentVolumeClaim and the Deployment that uses them, unchanged.
+SEED_000 = """
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: pv-volume
+spec:
+  capacity:
+    storage: 10Gi
+  accessModes:
+    - ReadWriteOnce
+  hostPath:
+    path: "/mnt/data"
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: pvc-claim
+spec:
+  accessModes:
+    - ReadWriteOnce
+  resources:
+    requests:
+      storage: 10Gi
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: database-deployment
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: database
+  template:
+    metadata:
+      labels:
+        app: database
+    spec:
+      containers:
+      - name: database
+        image: postgres:13
+        volumeMounts:
+        - mountPath: "/var/lib/postgresql/data"
+          name: db-storage
+      volumes:
+      - name: db-storage
+        persistentVolumeClaim:
+          claimName: pvc-claim
+"""
+
+
+def phase(cluster, kind, name):
+    return cluster.kubectl("get", kind, name, "-o", "jsonpath={.status.phase}", check=False).stdout
+
+
+def running_pod(cluster, selector):
+    pods = cluster.kubectl_json("get", "pods", "-l", selector)["items"]
+    running = [p for p in pods if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")]
+    return running[0]["metadata"]["name"] if running else None
+
+
+def events(cluster, kind, name):
+    listed = cluster.kubectl_json("get", "events", "--field-selector", f"involvedObject.kind={kind},involvedObject.name={name}")
+    return {event["reason"]: event["message"] for event in listed["items"]}
+
+
+def test_the_default_class_is_local_path_as_on_k3s(cluster):
+    rows = cluster.kubectl("get", "storageclass", "--no-headers").stdout.split()
+    assert rows[:5] == ["local-path", "(default)", "rancher.io/local-path", "Delete", "WaitForFirstConsumer"], rows
+
+
+def test_seed_000_claim_binds_and_its_data_outlives_the_pod(cluster):
+    cluster.kubectl("apply", "-f", "-", input=SEED_000)
+    claim = cluster.kubectl_json("get", "pvc", "pvc-claim")
+    # DefaultStorageClass gave the class-less claim the default, as on k3s: it is provisioned on the pod's node and
+    # the hand-made hostPath volume of no class is left for claims that ask for no class.
+    assert claim["spec"]["storageClassName"] == "local-path"
+    assert claim["metadata"]["finalizers"] == ["kubernetes.io/pvc-protection"]
+    first = wait_for(lambda: running_pod(cluster, "app=database"), "the database pod running", timeout=90)
+    assert phase(cluster, "pvc", "pvc-claim") == "Bound"
+    assert phase(cluster, "pv", "pv-volume") == "Available"
+    row = cluster.kubectl("get", "pvc", "pvc-claim", "--no-headers").stdout.split()
+    assert row[1] == "Bound" and row[2].startswith("pvc-") and row[3:6] == ["10Gi", "RWO", "local-path"], row
+    directory = cluster.data_dir / "storage" / f"{row[2]}_default_pvc-claim"
+    assert directory.is_dir()
+
+    cluster.kubectl("exec", first, "--", "sh", "-c", "echo kept > /var/lib/postgresql/data/table")
+    assert (directory / "table").read_text() == "kept\n"
+    cluster.kubectl("delete", "pod", first, "--grace-period=1")
+    second = wait_for(lambda: (lambda name: name if name and name != first else None)(running_pod(cluster, "app=database")),
+                      "the replacement pod running", timeout=90)
+    assert cluster.kubectl("exec", second, "--", "cat", "/var/lib/postgresql/data/table").stdout == "kept\n"
+
+    cluster.kubectl("delete", "deployment", "database-deployment")
+    cluster.kubectl("delete", "pod", "-l", "app=database", "--grace-period=1")
+    cluster.kubectl("delete", "pvc", "pvc-claim")
+    cluster.kubectl("delete", "pv", "pv-volume")
+    wait_for(lambda: not directory.exists(), "the provisioned directory removed with its claim (reclaim policy Delete)")
+
+
+def test_a_claim_waits_for_its_first_pod_and_cannot_vanish_under_it(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: scratch}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 64Mi}}
+""")
+    wait_for(lambda: "WaitForFirstConsumer" in events(cluster, "PersistentVolumeClaim", "scratch"), "the WaitForFirstConsumer event")
+    assert phase(cluster, "pvc", "scratch") == "Pending"
+    assert cluster.kubectl_json("get", "pv")["items"] == [] or all(
+        pv["spec"].get("claimRef", {}).get("name") != "scratch" for pv in cluster.kubectl_json("get", "pv")["items"])
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: Pod
+metadata: {name: scratch-user}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: app, image: busybox, command: ["sh", "-c", "echo mine > /work/file; sleep 3600"], volumeMounts: [{name: work, mountPath: /work}]}
+  volumes: [{name: work, persistentVolumeClaim: {claimName: scratch}}]
+""")
+    wait_for(lambda: status_column(cluster, "scratch-user") == "Running", "the pod using the claim running", timeout=90)
+    claim = cluster.kubectl_json("get", "pvc", "scratch")
+    assert claim["status"]["phase"] == "Bound"
+    assert claim["metadata"]["annotations"]["volume.kubernetes.io/selected-node"] == NODE
+    volume = cluster.kubectl_json("get", "pv", claim["spec"]["volumeName"])
+    assert volume["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"] == [NODE]
+    assert volume["spec"]["claimRef"]["uid"] == claim["metadata"]["uid"]
+    reasons = events(cluster, "PersistentVolumeClaim", "scratch")
+    assert "ProvisioningSucceeded" in reasons, reasons
+    path = pathlib.Path(volume["spec"]["hostPath"]["path"])
+    wait_for(lambda: (path / "file").exists(), "the pod's file in the volume")
+
+    # In use: deleting the claim leaves it Terminating until the pod is gone.
+    cluster.kubectl("delete", "pvc", "scratch", "--wait=false")
+    wait_for(lambda: cluster.kubectl("get", "pvc", "scratch", "--no-headers").stdout.split()[1] == "Terminating", "the claim Terminating")
+    assert (path / "file").read_text() == "mine\n"
+    cluster.kubectl("delete", "pod", "scratch-user")
+    wait_for(lambda: cluster.kubectl("get", "pvc", "scratch", check=False).returncode != 0, "the claim gone once its pod is")
+    wait_for(lambda: cluster.kubectl("get", "pv", volume["metadata"]["name"], check=False).returncode != 0 and not path.exists(),
+             "the volume and its directory removed")
+
+
+def test_retain_keeps_a_released_volume_and_its_data(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: keep}
+provisioner: rancher.io/local-path
+reclaimPolicy: Retain
+volumeBindingMode: WaitForFirstConsumer
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: precious}
+spec:
+  storageClassName: keep
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 64Mi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: precious-writer}
+spec:
+  terminationGracePeriodSeconds: 1
+  restartPolicy: Never
+  containers:
+  - {name: app, image: busybox, command: ["sh", "-c", "echo gold > /vault/coin"], volumeMounts: [{name: vault, mountPath: /vault}]}
+  volumes: [{name: vault, persistentVolumeClaim: {claimName: precious}}]
+""")
+    wait_for(lambda: phase(cluster, "pod", "precious-writer") == "Succeeded", "the writer done", timeout=90)
+    name = cluster.kubectl_json("get", "pvc", "precious")["spec"]["volumeName"]
+    path = pathlib.Path(cluster.kubectl_json("get", "pv", name)["spec"]["hostPath"]["path"])
+    cluster.kubectl("delete", "pod", "precious-writer")
+    cluster.kubectl("delete", "pvc", "precious")
+    wait_for(lambda: phase(cluster, "pv", name) == "Released", "the volume Released")
+    row = cluster.kubectl("get", "pv", name, "--no-headers").stdout.split()
+    assert row[3:6] == ["Retain", "Released", "default/precious"], row
+    assert (path / "coin").read_text() == "gold\n"
+    cluster.kubectl("delete", "pv", name)
+    cluster.kubectl("delete", "storageclass", "keep")
+    assert (path / "coin").exists(), "a deleted Retain volume's data stays on the node"
+    subprocess.run(["rm", "-rf", str(path)], check=True)
+
+
+def test_a_claim_without_a_class_binds_the_smallest_volume_that_fits(cluster):
+    volumes = [
+        {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name, "labels": {"tier": tier}},
+         "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteOnce"], "storageClassName": "",
+                  "hostPath": {"path": f"/tmp/skiff-e2e-{name}"}}}
+        for name, size, tier in [("big-fast", "5Gi", "fast"), ("small-fast", "2Gi", "fast"), ("tiny-slow", "1Gi", "slow")]
+    ]
+    cluster.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": volumes}))
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: fast-one}
+spec:
+  storageClassName: ""
+  selector: {matchLabels: {tier: fast}}
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+""")
+    wait_for(lambda: phase(cluster, "pvc", "fast-one") == "Bound", "the claim bound at once (no class: Immediate)")
+    assert cluster.kubectl_json("get", "pvc", "fast-one")["spec"]["volumeName"] == "small-fast"
+    assert phase(cluster, "pv", "small-fast") == "Bound"
+    assert phase(cluster, "pv", "tiny-slow") == "Available" and phase(cluster, "pv", "big-fast") == "Available"
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: too-big}
+spec:
+  storageClassName: ""
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 50Gi}}
+""")
+    wait_for(lambda: events(cluster, "PersistentVolumeClaim", "too-big").get("FailedBinding") ==
+             "no persistent volumes available for this claim and no storage class is set", "the FailedBinding event")
+    assert phase(cluster, "pvc", "too-big") == "Pending"
+    cluster.kubectl("delete", "pvc", "fast-one", "too-big")
+    # A hand-made volume of the default Retain policy is released, not deleted, when its claim goes.
+    wait_for(lambda: phase(cluster, "pv", "small-fast") == "Released", "small-fast Released")
+    cluster.kubectl("delete", "pv", "big-fast", "small-fast", "tiny-slow")
