@@ -9,7 +9,9 @@ import Logging
 /// one PersistentVolumeClaim per pod and claim template (`<claim>-<name>-<ordinal>`, kept when the pod is replaced),
 /// created in order — each after the previous is Running and Ready (OrderedReady) or all at once (Parallel) —
 /// removed in reverse order, and updated from the highest ordinal down to `partition` (RollingUpdate) or left for
-/// the user to delete (OnDelete). Each template is recorded as a ControllerRevision, whose name the pods carry in
+/// the user to delete (OnDelete). `persistentVolumeClaimRetentionPolicy` decides whether claims go with the set
+/// (`whenDeleted`) or with pods removed by a scale-down (`whenScaled`), through owner references the garbage
+/// collector follows; by default they stay. Each template is recorded as a ControllerRevision, whose name the pods carry in
 /// their `controller-revision-hash` label and the status in `currentRevision`/`updateRevision`.
 public final class StatefulSetController: Sendable {
     static let podNameLabel = "statefulset.kubernetes.io/pod-name"
@@ -19,6 +21,7 @@ public final class StatefulSetController: Sendable {
     private let statefulSets: Informer
     private let pods: Informer
     private let revisions: Informer
+    private let claims: Informer
     private let history: ControllerHistory
     private let recorder: EventRecorder
     private let logger: Logger
@@ -29,6 +32,7 @@ public final class StatefulSetController: Sendable {
         statefulSets = context.informer(.statefulSets)
         pods = context.informer(.pods)
         revisions = context.informer(.controllerRevisions)
+        claims = context.informer(.persistentVolumeClaims)
         history = ControllerHistory(client: client, revisions: revisions, owner: .statefulSets)
         recorder = context.recorder(component: "statefulset-controller")
         logger = context.logger
@@ -37,6 +41,7 @@ public final class StatefulSetController: Sendable {
     public func run() async {
         let watches: [Watch] = [
             .own(statefulSets, into: queue), .owned(pods, by: "StatefulSet", into: queue), .owned(revisions, by: "StatefulSet", into: queue),
+            .cache(claims),
         ]
         await ControllerWorkers.run(queue, watching: watches, workers: 2, name: "statefulset", logger: logger) { key throws(APIError) in
             try await self.reconcile(key)
@@ -88,6 +93,7 @@ public final class StatefulSetController: Sendable {
             try await createPod(ordinal: ordinal, set: set, key: key, revision: revision)
             if ordered { return try await writeStatus(set, pods: byOrdinal, replicas: replicas, revision: revision) }
         }
+        try await syncClaimOwners(set, pods: byOrdinal, replicas: replicas)
         // Remove surplus pods, highest ordinal first; in order, one at a time.
         for ordinal in byOrdinal.keys.filter({ $0 >= replicas }).sorted(by: >) {
             guard let pod = byOrdinal[ordinal] else { continue }
@@ -192,6 +198,43 @@ public final class StatefulSetController: Sendable {
         } catch where error.isAlreadyExists {
             // Claims outlive their pods: a replaced pod gets its old claim back.
             return
+        }
+    }
+
+    /// Gives each pod's claims the owners the retention policy asks for, as `updateClaimOwnerRefForSetAndPod`: the
+    /// set when claims go with it (`whenDeleted: Delete`), the pod when it is beyond `replicas` and claims go with
+    /// scaled-down pods (`whenScaled: Delete`); no owner from this set or pod otherwise, so that a pod scaled up
+    /// again keeps its claim.
+    private func syncClaimOwners(_ set: JSONValue, pods: [Int: JSONValue], replicas: Int) async throws(APIError) {
+        let templates = set[path: "spec", "volumeClaimTemplates"]?.arrayValue ?? []
+        guard !templates.isEmpty else { return }
+        let deleteWithSet = set[path: "spec", "persistentVolumeClaimRetentionPolicy", "whenDeleted"]?.stringValue == "Delete"
+        let deleteWhenScaled = set[path: "spec", "persistentVolumeClaimRetentionPolicy", "whenScaled"]?.stringValue == "Delete"
+        let setReference: JSONValue = [
+            "apiVersion": "apps/v1", "kind": "StatefulSet", "name": .string(set.metadata.name), "uid": .string(set.metadata.uid),
+        ]
+        for (ordinal, pod) in pods where !pod.metadata.isDeleting {
+            let scaledDown = ordinal >= replicas
+            let podReference: JSONValue = ["apiVersion": "v1", "kind": "Pod", "name": .string(pod.metadata.name), "uid": .string(pod.metadata.uid)]
+            for template in templates {
+                let name = Self.claimName(template: template, set: set.metadata.name, ordinal: ordinal)
+                guard let claim = claims.get(ObjectKey(namespace: set.metadata.namespace, name: name)) else { continue }
+                let existing = claim[path: "metadata", "ownerReferences"]?.arrayValue ?? []
+                var references = existing.filter {
+                    let uid = $0["uid"]?.stringValue
+                    return uid != set.metadata.uid && uid != pod.metadata.uid
+                }
+                if deleteWithSet && !(deleteWhenScaled && scaledDown) { references.append(setReference) }
+                if deleteWhenScaled && scaledDown { references.append(podReference) }
+                guard references != existing else { continue }
+                var updated = claim
+                updated[path: "metadata", "ownerReferences"] = references.isEmpty ? nil : .array(references)
+                do throws(APIError) {
+                    _ = try await client.update(.persistentVolumeClaims, updated)
+                } catch where error.isNotFound || error.isConflict {
+                    continue
+                }
+            }
         }
     }
 

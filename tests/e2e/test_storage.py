@@ -228,3 +228,68 @@ spec:
     # A hand-made volume of the default Retain policy is released, not deleted, when its claim goes.
     wait_for(lambda: phase(cluster, "pv", "small-fast") == "Released", "small-fast Released")
     cluster.kubectl("delete", "pv", "big-fast", "small-fast", "tiny-slow")
+
+
+STATEFUL_SET = """apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ledger}
+spec:
+  serviceName: ledger
+  replicas: 3
+  selector: {matchLabels: {app: ledger}}
+  template:
+    metadata: {labels: {app: ledger}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: app
+        image: busybox
+        command: ["sh", "-c", "[ -f /data/owner ] || hostname > /data/owner; sleep 3600"]
+        volumeMounts: [{name: data, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 32Mi}}
+"""
+
+
+def ledger_claims(cluster):
+    return sorted(claim["metadata"]["name"] for claim in cluster.kubectl_json("get", "pvc", "-l", "app=ledger")["items"]
+                  if not claim["metadata"].get("deletionTimestamp"))
+
+
+def owners_on_file(cluster, count):
+    return {f"ledger-{ordinal}": cluster.kubectl("exec", f"ledger-{ordinal}", "--", "cat", "/data/owner", check=False).stdout.strip()
+            for ordinal in range(count)}
+
+
+def ready_replicas(cluster):
+    return cluster.kubectl_json("get", "statefulset", "ledger").get("status", {}).get("readyReplicas", 0)
+
+
+def test_stateful_set_claims_survive_scale_down_and_follow_the_retention_policy(cluster):
+    cluster.kubectl("apply", "-f", "-", input=STATEFUL_SET)
+    wait_for(lambda: ready_replicas(cluster) == 3, "ledger-0..2 ready", timeout=120)
+    assert ledger_claims(cluster) == ["data-ledger-0", "data-ledger-1", "data-ledger-2"]
+    assert all(phase(cluster, "pvc", claim) == "Bound" for claim in ledger_claims(cluster))
+    assert owners_on_file(cluster, 3) == {"ledger-0": "ledger-0", "ledger-1": "ledger-1", "ledger-2": "ledger-2"}
+
+    # Retain (the default): the claims stay through a scale-down, and each pod scaled up again gets its own back.
+    cluster.kubectl("scale", "statefulset", "ledger", "--replicas=1")
+    wait_for(lambda: cluster.kubectl("get", "pod", "ledger-1", check=False).returncode != 0, "ledger-1 and -2 gone", timeout=90)
+    assert ledger_claims(cluster) == ["data-ledger-0", "data-ledger-1", "data-ledger-2"]
+    cluster.kubectl("scale", "statefulset", "ledger", "--replicas=3")
+    wait_for(lambda: ready_replicas(cluster) == 3, "ledger-0..2 ready again", timeout=120)
+    assert owners_on_file(cluster, 3) == {"ledger-0": "ledger-0", "ledger-1": "ledger-1", "ledger-2": "ledger-2"}
+
+    # Delete on scale-down and with the set: the claims go with the pods and then with the set.
+    cluster.kubectl("patch", "statefulset", "ledger", "--type=merge", "-p",
+                    '{"spec":{"persistentVolumeClaimRetentionPolicy":{"whenScaled":"Delete","whenDeleted":"Delete"}}}')
+    cluster.kubectl("scale", "statefulset", "ledger", "--replicas=1")
+    wait_for(lambda: ledger_claims(cluster) == ["data-ledger-0"], "the scaled-down pods' claims deleted", timeout=90)
+    owners = cluster.kubectl_json("get", "pvc", "data-ledger-0")["metadata"]["ownerReferences"]
+    assert [(owner["kind"], owner["name"]) for owner in owners] == [("StatefulSet", "ledger")]
+    cluster.kubectl("delete", "statefulset", "ledger")
+    wait_for(lambda: ledger_claims(cluster) == [] and cluster.kubectl_json("get", "pv")["items"] == [],
+             "the last claim and every volume gone with the set", timeout=90)
