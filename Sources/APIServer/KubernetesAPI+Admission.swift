@@ -23,6 +23,8 @@ extension KubernetesAPI {
         case ("", "persistentvolumeclaims") where old == nil:
             try await admitDefaultStorageClass(&object)
             Self.addFinalizer(PersistentVolumeClaim.protectionFinalizer, to: &object)
+        case ("", "persistentvolumeclaims"):
+            if let old { try await admitClaimResize(object, old: old, admissionName: admissionName) }
         case ("", "persistentvolumes") where old == nil:
             Self.addFinalizer(PersistentVolume.protectionFinalizer, to: &object)
         case ("scheduling.k8s.io", "priorityclasses"):
@@ -56,6 +58,26 @@ extension KubernetesAPI {
         guard let newest = defaults.max(by: { ($0.metadata.creationTimestamp ?? "", $0.metadata.name) < ($1.metadata.creationTimestamp ?? "", $1.metadata.name) })
         else { return }
         claim[path: "spec", "storageClassName"] = .string(newest.metadata.name)
+    }
+
+    /// PersistentVolumeClaimResize: a claim may ask for more storage only when it is bound and its class allows
+    /// volume expansion.
+    private func admitClaimResize(_ claim: JSONValue, old: JSONValue, admissionName: String) async throws(APIError) {
+        guard let requested = PersistentVolumeClaim(claim).requestedStorage, let before = PersistentVolumeClaim(old).requestedStorage,
+            before < requested
+        else { return }
+        let className = PersistentVolumeClaim(old).className ?? ""
+        var allowed = false
+        if PersistentVolumeClaim(old).volumeName != nil, !className.isEmpty,
+            let classes = catalog.resource(group: "storage.k8s.io", version: "v1", resource: "storageclasses"),
+            let storageClass = try await objects.find(classes, namespace: nil, name: className)?.object
+        {
+            allowed = storageClass["allowVolumeExpansion"]?.boolValue == true
+        }
+        guard !allowed else { return }
+        throw APIError.forbidden(
+            GroupResource(group: "", resource: "persistentvolumeclaims"), name: admissionName,
+            message: "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize")
     }
 
     /// StorageObjectInUseProtection: claims and volumes are created with the finalizer that keeps them while in use.

@@ -19,8 +19,9 @@ public struct LocalPathProvisionerOptions: Sendable {
 /// k3s' local-path provisioner (`rancher.io/local-path`), built into every node rather than run as a pod: for a claim
 /// the scheduler placed on this node (`volume.kubernetes.io/selected-node`) that the PV controller handed to this
 /// provisioner, it makes a directory `<pv>_<namespace>_<claim>` and a hostPath PersistentVolume pinned to the node by
-/// node affinity and pre-bound to the claim; when such a volume is released under the `Delete` policy, it removes
-/// the directory and the volume.
+/// node affinity and pre-bound to the claim; when the claim asks for more storage (the class allows expansion), it
+/// grows the volume's capacity, which the PV controller passes on to the claim (a directory has no size of its own);
+/// when such a volume is released under the `Delete` policy, it removes the directory and the volume.
 public final class LocalPathProvisioner: Sendable {
     public static let provisionerName = "rancher.io/local-path"
     static let selectedNodeAnnotation = "local.path.provisioner/selected-node"
@@ -75,7 +76,8 @@ public final class LocalPathProvisioner: Sendable {
     private func provision(_ key: ObjectKey) async throws(APIError) -> ReconcileResult {
         guard let object = claims.get(key) else { return .done }
         let claim = PersistentVolumeClaim(object)
-        guard !claim.metadata.isDeleting, claim.volumeName == nil, claim.selectedNode == options.nodeName,
+        if let volumeName = claim.volumeName { return try await expand(claim, volumeName: volumeName) }
+        guard !claim.metadata.isDeleting, claim.selectedNode == options.nodeName,
             claim.metadata.annotations[PersistentVolumeClaim.provisionerAnnotation] == Self.provisionerName,
             let className = claim.className, let storageClass = classes.get(ObjectKey(namespace: nil, name: className)).map(StorageClass.init),
             storageClass.provisioner == Self.provisionerName
@@ -132,6 +134,20 @@ public final class LocalPathProvisioner: Sendable {
         }
         recorder.record(object, type: .normal, reason: "ProvisioningSucceeded", message: "Successfully provisioned volume \(volumeName)")
         logger.info("local volume provisioned", metadata: ["claim": "\(key)", "volume": "\(volumeName)", "path": "\(path)"])
+        return .done
+    }
+
+    /// Grows a volume of this node to what its claim now asks for.
+    private func expand(_ claim: PersistentVolumeClaim, volumeName: String) async throws(APIError) -> ReconcileResult {
+        guard let requested = claim.requestedStorage, let object = volumes.get(ObjectKey(namespace: nil, name: volumeName)) else { return .done }
+        let volume = PersistentVolume(object)
+        guard volume.provisionedBy == Self.provisionerName, volume.metadata.annotations[Self.selectedNodeAnnotation] == options.nodeName,
+            let capacity = volume.capacity, capacity < requested
+        else { return .done }
+        var grown = object
+        grown[path: "spec", "capacity", "storage"] = claim.json[path: "spec", "resources", "requests", "storage"]
+        _ = try await client.update(.persistentVolumes, grown)
+        recorder.record(claim.json, type: .normal, reason: "VolumeResizeSuccessful", message: "Resize volume succeeded: \(volumeName) now holds \(requested)")
         return .done
     }
 

@@ -141,6 +141,12 @@ spec:
     path = pathlib.Path(volume["spec"]["hostPath"]["path"])
     wait_for(lambda: (path / "file").exists(), "the pod's file in the volume")
 
+    # local-path allows expansion: a claim asking for more gets it, on its volume and in its status.
+    cluster.kubectl("patch", "pvc", "scratch", "--type=merge", "-p", '{"spec":{"resources":{"requests":{"storage":"128Mi"}}}}')
+    wait_for(lambda: cluster.kubectl("get", "pvc", "scratch", "--no-headers").stdout.split()[3] == "128Mi", "the claim's capacity grown")
+    assert cluster.kubectl_json("get", "pv", volume["metadata"]["name"])["spec"]["capacity"]["storage"] == "128Mi"
+    assert "VolumeResizeSuccessful" in events(cluster, "PersistentVolumeClaim", "scratch")
+
     # In use: deleting the claim leaves it Terminating until the pod is gone.
     cluster.kubectl("delete", "pvc", "scratch", "--wait=false")
     wait_for(lambda: cluster.kubectl("get", "pvc", "scratch", "--no-headers").stdout.split()[1] == "Terminating", "the claim Terminating")
@@ -213,6 +219,12 @@ spec:
     assert cluster.kubectl_json("get", "pvc", "fast-one")["spec"]["volumeName"] == "small-fast"
     assert phase(cluster, "pv", "small-fast") == "Bound"
     assert phase(cluster, "pv", "tiny-slow") == "Available" and phase(cluster, "pv", "big-fast") == "Available"
+    refused = cluster.kubectl("patch", "pvc", "fast-one", "--type=merge", "-p", '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}',
+                              check=False)
+    assert refused.returncode != 0
+    assert ('persistentvolumeclaims "fast-one" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that '
+            'provisions the pvc must support resize') in refused.stderr
+    assert cluster.kubectl_json("get", "pvc", "fast-one")["spec"]["resources"]["requests"]["storage"] == "1Gi"
     cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: too-big}
