@@ -246,7 +246,13 @@ public final class Scheduler: Sendable {
     private var volumeBinding: VolumeBinding {
         VolumeBinding(
             claim: { [claims] in claims.get($0) }, volume: { [volumes] in volumes.get(ObjectKey(namespace: nil, name: $0)) },
-            storageClass: { [storageClasses] in storageClasses.get(ObjectKey(namespace: nil, name: $0)) })
+            storageClass: { [storageClasses] in storageClasses.get(ObjectKey(namespace: nil, name: $0)) },
+            claimUsedByOtherPod: { [pods] claim, uid in
+                !pods.list { pod in
+                    pod.metadata.namespace == claim.namespace && pod.metadata.uid != uid && !Self.isFinished(pod)
+                        && (pod[path: "spec", "volumes"]?.arrayValue ?? []).contains { $0[path: "persistentVolumeClaim", "claimName"]?.stringValue == claim.name }
+                }.isEmpty
+            })
     }
 
     /// Tells the WaitForFirstConsumer claims of a pod where it goes (VolumeBinding's PreBind): the PV controller then

@@ -2,9 +2,10 @@ import APIMachinery
 import ControllerRuntime
 import KubeObjects
 
-/// kube-scheduler's VolumeBinding plugin, in the part a single-binary cluster needs: a pod whose claim does not
-/// exist, or is unbound in a class that binds at once, waits; a pod whose claims are bound goes only where their
-/// volumes' node affinity allows; and the claims of WaitForFirstConsumer classes learn the pod's node
+/// kube-scheduler's VolumeBinding, VolumeZone and VolumeRestrictions plugins, in the part a single-binary cluster
+/// needs: a pod whose claim does not exist, is unbound in a class that binds at once, or is a ReadWriteOncePod claim
+/// another pod uses, waits; a pod whose claims are bound goes only where their volumes' node affinity and zone labels
+/// allow; and the claims of WaitForFirstConsumer classes learn the pod's node
 /// (`volume.kubernetes.io/selected-node`), so that the PV controller binds them to a volume there or its
 /// provisioner makes one there.
 struct VolumeBinding {
@@ -20,6 +21,15 @@ struct VolumeBinding {
     var claim: (ObjectKey) -> JSONValue?
     var volume: (String) -> JSONValue?
     var storageClass: (String) -> JSONValue?
+    /// Whether a pod other than the one with this uid, not finished, uses the claim.
+    var claimUsedByOtherPod: (ObjectKey, _ podUID: String) -> Bool
+
+    static let readWriteOncePodConflict = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
+    /// The topology labels VolumeZone compares; a value may list several zones joined by `__`.
+    static let zoneLabels = [
+        "topology.kubernetes.io/zone", "topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/region",
+    ]
 
     func plan(for pod: JSONValue) -> Plan {
         let namespace = pod.metadata.namespace ?? "default"
@@ -32,9 +42,19 @@ struct VolumeBinding {
             guard let object = claim(key) else { return .unschedulable("persistentvolumeclaim \"\(claimName)\" not found") }
             let persistentClaim = PersistentVolumeClaim(object)
             if persistentClaim.metadata.isDeleting { return .unschedulable("persistentvolumeclaim \"\(claimName)\" is being deleted") }
+            if persistentClaim.accessModes.contains("ReadWriteOncePod"), claimUsedByOtherPod(key, pod.metadata.uid) {
+                return .unschedulable(Self.readWriteOncePodConflict)
+            }
             if let volumeName = persistentClaim.volumeName {
-                guard let bound = self.volume(volumeName) else { return .unschedulable("pvc \(claimName) has unbound persistentvolume \(volumeName)") }
-                if let terms = PersistentVolume(bound).requiredNodeTerms { volumeTerms.append(terms) }
+                guard let bound = self.volume(volumeName).map(PersistentVolume.init) else {
+                    return .unschedulable("pvc \(claimName) has unbound persistentvolume \(volumeName)")
+                }
+                if let terms = bound.requiredNodeTerms { volumeTerms.append(terms) }
+                for label in Self.zoneLabels {
+                    guard let value = bound.metadata.labels[label] else { continue }
+                    let zones = value.split(separator: "__").map { JSONValue.string(String($0)) }
+                    volumeTerms.append([["matchExpressions": [["key": .string(label), "operator": "In", "values": .array(zones)]]]])
+                }
                 continue
             }
             let className = persistentClaim.className ?? ""

@@ -12,12 +12,12 @@ struct VolumeBindingTests {
         "spec": ["volumes": [["name": "data", "persistentVolumeClaim": ["claimName": "data"]], ["name": "tmp", "emptyDir": .emptyObject]]],
     ]
 
-    static func binding(claim: JSONValue?, volume: JSONValue? = nil, waits: Bool = true) -> VolumeBinding {
+    static func binding(claim: JSONValue?, volume: JSONValue? = nil, waits: Bool = true, inUse: Bool = false) -> VolumeBinding {
         VolumeBinding(
             claim: { $0 == ObjectKey(namespace: "shop", name: "data") ? claim : nil }, volume: { _ in volume },
             storageClass: { name in
                 name == "local-path" ? ["metadata": ["name": "local-path"], "volumeBindingMode": .string(waits ? "WaitForFirstConsumer" : "Immediate")] : nil
-            })
+            }, claimUsedByOtherPod: { _, _ in inUse })
     }
 
     @Test func missingAndImmediateUnboundClaimsKeepThePodWaiting() {
@@ -53,5 +53,13 @@ struct VolumeBindingTests {
         #expect(joined.allSatisfy { ($0["matchExpressions"]?.arrayValue ?? []).count == 2 })
         let alone = VolumeBinding.constrain(Self.pod, to: terms)
         #expect(alone[path: "spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"] == [term])
+    }
+
+    @Test func aReadWriteOncePodClaimServesOnePodAndZonesFollowTheVolume() {
+        let claim: JSONValue = ["metadata": ["name": "data"], "spec": ["volumeName": "pv-1", "accessModes": ["ReadWriteOncePod"]]]
+        let volume: JSONValue = ["metadata": ["name": "pv-1", "labels": ["topology.kubernetes.io/zone": "east-1__east-2"]], "spec": .emptyObject]
+        #expect(Self.binding(claim: claim, volume: volume, inUse: true).plan(for: Self.pod) == .unschedulable(VolumeBinding.readWriteOncePodConflict))
+        let zone: JSONValue = ["matchExpressions": [["key": "topology.kubernetes.io/zone", "operator": "In", "values": ["east-1", "east-2"]]]]
+        #expect(Self.binding(claim: claim, volume: volume).plan(for: Self.pod) == .place(volumeTerms: [[zone]], delayedClaims: []))
     }
 }
