@@ -3,7 +3,11 @@
 
 Reports: a Deployment of 1000 replicas from create to all Available; a rolling update of it (new image) to
 complete; the same Deployment scaled to 10 000 replicas; then the server's CPU seconds over 30 idle seconds with
-10 000 pods (the controllers are level-triggered and should not poll), and its RSS. Not a test: it asserts nothing.
+10 000 pods (the controllers are level-triggered and should not poll), and its RSS. Then, on a fresh server with 100
+hollow nodes, 1000 claims of the default `local-path` class and 1000 pods using one each: the time from the first
+create until every claim is Bound (the scheduler tells each claim its pod's node, the PV controller hands it to the
+provisioner, which makes a directory and a volume, and the PV controller binds them) and until every pod runs, and
+the server's CPU seconds over that time. Not a test: it asserts nothing.
 
 Usage: SKIFF_BIN=.build-release/release/skiff python3 bench/controllers_bench.py
 """
@@ -48,7 +52,47 @@ def wait_rolled_out(skiff, replicas, timeout=900):
     raise RuntimeError("rollout did not finish")
 
 
+def claims_to_bound(count):
+    """1000 local-path claims and a pod for each on hollow nodes: seconds until all are Bound and all pods Running."""
+    skiff = Skiff(["--hollow-nodes", "100"])
+    skiff.start()
+    time.sleep(3)
+    skiff.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "claims"}})
+    began, cpu_before = time.perf_counter(), cpu_seconds(skiff.process.pid)
+    for index in range(count):
+        skiff.request("POST", "/api/v1/namespaces/claims/persistentvolumeclaims", {
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": f"data-{index}"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+        skiff.request("POST", "/api/v1/namespaces/claims/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"app-{index}"},
+            "spec": {"containers": [{"name": "app", "image": "busybox", "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+                     "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": f"data-{index}"}}]}})
+    created = time.perf_counter() - began
+    result = {"claims": count, "create_requests_s": round(created, 1)}
+
+    def count_where(path, predicate):
+        code, body = skiff.request("GET", path)
+        return sum(1 for item in json.loads(body)["items"] if predicate(item))
+
+    bound_at = running_at = None
+    while time.perf_counter() - began < 900 and running_at is None:
+        if bound_at is None and count_where("/api/v1/namespaces/claims/persistentvolumeclaims",
+                                            lambda claim: claim.get("status", {}).get("phase") == "Bound") == count:
+            bound_at = time.perf_counter() - began
+        if bound_at is not None and count_where("/api/v1/namespaces/claims/pods",
+                                                lambda pod: pod.get("status", {}).get("phase") == "Running") == count:
+            running_at = time.perf_counter() - began
+        time.sleep(0.5)
+    result["first_create_to_all_bound_s"] = round(bound_at, 1) if bound_at else None
+    result["first_create_to_all_running_s"] = round(running_at, 1) if running_at else None
+    result["server_cpu_s"] = round(cpu_seconds(skiff.process.pid) - cpu_before, 1)
+    result["volumes_made"] = len(list((skiff.dir / "storage").glob("pvc-*"))) if (skiff.dir / "storage").exists() else 0
+    skiff.stop()
+    return result
+
+
 def main():
+    claims = int(os.environ.get("BENCH_CLAIMS", "1000"))
     skiff = Skiff(["--hollow-nodes", "100"])
     skiff.start()
     results = {"binary": BIN, "nodes": 100}
@@ -74,6 +118,7 @@ def main():
     results["idle_cpu_seconds_per_30s_with_10000_pods"] = round(cpu_seconds(skiff.process.pid) - before, 2)
     results["rss_mib"] = round(skiff.rss_mib(), 1)
     skiff.stop()
+    results["local_path_claims"] = claims_to_bound(claims)
     print(json.dumps(results, indent=2))
 
 

@@ -6,18 +6,23 @@ import KubeObjects
 import Logging
 
 public struct LocalPathProvisionerOptions: Sendable {
-    public var nodeName: String
+    /// The nodes whose volumes this provisioner makes: its own node, or every node of a hollow-node pool.
+    public var nodeNames: Set<String>
     /// Where volumes are made, one directory each: `<data-dir>/storage`.
     public var directory: String
 
     public init(nodeName: String, directory: String) {
-        self.nodeName = nodeName
+        self.init(nodeNames: [nodeName], directory: directory)
+    }
+
+    public init(nodeNames: Set<String>, directory: String) {
+        self.nodeNames = nodeNames
         self.directory = directory
     }
 }
 
-/// k3s' local-path provisioner (`rancher.io/local-path`), built into every node rather than run as a pod: for a claim
-/// the scheduler placed on this node (`volume.kubernetes.io/selected-node`) that the PV controller handed to this
+/// k3s' local-path provisioner (`rancher.io/local-path`), built into every node rather than run as a pod (and run once
+/// for a pool of hollow nodes): for a claim the scheduler placed on its node (`volume.kubernetes.io/selected-node`) that the PV controller handed to this
 /// provisioner, it makes a directory `<pv>_<namespace>_<claim>` and a hostPath PersistentVolume pinned to the node by
 /// node affinity and pre-bound to the claim; when the claim asks for more storage (the class allows expansion), it
 /// grows the volume's capacity, which the PV controller passes on to the claim (a directory has no size of its own);
@@ -65,6 +70,10 @@ public final class LocalPathProvisioner: Sendable {
         }
     }
 
+    private func isOnServedNode(_ volume: PersistentVolume) -> Bool {
+        volume.metadata.annotations[Self.selectedNodeAnnotation].map(options.nodeNames.contains) ?? false
+    }
+
     static func volumeName(for claim: PersistentVolumeClaim) -> String { "pvc-\(claim.metadata.uid)" }
 
     func path(for volumeName: String, claim: PersistentVolumeClaim) -> String {
@@ -77,7 +86,7 @@ public final class LocalPathProvisioner: Sendable {
         guard let object = claims.get(key) else { return .done }
         let claim = PersistentVolumeClaim(object)
         if let volumeName = claim.volumeName { return try await expand(claim, volumeName: volumeName) }
-        guard !claim.metadata.isDeleting, claim.selectedNode == options.nodeName,
+        guard !claim.metadata.isDeleting, let node = claim.selectedNode, options.nodeNames.contains(node),
             claim.metadata.annotations[PersistentVolumeClaim.provisionerAnnotation] == Self.provisionerName,
             let className = claim.className, let storageClass = classes.get(ObjectKey(namespace: nil, name: className)).map(StorageClass.init),
             storageClass.provisioner == Self.provisionerName
@@ -104,7 +113,7 @@ public final class LocalPathProvisioner: Sendable {
                 "name": .string(volumeName),
                 "annotations": [
                     .init(stringLiteral: PersistentVolume.provisionedByAnnotation): .string(Self.provisionerName),
-                    .init(stringLiteral: Self.selectedNodeAnnotation): .string(options.nodeName),
+                    .init(stringLiteral: Self.selectedNodeAnnotation): .string(node),
                 ],
             ],
             "spec": [
@@ -117,7 +126,7 @@ public final class LocalPathProvisioner: Sendable {
                 "nodeAffinity": [
                     "required": [
                         "nodeSelectorTerms": [
-                            ["matchExpressions": [["key": "kubernetes.io/hostname", "operator": "In", "values": [.string(options.nodeName)]]]]
+                            ["matchExpressions": [["key": "kubernetes.io/hostname", "operator": "In", "values": [.string(node)]]]]
                         ]
                     ]
                 ],
@@ -141,7 +150,7 @@ public final class LocalPathProvisioner: Sendable {
     private func expand(_ claim: PersistentVolumeClaim, volumeName: String) async throws(APIError) -> ReconcileResult {
         guard let requested = claim.requestedStorage, let object = volumes.get(ObjectKey(namespace: nil, name: volumeName)) else { return .done }
         let volume = PersistentVolume(object)
-        guard volume.provisionedBy == Self.provisionerName, volume.metadata.annotations[Self.selectedNodeAnnotation] == options.nodeName,
+        guard volume.provisionedBy == Self.provisionerName, isOnServedNode(volume),
             let capacity = volume.capacity, capacity < requested
         else { return .done }
         var grown = object
@@ -157,7 +166,7 @@ public final class LocalPathProvisioner: Sendable {
     private func reclaim(_ name: String) async throws(APIError) -> ReconcileResult {
         guard let object = volumes.get(ObjectKey(namespace: nil, name: name)) else { return .done }
         let volume = PersistentVolume(object)
-        guard volume.provisionedBy == Self.provisionerName, volume.metadata.annotations[Self.selectedNodeAnnotation] == options.nodeName,
+        guard volume.provisionedBy == Self.provisionerName, isOnServedNode(volume),
             volume.phase == "Released", volume.reclaimPolicy == "Delete", !volume.metadata.isDeleting, let (path, _) = volume.hostPath
         else { return .done }
         // Only a directory this provisioner made is removed, whatever the object says.

@@ -7,6 +7,7 @@ import Foundation
 import HollowNodes
 import IngressController
 import KubeClient
+import LocalPathProvisioner
 import Logging
 import NodeAgent
 import Scheduler
@@ -25,6 +26,8 @@ struct ControlPlane {
         /// Published to every namespace as the `kube-root-ca.crt` ConfigMap.
         var caCertificatePEM: String
         var hollowStartDelay: Duration
+        /// Where the hollow nodes' local-path volumes are made (`<data-dir>/storage`), as a real node makes its own.
+        var storageDirectory: String
         /// The node agent for this machine, when it runs one, and its service proxy.
         var agent: NodeAgentOptions?
         var proxy: ServiceProxyOptions?
@@ -84,10 +87,12 @@ struct ControlPlane {
         ]
         services += controllers.map { controller in .init(service: BackgroundWork(name: controller.name, body: controller.run)) }
         if options.hollowNodes > 0 {
-            let pool = HollowNodePool(
-                client: client("system:node:hollow"),
-                options: HollowNodeOptions(count: options.hollowNodes, startDelay: options.hollowStartDelay), logger: logger)
+            let hollowOptions = HollowNodeOptions(count: options.hollowNodes, startDelay: options.hollowStartDelay)
+            let pool = HollowNodePool(client: client("system:node:hollow"), options: hollowOptions, logger: logger)
             services.append(.init(service: BackgroundWork(name: "hollow-nodes") { await pool.run() }))
+            let provisioner = LocalPathProvisioner(
+                context: context, options: .init(nodeNames: Set(hollowOptions.nodeNames), directory: options.storageDirectory))
+            services.append(.init(service: BackgroundWork(name: "hollow-local-path-provisioner") { await provisioner.run() }))
         }
         var local: (agent: NodeAgent, nodeName: String)?
         if let agentOptions = options.agent, let proxyOptions = options.proxy {

@@ -151,7 +151,7 @@ struct ServerCommand: AsyncParsableCommand {
             options: .init(
                 clusterCIDR: clusterCIDR, nodeMonitorGracePeriod: .seconds(nodeMonitorGracePeriod), hollowNodes: hollowNodes,
                 runScheduler: !disableScheduler, runControllers: !disableControllerManager, caCertificatePEM: pki.caCertificatePEM,
-                hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000)),
+                hollowStartDelay: .milliseconds(Int64(hollowStartDelay * 1000)), storageDirectory: "\(dataDirectory)/storage",
                 agent: nodeOptions,
                 proxy: nodeOptions.map {
                     .init(nodeName: $0.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: $0.stopPodsOnExit)
