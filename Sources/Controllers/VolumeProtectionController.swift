@@ -8,10 +8,7 @@ import Logging
 /// `kubernetes.io/pvc-protection` finalizer (and stays `Terminating`) while a pod that has not finished uses it, and a
 /// volume keeps `kubernetes.io/pv-protection` while it is bound, so that no data disappears under a running pod.
 public final class VolumeProtectionController: Sendable {
-    enum Key: Hashable, Sendable {
-        case claim(ObjectKey)
-        case volume(String)
-    }
+    typealias Key = PersistentVolumeController.Key
 
     private let client: KubeClient
     private let claims: Informer

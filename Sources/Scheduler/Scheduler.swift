@@ -247,6 +247,7 @@ public final class Scheduler: Sendable {
         VolumeBinding(
             claim: { [claims] in claims.get($0) }, volume: { [volumes] in volumes.get(ObjectKey(namespace: nil, name: $0)) },
             storageClass: { [storageClasses] in storageClasses.get(ObjectKey(namespace: nil, name: $0)) },
+            allVolumes: { [volumes] in volumes.list() },
             claimUsedByOtherPod: { [pods] claim, uid in
                 !pods.list { pod in
                     pod.metadata.namespace == claim.namespace && pod.metadata.uid != uid && !Self.isFinished(pod)

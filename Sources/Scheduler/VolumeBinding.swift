@@ -21,10 +21,13 @@ struct VolumeBinding {
     var claim: (ObjectKey) -> JSONValue?
     var volume: (String) -> JSONValue?
     var storageClass: (String) -> JSONValue?
+    /// Every PersistentVolume, for claims that wait for their pod but have no provisioner to make their volume.
+    var allVolumes: () -> [JSONValue]
     /// Whether a pod other than the one with this uid, not finished, uses the claim.
     var claimUsedByOtherPod: (ObjectKey, _ podUID: String) -> Bool
 
     static let readWriteOncePodConflict = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
+    static let noVolumeToBind = "node(s) didn't find available persistent volumes to bind"
     /// The topology labels VolumeZone compares; a value may list several zones joined by `__`.
     static let zoneLabels = [
         "topology.kubernetes.io/zone", "topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone",
@@ -60,6 +63,15 @@ struct VolumeBinding {
             let className = persistentClaim.className ?? ""
             if !className.isEmpty, let storageClass = storageClass(className).map(StorageClass.init), storageClass.waitsForFirstConsumer {
                 delayed.append(key)
+                // Without a provisioner, only a node one of the hand-made volumes that fit reaches will do.
+                if storageClass.provisioner == StorageClass.noProvisioner {
+                    let candidates = allVolumes().map(PersistentVolume.init).filter {
+                        $0.claimRef == nil && !$0.metadata.isDeleting && VolumeMatching.fits($0, persistentClaim)
+                    }
+                    if candidates.isEmpty { return .unschedulable(Self.noVolumeToBind) }
+                    // A fitting volume any node reaches leaves the node free.
+                    if candidates.allSatisfy({ $0.requiredNodeTerms != nil }) { volumeTerms.append(candidates.flatMap { $0.requiredNodeTerms ?? [] }) }
+                }
             } else {
                 unboundImmediate = true
             }

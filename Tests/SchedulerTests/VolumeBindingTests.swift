@@ -17,7 +17,7 @@ struct VolumeBindingTests {
             claim: { $0 == ObjectKey(namespace: "shop", name: "data") ? claim : nil }, volume: { _ in volume },
             storageClass: { name in
                 name == "local-path" ? ["metadata": ["name": "local-path"], "volumeBindingMode": .string(waits ? "WaitForFirstConsumer" : "Immediate")] : nil
-            }, claimUsedByOtherPod: { _, _ in inUse })
+            }, allVolumes: { [] }, claimUsedByOtherPod: { _, _ in inUse })
     }
 
     @Test func missingAndImmediateUnboundClaimsKeepThePodWaiting() {
@@ -61,5 +61,28 @@ struct VolumeBindingTests {
         #expect(Self.binding(claim: claim, volume: volume, inUse: true).plan(for: Self.pod) == .unschedulable(VolumeBinding.readWriteOncePodConflict))
         let zone: JSONValue = ["matchExpressions": [["key": "topology.kubernetes.io/zone", "operator": "In", "values": ["east-1", "east-2"]]]]
         #expect(Self.binding(claim: claim, volume: volume).plan(for: Self.pod) == .place(volumeTerms: [[zone]], delayedClaims: []))
+    }
+
+    @Test func handMadeLocalVolumesChooseTheNodeOfAClaimThatWaitsWithoutAProvisioner() {
+        let claim: JSONValue = [
+            "metadata": ["name": "data"],
+            "spec": ["storageClassName": "local-disks", "accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]],
+        ]
+        let onA: JSONValue = ["matchExpressions": [["key": "kubernetes.io/hostname", "operator": "In", "values": ["node-a"]]]]
+        let disk: JSONValue = [
+            "metadata": ["name": "disk-a"],
+            "spec": [
+                "storageClassName": "local-disks", "accessModes": ["ReadWriteOnce"], "capacity": ["storage": "10Gi"],
+                "nodeAffinity": ["required": ["nodeSelectorTerms": [onA]]],
+            ],
+        ]
+        func binding(_ volumes: [JSONValue]) -> VolumeBinding {
+            VolumeBinding(
+                claim: { _ in claim }, volume: { _ in nil },
+                storageClass: { _ in ["provisioner": "kubernetes.io/no-provisioner", "volumeBindingMode": "WaitForFirstConsumer"] },
+                allVolumes: { volumes }, claimUsedByOtherPod: { _, _ in false })
+        }
+        #expect(binding([disk]).plan(for: Self.pod) == .place(volumeTerms: [[onA]], delayedClaims: [ObjectKey(namespace: "shop", name: "data")]))
+        #expect(binding([]).plan(for: Self.pod) == .unschedulable(VolumeBinding.noVolumeToBind))
     }
 }

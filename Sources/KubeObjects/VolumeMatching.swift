@@ -1,13 +1,12 @@
 import APIMachinery
-import KubeObjects
 
 /// Which PersistentVolume a claim binds to, as Kubernetes' PV controller chooses (`findMatchingVolume`): a volume
 /// pre-bound to the claim first; otherwise the smallest Available volume of the claim's class whose access modes,
 /// volume mode, labels and capacity fit, and, for a claim that waited for its first pod, that the pod's node reaches.
-enum VolumeMatching {
+public enum VolumeMatching {
     /// - Parameter node: the labels (with `metadata.name` as the field) of the node the first pod was placed on, for
     ///   claims of a WaitForFirstConsumer class; nil when the claim binds at once, regardless of nodes.
-    static func bestVolume(for claim: PersistentVolumeClaim, among volumes: [PersistentVolume], node: NodeFacts?) -> PersistentVolume? {
+    public static func bestVolume(for claim: PersistentVolumeClaim, among volumes: [PersistentVolume], node: NodeFacts?) -> PersistentVolume? {
         let claimKey = (claim.metadata.namespace ?? "", claim.metadata.name)
         var best: (volume: PersistentVolume, bytes: Int64)?
         for volume in volumes where !volume.metadata.isDeleting && volume.volumeMode == claim.volumeMode {
@@ -26,7 +25,7 @@ enum VolumeMatching {
 
     /// Whether an unclaimed volume can serve the claim: same class, every access mode the claim asks for, labels its
     /// selector wants, and at least the storage it requests.
-    static func fits(_ volume: PersistentVolume, _ claim: PersistentVolumeClaim) -> Bool {
+    public static func fits(_ volume: PersistentVolume, _ claim: PersistentVolumeClaim) -> Bool {
         guard volume.className == (claim.className ?? ""), Set(claim.accessModes).isSubset(of: Set(volume.accessModes)) else { return false }
         if let selector = claim.selector {
             guard let parsed = try? LabelSelector(object: selector), parsed.matches(volume.metadata.labels) else { return false }
@@ -36,14 +35,19 @@ enum VolumeMatching {
     }
 
     /// What node selector terms look at: the node's labels and its name (`matchFields` on `metadata.name`).
-    struct NodeFacts: Sendable {
-        var name: String
-        var labels: [String: String]
+    public struct NodeFacts: Sendable {
+        public var name: String
+        public var labels: [String: String]
+
+        public init(name: String, labels: [String: String]) {
+            self.name = name
+            self.labels = labels
+        }
     }
 
     /// Whether the node matches any of the terms (each term's requirements all hold; a term with none matches no
     /// node), as `v1helper.MatchNodeSelectorTerms`.
-    static func matches(_ terms: [JSONValue], node: NodeFacts) -> Bool {
+    public static func matches(_ terms: [JSONValue], node: NodeFacts) -> Bool {
         terms.contains { term in
             let expressions = term["matchExpressions"]?.arrayValue ?? []
             let fields = term["matchFields"]?.arrayValue ?? []

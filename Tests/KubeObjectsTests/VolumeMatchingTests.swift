@@ -2,7 +2,6 @@ import APIMachinery
 import KubeObjects
 import Testing
 
-@testable import Controllers
 
 /// The PV controller's choice of volume for a claim, as `findMatchingVolume` makes it.
 @Suite("volume matching")
