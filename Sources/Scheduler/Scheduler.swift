@@ -194,9 +194,16 @@ public final class Scheduler: Sendable {
                 switch volumePlan {
                 case .unschedulable(let message):
                     let nodeCount = shared.withLock { $0.snapshot.nodeCount }
-                    decision = .unschedulable(
-                        FitError(numAllNodes: nodeCount, preFilterMessage: message,
-                            postFilterMessage: "preemption: 0/\(nodeCount) nodes are available: \(nodeCount) Preemption is not helpful for scheduling."), nil)
+                    var fitError = FitError(
+                        numAllNodes: nodeCount,
+                        postFilterMessage: "preemption: 0/\(nodeCount) nodes are available: \(nodeCount) Preemption is not helpful for scheduling.")
+                    // Kubernetes finds these two node by node (Filter), the others before any node (PreFilter).
+                    if VolumeBinding.perNodeReasons.contains(message) {
+                        fitError.absentNodesStatus = FilterStatus(code: .unschedulableAndUnresolvable, reasons: [message], plugin: "VolumeBinding")
+                    } else {
+                        fitError.preFilterMessage = message
+                    }
+                    decision = .unschedulable(fitError, nil)
                 case .place(let volumeTerms, _):
                     decision = decide(PodInfo(pod: VolumeBinding.constrain(pod, to: volumeTerms)), key: entry.key)
                 }

@@ -28,6 +28,7 @@ struct VolumeBinding {
 
     static let readWriteOncePodConflict = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
     static let noVolumeToBind = "node(s) didn't find available persistent volumes to bind"
+    static let perNodeReasons: Set<String> = [readWriteOncePodConflict, noVolumeToBind]
     /// The topology labels VolumeZone compares; a value may list several zones joined by `__`.
     static let zoneLabels = [
         "topology.kubernetes.io/zone", "topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone",

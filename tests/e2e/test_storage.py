@@ -304,3 +304,52 @@ def test_stateful_set_claims_survive_scale_down_and_follow_the_retention_policy(
     cluster.kubectl("delete", "statefulset", "ledger")
     wait_for(lambda: ledger_claims(cluster) == [] and cluster.kubectl_json("get", "pv")["items"] == [],
              "the last claim and every volume gone with the set", timeout=90)
+
+
+def test_hand_made_local_volumes_decide_where_a_waiting_claims_pod_goes(cluster, tmp_path):
+    disk = tmp_path / "disk"
+    cluster.kubectl("apply", "-f", "-", input=f"""apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {{name: local-disks}}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {{name: disk-here}}
+spec:
+  capacity: {{storage: 1Gi}}
+  accessModes: [ReadWriteOnce]
+  storageClassName: local-disks
+  local: {{path: "{disk}"}}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms: [{{matchExpressions: [{{key: kubernetes.io/hostname, operator: In, values: ["{NODE}"]}}]}}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: local-data}}
+spec: {{storageClassName: local-disks, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {{name: no-disk}}
+spec: {{storageClassName: local-disks, accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 5Gi}}}}}}
+""")
+    disk.mkdir()
+    for name, claim in [("local-user", "local-data"), ("diskless", "no-disk")]:
+        cluster.kubectl("run", name, "--image=busybox", "--overrides", json.dumps({"spec": {
+            "terminationGracePeriodSeconds": 1,
+            "containers": [{"name": name, "image": "busybox", "command": ["sh", "-c", "echo local > /d/f; sleep 3600"],
+                            "volumeMounts": [{"name": "d", "mountPath": "/d"}]}],
+            "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": claim}}]}}))
+    wait_for(lambda: status_column(cluster, "local-user") == "Running", "the pod on the node with the disk running", timeout=90)
+    assert cluster.kubectl_json("get", "pvc", "local-data")["spec"]["volumeName"] == "disk-here"
+    wait_for(lambda: (disk / "f").exists(), "the pod's file on the hand-made volume")
+    message = wait_for(lambda: events(cluster, "Pod", "diskless").get("FailedScheduling"), "the diskless pod's FailedScheduling event")
+    assert message.startswith("0/1 nodes are available: 1 node(s) didn't find available persistent volumes to bind."), message
+    assert phase(cluster, "pvc", "no-disk") == "Pending"
+    cluster.kubectl("delete", "pod", "local-user", "diskless")
+    cluster.kubectl("delete", "pvc", "local-data", "no-disk")
+    cluster.kubectl("delete", "pv", "disk-here")
+    cluster.kubectl("delete", "storageclass", "local-disks")
