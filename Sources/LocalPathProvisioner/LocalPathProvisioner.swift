@@ -4,6 +4,7 @@ import Foundation
 import KubeClient
 import KubeObjects
 import Logging
+import Synchronization
 
 public struct LocalPathProvisionerOptions: Sendable {
     /// The nodes whose volumes this provisioner makes: its own node, or every node of a hollow-node pool.
@@ -14,6 +15,9 @@ public struct LocalPathProvisionerOptions: Sendable {
     public init(nodeName: String, directory: String) {
         self.init(nodeNames: [nodeName], directory: directory)
     }
+
+    /// How often each volume's usage is measured.
+    public var measureInterval: Duration = .seconds(10)
 
     public init(nodeNames: Set<String>, directory: String) {
         self.nodeNames = nodeNames
@@ -26,7 +30,9 @@ public struct LocalPathProvisionerOptions: Sendable {
 /// provisioner, it makes a directory `<pv>_<namespace>_<claim>` and a hostPath PersistentVolume pinned to the node by
 /// node affinity and pre-bound to the claim; when the claim asks for more storage (the class allows expansion), it
 /// grows the volume's capacity, which the PV controller passes on to the claim (a directory has no size of its own);
-/// when such a volume is released under the `Delete` policy, it removes the directory and the volume.
+/// when such a volume is released under the `Delete` policy, it removes the directory and the volume. It measures
+/// what each of its bound volumes holds, serves it as the kubelet's `kubelet_volume_stats_*` metrics, and warns with an
+/// Event when a volume holds more than its claim asks for (a directory cannot stop it growing).
 public final class LocalPathProvisioner: Sendable {
     public static let provisionerName = "rancher.io/local-path"
     static let selectedNodeAnnotation = "local.path.provisioner/selected-node"
@@ -44,6 +50,16 @@ public final class LocalPathProvisioner: Sendable {
     private let options: LocalPathProvisionerOptions
     private let logger: Logger
     private let queue = WorkQueue<Key>()
+    private let usage = Mutex<[String: VolumeUsage]>([:])
+
+    /// What one bound volume holds, by its claim.
+    struct VolumeUsage: Sendable {
+        var namespace: String
+        var claim: String
+        var usedBytes: Int64
+        var capacityBytes: Int64
+        var files: Int64
+    }
 
     public init(context: ControllerContext, options: LocalPathProvisionerOptions) {
         client = context.client
@@ -62,12 +78,80 @@ public final class LocalPathProvisioner: Sendable {
             Watch(volumes, .enqueue(queue) { .volume($0.metadata.name) }),
             Watch.cache(classes),
         ]
-        await ControllerWorkers.run(queue, watching: watches, workers: 1, name: "local-path-provisioner", logger: logger) { key throws(APIError) in
-            switch key {
-            case .claim(let claimKey): try await self.provision(claimKey)
-            case .volume(let name): try await self.reclaim(name)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await ControllerWorkers.run(queue, watching: watches, workers: 1, name: "local-path-provisioner", logger: self.logger) {
+                    key throws(APIError) in
+                    switch key {
+                    case .claim(let claimKey): try await self.provision(claimKey)
+                    case .volume(let name): try await self.reclaim(name)
+                    }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: self.options.measureInterval)
+                    self.measure()
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    // MARK: usage
+
+    /// The kubelet's volume metrics for the volumes this provisioner made and that are bound, in Prometheus' text.
+    public var metricsText: String {
+        let volumes = usage.withLock { $0 }.values.sorted { ($0.namespace, $0.claim) < ($1.namespace, $1.claim) }
+        var text = ""
+        for (name, help, value) in [
+            ("kubelet_volume_stats_used_bytes", "Number of used bytes in the volume", \VolumeUsage.usedBytes),
+            ("kubelet_volume_stats_capacity_bytes", "Capacity in bytes of the volume", \VolumeUsage.capacityBytes),
+            ("kubelet_volume_stats_inodes_used", "Number of used inodes in the volume", \VolumeUsage.files),
+        ] as [(String, String, KeyPath<VolumeUsage, Int64>)] {
+            text += "# HELP \(name) [ALPHA] \(help)\n# TYPE \(name) gauge\n"
+            for volume in volumes {
+                text += "\(name){namespace=\"\(volume.namespace)\",persistentvolumeclaim=\"\(volume.claim)\"} \(volume[keyPath: value])\n"
             }
         }
+        return text
+    }
+
+    /// Measures every bound volume of the served nodes, and warns once each time one grows past its claim's size.
+    private func measure() {
+        var measured: [String: VolumeUsage] = [:]
+        for object in volumes.list() {
+            let volume = PersistentVolume(object)
+            guard volume.provisionedBy == Self.provisionerName, isOnServedNode(volume), volume.phase == "Bound", let (path, _) = volume.hostPath,
+                let (namespace, claimName) = volume.claimRef
+            else { continue }
+            let (bytes, files) = Self.diskUsage(of: path)
+            let capacity = volume.capacity?.value ?? 0
+            let name = volume.metadata.name
+            let before = usage.withLock { $0[name] }
+            if capacity > 0, bytes > capacity, (before?.usedBytes ?? 0) <= capacity, let claim = claims.get(ObjectKey(namespace: namespace, name: claimName)) {
+                recorder.record(
+                    claim, type: .warning, reason: "VolumeOverSize",
+                    message: "volume \(name) holds \(bytes) bytes, more than the \(capacity) its claim asks for; local-path cannot enforce the size")
+            }
+            measured[name] = VolumeUsage(namespace: namespace, claim: claimName, usedBytes: bytes, capacityBytes: capacity, files: files)
+        }
+        usage.withLock { $0 = measured }
+    }
+
+    /// The bytes allocated to the files under `path` and their number, as `du` counts them.
+    static func diskUsage(of path: String) -> (bytes: Int64, files: Int64) {
+        var bytes: Int64 = 0
+        var files: Int64 = 0
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return (0, 0) }
+        bytes += Int64(status.st_blocks) * 512
+        guard let entries = FileManager.default.enumerator(atPath: path) else { return (bytes, files) }
+        for case let entry as String in entries where lstat("\(path)/\(entry)", &status) == 0 {
+            bytes += Int64(status.st_blocks) * 512
+            files += 1
+        }
+        return (bytes, files)
     }
 
     private func isOnServedNode(_ volume: PersistentVolume) -> Bool {

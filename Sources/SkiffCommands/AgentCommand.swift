@@ -111,7 +111,7 @@ struct AgentCommand: AsyncParsableCommand {
         let node = try NodeServices(
             context: context, agentOptions: options,
             proxyOptions: .init(nodeName: options.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: options.stopPodsOnExit),
-            proxyMetricsAddress: agentOptions.proxyMetricsAddress, dns: agentOptions.clusterDNSOptions(nodeOptions: options), logger: logger)
+            proxyMetricsAddress: agentOptions.proxyMetricsAddress, kubeletMetricsAddress: agentOptions.kubeletMetricsAddress, dns: agentOptions.clusterDNSOptions(nodeOptions: options), logger: logger)
         let serving = try NodeServingCertificate.issue(nodeName: options.nodeName, addresses: [options.nodeIP])
         let kubelet = KubeletServer(
             agent: node.agent,

@@ -33,6 +33,8 @@ struct ControlPlane {
         var proxy: ServiceProxyOptions?
         /// Where the service proxy serves `/metrics` (empty: nowhere).
         var proxyMetricsAddress: String
+        /// Where the node serves the kubelet's volume metrics (empty: nowhere).
+        var kubeletMetricsAddress: String
         /// The kube-dns Service's address (nil: no cluster DNS), and this machine's node's DNS.
         var clusterDNSAddress: String?
         var dns: ClusterDNSOptions?
@@ -98,7 +100,8 @@ struct ControlPlane {
         if let agentOptions = options.agent, let proxyOptions = options.proxy {
             let node = try NodeServices(
                 context: ControllerContext(client: client("system:node:\(agentOptions.nodeName)"), logger: logger), agentOptions: agentOptions,
-                proxyOptions: proxyOptions, proxyMetricsAddress: options.proxyMetricsAddress, dns: options.dns, logger: logger)
+                proxyOptions: proxyOptions, proxyMetricsAddress: options.proxyMetricsAddress,
+                kubeletMetricsAddress: options.kubeletMetricsAddress, dns: options.dns, logger: logger)
             local = (node.agent, agentOptions.nodeName)
             services += node.services
         }

@@ -15,6 +15,7 @@ struct NodeServices {
 
     init(
         context: ControllerContext, agentOptions: NodeAgentOptions, proxyOptions: ServiceProxyOptions, proxyMetricsAddress: String,
+        kubeletMetricsAddress: String,
         dns: ClusterDNSOptions?, logger: Logger
     ) throws {
         let proxy = ServiceProxy(context: context, options: proxyOptions)
@@ -29,6 +30,11 @@ struct NodeServices {
         let storage = URL(fileURLWithPath: agentOptions.directory).deletingLastPathComponent().appendingPathComponent("storage").path
         let provisioner = LocalPathProvisioner(context: context, options: .init(nodeName: agentOptions.nodeName, directory: storage))
         services.append(.init(service: BackgroundWork(name: "local-path-provisioner") { await provisioner.run() }))
+        if let endpoint = try MetricsEndpoint(
+            component: "kubelet", address: kubeletMetricsAddress, flag: "--kubelet-metrics-address", text: { provisioner.metricsText }, logger: logger)
+        {
+            services.append(.init(service: endpoint))
+        }
         if let endpoint = try MetricsEndpoint(
             component: "service-proxy", address: proxyMetricsAddress, flag: "--proxy-metrics-address", text: { proxy.metrics.text }, logger: logger)
         {

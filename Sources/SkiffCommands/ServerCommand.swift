@@ -156,7 +156,7 @@ struct ServerCommand: AsyncParsableCommand {
                 proxy: nodeOptions.map {
                     .init(nodeName: $0.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: $0.stopPodsOnExit)
                 },
-                proxyMetricsAddress: agentOptions.proxyMetricsAddress,
+                proxyMetricsAddress: agentOptions.proxyMetricsAddress, kubeletMetricsAddress: agentOptions.kubeletMetricsAddress,
                 clusterDNSAddress: agentOptions.clusterDns ?? IPv4CIDR(serviceCidr)?.address(at: 10),
                 dns: nodeOptions.flatMap { agentOptions.clusterDNSOptions(nodeOptions: $0) },
                 ingress: disableIngress

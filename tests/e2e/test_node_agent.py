@@ -67,15 +67,18 @@ def cluster(tmp_path_factory):
 
 def module_cluster(tmp_path_factory, registries, resolv_conf):
     proxy_metrics_port, http_port, https_port, ingress_metrics_port = free_port(), free_port(), free_port(), free_port()
+    kubelet_metrics_port = free_port()
     with own_server("skiff-e2e-agent-", ["--node-name", NODE, "--cluster-cidr", CLUSTER_CIDR, "--private-registry", str(registries),
                                           "--stop-pods-on-exit", "--sync-frequency", "3", "--container-log-max-size", "64Ki",
                                           "--proxy-metrics-address", f"127.0.0.1:{proxy_metrics_port}", "--resolv-conf", str(resolv_conf),
+                                          "--kubelet-metrics-address", f"127.0.0.1:{kubelet_metrics_port}",
                                           # The ingress on ports of its own, so that two runs, or a web server on this
                                           # machine, do not collide on 80 and 443.
                                           "--ingress-http-port", str(http_port), "--ingress-https-port", str(https_port),
                                           "--ingress-metrics-address", f"127.0.0.1:{ingress_metrics_port}"],
                     agent=True) as running:
         running.proxy_metrics_port = proxy_metrics_port
+        running.kubelet_metrics_port = kubelet_metrics_port
         running.ingress_ports = (http_port, https_port, ingress_metrics_port)
         wait_for(lambda: node_ready(running), "the server's own node Ready", timeout=60)
         yield running

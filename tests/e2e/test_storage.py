@@ -2,7 +2,9 @@
 a directory on the pod's node, protection of claims in use, and reclaiming by policy."""
 import json
 import pathlib
+import re
 import subprocess
+import urllib.request
 
 from conftest import wait_for
 from test_node_agent import NODE, cluster, pytestmark, status_column  # noqa: F401  (the module's cluster and skips)
@@ -353,3 +355,40 @@ spec: {{storageClassName: local-disks, accessModes: [ReadWriteOnce], resources: 
     cluster.kubectl("delete", "pvc", "local-data", "no-disk")
     cluster.kubectl("delete", "pv", "disk-here")
     cluster.kubectl("delete", "storageclass", "local-disks")
+
+
+def volume_metric(cluster, name, claim):
+    text = urllib.request.urlopen(f"http://127.0.0.1:{cluster.kubelet_metrics_port}/metrics", timeout=5).read().decode()
+    match = re.search(rf'^{name}{{namespace="default",persistentvolumeclaim="{claim}"}} (\d+)$', text, re.MULTILINE)
+    return int(match.group(1)) if match else None
+
+
+def test_volume_usage_is_measured_and_a_volume_past_its_claim_is_reported(cluster):
+    cluster.kubectl("apply", "-f", "-", input="""apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: tiny}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Mi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: filler}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "dd if=/dev/urandom of=/fill/blob bs=1024 count=3072; sleep 3600"]
+    volumeMounts: [{name: fill, mountPath: /fill}]
+  volumes: [{name: fill, persistentVolumeClaim: {claimName: tiny}}]
+""")
+    wait_for(lambda: status_column(cluster, "filler") == "Running", "the filler running", timeout=90)
+    used = wait_for(lambda: (lambda value: value if value and value >= 3 * 1024 * 1024 else None)(
+        volume_metric(cluster, "kubelet_volume_stats_used_bytes", "tiny")), "the volume's usage measured", timeout=60)
+    assert used < 4 * 1024 * 1024
+    assert volume_metric(cluster, "kubelet_volume_stats_capacity_bytes", "tiny") == 1024 * 1024
+    message = wait_for(lambda: events(cluster, "PersistentVolumeClaim", "tiny").get("VolumeOverSize"), "the VolumeOverSize warning")
+    assert "more than the 1048576 its claim asks for" in message
+    cluster.kubectl("delete", "pod", "filler")
+    cluster.kubectl("delete", "pvc", "tiny")
