@@ -425,6 +425,83 @@ spec:
         echo.close()
 
 
+class HTTPSBackend:
+    """An HTTPS server on `address` (a certificate for `host`) that answers each GET with its path and the scheme
+    the ingress says the client used, in chunks: a backend only a proxy speaking TLS to it can reach."""
+
+    def __init__(self, address, certificate, key):
+        import http.server
+        import ssl
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                body = f"tls backend saw {self.path} for {self.headers.get('X-Forwarded-Proto')}\n".encode()
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for part in (body[:10], body[10:]):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.write(b"0\r\n\r\n")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((address, 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(certificate), str(key))
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_backend_protocol_https_speaks_tls_to_the_backend(cluster, tmp_path):
+    _, cert, key = certificate(tmp_path, "secure-backend.example.com", "backend")
+    backend_server = HTTPSBackend(pod_gateway(cluster), cert, key)
+    try:
+        cluster.kubectl("apply", "-f", "-", input=f"""
+apiVersion: v1
+kind: Service
+metadata: {{name: tls-backend}}
+spec:
+  ports: [{{name: https, port: 443, targetPort: {backend_server.port}}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: tls-backend-1
+  labels: {{kubernetes.io/service-name: tls-backend}}
+addressType: IPv4
+ports: [{{name: https, port: {backend_server.port}, protocol: TCP}}]
+endpoints: [{{addresses: ["{pod_gateway(cluster)}"], conditions: {{ready: true}}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: tls-backend
+  annotations: {{nginx.ingress.kubernetes.io/backend-protocol: HTTPS}}
+spec:
+  rules:
+  - host: tls-backend.example.com
+    http:
+      paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: tls-backend, port: {{number: 443}}}}}}}}]
+""")
+        status, body, _ = until(lambda: request(cluster, "tls-backend.example.com", "/vault?open=1"), lambda answer: answer[0] == 200,
+                                "an answer from the HTTPS backend")
+        assert body == "tls backend saw /vault?open=1 for http\n"
+    finally:
+        backend_server.close()
+        cluster.kubectl("delete", "ingress", "tls-backend", check=False)
+        cluster.kubectl("delete", "service", "tls-backend", check=False)
+        cluster.kubectl("delete", "endpointslice", "tls-backend-1", check=False)
+
+
 def test_a_rolling_update_under_load_through_the_ingress_loses_no_request(cluster, backends):
     import threading
     cluster.kubectl("apply", "-f", "-", input=backend("rolling", replicas=2).replace(
