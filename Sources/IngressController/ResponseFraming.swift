@@ -64,14 +64,11 @@ struct ResponseFraming {
     enum Failure: Error, CustomStringConvertible {
         case headTooLarge
         case malformed(String)
-        /// Bytes after a response ended, which no request asked for.
-        case unexpectedBytes
 
         var description: String {
             switch self {
             case .headTooLarge: "response head larger than \(ResponseFraming.maximumHeadSize) bytes"
             case .malformed(let what): "malformed response: \(what)"
-            case .unexpectedBytes: "bytes sent with no request outstanding"
             }
         }
     }
