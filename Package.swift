@@ -102,12 +102,23 @@ let package = Package(
                 "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A node's and its containers' CPU and memory readings, and the kubelet's `/metrics/resource` text they
+        // travel in from the node to the control plane.
+        .target(name: "ResourceUsage"),
+        // metrics-server in the control plane: scrapes every node's resource usage each resolution and answers the
+        // `metrics.k8s.io` API (NodeMetrics, PodMetrics) from the last two readings.
+        .target(
+            name: "MetricsServer",
+            dependencies: [
+                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "ResourceUsage", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The kubelet: the Node and its Lease, containerd, pods' sandboxes and containers through CRI, probes, volumes,
         // logs, eviction and exec/attach sessions.
         .target(
             name: "NodeAgent",
             dependencies: [
-                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "CRI", .product(name: "Yams", package: "Yams"),
+                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "CRI", "ResourceUsage", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 // Probes and lifecycle hooks: HTTP(S) GETs, TCP connects and gRPC health checks against pods.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -209,7 +220,7 @@ let package = Package(
         .target(
             name: "KubeletServer",
             dependencies: [
-                "APIMachinery", "NodeAgent", "ContainerStreams", "HTTPSEndpoint",
+                "APIMachinery", "NodeAgent", "ContainerStreams", "HTTPSEndpoint", "ResourceUsage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -222,8 +233,9 @@ let package = Package(
         .target(
             name: "SkiffCommands",
             dependencies: [
-                "APIMachinery", "APIServer", "APIRegistry", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
+                "APIMachinery", "APIServer", "APIRegistry", "KubeObjects", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
                 "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS", "IngressController", "LocalPathProvisioner",
+                "MetricsServer", "ResourceUsage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -259,6 +271,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
+        .testTarget(name: "ResourceUsageTests", dependencies: ["ResourceUsage"]),
+        .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "ResourceUsage", "APIMachinery"]),
         .testTarget(name: "IngressControllerTests", dependencies: ["IngressController", "APIMachinery", "ControllerRuntime", "KubeObjects"]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "APIMachinery"]),

@@ -18,7 +18,8 @@ public final class KubernetesAPI: Sendable {
     let logger: Logger
     let readiness: Readiness
     let namespaceFinalizer = NamespaceFinalizer()
-    let nodeConnections = NodeConnectionSlot()
+    let nodeConnections = ProviderSlot<any NodeConnections>()
+    let metricsProvider = ProviderSlot<any ResourceMetricsProvider>()
     /// Signs the tokens `serviceaccounts/token` hands out and verifies them when they come back.
     let serviceAccountTokens: ServiceAccountTokenSigner
     /// Whether new pods pass the ServiceAccount admission plugin.
@@ -121,6 +122,9 @@ public final class KubernetesAPI: Sendable {
             throw APIError.methodNotAllowed(message)
         }
         let context = ResourceRequest(definition: definition, path: path, request: request)
+        if definition.group == "metrics.k8s.io" {
+            return try await serveMetrics(context)
+        }
         switch (request.method, path.name, path.subresource) {
         case ("GET", nil, _):
             if request.flag("watch") { return try await watch(context) }

@@ -49,10 +49,11 @@ public struct ContainerStreamRequest: Sendable, Equatable {
     public var ports: [Int32] = []
 }
 
-/// The connections set once the node agents exist (they start after the API they talk to).
-final class NodeConnectionSlot: Sendable {
-    private let connections = Mutex<(any NodeConnections)?>(nil)
+/// What the composition root connects once it exists: the node agents and the metrics server start after the API
+/// they talk to.
+final class ProviderSlot<Provider: Sendable>: Sendable {
+    private let provider = Mutex<Provider?>(nil)
 
-    func set(_ value: any NodeConnections) { connections.withLock { $0 = value } }
-    var current: (any NodeConnections)? { connections.withLock { $0 } }
+    func set(_ value: Provider) { provider.withLock { $0 = value } }
+    var current: Provider? { provider.withLock { $0 } }
 }

@@ -66,4 +66,10 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
         group: "networking.k8s.io", version: "v1", resource: "ingressclasses", kind: "IngressClass", namespaced: false)
     public static let replicationControllers = ResourceType(
         group: "", version: "v1", resource: "replicationcontrollers", kind: "ReplicationController", namespaced: true)
+    public static let horizontalPodAutoscalers = ResourceType(
+        group: "autoscaling", version: "v2", resource: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", namespaced: true)
+    /// metrics.k8s.io's PodMetrics and NodeMetrics, read-only.
+    public static let podMetrics = ResourceType(group: "metrics.k8s.io", version: "v1beta1", resource: "pods", kind: "PodMetrics", namespaced: true)
+    public static let nodeMetrics = ResourceType(
+        group: "metrics.k8s.io", version: "v1beta1", resource: "nodes", kind: "NodeMetrics", namespaced: false)
 }

@@ -15,7 +15,7 @@ extension ProtoMessageDecoder {
             return .string(try ProtoTimestamp.rfc3339(seconds: seconds, nanos: nanos, micro: special == .microtime))
         case .duration:
             let fields = try decodeFields(of: message, from: bytes, depth: depth)
-            return .string(ProtoTimestamp.goDuration(nanoseconds: fields["duration"]?.integerValue ?? 0))
+            return .string(GoDuration.string(nanoseconds: fields["duration"]?.integerValue ?? 0))
         case .quantity:
             // The zero Quantity marshals as "0".
             let text = try decodeFields(of: message, from: bytes, depth: depth)["string"]?.stringValue ?? ""

@@ -1,7 +1,7 @@
 import APIMachinery
 import Foundation
 
-/// The JSON strings of `metav1.Time`, `metav1.MicroTime` and `metav1.Duration`, computed in integers so that
+/// The JSON strings of `metav1.Time` and `metav1.MicroTime`, computed in integers so that
 /// no fraction is lost to floating point.
 enum ProtoTimestamp {
     /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: Go's `Time.MarshalJSON` refuses years outside [0, 9999].
@@ -20,45 +20,5 @@ enum ProtoTimestamp {
         guard micro else { return whole }
         let micros = String((nanos - carry * 1_000_000_000) / 1000)
         return whole.dropLast() + "." + String(repeating: "0", count: 6 - micros.count) + micros + "Z"
-    }
-
-    /// Go's `time.Duration.String()`: `1h2m3.5s`, `1m0s`, `150ms`, `1.5µs`, `0s`.
-    static func goDuration(nanoseconds: Int64) -> String {
-        var magnitude = nanoseconds < 0 ? 0 &- UInt64(bitPattern: nanoseconds) : UInt64(nanoseconds)
-        guard magnitude != 0 else { return "0s" }
-        var text: String
-        if magnitude < 1_000_000_000 {
-            let (unit, precision): (String, Int) =
-                switch magnitude {
-                case ..<1000: ("ns", 0)
-                case ..<1_000_000: ("µs", 3)
-                default: ("ms", 6)
-                }
-            let fraction = Self.fraction(&magnitude, precision: precision)
-            text = String(magnitude) + fraction + unit
-        } else {
-            let fraction = Self.fraction(&magnitude, precision: 9)
-            text = String(magnitude % 60) + fraction + "s"
-            magnitude /= 60
-            if magnitude > 0 {
-                text = String(magnitude % 60) + "m" + text
-                magnitude /= 60
-                if magnitude > 0 { text = String(magnitude) + "h" + text }
-            }
-        }
-        return nanoseconds < 0 ? "-" + text : text
-    }
-
-    /// Splits off the last `precision` decimal digits as `.ddd` without trailing zeros (empty when all are zero).
-    private static func fraction(_ value: inout UInt64, precision: Int) -> String {
-        var digits: [Character] = []
-        var printing = false
-        for _ in 0..<precision {
-            let digit = value % 10
-            printing = printing || digit != 0
-            if printing { digits.append(Character(String(digit))) }
-            value /= 10
-        }
-        return printing ? "." + String(digits.reversed()) : ""
     }
 }

@@ -487,16 +487,10 @@ extension NodeAgent {
         return "\(name)_\(namespace)(\(uid))"
     }
 
-    /// A duration as Go prints it: `10s`, `1m20s`, `5m0s`, `1.087s`.
+    /// A duration as the kubelet prints it in events, truncated to the millisecond: `10s`, `1m20s`, `5m0s`, `1.087s`.
     static func goDuration(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
-        let minutes = seconds / 60
-        if minutes > 0 { return "\(minutes)m\(seconds % 60)s" }
-        let millis = attoseconds / 1_000_000_000_000_000
-        if millis == 0 { return "\(seconds)s" }
-        var fraction = String(format: "%03lld", millis)
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return "\(seconds).\(fraction)s"
+        return GoDuration.string(.seconds(seconds) + .milliseconds(attoseconds / 1_000_000_000_000_000))
     }
 
     // MARK: Stopping

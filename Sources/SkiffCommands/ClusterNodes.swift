@@ -4,15 +4,18 @@ import AsyncHTTPClient
 import ContainerStreams
 import Foundation
 import KubeClient
+import KubeObjects
 import KubeletServer
+import MetricsServer
 import NIOCore
 import NIOSSL
 import NodeAgent
+import ResourceUsage
 
 /// How the API server reaches node agents, as kube-apiserver reaches kubelets: the agent in this process directly,
 /// any other node's agent at its kubelet endpoint (the Node's InternalIP and `daemonEndpoints.kubeletEndpoint`
 /// port) over HTTPS with the server's kubelet-client certificate.
-struct ClusterNodes: NodeConnections {
+struct ClusterNodes: NodeConnections, NodeResourceUsageSource {
     /// The agent running in this process and its node, if any.
     let local: (agent: NodeAgent, nodeName: String)?
     let kubelets: RemoteKubelets
@@ -40,6 +43,13 @@ struct ClusterNodes: NodeConnections {
     }
 }
 
+extension ClusterNodes {
+    func resourceUsage(node: JSONValue) async throws -> ResourceUsageReport {
+        if let local, local.nodeName == node.metadata.name { return try await local.agent.resourceUsage() }
+        return try await kubelets.resourceUsage(node: node)
+    }
+}
+
 /// Other nodes' kubelet endpoints (`KubeletServer`).
 struct RemoteKubelets: Sendable {
     let client: KubeClient
@@ -62,7 +72,11 @@ struct RemoteKubelets: Sendable {
 
     /// `https://<InternalIP>:<kubelet port>` of the node.
     private func endpoint(node name: String) async throws(APIError) -> String {
-        let node = try await client.get(.nodes, name: name)
+        try Self.endpoint(node: try await client.get(.nodes, name: name))
+    }
+
+    private static func endpoint(node: JSONValue) throws(APIError) -> String {
+        let name = node.metadata.name
         let address = (node[path: "status", "addresses"]?.arrayValue ?? []).first { $0["type"]?.stringValue == "InternalIP" }?["address"]?.stringValue
         guard let address, let port = node[path: "status", "daemonEndpoints", "kubeletEndpoint", "Port"]?.integerValue, port > 0 else {
             throw APIError(code: 503, reason: "ServiceUnavailable", message: "node \(name) has no kubelet endpoint to reach its containers at")
@@ -118,6 +132,15 @@ struct RemoteKubelets: Sendable {
         }
         // The serving certificate names the node; the URL's host is its address, which TLS cannot send as the name.
         return .kubelet(url: "\(base)/\(request.kind.rawValue)/\(path)?\(Self.query(pairs))", tls: tls, serverName: node)
+    }
+
+    /// The node's `/metrics/resource`, as metrics-server reads it.
+    func resourceUsage(node: JSONValue) async throws -> ResourceUsageReport {
+        let name = node.metadata.name
+        let response = try await http.execute(HTTPClientRequest(url: "\(try Self.endpoint(node: node))/metrics/resource"), timeout: .seconds(10))
+        guard response.status == .ok else { throw await Self.failure(response, node: name) }
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return try ResourceUsageReport(prometheusText: String(buffer: body))
     }
 
     /// The kubelet's `Status`, or what went wrong reading it.

@@ -9,6 +9,7 @@ import IngressController
 import KubeClient
 import LocalPathProvisioner
 import Logging
+import MetricsServer
 import NodeAgent
 import Scheduler
 import ServiceLifecycle
@@ -41,6 +42,10 @@ struct ControlPlane {
         /// The ingress controller on this machine's node (nil: none), and where it serves `/metrics`.
         var ingress: IngressControllerOptions?
         var ingressMetricsAddress: String
+        /// How often the metrics server reads every node's usage.
+        var metricsResolution: Duration
+        /// How often the Horizontal Pod Autoscaler looks at each autoscaler.
+        var autoscalerSyncPeriod: Duration
         /// What the server presents to other nodes' kubelet endpoints (CN kube-apiserver-kubelet-client).
         var kubeletClientCertificatePEM: String
         var kubeletClientKeyPEM: String
@@ -76,6 +81,10 @@ struct ControlPlane {
                 ("garbage-collector", GarbageCollector(context: context).run),
                 ("persistentvolume-binder-controller", PersistentVolumeController(context: context).run),
                 ("volume-protection-controller", VolumeProtectionController(context: context).run),
+                (
+                    "horizontal-pod-autoscaler",
+                    HorizontalPodAutoscalerController(context: context, options: .init(syncPeriod: options.autoscalerSyncPeriod)).run
+                ),
             ]
             if let address = options.clusterDNSAddress {
                 controllers.append(("cluster-dns-controller", ClusterDNSController(context: context, clusterIP: address).run))
@@ -115,12 +124,24 @@ struct ControlPlane {
                 services.append(.init(service: endpoint))
             }
         }
-        api.connectNodes(
-            ClusterNodes(
-                local: local,
-                kubelets: try RemoteKubelets(
-                    client: client("system:kube-apiserver"), clientCertificatePEM: options.kubeletClientCertificatePEM,
-                    clientKeyPEM: options.kubeletClientKeyPEM)))
+        let nodes = ClusterNodes(
+            local: local,
+            kubelets: try RemoteKubelets(
+                client: client("system:kube-apiserver"), clientCertificatePEM: options.kubeletClientCertificatePEM,
+                clientKeyPEM: options.kubeletClientKeyPEM))
+        api.connectNodes(nodes)
+        let metrics = ResourceMetricsServer(
+            context: context.acting(as: client("system:metrics-server")), source: nodes, resolution: options.metricsResolution)
+        services.append(.init(service: BackgroundWork(name: "metrics-server") { await metrics.run() }))
+        api.connectMetrics(MetricsAPIBackend(server: metrics))
         self.services = services
     }
+}
+
+/// The metrics server behind the API server's `metrics.k8s.io`.
+struct MetricsAPIBackend: ResourceMetricsProvider {
+    let server: ResourceMetricsServer
+
+    func nodeMetrics() async -> [JSONValue] { server.nodeMetrics() }
+    func podMetrics(namespace: String?) async -> [JSONValue] { server.podMetrics(namespace: namespace) }
 }

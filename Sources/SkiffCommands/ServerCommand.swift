@@ -49,6 +49,12 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds a node may go without renewing its Lease before it is marked NotReady and tainted unreachable.")
     var nodeMonitorGracePeriod: Int = 50
 
+    @Option(help: "How often the metrics server reads every node's CPU and memory (metrics-server's flag): kubectl top and the autoscaler see usage this fresh.")
+    var metricsResolution: String = "15s"
+
+    @Option(help: "How often the Horizontal Pod Autoscaler looks at each autoscaler (kube-controller-manager's flag).")
+    var horizontalPodAutoscalerSyncPeriod: String = "15s"
+
     @Flag(help: "Do not run the scheduler (pods stay Pending until something else binds them), as k3s' flag.")
     var disableScheduler = false
 
@@ -105,6 +111,13 @@ struct ServerCommand: AsyncParsableCommand {
         }
         guard hollowNodes >= 0, nodeMonitorGracePeriod > 0, hollowStartDelay >= 0 else {
             throw ValidationError("--hollow-nodes, --hollow-start-delay and --node-monitor-grace-period must not be negative")
+        }
+        guard let metricsResolution = GoDuration.parse(self.metricsResolution), metricsResolution >= .milliseconds(100) else {
+            throw ValidationError("--metrics-resolution \(self.metricsResolution) is not a duration of at least 100ms, such as 15s or 1s")
+        }
+        guard let autoscalerSyncPeriod = GoDuration.parse(horizontalPodAutoscalerSyncPeriod), autoscalerSyncPeriod >= .milliseconds(100) else {
+            throw ValidationError(
+                "--horizontal-pod-autoscaler-sync-period \(horizontalPodAutoscalerSyncPeriod) is not a duration of at least 100ms, such as 15s")
         }
         let store = try SQLiteStore(path: "\(dataDirectory)/db/state.db")
         // Pods reach the API through the `kubernetes` Service, so its address is in the serving certificate (as in k3s).
@@ -166,8 +179,8 @@ struct ServerCommand: AsyncParsableCommand {
                             nodeName: $0.nodeName, httpPort: ingressHttpPort > 0 ? ingressHttpPort : nil,
                             httpsPort: ingressHttpsPort > 0 ? ingressHttpsPort : nil)
                     },
-                ingressMetricsAddress: ingressMetricsAddress,
-                kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
+                ingressMetricsAddress: ingressMetricsAddress, metricsResolution: metricsResolution,
+                autoscalerSyncPeriod: autoscalerSyncPeriod, kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM),
             logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [

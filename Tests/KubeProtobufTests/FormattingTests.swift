@@ -2,8 +2,7 @@ import Testing
 
 @testable import KubeProtobuf
 
-/// Time and Duration strings as Go prints them (`time.Time.Format(time.RFC3339)`, `RFC3339Micro`,
-/// `time.Duration.String()`).
+/// Time strings as Go prints them (`time.Time.Format(time.RFC3339)`, `RFC3339Micro`).
 struct FormattingTests {
     @Test func rfc3339() throws {
         #expect(
@@ -23,17 +22,6 @@ struct FormattingTests {
         }
         #expect(throws: KubeProtobufError.self) {
             try ProtoTimestamp.rfc3339(seconds: Int64.max, nanos: 999_999_999, micro: false)
-        }
-    }
-
-    @Test func goDurations() {
-        let cases: [(Int64, String)] = [
-            (0, "0s"), (1, "1ns"), (1_500, "1.5µs"), (100_000_000, "100ms"), (1_500_000_000, "1.5s"),
-            (90_000_000_000, "1m30s"), (3_723_000_000_000, "1h2m3s"), (259_200_000_000_000, "72h0m0s"),
-            (-2_000_000_000, "-2s"), (Int64.min, "-2562047h47m16.854775808s"),
-        ]
-        for (nanoseconds, text) in cases {
-            #expect(ProtoTimestamp.goDuration(nanoseconds: nanoseconds) == text)
         }
     }
 
