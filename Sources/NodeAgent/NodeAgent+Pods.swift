@@ -542,8 +542,8 @@ extension NodeAgent {
         } catch where error.isNotFound || error.isConflict {}
     }
 
-    /// Stops and removes every sandbox (stopping a sandbox kills its containers at once: this is for tests and
-    /// `--stop-pods-on-exit`, not a graceful drain).
+    /// Stops and removes every sandbox and pod directory (stopping a sandbox kills its containers at once: this is
+    /// for tests and `--stop-pods-on-exit`, not a graceful drain).
     func stopAllPods() async {
         guard let runtime = try? runtime else { return }
         let sandboxes: [Runtime_V1_PodSandbox]
@@ -564,6 +564,10 @@ extension NodeAgent {
                     }
                 }
             }
+        }
+        // Nothing of the pods stays mounted (memory-backed emptyDirs), so that their node's directory can go.
+        for uid in (try? FileManager.default.contentsOfDirectory(atPath: paths.pods)) ?? [] {
+            VolumeMounts.tearDown(podDirectory: "\(paths.pods)/\(uid)")
         }
     }
 }

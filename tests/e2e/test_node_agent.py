@@ -72,6 +72,9 @@ def module_cluster(tmp_path_factory, registries, resolv_conf):
                                           "--stop-pods-on-exit", "--sync-frequency", "3", "--container-log-max-size", "64Ki",
                                           "--proxy-metrics-address", f"127.0.0.1:{proxy_metrics_port}", "--resolv-conf", str(resolv_conf),
                                           "--kubelet-metrics-address", f"127.0.0.1:{kubelet_metrics_port}",
+                                          # Usage a second old and autoscalers looked at every 3 s, so that
+                                          # autoscaling tests take seconds, not minutes.
+                                          "--metrics-resolution", "1s", "--horizontal-pod-autoscaler-sync-period", "3s",
                                           # The ingress on ports of its own, so that two runs, or a web server on this
                                           # machine, do not collide on 80 and 443.
                                           "--ingress-http-port", str(http_port), "--ingress-https-port", str(https_port),
