@@ -5,7 +5,7 @@ DATA_DIR ?= $(HOME)/.skiff
 PYTHON ?= .venv/bin/python
 
 .PHONY: run setup setup-tests build test unit-test e2e-test test-images fresh-machine-check \
-	bench bench-scheduler bench-controllers bench-agent bench-proxy bench-dns bench-ingress
+	bench bench-scheduler bench-controllers bench-agent bench-proxy bench-dns bench-ingress bench-hpa
 
 setup:
 	bash scripts/setup.sh
@@ -63,6 +63,9 @@ bench-proxy: setup-tests build
 # cluster names and cached outside names, the agent's memory with 1 000 and 10 000 Services.
 bench-dns: setup-tests build
 	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/dns_bench.py
+
+bench-hpa: setup-tests build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/hpa_bench.py
 
 # The built-in ingress on a real node beside nginx as a reverse proxy to the same two pods (root, containerd, wrk,
 # nginx): requests/s, p50/p99 and CPU per request over HTTP and HTTPS, the server's and nginx's RSS idle and loaded.

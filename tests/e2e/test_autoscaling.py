@@ -216,6 +216,10 @@ def test_top_shows_a_pod_burning_a_core_and_the_node(cluster):
         metrics = listed["items"][0]
         assert metrics["metadata"]["labels"] == {"app": "burn"} and metrics["window"].endswith("s")
         assert re.fullmatch(r"\d+n", metrics["containers"][0]["usage"]["cpu"])
+        # As metrics-server prints them for kubectl get: usage and window.
+        header, row = cluster.kubectl("get", "podmetrics", "burn").stdout.splitlines()
+        assert header.split() == ["NAME", "CPU", "MEMORY", "WINDOW"] and re.fullmatch(r"burn\s+\d+n\s+\d+Ki\s+[\d.]+m?s", row), row
+        assert cluster.kubectl("get", "nodemetrics", "--no-headers").stdout.split()[0] == NODE
         missing = cluster.kubectl("get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nothing", check=False)
         assert missing.returncode != 0 and 'podmetrics.metrics.k8s.io "default/nothing" not found' in missing.stderr
     finally:

@@ -49,6 +49,8 @@ struct TablePrinter: Sendable {
         case ("scheduling.k8s.io", "priorityclasses"): return priorityClasses
         case ("coordination.k8s.io", "leases"): return leases
         case ("node.k8s.io", "runtimeclasses"): return runtimeClasses
+        case ("metrics.k8s.io", "nodes"): return nodeMetrics
+        case ("metrics.k8s.io", "pods"): return podMetrics
         case ("certificates.k8s.io", "certificatesigningrequests"): return certificateSigningRequests
         case ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
             ("admissionregistration.k8s.io", "validatingwebhookconfigurations"):
