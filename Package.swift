@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Lossless JSON, Kubernetes Status errors, selectors, patches, quantities and time: the API's value types.
@@ -78,7 +80,10 @@ let package = Package(
         // Informers, work queues, worker runners and event recording shared by the scheduler, controllers and agents.
         .target(
             name: "ControllerRuntime",
-            dependencies: ["APIMachinery", "KubeClient", "KubeObjects", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "APIMachinery", "KubeClient", "KubeObjects", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         // Simulated nodes: Node and Lease heartbeats and pod status without containers, thousands per process.
         .target(
@@ -92,6 +97,7 @@ let package = Package(
             name: "Scheduler",
             dependencies: [
                 "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The control loops of the control plane: nodes, workloads, endpoints, garbage collection, disruption budgets and
@@ -143,6 +149,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // kube-proxy in nftables mode: Services and EndpointSlices programmed into the node's `ip skiff` table.
@@ -237,6 +244,8 @@ let package = Package(
                 "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS", "IngressController", "LocalPathProvisioner",
                 "MetricsServer", "ResourceUsage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -12,6 +12,14 @@ public enum APIResponse: Sendable {
     /// A long-lived stream of bytes (a followed container log).
     case byteStream(contentType: String, chunks: AsyncStream<[UInt8]>)
 
+    /// The status code written (200 for streams).
+    public var code: Int {
+        switch self {
+        case .json(let code, _, _), .bytes(let code, _, _): code
+        case .stream, .byteStream: 200
+        }
+    }
+
     public static func ok(_ body: JSONValue) -> APIResponse { .json(code: 200, body: body, headers: [:]) }
     public static func created(_ body: JSONValue) -> APIResponse { .json(code: 201, body: body, headers: [:]) }
 

@@ -15,6 +15,9 @@ extension KubernetesAPI {
             return .ok(Self.kubernetesVersion)
         case .health(let path):
             return try await health(path, verbose: request.query["verbose"] != nil)
+        case .metrics:
+            guard let page = metricsPage.current else { throw Self.resourceNotFound }
+            return .bytes(code: 200, body: page(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case .coreGroupDiscovery:
             if wantsAggregatedDiscovery(request) {
                 return aggregated(catalog.aggregatedDiscovery(core: true))

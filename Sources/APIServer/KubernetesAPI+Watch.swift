@@ -8,7 +8,7 @@ extension KubernetesAPI {
     /// How many events a watch response may queue for a slow client before it is closed (it then re-lists).
     static let watchResponseBuffer = 10_000
 
-    func watch(_ context: ResourceRequest) async throws(APIError) -> APIResponse {
+    func watch(_ context: ResourceRequest, metrics: RequestMetrics) async throws(APIError) -> APIResponse {
         let selection = try Selection(context)
         let definition = context.definition
         let query = context.request.query
@@ -102,7 +102,11 @@ extension KubernetesAPI {
             }
             continuation.finish()
         }
-        continuation.onTermination = { _ in producer.cancel() }
+        let ended = metrics.watchStarted()
+        continuation.onTermination = { _ in
+            producer.cancel()
+            ended()
+        }
         return .stream(contentType: "application/json", events: events)
     }
 }

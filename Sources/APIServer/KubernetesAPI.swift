@@ -20,6 +20,8 @@ public final class KubernetesAPI: Sendable {
     let namespaceFinalizer = NamespaceFinalizer()
     let nodeConnections = ProviderSlot<any NodeConnections>()
     let metricsProvider = ProviderSlot<any ResourceMetricsProvider>()
+    /// What `/metrics` answers: the process's Prometheus exposition, from whatever it bootstrapped.
+    let metricsPage = ProviderSlot<@Sendable () -> [UInt8]>()
     /// Signs the tokens `serviceaccounts/token` hands out and verifies them when they come back.
     let serviceAccountTokens: ServiceAccountTokenSigner
     /// Whether new pods pass the ServiceAccount admission plugin.
@@ -58,6 +60,10 @@ public final class KubernetesAPI: Sendable {
         try ServiceAddressAllocator(cidr: serviceCIDR).kubernetesServiceIP
     }
 
+    /// Serves `/metrics` from the process's metrics exporter, as kube-apiserver serves its own (and, the
+    /// controllers and scheduler being in this process, theirs).
+    public func servePrometheusMetrics(_ page: @escaping @Sendable () -> [UInt8]) { metricsPage.set(page) }
+
     /// Connects the API server to the node agents, for `pods/log`.
     public func connectNodes(_ connections: any NodeConnections) { nodeConnections.set(connections) }
 
@@ -69,34 +75,42 @@ public final class KubernetesAPI: Sendable {
 
     public var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
 
-    /// Runs the server's own background work (namespace cleanup) until cancelled.
+    /// Runs the server's own background work (namespace cleanup, counting stored objects) until cancelled.
     public func runBackgroundWork() async {
-        await namespaceFinalizer.run(self)
+        await withTaskGroup(of: Void.self) { work in
+            work.addTask { await self.namespaceFinalizer.run(self) }
+            work.addTask { await self.countStoredObjects() }
+        }
     }
 
     /// Answers one request; never throws: every failure becomes a Kubernetes `Status`.
     public func handle(_ request: APIRequest) async -> APIResponse {
+        let started = ContinuousClock.now
+        let target = RequestTarget(path: request.path)
+        let metrics = RequestMetrics(request, target: target)
+        let response: APIResponse
         do {
-            return try await route(request)
+            response = try await route(request, target: target, metrics: metrics)
         } catch {
             // A request cancelled by its caller (an in-process component shutting down) is not a server error.
             if error.code >= 500 && !Task.isCancelled {
                 logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error.message)"])
             }
-            return .error(error)
+            response = .error(error)
         }
+        metrics.record(code: response.code, elapsed: ContinuousClock.now - started)
+        return response
     }
 
-    private func route(_ request: APIRequest) async throws(APIError) -> APIResponse {
+    private func route(_ request: APIRequest, target: RequestTarget, metrics: RequestMetrics) async throws(APIError) -> APIResponse {
         if request.body.count > Self.maximumBodyBytes {
             throw APIError.requestEntityTooLarge(limit: Self.maximumBodyBytes)
         }
-        let target = RequestTarget(path: request.path)
         if isShuttingDown && request.flag("watch") {
             throw APIError(code: 503, reason: "ServiceUnavailable", message: "the server is shutting down", retryAfterSeconds: 1)
         }
         if case .resource(let path) = target {
-            return try await serveResource(path, request: request)
+            return try await serveResource(path, request: request, metrics: metrics)
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
@@ -104,7 +118,7 @@ public final class KubernetesAPI: Sendable {
         return try await serveNonResource(target, request: request)
     }
 
-    private func serveResource(_ path: ResourcePath, request: APIRequest) async throws(APIError) -> APIResponse {
+    private func serveResource(_ path: ResourcePath, request: APIRequest, metrics: RequestMetrics) async throws(APIError) -> APIResponse {
         guard let definition = catalog.resource(group: path.group, version: path.version, resource: path.resource) else {
             throw Self.resourceNotFound
         }
@@ -127,7 +141,7 @@ public final class KubernetesAPI: Sendable {
         }
         switch (request.method, path.name, path.subresource) {
         case ("GET", nil, _):
-            if request.flag("watch") { return try await watch(context) }
+            if request.flag("watch") { return try await watch(context, metrics: metrics) }
             return try await list(context)
         case ("GET", .some(let name), nil):
             return try await get(context, name: name)

@@ -14,6 +14,8 @@ struct ResourcePath: Sendable, Hashable {
 enum RequestTarget: Sendable, Hashable {
     case version
     case health(String)
+    /// `/metrics`: the process's Prometheus metrics.
+    case metrics
     case coreGroupDiscovery
     case groupListDiscovery
     case groupDiscovery(group: String)
@@ -32,6 +34,8 @@ enum RequestTarget: Sendable, Hashable {
         switch parts.first {
         case "version" where parts.count == 1:
             self = .version
+        case "metrics" where parts.count == 1:
+            self = .metrics
         case "healthz", "livez", "readyz":
             self = .health(parts.joined(separator: "/"))
         case "openapi":

@@ -1,5 +1,6 @@
 import APIMachinery
 import Logging
+import Metrics
 
 /// What a reconcile asks of the queue afterwards.
 public enum ReconcileResult: Sendable {
@@ -14,10 +15,15 @@ public enum ControllerWorkers {
         _ queue: WorkQueue<Key>, workers: Int, name: String, logger: Logger,
         reconcile: @escaping @Sendable (Key) async throws(APIError) -> ReconcileResult
     ) async {
+        // client-go's work-queue metrics, named by the controller: the queue's own, and the time each reconcile takes.
+        queue.measure(as: name)
+        let work = Metrics.Timer(label: "workqueue_work_duration_seconds", dimensions: [("name", name)])
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, workers) {
                 group.addTask {
                     while let key = await queue.next() {
+                        let started = ContinuousClock.now
+                        defer { work.record(duration: ContinuousClock.now - started) }
                         do throws(APIError) {
                             switch try await reconcile(key) {
                             case .done:

@@ -59,6 +59,8 @@ extension ControllerWorkers {
         _ queue: WorkQueue<Key>, watching watches: [Watch], workers: Int, name: String, logger: Logger,
         reconcile: @escaping @Sendable (Key) async throws(APIError) -> ReconcileResult
     ) async {
+        // Named before the informers' first adds, so that they are counted too.
+        queue.measure(as: name)
         await Watch.start(watches)
         await run(queue, workers: workers, name: name, logger: logger, reconcile: reconcile)
     }

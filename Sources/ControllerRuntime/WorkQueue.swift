@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// A controller's queue of keys to reconcile, with client-go's guarantees: a key is never handed to two workers at
@@ -14,6 +15,16 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         var due: [Key: ContinuousClock.Instant] = [:]
         var waiters: [CheckedContinuation<Key?, Never>] = []
         var isShutDown = false
+        /// Set once a controller names the queue (`measure(as:)`), with when each waiting key was queued.
+        var metrics: QueueMetrics?
+        var queuedAt: [Key: ContinuousClock.Instant] = [:]
+
+        mutating func enqueue(_ key: Key) {
+            queue.append(key)
+            guard let metrics else { return }
+            queuedAt[key] = .now
+            metrics.depth.record(queue.count - head)
+        }
 
         mutating func pop() -> Key? {
             guard head < queue.count else { return nil }
@@ -25,7 +36,28 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
             }
             dirty.remove(key)
             processing.insert(key)
+            if let metrics {
+                if let queued = queuedAt.removeValue(forKey: key) { metrics.queueDuration.record(duration: .now - queued) }
+                metrics.depth.record(queue.count - head)
+            }
             return key
+        }
+    }
+
+    /// client-go's work-queue metrics of a named queue, through swift-metrics (exported by whatever the process
+    /// bootstrapped; nothing without one).
+    struct QueueMetrics: Sendable {
+        let depth: Gauge
+        let adds: Counter
+        let queueDuration: Metrics.Timer
+        let retries: Counter
+
+        init(name: String) {
+            let dimensions = [("name", name)]
+            depth = Gauge(label: "workqueue_depth", dimensions: dimensions)
+            adds = Counter(label: "workqueue_adds_total", dimensions: dimensions)
+            queueDuration = Metrics.Timer(label: "workqueue_queue_duration_seconds", dimensions: dimensions)
+            retries = Counter(label: "workqueue_retries_total", dimensions: dimensions)
         }
     }
 
@@ -43,8 +75,9 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         let handOff: (CheckedContinuation<Key?, Never>, Key)? = state.withLock { state in
             guard !state.isShutDown, !state.dirty.contains(key) else { return nil }
             state.dirty.insert(key)
+            state.metrics?.adds.increment()
             if state.processing.contains(key) { return nil }
-            state.queue.append(key)
+            state.enqueue(key)
             guard !state.waiters.isEmpty, let next = state.pop() else { return nil }
             return (state.waiters.removeFirst(), next)
         }
@@ -93,12 +126,19 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// Adds the key after its per-key exponential back-off (for errors and conflicts).
     public func addRateLimited(_ key: Key) {
         let failures = state.withLock { state in
+            state.metrics?.retries.increment()
             state.failures[key, default: 0] += 1
             return state.failures[key, default: 1]
         }
         let exponent = min(failures - 1, 30)
         let delay = min(baseRetryDelay * (1 << exponent), maximumRetryDelay)
         add(key, after: delay)
+    }
+
+    /// Reports the queue's depth, adds, time keys wait and retries under `name`, as client-go's named queues do;
+    /// the first name given stays.
+    public func measure(as name: String) {
+        state.withLock { $0.metrics = $0.metrics ?? QueueMetrics(name: name) }
     }
 
     /// Clears the key's failure count after a successful reconcile.
@@ -132,7 +172,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         let handOff: (CheckedContinuation<Key?, Never>, Key)? = state.withLock { state in
             state.processing.remove(key)
             guard state.dirty.contains(key), !state.isShutDown else { return nil }
-            state.queue.append(key)
+            state.enqueue(key)
             guard !state.waiters.isEmpty, let next = state.pop() else { return nil }
             return (state.waiters.removeFirst(), next)
         }

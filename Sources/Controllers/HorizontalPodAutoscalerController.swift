@@ -220,13 +220,13 @@ public final class HorizontalPodAutoscalerController: Sendable {
                 let error = "failed to get \(type.lowercased()) metric value: unable to get metric \(Self.metricName(spec, type: type)): no custom metrics API (custom.metrics.k8s.io or external.metrics.k8s.io) is served"
                 recorder.record(autoscaler, type: .warning, reason: reason, message: error)
                 failures.append((error, (reason, "the HPA was unable to compute the replica count: \(error)")))
-                statuses.append(.object([:]))
+                statuses.append(Self.unknownMetricStatus)
                 continue
             default:
                 let error = "unknown metric source type \"\(type)\""
                 recorder.record(autoscaler, type: .warning, reason: "InvalidMetricSourceType", message: error)
                 failures.append((error, ("InvalidMetricSourceType", "the HPA was unable to compute the replica count: \(error)")))
-                statuses.append(.object([:]))
+                statuses.append(Self.unknownMetricStatus)
                 continue
             }
             let resource = source["name"]?.stringValue ?? ""
@@ -285,17 +285,17 @@ public final class HorizontalPodAutoscalerController: Sendable {
                 failures.append(
                     ("failed to get \(container ?? resource) \(sourceKind) metric value: \(error)",
                     (failureReason, "the HPA was unable to compute the replica count: \(error)")))
-                statuses.append(.object([:]))
+                statuses.append(Self.unknownMetricStatus)
             }
         }
         let metricsCount = state.spec.metrics.count
         let invalidError = failures.first.map { "invalid metrics (\(failures.count) invalid out of \(metricsCount)), first error is: \($0.error)" }
         if let first = failures.first, failures.count >= metricsCount || replicas < current {
             state.setCondition("ScalingActive", false, first.condition.reason, first.condition.message)
-            return (nil, "", statuses.filter { $0 != .object([:]) }, invalidError)
+            return (nil, "", statuses, invalidError)
         }
         state.setCondition("ScalingActive", true, "ValidMetricFound", "the HPA was able to successfully calculate a replica count from \(metricName)")
-        return (replicas, metricName, statuses.filter { $0 != .object([:]) }, nil)
+        return (replicas, metricName, statuses, nil)
     }
 
     /// The metrics client's view of PodMetrics: each pod's usage of `resource` (summed over its containers, or of
@@ -330,6 +330,10 @@ public final class HorizontalPodAutoscalerController: Sendable {
         }
         return metrics
     }
+
+    /// What upstream reports for a metric it could not read: an empty status in that metric's place, so that each
+    /// status stays beside its spec (`kubectl get hpa` prints `<unknown>` for it).
+    static let unknownMetricStatus: JSONValue = ["type": ""]
 
     private static func metricName(_ spec: JSONValue, type: String) -> String {
         let key = ["Pods": "pods", "Object": "object", "External": "external"][type] ?? ""

@@ -41,11 +41,8 @@ struct ReplicaCalculator: Sendable {
     func resourceReplicas(
         currentReplicas: Int32, targetUtilization: Int32, resource: String, container: String?, pods: [JSONValue], metrics: [String: PodMetric]
     ) throws(ReplicaCalculationError) -> Proposal {
-        guard !pods.isEmpty else { throw ReplicaCalculationError("no pods returned by selector while calculating replica count") }
-        var metrics = metrics
-        let groups = group(pods, metrics: metrics, resource: resource)
-        for name in groups.ignored.union(groups.unready) { metrics[name] = nil }
-        guard !metrics.isEmpty else { throw ReplicaCalculationError("did not receive metrics for targeted pods (pods might be unready)") }
+        let (groups, counted) = try countedPods(pods, metrics: metrics, resource: resource)
+        var metrics = counted
         let requests = try Self.requests(pods, resource: resource, container: container)
         let (usageRatio, utilization, rawAverage) = try Self.utilizationRatio(metrics, requests: requests, target: targetUtilization)
         let proposal = { (replicas: Int32) in Proposal(replicas: replicas, utilization: utilization, averageValue: rawAverage) }
@@ -72,11 +69,8 @@ struct ReplicaCalculator: Sendable {
     func averageValueReplicas(
         currentReplicas: Int32, targetAverage: Int64, resource: String, pods: [JSONValue], metrics: [String: PodMetric]
     ) throws(ReplicaCalculationError) -> Proposal {
-        guard !pods.isEmpty else { throw ReplicaCalculationError("no pods returned by selector while calculating replica count") }
-        var metrics = metrics
-        let groups = group(pods, metrics: metrics, resource: resource)
-        for name in groups.ignored.union(groups.unready) { metrics[name] = nil }
-        guard !metrics.isEmpty else { throw ReplicaCalculationError("did not receive metrics for targeted pods (pods might be unready)") }
+        let (groups, counted) = try countedPods(pods, metrics: metrics, resource: resource)
+        var metrics = counted
         let (usageRatio, average) = Self.averageRatio(metrics, target: targetAverage)
         let proposal = { (replicas: Int32) in Proposal(replicas: replicas, utilization: nil, averageValue: average) }
         let scaleUpWithUnready = !groups.unready.isEmpty && usageRatio > 1
@@ -94,6 +88,18 @@ struct ReplicaCalculator: Sendable {
         }
         let newRatio = Self.averageRatio(metrics, target: targetAverage).ratio
         return proposal(rebalanced(currentReplicas: currentReplicas, usageRatio: usageRatio, newRatio: newRatio, counted: metrics.count))
+    }
+
+    /// The pods' groups, and the metrics of those that count: not deleted, failed or (yet) unready.
+    private func countedPods(_ pods: [JSONValue], metrics: [String: PodMetric], resource: String) throws(ReplicaCalculationError) -> (
+        PodGroups, [String: PodMetric]
+    ) {
+        guard !pods.isEmpty else { throw ReplicaCalculationError("no pods returned by selector while calculating replica count") }
+        var metrics = metrics
+        let groups = group(pods, metrics: metrics, resource: resource)
+        for name in groups.ignored.union(groups.unready) { metrics[name] = nil }
+        guard !metrics.isEmpty else { throw ReplicaCalculationError("did not receive metrics for targeted pods (pods might be unready)") }
+        return (groups, metrics)
     }
 
     /// The count after missing and unready pods were filled in: unchanged when within tolerance or when the

@@ -16,7 +16,8 @@ import ServiceLifecycle
 /// server's kubelet-client certificate) are served.
 ///
 /// - `GET /containerLogs/<namespace>/<pod>/<container>?<pods/log query>`: the log as `text/plain`, streamed.
-/// - `GET /metrics/resource`: the node's and its containers' CPU and memory, for the control plane's metrics server.
+/// - `GET /metrics/resource`: the node's and its containers' CPU and memory, for the control plane's metrics server;
+///   `GET /metrics/cadvisor`: the containers' usage as cAdvisor names it, for Prometheus.
 /// - websocket `GET /exec/<namespace>/<pod>/<container>?command=…&stdin=…&stdout=…&stderr=…&tty=…` and
 ///   `/attach/…` (`v5.channel.k8s.io` or v4): relayed to the container runtime's streaming server.
 /// - websocket `GET /portForward/<namespace>/<pod>` (`SPDY/3.1+portforward.k8s.io`): likewise.
@@ -94,11 +95,14 @@ public struct KubeletServer: Service {
 
     static func respond(to request: Request, agent: NodeAgent) async -> Response {
         if request.method == .get && request.uri.path == "/metrics/resource" {
-            return await resourceMetrics(agent: agent)
+            return metrics(await agent.resourceMetricsText())
+        }
+        if request.method == .get && request.uri.path == "/metrics/cadvisor" {
+            return metrics((try? await agent.resourceUsage())?.cadvisorText() ?? "")
         }
         guard request.method == .get, let target = Target(path: request.uri.path, query: request.uri.query ?? ""), target.kind == "containerLogs"
         else {
-            return failure(APIError(code: 404, reason: "NotFound", message: "the kubelet endpoint serves containerLogs, metrics/resource, exec and attach"))
+            return failure(APIError(code: 404, reason: "NotFound", message: "the kubelet endpoint serves containerLogs, metrics/resource, metrics/cadvisor, exec and attach"))
         }
         do throws(APIError) {
             let chunks = try await agent.containerLogs(
@@ -114,16 +118,9 @@ public struct KubeletServer: Service {
         }
     }
 
-    /// The kubelet's `/metrics/resource`, which metrics-server scrapes: read when asked, `scrape_error 1` when the
-    /// runtime cannot answer.
-    static func resourceMetrics(agent: NodeAgent) async -> Response {
-        let text: String
-        do {
-            text = try await agent.resourceUsage().prometheusText()
-        } catch {
-            text = ResourceUsageReport(node: nil, containers: []).prometheusText(scrapeFailed: true)
-        }
-        return Response(status: .ok, headers: [.contentType: ResourceUsageReport.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    /// A Prometheus page: `/metrics/resource`, which metrics-server scrapes, or `/metrics/cadvisor`.
+    static func metrics(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: ResourceUsageReport.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func failure(_ error: APIError) -> Response {

@@ -34,16 +34,16 @@ struct UsageHistory: Sendable {
         var name: String
     }
 
+    struct ContainerUsage: Sendable, Equatable {
+        var name: String
+        var usage: Usage
+    }
+
     struct PodUsage: Sendable, Equatable {
-        var containers: [(name: String, usage: Usage)]
+        var containers: [ContainerUsage]
         /// The earliest of its containers' readings, and that container's window.
         var timestampMilliseconds: Int64
         var windowMilliseconds: Int64
-
-        static func == (lhs: PodUsage, rhs: PodUsage) -> Bool {
-            lhs.containers.map(\.name) == rhs.containers.map(\.name) && lhs.containers.map(\.usage) == rhs.containers.map(\.usage)
-                && lhs.timestampMilliseconds == rhs.timestampMilliseconds && lhs.windowMilliseconds == rhs.windowMilliseconds
-        }
     }
 
     /// A container younger than one resolution (but at least this old) is answered from its start, as if it had
@@ -136,11 +136,11 @@ struct UsageHistory: Sendable {
     func podUsage(namespace: String, name: String) -> PodUsage? {
         let key = PodKey(namespace: namespace, name: name)
         guard let last = podLast[key], let previous = podPrevious[key] else { return nil }
-        var containers: [(name: String, usage: Usage)] = []
+        var containers: [ContainerUsage] = []
         for (container, point) in last.sorted(by: { $0.key < $1.key }) {
             guard let before = previous[container] else { return nil }
             guard let usage = Self.usage(from: before, to: point) else { continue }
-            containers.append((container, usage))
+            containers.append(ContainerUsage(name: container, usage: usage))
         }
         guard let earliest = containers.min(by: { $0.usage.timestampMilliseconds < $1.usage.timestampMilliseconds }) else { return nil }
         return PodUsage(

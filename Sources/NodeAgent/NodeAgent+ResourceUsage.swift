@@ -32,6 +32,17 @@ extension NodeAgent {
     }
 }
 
+extension NodeAgent {
+    /// `/metrics/resource` as the kubelet serves it: `scrape_error 1` when the runtime cannot answer.
+    public func resourceMetricsText() async -> String {
+        do {
+            return try await resourceUsage().prometheusText()
+        } catch {
+            return ResourceUsageReport(node: nil, containers: []).prometheusText(scrapeFailed: true)
+        }
+    }
+}
+
 /// The machine's CPU time and working set from `/proc/stat` and `/proc/meminfo`, which every Linux has, whichever
 /// cgroup version it runs.
 enum MachineUsage {

@@ -104,16 +104,16 @@ extension ResourceUsageReport {
         }
     }
 
-    private static func labels(_ pairs: [(String, String)]) -> String {
+    static func labels(_ pairs: [(String, String)]) -> String {
         "{" + pairs.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
     }
 
-    private static func escape(_ value: String) -> String {
+    static func escape(_ value: String) -> String {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 
     /// Nanosecond precision without exponent, as the counters are read back to the nanosecond.
-    private static func number(_ value: Double) -> String {
+    static func number(_ value: Double) -> String {
         var text = String(format: "%.9f", value)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }

@@ -4,6 +4,7 @@ import Foundation
 import KubeClient
 import KubeObjects
 import Logging
+import Metrics
 import SchedulingFramework
 import Synchronization
 
@@ -185,6 +186,7 @@ public final class Scheduler: Sendable {
         await withTaskGroup(of: Void.self) { writes in
             var inFlight = 0
             while let entry = await queue.pop() {
+                let attemptStarted = ContinuousClock.now
                 let cycle = queue.currentCycle
                 guard let pod = pods.get(entry.key), !Self.isAssigned(pod), isOurs(pod), !pod.metadata.isDeleting,
                     !Self.isFinished(pod)
@@ -218,9 +220,10 @@ public final class Scheduler: Sendable {
                     if case .place(_, let claims) = volumePlan { delayedClaims = claims } else { delayedClaims = [] }
                     writes.addTask {
                         await self.selectNode(node, forClaims: delayedClaims)
-                        await self.bind(pod, to: node, entry: entry, cycle: cycle)
+                        await self.bind(pod, to: node, entry: entry, cycle: cycle, attemptStarted: attemptStarted)
                     }
                 case .unschedulable(let fitError, let preemption):
+                    Self.recordAttempt("unschedulable", since: attemptStarted)
                     queue.requeue(entry, unschedulable: true, cycleWhenPopped: cycle)
                     writes.addTask { await self.reportUnschedulable(pod, fitError: fitError, preemption: preemption) }
                 }
@@ -280,7 +283,14 @@ public final class Scheduler: Sendable {
         }
     }
 
-    private func bind(_ pod: JSONValue, to node: String, entry: SchedulingQueue.Entry, cycle: Int) async {
+    /// kube-scheduler's `scheduler_schedule_attempts_total` and `scheduler_scheduling_attempt_duration_seconds`.
+    private static func recordAttempt(_ result: String, since started: ContinuousClock.Instant) {
+        let dimensions = [("profile", "default-scheduler"), ("result", result)]
+        Counter(label: "scheduler_schedule_attempts_total", dimensions: dimensions).increment()
+        Metrics.Timer(label: "scheduler_scheduling_attempt_duration_seconds", dimensions: dimensions).record(duration: ContinuousClock.now - started)
+    }
+
+    private func bind(_ pod: JSONValue, to node: String, entry: SchedulingQueue.Entry, cycle: Int, attemptStarted: ContinuousClock.Instant) async {
         let key = entry.key
         let binding: JSONValue = [
             "apiVersion": "v1", "kind": "Binding",
@@ -290,7 +300,9 @@ public final class Scheduler: Sendable {
         do throws(APIError) {
             try await client.createSubresource(.pods, namespace: key.namespace, name: key.name, subresource: "binding", binding)
             recorder.record(pod, type: .normal, reason: "Scheduled", message: "Successfully assigned \(key) to \(node)")
+            Self.recordAttempt("scheduled", since: attemptStarted)
         } catch {
+            Self.recordAttempt("error", since: attemptStarted)
             shared.withLock { shared in
                 shared.assumed.remove(key)
                 if shared.snapshot.pod(namespace: key.namespace ?? "", name: key.name)?.nodeName == node,

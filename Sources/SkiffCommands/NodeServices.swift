@@ -30,8 +30,13 @@ struct NodeServices {
         let storage = URL(fileURLWithPath: agentOptions.directory).deletingLastPathComponent().appendingPathComponent("storage").path
         let provisioner = LocalPathProvisioner(context: context, options: .init(nodeName: agentOptions.nodeName, directory: storage))
         services.append(.init(service: BackgroundWork(name: "local-path-provisioner") { await provisioner.run() }))
+        // The kubelet's read-only port: its volume metrics, and the container usage Prometheus scrapes from a kubelet.
         if let endpoint = try MetricsEndpoint(
-            component: "kubelet", address: kubeletMetricsAddress, flag: "--kubelet-metrics-address", text: { provisioner.metricsText }, logger: logger)
+            component: "kubelet", address: kubeletMetricsAddress, flag: "--kubelet-metrics-address", text: { provisioner.metricsText },
+            pages: [
+                "metrics/resource": { await agent.resourceMetricsText() },
+                "metrics/cadvisor": { (try? await agent.resourceUsage())?.cadvisorText() ?? "" },
+            ], logger: logger)
         {
             services.append(.init(service: endpoint))
         }

@@ -131,6 +131,8 @@ struct ServerCommand: AsyncParsableCommand {
         let tokenPath = Self.tokenPath(dataDirectory: dataDirectory)
         let token = try JoinToken.loadOrCreate(path: tokenPath, caCertificatePEM: pki.caCertificatePEM)
         try await api.bootstrap(apiServerPort: httpsListenPort)
+        let metricsRegistry = PrometheusExport.bootstrap()
+        api.servePrometheusMetrics { metricsRegistry.emitToBuffer() }
 
         let clientHost = bindAddress == "0.0.0.0" || bindAddress == "::" ? "127.0.0.1" : bindAddress
         let server = HTTPSServer(

@@ -54,4 +54,12 @@ struct PrometheusTextTests {
         #expect(throws: PrometheusTextError.self) { try ResourceUsageReport(prometheusText: "node_cpu_usage_seconds_total{a=\"b} 1") }
         #expect(throws: PrometheusTextError.self) { try ResourceUsageReport(prometheusText: "node_cpu_usage_seconds_total one") }
     }
+
+    @Test func writesCadvisorsContainerFamilies() {
+        let text = report.cadvisorText()
+        #expect(text.contains("# TYPE container_memory_working_set_bytes gauge\n"))
+        #expect(text.contains("container_cpu_usage_seconds_total{container=\"sidecar\",namespace=\"default\",pod=\"web-1\"} 2 1700000000200\n"))
+        #expect(text.contains("container_start_time_seconds{container=\"nginx\",namespace=\"default\",pod=\"web-1\"} 1699999000.5 1700000000100\n"))
+        #expect(!text.contains("node_"))
+    }
 }

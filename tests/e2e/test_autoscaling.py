@@ -5,6 +5,7 @@ server reads usage every second and looks at autoscalers every 3 s (`--metrics-r
 import json
 import re
 import time
+import urllib.request
 
 from conftest import wait_for
 from test_node_agent import NODE, cluster, pytestmark  # noqa: F401  (the module's cluster and skips)
@@ -309,3 +310,32 @@ def test_kubectl_autoscale_and_an_hpa_that_cannot_compute(cluster):
     finally:
         cluster.kubectl("delete", "hpa", "idle", "--ignore-not-found")
         cluster.kubectl("delete", "deployment", "idle", "--ignore-not-found")
+
+
+def test_prometheus_scrapes_the_server_and_the_kubelet(cluster):
+    cluster.kubectl("apply", "-f", "-", input=BURN)
+    try:
+        wait_for(lambda: top_row(cluster, "pod", "burn"), "the pod measured")
+        # The API server's /metrics, with the controllers' and the scheduler's (they run in its process): a user's
+        # `kubectl get pods` is counted among them.
+        cluster.kubectl("get", "pods")
+        page = cluster.kubectl("get", "--raw", "/metrics").stdout
+        for pattern in (r'apiserver_request_total\{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="namespace",'
+                        r'subresource="",verb="LIST",version="v1"\} \d+',
+                        r'apiserver_request_duration_seconds_bucket\{[^}]*resource="pods"[^}]*verb="GET"[^}]*le="0.005"\} \d+',
+                        r'apiserver_longrunning_requests\{[^}]*resource="pods"[^}]*verb="WATCH"[^}]*\} [1-9]',
+                        r'workqueue_depth\{name="deployment"\} \d', r'workqueue_adds_total\{name="serviceaccount"\} [1-9]',
+                        r'workqueue_queue_duration_seconds_count\{name="serviceaccount"\} [1-9]', r'workqueue_work_duration_seconds_count\{name="horizontal-pod-autoscaler"\} \d+',
+                        r'scheduler_schedule_attempts_total\{profile="default-scheduler",result="scheduled"\} [1-9]',
+                        r'apiserver_storage_objects\{resource="deployments.apps"\} \d', r'apiserver_storage_objects\{resource="pods"\} \d'):
+            assert re.search(pattern, page), f"{pattern} not in the API server's /metrics"
+
+        # The kubelet's read-only port: what metrics-server reads, and cAdvisor's container families.
+        port = cluster.kubelet_metrics_port
+        resource = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics/resource", timeout=5).read().decode()
+        assert re.search(r"^node_cpu_usage_seconds_total [\d.]+ \d+$", resource, re.M)
+        assert re.search(r'^container_memory_working_set_bytes\{container="burn",namespace="default",pod="burn"\} \d+ \d+$', resource, re.M)
+        cadvisor = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics/cadvisor", timeout=5).read().decode()
+        assert re.search(r'^container_cpu_usage_seconds_total\{container="burn",namespace="default",pod="burn"\} [\d.]+ \d+$', cadvisor, re.M)
+    finally:
+        cluster.kubectl("delete", "pod", "burn", "--wait=false")

@@ -761,6 +761,11 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
         finally:
             forward.stop()
         assert hashlib.md5(python_client_get(cluster, "elsewhere", 8080, "/blob")).hexdigest() == forward_sum(cluster, "elsewhere")
+        # The server's metrics server reads the joined node's usage from its kubelet endpoint's /metrics/resource.
+        wait_for(lambda: cluster.kubectl("top", "node", JOINED, "--no-headers", check=False).stdout.startswith(JOINED),
+                 "kubectl top of the joined node")
+        wait_for(lambda: cluster.kubectl("top", "pod", "talker", "--no-headers", check=False).stdout.startswith("talker"),
+                 "kubectl top of a pod on the joined node")
         cluster.kubectl("delete", "pod", "talker", "--grace-period=1")
         cluster.kubectl("delete", "pod", "elsewhere", "--grace-period=1")
 
