@@ -4,31 +4,49 @@ import ResourceUsage
 
 extension NodeAgent {
     /// The node's and its running containers' CPU and memory, read now, as the kubelet's `/metrics/resource`
-    /// serves them: containers from the runtime's stats (`ListContainerStats`), the machine from `/proc`. Nothing is
-    /// sampled in between, so a node nobody scrapes spends nothing on it.
+    /// serves them: containers from their cgroups (`ContainerCgroups`), or from the runtime's stats
+    /// (`ListContainerStats`) for those whose cgroup cannot be read; the machine from `/proc`. Nothing is sampled in
+    /// between, so a node nobody scrapes spends nothing on it.
     public func resourceUsage() async throws -> ResourceUsageReport {
         let runtime = try runtime
         var running = Runtime_V1_ContainerFilter()
         running.state = .with { $0.state = .containerRunning }
-        async let stats = runtime.listContainerStats()
         let containers = try await runtime.listContainers(filter: running)
-        let startedAt = Dictionary(containers.map { ($0.id, $0.createdAt) }, uniquingKeysWith: { first, _ in first })
+        let paths = await cgroups.paths(for: containers.map(\.id)) { id in
+            (try? await runtime.containerStatus(id: id, verbose: true)).flatMap { ContainerCgroups.cgroupsPath(verboseInfo: $0.info) }
+        }
         var report = ResourceUsageReport(node: MachineUsage.read(), containers: [])
-        for stat in try await stats {
+        var unread: [String: Runtime_V1_Container] = [:]
+        for container in containers {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            guard let path = paths[container.id], let usage = cgroups.usage(cgroupsPath: path) else {
+                unread[container.id] = container
+                continue
+            }
+            append(
+                container, to: &report,
+                usage: .init(cpuCoreSeconds: Double(usage.cpuNanoseconds) / 1e9, memoryWorkingSetBytes: usage.workingSetBytes, timestampMilliseconds: now))
+        }
+        guard !unread.isEmpty else { return report }
+        for stat in try await runtime.listContainerStats() {
             // Stats of containers that have stopped are left out, as the kubelet leaves out terminated containers.
-            guard let created = startedAt[stat.attributes.id], stat.hasCpu, stat.hasMemory else { continue }
-            let labels = stat.attributes.labels
-            guard let namespace = labels[RuntimeConfigs.podNamespaceLabel], let pod = labels[RuntimeConfigs.podNameLabel],
-                let name = labels[RuntimeConfigs.containerNameLabel]
-            else { continue }
-            report.containers.append(
-                .init(
-                    namespace: namespace, pod: pod, name: name, startTimeSeconds: Double(created) / 1e9,
-                    usage: .init(
-                        cpuCoreSeconds: Double(stat.cpu.usageCoreNanoSeconds.value) / 1e9, memoryWorkingSetBytes: stat.memory.workingSetBytes.value,
-                        timestampMilliseconds: stat.cpu.timestamp / 1_000_000)))
+            guard let container = unread[stat.attributes.id], stat.hasCpu, stat.hasMemory else { continue }
+            append(
+                container, to: &report,
+                usage: .init(
+                    cpuCoreSeconds: Double(stat.cpu.usageCoreNanoSeconds.value) / 1e9, memoryWorkingSetBytes: stat.memory.workingSetBytes.value,
+                    timestampMilliseconds: stat.cpu.timestamp / 1_000_000))
         }
         return report
+    }
+
+    private func append(_ container: Runtime_V1_Container, to report: inout ResourceUsageReport, usage: ResourceUsageReport.Sample) {
+        let labels = container.labels
+        guard let namespace = labels[RuntimeConfigs.podNamespaceLabel], let pod = labels[RuntimeConfigs.podNameLabel],
+            let name = labels[RuntimeConfigs.containerNameLabel]
+        else { return }
+        report.containers.append(
+            .init(namespace: namespace, pod: pod, name: name, startTimeSeconds: Double(container.createdAt) / 1e9, usage: usage))
     }
 }
 

@@ -81,6 +81,7 @@ public final class NodeAgent: Sendable {
     let queue: WorkQueue<ObjectKey>
     let podStates = Mutex<[String: PodState]>([:])
     let probeManager = ProbeManager()
+    let cgroups = ContainerCgroups()
     let serviceAccountTokens: ServiceAccountTokenManager
     let referenceWatches: ReferencedObjectWatches
     private let runtimeBox = Mutex<(any ContainerRuntime)?>(nil)

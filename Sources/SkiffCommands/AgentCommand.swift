@@ -108,10 +108,12 @@ struct AgentCommand: AsyncParsableCommand {
         let options = agentOptions.options(dataDirectory: dataDir, serviceCIDR: serviceCidr)
         let client = KubeClient(transport: transport, fieldManager: "skiff-agent")
         let context = ControllerContext(client: client, logger: logger)
+        let metrics = PrometheusExport.bootstrap()
         let node = try NodeServices(
             context: context, agentOptions: options,
             proxyOptions: .init(nodeName: options.nodeName, serviceCIDR: serviceCidr, clusterCIDR: clusterCidr, removeRulesOnExit: options.stopPodsOnExit),
-            proxyMetricsAddress: agentOptions.proxyMetricsAddress, kubeletMetricsAddress: agentOptions.kubeletMetricsAddress, dns: agentOptions.clusterDNSOptions(nodeOptions: options), logger: logger)
+            proxyMetricsAddress: agentOptions.proxyMetricsAddress, kubeletMetricsAddress: agentOptions.kubeletMetricsAddress,
+            processMetrics: { metrics.emitToString() }, dns: agentOptions.clusterDNSOptions(nodeOptions: options), logger: logger)
         let serving = try NodeServingCertificate.issue(nodeName: options.nodeName, addresses: [options.nodeIP])
         let kubelet = KubeletServer(
             agent: node.agent,

@@ -15,7 +15,7 @@ struct NodeServices {
 
     init(
         context: ControllerContext, agentOptions: NodeAgentOptions, proxyOptions: ServiceProxyOptions, proxyMetricsAddress: String,
-        kubeletMetricsAddress: String,
+        kubeletMetricsAddress: String, processMetrics: (@Sendable () -> String)? = nil,
         dns: ClusterDNSOptions?, logger: Logger
     ) throws {
         let proxy = ServiceProxy(context: context, options: proxyOptions)
@@ -30,9 +30,11 @@ struct NodeServices {
         let storage = URL(fileURLWithPath: agentOptions.directory).deletingLastPathComponent().appendingPathComponent("storage").path
         let provisioner = LocalPathProvisioner(context: context, options: .init(nodeName: agentOptions.nodeName, directory: storage))
         services.append(.init(service: BackgroundWork(name: "local-path-provisioner") { await provisioner.run() }))
-        // The kubelet's read-only port: its volume metrics, and the container usage Prometheus scrapes from a kubelet.
+        // The kubelet's read-only port: its volume metrics (and an agent process's own: its work queues), and the
+        // container usage Prometheus scrapes from a kubelet.
         if let endpoint = try MetricsEndpoint(
-            component: "kubelet", address: kubeletMetricsAddress, flag: "--kubelet-metrics-address", text: { provisioner.metricsText },
+            component: "kubelet", address: kubeletMetricsAddress, flag: "--kubelet-metrics-address",
+            text: { provisioner.metricsText + (processMetrics?() ?? "") },
             pages: [
                 "metrics/resource": { await agent.resourceMetricsText() },
                 "metrics/cadvisor": { (try? await agent.resourceUsage())?.cadvisorText() ?? "" },
