@@ -63,16 +63,16 @@ final class ContainerCgroups: Sendable {
     func usage(cgroupsPath path: String) -> Usage? {
         switch layout {
         case .v1(let root):
-            guard let cpu = Self.number(in: "\(root)/cpuacct\(path)/cpuacct.usage"),
-                let memory = Self.number(in: "\(root)/memory\(path)/memory.usage_in_bytes"),
-                let stat = try? String(contentsOfFile: "\(root)/memory\(path)/memory.stat", encoding: .utf8)
+            guard let cpu = Self.read("\(root)/cpuacct\(path)/cpuacct.usage").flatMap({ Self.number($0[...]) }),
+                let memory = Self.read("\(root)/memory\(path)/memory.usage_in_bytes").flatMap({ Self.number($0[...]) }),
+                let stat = Self.read("\(root)/memory\(path)/memory.stat")
             else { return nil }
             let inactive = Self.field("total_inactive_file", in: stat) ?? 0
             return Usage(cpuNanoseconds: cpu, workingSetBytes: memory > inactive ? memory - inactive : 0)
         case .v2(let root):
-            guard let cpuStat = try? String(contentsOfFile: "\(root)\(path)/cpu.stat", encoding: .utf8),
-                let microseconds = Self.field("usage_usec", in: cpuStat), let memory = Self.number(in: "\(root)\(path)/memory.current"),
-                let stat = try? String(contentsOfFile: "\(root)\(path)/memory.stat", encoding: .utf8)
+            guard let cpuStat = Self.read("\(root)\(path)/cpu.stat"), let microseconds = Self.field("usage_usec", in: cpuStat),
+                let memory = Self.read("\(root)\(path)/memory.current").flatMap({ Self.number($0[...]) }),
+                let stat = Self.read("\(root)\(path)/memory.stat")
             else { return nil }
             let inactive = Self.field("inactive_file", in: stat) ?? 0
             return Usage(cpuNanoseconds: microseconds * 1000, workingSetBytes: memory > inactive ? memory - inactive : 0)
@@ -81,15 +81,45 @@ final class ContainerCgroups: Sendable {
         }
     }
 
-    private static func number(in file: String) -> UInt64? {
-        (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    /// A cgroup file's bytes (they are small: a number, or a stat table of a few KiB), read with plain system calls:
+    /// at a 1 s resolution a node reads three per container every second.
+    static func read(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { return count == 0 ? bytes : nil }
+            bytes += chunk[..<count]
+        }
+    }
+
+    /// The decimal number at the start of `bytes` (trailing newline and all else ignored).
+    private static func number(_ bytes: ArraySlice<UInt8>) -> UInt64? {
+        var value: UInt64 = 0
+        var digits = 0
+        for byte in bytes {
+            guard byte >= 0x30, byte <= 0x39 else { break }
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            value = shifted + UInt64(byte - 0x30)
+            digits += 1
+        }
+        return digits > 0 ? value : nil
     }
 
     /// A `name value` line's value in a cgroup stat file.
-    static func field(_ name: String, in stat: String) -> UInt64? {
-        for line in stat.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, parts[0] == name { return UInt64(parts[1]) }
+    static func field(_ name: String, in stat: [UInt8]) -> UInt64? {
+        let key = Array(name.utf8) + [0x20]
+        var lineStart = 0
+        while lineStart < stat.count {
+            let lineEnd = stat[lineStart...].firstIndex(of: 0x0A) ?? stat.count
+            if lineEnd - lineStart > key.count, stat[lineStart..<lineStart + key.count].elementsEqual(key) {
+                return number(stat[(lineStart + key.count)..<lineEnd])
+            }
+            lineStart = lineEnd + 1
         }
         return nil
     }
