@@ -98,7 +98,7 @@ public struct KubeletServer: Service {
             return metrics(await agent.resourceMetricsText())
         }
         if request.method == .get && request.uri.path == "/metrics/cadvisor" {
-            return metrics((try? await agent.resourceUsage())?.cadvisorText() ?? "")
+            return metrics(await agent.cadvisorMetricsText())
         }
         guard request.method == .get, let target = Target(path: request.uri.path, query: request.uri.query ?? ""), target.kind == "containerLogs"
         else {

@@ -59,6 +59,11 @@ extension NodeAgent {
             return ResourceUsageReport(node: nil, containers: []).prometheusText(scrapeFailed: true)
         }
     }
+
+    /// `/metrics/cadvisor`'s container families; empty when the runtime cannot answer.
+    public func cadvisorMetricsText() async -> String {
+        (try? await resourceUsage())?.cadvisorText() ?? ""
+    }
 }
 
 /// The machine's CPU time and working set from `/proc/stat` and `/proc/meminfo`, which every Linux has, whichever

@@ -49,7 +49,7 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "host:port the service proxy serves /metrics on, as kube-proxy's --metrics-bind-address; empty for none.")
     var proxyMetricsAddress: String = "127.0.0.1:10249"
 
-    @Option(help: "host:port the node serves the kubelet's volume metrics on (kubelet_volume_stats_* of local-path volumes); empty for none.")
+    @Option(help: "host:port the node serves the kubelet's read-only metrics on: /metrics (kubelet_volume_stats_* of local-path volumes), /metrics/resource and /metrics/cadvisor; empty for none.")
     var kubeletMetricsAddress: String = "127.0.0.1:10255"
 
     @Flag(help: "Stop every pod's containers when the agent stops (for tests; a node normally leaves them running).")

@@ -37,7 +37,7 @@ struct NodeServices {
             text: { provisioner.metricsText + (processMetrics?() ?? "") },
             pages: [
                 "metrics/resource": { await agent.resourceMetricsText() },
-                "metrics/cadvisor": { (try? await agent.resourceUsage())?.cadvisorText() ?? "" },
+                "metrics/cadvisor": { await agent.cadvisorMetricsText() },
             ], logger: logger)
         {
             services.append(.init(service: endpoint))
