@@ -224,7 +224,8 @@ def test_top_shows_a_pod_burning_a_core_and_the_node(cluster):
         missing = cluster.kubectl("get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nothing", check=False)
         assert missing.returncode != 0 and 'podmetrics.metrics.k8s.io "default/nothing" not found' in missing.stderr
     finally:
-        cluster.kubectl("delete", "pod", "burn", "--wait=false")
+        # Gone before the next test makes a pod of the same name.
+        cluster.kubectl("delete", "pod", "burn", "--ignore-not-found")
 
 
 def test_the_seed_hpa_scales_up_under_load_through_the_service_and_back_down(cluster):
@@ -338,4 +339,5 @@ def test_prometheus_scrapes_the_server_and_the_kubelet(cluster):
         cadvisor = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics/cadvisor", timeout=5).read().decode()
         assert re.search(r'^container_cpu_usage_seconds_total\{container="burn",namespace="default",pod="burn"\} [\d.]+ \d+$', cadvisor, re.M)
     finally:
-        cluster.kubectl("delete", "pod", "burn", "--wait=false")
+        # Gone before the next test makes a pod of the same name.
+        cluster.kubectl("delete", "pod", "burn", "--ignore-not-found")
