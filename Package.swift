@@ -60,6 +60,9 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // Who may do what: Kubernetes' RBAC authorizer over the cluster's roles and bindings, the escalation check, and
+        // the bootstrap policy every cluster starts with.
+        .target(name: "Authorization", dependencies: ["APIMachinery", "KubeObjects"]),
         // Service-account tokens: JWTs signed and verified with the server's service-account key.
         .target(name: "ServiceAccountTokens", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The Kubernetes verbs over a transport: how every component other than the store reaches the cluster.
@@ -141,7 +144,7 @@ let package = Package(
             name: "APIServer",
             dependencies: [
                 "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "KubeObjects", "ServiceAccountTokens", "ContainerStreams",
-                "HTTPSEndpoint",
+                "HTTPSEndpoint", "Authorization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -284,6 +287,7 @@ let package = Package(
         .testTarget(name: "MetricsServerTests", dependencies: ["MetricsServer", "ResourceUsage", "APIMachinery"]),
         .testTarget(name: "IngressControllerTests", dependencies: ["IngressController", "APIMachinery", "ControllerRuntime", "KubeObjects"]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
+        .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "APIMachinery", "KubeObjects"]),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "APIMachinery"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "APIMachinery"]),
         .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage"]),

@@ -1,6 +1,7 @@
 import APIMachinery
 import KubeObjects
 import APIRegistry
+import Authorization
 import Foundation
 
 extension KubernetesAPI {
@@ -8,8 +9,9 @@ extension KubernetesAPI {
     static let systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"]
 
     /// Creates what a new cluster has before any user request: the system namespaces, the `kubernetes` Service, the
-    /// system PriorityClasses, and k3s' default StorageClass `local-path`, whose volumes each node agent makes in its
-    /// data directory. Created again at the next start when deleted, as k3s re-applies its packaged manifests.
+    /// system PriorityClasses, k3s' default StorageClass `local-path`, whose volumes each node agent makes in its
+    /// data directory, and the bootstrap RBAC policy, which the authorizer then reads. Created again at the next start
+    /// when deleted, as k3s re-applies its packaged manifests.
     public func bootstrap(apiServerPort: Int) async throws(APIError) {
         guard let namespaces = catalog.resource(group: "", version: "v1", resource: "namespaces"),
             let services = catalog.resource(group: "", version: "v1", resource: "services"),
@@ -44,6 +46,39 @@ extension KubernetesAPI {
             "allowVolumeExpansion": true,
         ]
         try await createIfMissing(storageClasses, localPath)
+        try await reconcileBootstrapPolicy()
+        do {
+            try await authorizer.load(from: objects.backend)
+        } catch {
+            throw APIError.internalError("reading the RBAC policy: \(error)")
+        }
+    }
+
+    /// Creates the bootstrap RBAC policy's roles and bindings that are missing and adds to existing ones what they
+    /// lack, as kube-apiserver's `rbac/bootstrap-roles` post-start hook does.
+    private func reconcileBootstrapPolicy() async throws(APIError) {
+        let policy = BootstrapPolicy.objects
+        for (resource, items) in [
+            ("clusterroles", policy.clusterRoles), ("clusterrolebindings", policy.clusterRoleBindings), ("roles", policy.roles),
+            ("rolebindings", policy.roleBindings),
+        ] {
+            guard let definition = catalog.resource(group: Self.rbacGroup, version: "v1", resource: resource) else {
+                throw APIError.internalError("\(resource).\(Self.rbacGroup) is missing from the catalog")
+            }
+            for expected in items {
+                guard let (existing, revision) = try await objects.find(definition, namespace: expected.metadata.namespace, name: expected.metadata.name)
+                else {
+                    try await createIfMissing(definition, expected)
+                    continue
+                }
+                if BootstrapPolicy.replacesBinding(existing: existing, expected: expected) {
+                    _ = try await objects.delete(definition, namespace: expected.metadata.namespace, name: expected.metadata.name, expectedRevision: revision)
+                    try await createIfMissing(definition, expected)
+                } else if let updated = BootstrapPolicy.reconciled(existing: existing, expected: expected) {
+                    _ = try await objects.update(definition, object: updated, expectedRevision: revision)
+                }
+            }
+        }
     }
 
     public static let localPathClass = "local-path"

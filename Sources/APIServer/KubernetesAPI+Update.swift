@@ -71,6 +71,7 @@ extension KubernetesAPI {
             }
             if subresource == nil {
                 try await admit(&object, old: current, definition: definition, admissionName: name)
+                try confirmNoEscalation(object, old: current, context: context)
             }
             // Bindings and namespace finalization are the server's own narrow writes; Kubernetes skips update validation for them.
             let causes =

@@ -18,6 +18,7 @@ public final class KubernetesAPI: Sendable {
     let logger: Logger
     let readiness: Readiness
     let namespaceFinalizer = NamespaceFinalizer()
+    let authorizer = RBACAuthorizer()
     let nodeConnections = ProviderSlot<any NodeConnections>()
     let metricsProvider = ProviderSlot<any ResourceMetricsProvider>()
     /// What `/metrics` answers: the process's Prometheus exposition, from whatever it bootstrapped.
@@ -80,6 +81,7 @@ public final class KubernetesAPI: Sendable {
         await withTaskGroup(of: Void.self) { work in
             work.addTask { await self.namespaceFinalizer.run(self) }
             work.addTask { await self.countStoredObjects() }
+            work.addTask { await self.authorizer.follow(self.objects.backend, logger: self.logger) }
         }
     }
 
@@ -109,6 +111,8 @@ public final class KubernetesAPI: Sendable {
         if isShuttingDown && request.flag("watch") {
             throw APIError(code: 503, reason: "ServiceUnavailable", message: "the server is shutting down", retryAfterSeconds: 1)
         }
+        let request = try impersonating(request)
+        try authorize(request, target: target)
         if case .resource(let path) = target {
             return try await serveResource(path, request: request, metrics: metrics)
         }

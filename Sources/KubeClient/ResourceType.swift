@@ -68,6 +68,13 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
         group: "", version: "v1", resource: "replicationcontrollers", kind: "ReplicationController", namespaced: true)
     public static let horizontalPodAutoscalers = ResourceType(
         group: "autoscaling", version: "v2", resource: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", namespaced: true)
+    public static let clusterRoles = ResourceType(
+        group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", kind: "ClusterRole", namespaced: false)
+    public static let clusterRoleBindings = ResourceType(
+        group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings", kind: "ClusterRoleBinding", namespaced: false)
+    public static let roles = ResourceType(group: "rbac.authorization.k8s.io", version: "v1", resource: "roles", kind: "Role", namespaced: true)
+    public static let roleBindings = ResourceType(
+        group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", kind: "RoleBinding", namespaced: true)
     /// metrics.k8s.io's PodMetrics and NodeMetrics, read-only.
     public static let podMetrics = ResourceType(group: "metrics.k8s.io", version: "v1beta1", resource: "pods", kind: "PodMetrics", namespaced: true)
     public static let nodeMetrics = ResourceType(

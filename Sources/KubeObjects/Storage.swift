@@ -23,7 +23,11 @@ public struct PersistentVolumeClaim: ObjectView {
     /// The node the scheduler chose for the first pod using a WaitForFirstConsumer claim.
     public var selectedNode: String? { metadata.annotations[Self.selectedNodeAnnotation] }
     /// `spec.selector`: labels the volume must carry; nil when the claim sets none.
-    public var selector: JSONValue? { json[path: "spec", "selector"].flatMap { $0.isNull ? nil : $0 } }
+    public var selector: JSONValue? {
+        // Not `flatMap { $0.isNull ? nil : $0 }`: `nil` there is JSONValue's own nil literal, `.null`, kept.
+        guard let selector = json[path: "spec", "selector"], !selector.isNull else { return nil }
+        return selector
+    }
 
     public static let selectedNodeAnnotation = "volume.kubernetes.io/selected-node"
     /// Which provisioner is to create the claim's volume, set by the PV controller when no existing volume fits.

@@ -79,6 +79,7 @@ struct ControlPlane {
                 ("endpointslice-controller", EndpointSliceController(context: context).run),
                 ("service-lb-controller", ServiceLoadBalancerController(context: context).run),
                 ("garbage-collector", GarbageCollector(context: context).run),
+                ("clusterrole-aggregation-controller", ClusterRoleAggregationController(context: context).run),
                 ("persistentvolume-binder-controller", PersistentVolumeController(context: context).run),
                 ("volume-protection-controller", VolumeProtectionController(context: context).run),
                 (

@@ -61,7 +61,7 @@ extension ApplySchema {
     static func removingNulls(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let fields):
-            return .object(fields.compactMapValues { $0.isNull ? nil : removingNulls($0) })
+            return .object(fields.filter { !$0.value.isNull }.mapValues(removingNulls))
         case .array(let items):
             return .array(items.map(removingNulls))
         default:

@@ -1,0 +1,111 @@
+import APIMachinery
+import KubeObjects
+
+/// The roles and bindings every cluster starts with: Kubernetes' bootstrap policy (`cluster-admin`, `admin`/`edit`/
+/// `view`, the `system:` roles of the control plane's components and controllers) exactly as kube-apiserver creates
+/// it, and Skiff's own for what its node agents run besides a kubelet (service proxy, cluster DNS, local-path
+/// volumes). The API server reconciles them at every start as kube-apiserver does: what is missing is created, and
+/// what an existing object lacks is added unless it is annotated `rbac.authorization.kubernetes.io/autoupdate: "false"`.
+public enum BootstrapPolicy {
+    public struct Objects: Sendable {
+        public var clusterRoles: [JSONValue]
+        public var clusterRoleBindings: [JSONValue]
+        public var roles: [JSONValue]
+        public var roleBindings: [JSONValue]
+    }
+
+    public static let autoupdateAnnotation = "rbac.authorization.kubernetes.io/autoupdate"
+    /// The group every node agent's user is in.
+    public static let nodesGroup = "system:nodes"
+
+    /// Kubernetes' policy and Skiff's additions.
+    public static var objects: Objects {
+        Objects(
+            clusterRoles: kubernetesClusterRoles + controllerRoles + skiffClusterRoles,
+            clusterRoleBindings: kubernetesClusterRoleBindings + skiffClusterRoleBindings, roles: kubernetesRoles, roleBindings: kubernetesRoleBindings)
+    }
+
+    /// Roles for what a Skiff node runs besides the kubelet, whose rights `system:node` has: the cluster DNS server
+    /// (CoreDNS' `system:coredns`) and the local-path provisioner (k3s' `local-path-provisioner-role`).
+    static let skiffClusterRoles: [JSONValue] = [
+        clusterRole(
+            "skiff:cluster-dns",
+            rules: [
+                PolicyRule(verbs: ["list", "watch"], apiGroups: [""], resources: ["endpoints", "services", "pods", "namespaces"]),
+                PolicyRule(verbs: ["list", "watch"], apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"]),
+            ]),
+        clusterRole(
+            "skiff:local-path-provisioner",
+            rules: [
+                PolicyRule(verbs: ["get", "list", "watch"], apiGroups: [""], resources: ["nodes", "configmaps", "pods"]),
+                PolicyRule(verbs: ["get", "list", "watch", "update", "patch"], apiGroups: [""], resources: ["persistentvolumeclaims"]),
+                PolicyRule(verbs: ["get", "list", "watch", "create", "patch", "update", "delete"], apiGroups: [""], resources: ["persistentvolumes"]),
+                PolicyRule(verbs: ["create", "patch", "update"], apiGroups: ["", "events.k8s.io"], resources: ["events"]),
+                PolicyRule(verbs: ["get", "list", "watch"], apiGroups: ["storage.k8s.io"], resources: ["storageclasses"]),
+            ]),
+    ]
+
+    /// Every node agent acts in the group `system:nodes`: it gets the kubelet's role, the service proxy's and the two
+    /// above.
+    static let skiffClusterRoleBindings: [JSONValue] = [
+        clusterRoleBinding("skiff:node-agents", role: "system:node", group: nodesGroup),
+        clusterRoleBinding("skiff:node-proxier", role: "system:node-proxier", group: nodesGroup),
+        clusterRoleBinding("skiff:cluster-dns", role: "skiff:cluster-dns", group: nodesGroup),
+        clusterRoleBinding("skiff:local-path-provisioner", role: "skiff:local-path-provisioner", group: nodesGroup),
+    ]
+
+    private static func clusterRole(_ name: String, rules: [PolicyRule]) -> JSONValue {
+        [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": ["name": .string(name), "annotations": [.init(stringLiteral: autoupdateAnnotation): "true"]],
+            "rules": .array(rules.map(\.json)),
+        ]
+    }
+
+    private static func clusterRoleBinding(_ name: String, role: String, group: String) -> JSONValue {
+        [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": ["name": .string(name), "annotations": [.init(stringLiteral: autoupdateAnnotation): "true"]],
+            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string(role)],
+            "subjects": [["apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": .string(group)]],
+        ]
+    }
+
+    /// `existing` with what `expected` has and it lacks — labels, annotations, rules, aggregation selectors,
+    /// subjects — or nil when nothing is missing or it may not be changed (`autoupdate: "false"`). Nothing is ever
+    /// taken away, as kube-apiserver's start-up reconciliation takes nothing away. A binding whose `roleRef` differs
+    /// cannot be changed in place; `replacesBinding` tells the caller to delete and create it.
+    public static func reconciled(existing: JSONValue, expected: JSONValue) -> JSONValue? {
+        if existing.metadata.annotations[autoupdateAnnotation] == "false" { return nil }
+        var updated = existing
+        for field in ["labels", "annotations"] {
+            let have = existing[path: "metadata", field]?.objectValue ?? [:]
+            for (key, value) in expected[path: "metadata", field]?.objectValue ?? [:] where have[key] == nil {
+                updated[path: "metadata", field, key] = value
+            }
+        }
+        if let expectedRules = expected["rules"]?.arrayValue {
+            let missing = RuleCoverage.uncovered(by: RoleObject(existing).rules, expectedRules.map(PolicyRule.init))
+            if !missing.isEmpty { updated["rules"] = .array((existing["rules"]?.arrayValue ?? []) + missing.map(\.json)) }
+        }
+        if let selectors = expected[path: "aggregationRule", "clusterRoleSelectors"]?.arrayValue {
+            let have = existing[path: "aggregationRule", "clusterRoleSelectors"]?.arrayValue ?? []
+            let missing = selectors.filter { !have.contains($0) }
+            if !missing.isEmpty { updated[path: "aggregationRule", "clusterRoleSelectors"] = .array(have + missing) }
+        }
+        if let subjects = expected["subjects"]?.arrayValue {
+            let have = existing["subjects"]?.arrayValue ?? []
+            let haveKeys = Set(RoleBindingObject(existing).subjects)
+            let missing = subjects.filter { !haveKeys.contains(RoleBindingObject(["subjects": [$0]]).subjects[0]) }
+            if !missing.isEmpty { updated["subjects"] = .array(have + missing) }
+        }
+        if updated == existing { return nil }
+        return updated
+    }
+
+    /// Whether a binding refers to another role than the policy's, which only deleting and creating it can change.
+    public static func replacesBinding(existing: JSONValue, expected: JSONValue) -> Bool {
+        guard existing.metadata.annotations[autoupdateAnnotation] != "false" else { return false }
+        return RoleBindingObject(existing).roleRef != RoleBindingObject(expected).roleRef
+    }
+}
