@@ -87,7 +87,7 @@ extension KubernetesAPI {
         let realGroups = Self.effectiveGroups(request.groups)
         func check(resource: String, subresource: String = "", namespace: String = "", name: String) throws(APIError) {
             let attributes = AuthorizationAttributes.resource(
-                user: request.user, groups: realGroups, verb: "impersonate", apiGroup: resource == "serviceaccounts" ? "" : "authentication.k8s.io",
+                user: request.user, groups: realGroups, verb: "impersonate", apiGroup: ["uids", "userextras"].contains(resource) ? "authentication.k8s.io" : "",
                 resource: resource, subresource: subresource, namespace: namespace, name: name)
             let decision = authorizer.authorize(attributes)
             if !decision.allowed { throw Self.forbidden(attributes, reason: decision.reason) }
