@@ -243,7 +243,7 @@ let package = Package(
         .target(
             name: "SkiffCommands",
             dependencies: [
-                "APIMachinery", "APIServer", "APIRegistry", "KubeObjects", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
+                "APIMachinery", "APIServer", "Authorization", "APIRegistry", "KubeObjects", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
                 "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS", "IngressController", "LocalPathProvisioner",
                 "MetricsServer", "ResourceUsage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

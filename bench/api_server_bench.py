@@ -2,7 +2,11 @@
 """Benchmarks the API server the way the foundation issue asks, against a real `skiff server`.
 
 Reports: cold start to /readyz ok; RSS idle and after 10 000 ConfigMaps; create throughput and p50/p99 latency
-with 1, 10 and 50 concurrent clients; list of 10 000 objects; watch event latency. Not a test: it asserts nothing.
+with 1, 10 and 50 concurrent clients; list of 10 000 objects; watch event latency; the cost of authorization:
+creates/s and p99 with 10 clients as the admin (group `system:masters`, allowed before RBAC is asked) and as a user
+whose right to create comes from a RoleBinding to `edit` among 1 000 others, in alternating runs on the same server
+(both authenticate with a client certificate, so only authorization differs). Needs `openssl` for the user's
+certificate. Not a test: it asserts nothing.
 """
 import base64
 import http.client
@@ -60,8 +64,22 @@ class Skiff:
         self.context = ssl.create_default_context(cafile=str(self.dir / "ca.crt"))
         self.context.load_cert_chain(str(self.dir / "client.crt"), str(self.dir / "client.key"))
 
-    def connection(self):
-        return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=60)
+    def connection(self, context=None):
+        return http.client.HTTPSConnection("127.0.0.1", self.port, context=context or self.context, timeout=60)
+
+    def user_context(self, user):
+        """A TLS context with a client certificate for `user` (no groups), signed by the cluster CA with openssl."""
+        key, request, certificate = (self.dir / f"{user}.key", self.dir / f"{user}.csr", self.dir / f"{user}.crt")
+        tls = self.dir / "tls"
+        subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-keyout", str(key), "-out", str(request), "-subj", f"/CN={user}"], check=True, capture_output=True)
+        subprocess.run(["openssl", "x509", "-req", "-in", str(request), "-CA", str(tls / "ca.crt"), "-CAkey", str(tls / "ca.key"),
+                        "-CAcreateserial", "-days", "1", "-out", str(certificate),
+                        "-extfile", "/dev/stdin"], input=b"extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n",
+                       check=True, capture_output=True)
+        context = ssl.create_default_context(cafile=str(self.dir / "ca.crt"))
+        context.load_cert_chain(str(certificate), str(key))
+        return context
 
     def request(self, method, path, body=None, connection=None):
         own = connection is None
@@ -94,8 +112,9 @@ def configmap(name):
             "data": {"key": "value", "config.yaml": "replicas: 3\nimage: nginx:1.25\n"}}
 
 
-def create_load(skiff, clients, total, prefix):
-    """`clients` threads, each on its own kept-alive connection, sending pre-encoded bodies back to back."""
+def create_load(skiff, clients, total, prefix, context=None):
+    """`clients` threads, each on its own kept-alive connection, sending pre-encoded bodies back to back; as the
+    admin, or as the user of `context`."""
     latencies = []
     failures = [0]
     lock = threading.Lock()
@@ -103,7 +122,7 @@ def create_load(skiff, clients, total, prefix):
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
 
     def client(index):
-        connection = skiff.connection()
+        connection = skiff.connection(context)
         bodies = [json.dumps(configmap(f"{prefix}-{index}-{item}")) for item in range(per_client)]
         mine = []
         for body in bodies:
@@ -168,6 +187,41 @@ def watch_latency(skiff, events=200):
             "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)}
 
 
+def authorization_cost(skiff, bindings=1000, rounds=3, clients=10, creates=2000):
+    """Alternating runs as the admin and as `bench-user`, bound to `edit` in `bench` beside `bindings` RoleBindings of
+    other users in 100 other namespaces."""
+    for index in range(100):
+        skiff.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"rbac-{index}"}})
+    connection = skiff.connection()
+    for index in range(bindings):
+        binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": f"b-{index}"},
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+                   "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": f"user-{index}"}]}
+        skiff.request("POST", f"/apis/rbac.authorization.k8s.io/v1/namespaces/rbac-{index % 100}/rolebindings", binding, connection)
+    skiff.request("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/bench/rolebindings", {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "bench-user-edit"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bench-user"}]}, connection)
+    connection.close()
+    user = skiff.user_context("bench-user")
+    time.sleep(1)
+    runs = {"admin": [], "rbac_user": []}
+    for round in range(rounds):
+        runs["admin"].append(create_load(skiff, clients, creates, f"authz-admin-{round}"))
+        runs["rbac_user"].append(create_load(skiff, clients, creates, f"authz-user-{round}", context=user))
+
+    def median(kind, field):
+        return statistics.median(run[field] for run in runs[kind])
+
+    return {
+        "role_bindings": bindings + 1, "clients": clients, "creates_per_run": creates, "runs_each": rounds,
+        "admin": {"per_second": median("admin", "per_second"), "p99_ms": median("admin", "p99_ms")},
+        "rbac_user": {"per_second": median("rbac_user", "per_second"), "p99_ms": median("rbac_user", "p99_ms"),
+                      "failures": sum(run["failures"] for run in runs["rbac_user"])},
+        "ratio_per_second": round(median("rbac_user", "per_second") / median("admin", "per_second"), 3),
+    }
+
+
 def main():
     results = {"binary": BIN}
     starts = []
@@ -198,6 +252,7 @@ def main():
                            "bytes": len(body)}
     results["watch_event_latency"] = watch_latency(skiff)
     results["rss_end_mib"] = round(skiff.rss_mib(), 1)
+    results["authorization"] = authorization_cost(skiff)
     skiff.stop()
     json.dump(results, sys.stdout, indent=2)
     print()

@@ -5,12 +5,17 @@ import KubeClient
 /// `KubernetesAPI` — same admission, validation and storage as kubectl's — without TLS or HTTP in between.
 public struct InProcessTransport: KubeTransport {
     let api: KubernetesAPI
-    /// The identity requests are made as, e.g. `system:kube-scheduler`.
+    /// The identity requests are made as, e.g. `system:kube-scheduler`, and its groups.
     let user: String
+    let groups: [String]
 
-    public init(api: KubernetesAPI, user: String) {
+    /// - Parameter groups: the user's groups; by default `system:masters`, which may do anything, as kube-apiserver's
+    ///   own loopback client may. The server's components name their own users and groups, so that RBAC holds them
+    ///   to their roles.
+    public init(api: KubernetesAPI, user: String, groups: [String] = ["system:masters"]) {
         self.api = api
         self.user = user
+        self.groups = groups
     }
 
     public func perform(_ request: KubeRequest) async throws(APIError) -> JSONValue {
@@ -55,6 +60,7 @@ public struct InProcessTransport: KubeTransport {
         var headers = ["content-type": request.contentType, "accept": "application/json"]
         if request.body == nil { headers["content-type"] = nil }
         var apiRequest = APIRequest(method: request.method, path: request.path, query: request.query, headers: headers, body: [], user: user)
+        apiRequest.groups = groups
         if let body = request.body {
             if request.method == "POST" || request.method == "PUT" {
                 apiRequest.decodedBody = body

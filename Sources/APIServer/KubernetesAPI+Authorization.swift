@@ -54,7 +54,12 @@ extension KubernetesAPI {
     func authorize(_ request: APIRequest, target: RequestTarget) throws(APIError) {
         let attributes = Self.authorizationAttributes(request, target: target)
         let decision = authorizer.authorize(attributes)
-        if !decision.allowed { throw Self.forbidden(attributes, reason: decision.reason) }
+        if !decision.allowed {
+            logger.debug(
+                "forbidden",
+                metadata: ["user": "\(attributes.user)", "groups": "\(attributes.groups)", "verb": "\(attributes.verb)", "path": "\(request.path)"])
+            throw Self.forbidden(attributes, reason: decision.reason)
+        }
     }
 
     /// 403 for a request no rule allows: `pods is forbidden: User "u" cannot list resource "pods" in API group ""

@@ -11,7 +11,7 @@ extension KubernetesAPI {
         var object = try BodyDecoder.decode(context.request)
         let warnings = try checkDecoding(&object, context: context)
         if !context.definition.isStored {
-            return try reviewRequest(object, context: context)
+            return try await reviewRequest(object, context: context)
         }
         return try await createObject(object, context: context, namespace: namespace, warnings: warnings, alreadyApplied: false)
     }

@@ -5,7 +5,7 @@ import KubeObjects
 
 extension KubernetesAPI {
     /// Create-only "review" resources are answered, never stored (`kubectl auth can-i`, `auth whoami`).
-    func reviewRequest(_ review: JSONValue, context: ResourceRequest) throws(APIError) -> APIResponse {
+    func reviewRequest(_ review: JSONValue, context: ResourceRequest) async throws(APIError) -> APIResponse {
         var answer = review
         let request = context.request
         let groups = Self.effectiveGroups(request.groups)
@@ -25,6 +25,8 @@ extension KubernetesAPI {
                 userInfo["extra"] = .object(request.userExtra.mapValues { .array($0.map { .string($0) }) })
             }
             answer["status"] = ["userInfo": userInfo]
+        case ("authentication.k8s.io", "tokenreviews"):
+            answer["status"] = try await tokenReviewStatus(review)
         case ("authorization.k8s.io", "selfsubjectrulesreviews"):
             answer["status"] = try rulesReviewStatus(review, user: request.user, groups: groups)
         default:
@@ -32,6 +34,29 @@ extension KubernetesAPI {
         }
         answer[path: "metadata", "creationTimestamp"] = nil
         return .created(answer)
+    }
+
+    /// Who a bearer token authenticates as (TokenReview), as the API server itself would decide for a request
+    /// carrying it; for the audiences the review names when they are not the API server's own.
+    private func tokenReviewStatus(_ review: JSONValue) async throws(APIError) -> JSONValue {
+        guard let token = review[path: "spec", "token"]?.stringValue, !token.isEmpty else {
+            throw APIError.badRequest("token is required for TokenReview in authentication", causes: [])
+        }
+        let requested = (review[path: "spec", "audiences"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let user: AuthenticatedUser?
+        let audiences: [String]
+        if requested.isEmpty || requested.contains(where: apiAudiences.contains) {
+            user = await tokenAuthenticator.current?(token)
+            audiences = requested.isEmpty ? apiAudiences : requested.filter(apiAudiences.contains)
+        } else {
+            user = await authenticateServiceAccountToken(token, audiences: requested)
+            audiences = requested
+        }
+        guard let user else { return ["authenticated": false, "user": [:]] }
+        var userInfo: JSONValue = ["username": .string(user.name), "groups": .array(Self.effectiveGroups(user.groups).map { .string($0) })]
+        if !user.uid.isEmpty { userInfo["uid"] = .string(user.uid) }
+        if !user.extra.isEmpty { userInfo["extra"] = .object(user.extra.mapValues { .array($0.map { .string($0) }) }) }
+        return ["authenticated": true, "user": userInfo, "audiences": .array(audiences.map { .string($0) })]
     }
 
     /// The user and groups a SubjectAccessReview asks about; at least one must be given.

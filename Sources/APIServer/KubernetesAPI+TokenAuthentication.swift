@@ -9,9 +9,10 @@ extension KubernetesAPI {
     /// its own audience, has expired, or names a service account, pod or secret that is gone or was replaced (another
     /// uid), as Kubernetes' service-account token validator decides. Costs a signature check and a point read per
     /// object the token names.
-    public func authenticateServiceAccountToken(_ token: String) async -> AuthenticatedUser? {
+    /// `audiences`: those the token must be for; the API server's own by default.
+    public func authenticateServiceAccountToken(_ token: String, audiences: [String]? = nil) async -> AuthenticatedUser? {
         let now = Date()
-        guard let claims = try? serviceAccountTokens.verify(token, audiences: apiAudiences, now: now) else { return nil }
+        guard let claims = try? serviceAccountTokens.verify(token, audiences: audiences ?? apiAudiences, now: now) else { return nil }
         let namespace = claims.namespace
         guard await isCurrent(resource: "serviceaccounts", namespace: namespace, reference: claims.serviceAccount, now: now) else {
             return nil

@@ -21,6 +21,8 @@ public final class KubernetesAPI: Sendable {
     let authorizer = RBACAuthorizer()
     let nodeConnections = ProviderSlot<any NodeConnections>()
     let metricsProvider = ProviderSlot<any ResourceMetricsProvider>()
+    /// Who a bearer token stands for, as the HTTPS edge authenticates it: what TokenReview answers.
+    let tokenAuthenticator = ProviderSlot<@Sendable (String) async -> AuthenticatedUser?>()
     /// What `/metrics` answers: the process's Prometheus exposition, from whatever it bootstrapped.
     let metricsPage = ProviderSlot<@Sendable () -> [UInt8]>()
     /// Signs the tokens `serviceaccounts/token` hands out and verifies them when they come back.
@@ -64,6 +66,11 @@ public final class KubernetesAPI: Sendable {
     /// Serves `/metrics` from the process's metrics exporter, as kube-apiserver serves its own (and, the
     /// controllers and scheduler being in this process, theirs).
     public func servePrometheusMetrics(_ page: @escaping @Sendable () -> [UInt8]) { metricsPage.set(page) }
+
+    /// Connects TokenReview to the server's bearer-token authentication.
+    public func connectTokenAuthentication(_ authenticate: @escaping @Sendable (_ token: String) async -> AuthenticatedUser?) {
+        tokenAuthenticator.set(authenticate)
+    }
 
     /// Connects the API server to the node agents, for `pods/log`.
     public func connectNodes(_ connections: any NodeConnections) { nodeConnections.set(connections) }

@@ -25,8 +25,14 @@ public enum BootstrapPolicy {
             clusterRoleBindings: kubernetesClusterRoleBindings + skiffClusterRoleBindings, roles: kubernetesRoles, roleBindings: kubernetesRoleBindings)
     }
 
-    /// Roles for what a Skiff node runs besides the kubelet, whose rights `system:node` has: the cluster DNS server
-    /// (CoreDNS' `system:coredns`) and the local-path provisioner (k3s' `local-path-provisioner-role`).
+    /// The service accounts of kube-system that Skiff's own controllers act as.
+    public static let clusterDNSControllerAccount = "cluster-dns-controller"
+    public static let ingressControllerAccount = "skiff-ingress-controller"
+
+    /// Roles for what Skiff runs that Kubernetes has no role for: on every node the cluster DNS server (CoreDNS'
+    /// `system:coredns`) and the local-path provisioner (k3s' `local-path-provisioner-role`); in the control plane
+    /// the controller keeping the kube-dns Service, the ingress controller (as k3s' Traefik role) and
+    /// metrics-server (its manifest's `system:metrics-server`).
     static let skiffClusterRoles: [JSONValue] = [
         clusterRole(
             "skiff:cluster-dns",
@@ -43,16 +49,50 @@ public enum BootstrapPolicy {
                 PolicyRule(verbs: ["create", "patch", "update"], apiGroups: ["", "events.k8s.io"], resources: ["events"]),
                 PolicyRule(verbs: ["get", "list", "watch"], apiGroups: ["storage.k8s.io"], resources: ["storageclasses"]),
             ]),
+        clusterRole(
+            "skiff:cluster-dns-controller",
+            rules: [
+                PolicyRule(verbs: ["get", "create", "update"], apiGroups: [""], resources: ["services"]),
+                PolicyRule(verbs: ["get", "create", "update"], apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"]),
+                PolicyRule(verbs: ["create", "patch", "update"], apiGroups: ["", "events.k8s.io"], resources: ["events"]),
+            ]),
+        clusterRole(
+            "skiff:ingress-controller",
+            rules: [
+                PolicyRule(verbs: ["get", "list", "watch"], apiGroups: [""], resources: ["services", "endpoints", "secrets", "nodes"]),
+                PolicyRule(verbs: ["get", "list", "watch"], apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"]),
+                PolicyRule(verbs: ["get", "list", "watch"], apiGroups: ["networking.k8s.io"], resources: ["ingresses"]),
+                PolicyRule(verbs: ["get", "list", "watch", "create"], apiGroups: ["networking.k8s.io"], resources: ["ingressclasses"]),
+                PolicyRule(verbs: ["update", "patch"], apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"]),
+                PolicyRule(verbs: ["create", "patch", "update"], apiGroups: ["", "events.k8s.io"], resources: ["events"]),
+            ]),
+        clusterRole(
+            "system:metrics-server",
+            rules: [
+                PolicyRule(verbs: ["get"], apiGroups: [""], resources: ["nodes/metrics"]),
+                PolicyRule(verbs: ["get", "list", "watch"], apiGroups: [""], resources: ["pods", "nodes"]),
+            ]),
     ]
 
-    /// Every node agent acts in the group `system:nodes`: it gets the kubelet's role, the service proxy's and the two
-    /// above.
+    /// Every node agent acts in the group `system:nodes`: it gets the kubelet's role, the service proxy's and the
+    /// node roles above. Skiff's job controller also removes finished Jobs past their TTL and its volume protection
+    /// controller guards volumes as well as claims, which Kubernetes gives controllers of their own.
     static let skiffClusterRoleBindings: [JSONValue] = [
-        clusterRoleBinding("skiff:node-agents", role: "system:node", group: nodesGroup),
-        clusterRoleBinding("skiff:node-proxier", role: "system:node-proxier", group: nodesGroup),
-        clusterRoleBinding("skiff:cluster-dns", role: "skiff:cluster-dns", group: nodesGroup),
-        clusterRoleBinding("skiff:local-path-provisioner", role: "skiff:local-path-provisioner", group: nodesGroup),
+        clusterRoleBinding("skiff:node-agents", role: "system:node", subject: group(nodesGroup)),
+        clusterRoleBinding("skiff:node-proxier", role: "system:node-proxier", subject: group(nodesGroup)),
+        clusterRoleBinding("skiff:cluster-dns", role: "skiff:cluster-dns", subject: group(nodesGroup)),
+        clusterRoleBinding("skiff:local-path-provisioner", role: "skiff:local-path-provisioner", subject: group(nodesGroup)),
+        clusterRoleBinding("skiff:cluster-dns-controller", role: "skiff:cluster-dns-controller", subject: serviceAccount(clusterDNSControllerAccount)),
+        clusterRoleBinding("skiff:ingress-controller", role: "skiff:ingress-controller", subject: serviceAccount(ingressControllerAccount)),
+        clusterRoleBinding("system:metrics-server", role: "system:metrics-server", subject: serviceAccount("metrics-server")),
+        clusterRoleBinding("skiff:job-controller-ttl", role: "system:controller:ttl-after-finished-controller", subject: serviceAccount("job-controller")),
+        clusterRoleBinding(
+            "skiff:volume-protection", role: "system:controller:pv-protection-controller", subject: serviceAccount("pvc-protection-controller")),
     ]
+
+    private static func group(_ name: String) -> JSONValue { ["apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": .string(name)] }
+
+    private static func serviceAccount(_ name: String) -> JSONValue { ["kind": "ServiceAccount", "name": .string(name), "namespace": "kube-system"] }
 
     private static func clusterRole(_ name: String, rules: [PolicyRule]) -> JSONValue {
         [
@@ -62,12 +102,12 @@ public enum BootstrapPolicy {
         ]
     }
 
-    private static func clusterRoleBinding(_ name: String, role: String, group: String) -> JSONValue {
+    private static func clusterRoleBinding(_ name: String, role: String, subject: JSONValue) -> JSONValue {
         [
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
             "metadata": ["name": .string(name), "annotations": [.init(stringLiteral: autoupdateAnnotation): "true"]],
             "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string(role)],
-            "subjects": [["apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": .string(group)]],
+            "subjects": [subject],
         ]
     }
 

@@ -17,7 +17,7 @@ public final class ControllerContext: Sendable {
     private let shared: Shared
 
     public convenience init(client: KubeClient, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.init(client: client, logger: logger, now: now, shared: Shared())
+        self.init(client: client, logger: logger, now: now, shared: Shared(informerClient: client))
     }
 
     private init(client: KubeClient, logger: Logger, now: @escaping @Sendable () -> Date, shared: Shared) {
@@ -27,7 +27,9 @@ public final class ControllerContext: Sendable {
         self.shared = shared
     }
 
-    /// The same informers and runner, writing (and recording events) as another user, e.g. the scheduler's.
+    /// The same informers and runner, writing (and recording events) as another user, e.g. the scheduler's. The
+    /// informers still list and watch as the first context's user, as kube-controller-manager's shared informers do
+    /// whichever controller asks for them.
     public func acting(as client: KubeClient) -> ControllerContext {
         ControllerContext(client: client, logger: logger, now: now, shared: shared)
     }
@@ -35,8 +37,8 @@ public final class ControllerContext: Sendable {
     /// The shared informer of `resource`, made on first request.
     public func informer(_ resource: ResourceType, namespace: String? = nil, selectors: ListOptions = ListOptions()) -> Informer {
         let key = InformerKey(resource: resource, namespace: namespace, selectors: selectors)
-        return shared.obtain(key) { [client, logger] in
-            Informer(client: client, resource: resource, namespace: namespace, selectors: selectors, logger: logger)
+        return shared.obtain(key) { [shared, logger] in
+            Informer(client: shared.informerClient, resource: resource, namespace: namespace, selectors: selectors, logger: logger)
         } start: { informer in
             { await informer.run() }
         }
@@ -76,6 +78,7 @@ public final class ControllerContext: Sendable {
 
     /// The informers and recorders made so far, and how to start one.
     private final class Shared: Sendable {
+        let informerClient: KubeClient
         private struct State {
             var made: [AnyHashable: any Sendable] = [:]
             var notStarted: [@Sendable () async -> Void] = []
@@ -83,6 +86,10 @@ public final class ControllerContext: Sendable {
         }
 
         private let state = Mutex(State())
+
+        init(informerClient: KubeClient) {
+            self.informerClient = informerClient
+        }
 
         func obtain<Key: Hashable & Sendable, Value: Sendable>(
             _ key: Key, make: () -> Value, start: (Value) -> @Sendable () async -> Void

@@ -1,5 +1,6 @@
 import APIMachinery
 import APIServer
+import Authorization
 import ClusterDNS
 import ControllerRuntime
 import Controllers
@@ -54,45 +55,58 @@ struct ControlPlane {
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
     init(api: KubernetesAPI, options: Options, logger: Logger) throws {
-        func client(_ user: String) -> KubeClient {
-            KubeClient(transport: InProcessTransport(api: api, user: user), fieldManager: user.split(separator: ":").last.map(String.init) ?? user)
+        // Each component acts as a user of its own, in its own groups, and RBAC holds it to its roles (the bootstrap
+        // policy's, and Skiff's for what Kubernetes has no role for).
+        func client(_ user: String, groups: [String], fieldManager: String? = nil) -> KubeClient {
+            KubeClient(
+                transport: InProcessTransport(api: api, user: user, groups: groups),
+                fieldManager: fieldManager ?? user.split(separator: ":").last.map(String.init) ?? user)
         }
+        let nodesGroup = [BootstrapPolicy.nodesGroup]
         // One informer per resource and one event recorder per component, shared by every controller below and
-        // started with them.
-        let context = ControllerContext(client: client("system:kube-controller-manager"), logger: logger)
+        // started with them. The informers list and watch as kube-controller-manager.
+        let context = ControllerContext(client: client("system:kube-controller-manager", groups: []), logger: logger)
+        /// A controller writing as its service account in kube-system, as kube-controller-manager's controllers do
+        /// with `--use-service-account-credentials` (k3s' default).
+        func controller(_ account: String) -> ControllerContext {
+            context.acting(
+                as: client(
+                    "system:serviceaccount:kube-system:\(account)", groups: ["system:serviceaccounts", "system:serviceaccounts:kube-system"],
+                    fieldManager: "kube-controller-manager"))
+        }
         var controllers: [(name: String, run: @Sendable () async -> Void)] = []
         if options.runControllers {
             controllers += [
-                ("node-lifecycle-controller", NodeLifecycleController(context: context, options: .init(gracePeriod: options.nodeMonitorGracePeriod)).run),
-                ("node-ipam-controller", NodeIPAMController(context: context, clusterCIDR: options.clusterCIDR).run),
-                ("disruption-controller", DisruptionController(context: context).run),
-                ("serviceaccount-controller", ServiceAccountController(context: context).run),
-                ("root-ca-cert-publisher", RootCAPublisher(context: context, caCertificatePEM: options.caCertificatePEM).run),
-                ("job-controller", JobController(context: context).run),
-                ("cronjob-controller", CronJobController(context: context).run),
-                ("daemonset-controller", DaemonSetController(context: context).run),
-                ("statefulset-controller", StatefulSetController(context: context).run),
-                ("replicaset-controller", ReplicaSetController(kind: .replicaSet, context: context).run),
-                ("replicationcontroller-controller", ReplicaSetController(kind: .replicationController, context: context).run),
-                ("deployment-controller", DeploymentController(context: context).run),
-                ("endpoints-controller", EndpointsController(context: context).run),
-                ("endpointslice-controller", EndpointSliceController(context: context).run),
-                ("service-lb-controller", ServiceLoadBalancerController(context: context).run),
-                ("garbage-collector", GarbageCollector(context: context).run),
-                ("clusterrole-aggregation-controller", ClusterRoleAggregationController(context: context).run),
-                ("persistentvolume-binder-controller", PersistentVolumeController(context: context).run),
-                ("volume-protection-controller", VolumeProtectionController(context: context).run),
+                ("node-lifecycle-controller", NodeLifecycleController(context: controller("node-controller"), options: .init(gracePeriod: options.nodeMonitorGracePeriod)).run),
+                ("node-ipam-controller", NodeIPAMController(context: controller("node-controller"), clusterCIDR: options.clusterCIDR).run),
+                ("disruption-controller", DisruptionController(context: controller("disruption-controller")).run),
+                ("serviceaccount-controller", ServiceAccountController(context: controller("service-account-controller")).run),
+                ("root-ca-cert-publisher", RootCAPublisher(context: controller("root-ca-cert-publisher"), caCertificatePEM: options.caCertificatePEM).run),
+                ("job-controller", JobController(context: controller("job-controller")).run),
+                ("cronjob-controller", CronJobController(context: controller("cronjob-controller")).run),
+                ("daemonset-controller", DaemonSetController(context: controller("daemon-set-controller")).run),
+                ("statefulset-controller", StatefulSetController(context: controller("statefulset-controller")).run),
+                ("replicaset-controller", ReplicaSetController(kind: .replicaSet, context: controller("replicaset-controller")).run),
+                ("replicationcontroller-controller", ReplicaSetController(kind: .replicationController, context: controller("replication-controller")).run),
+                ("deployment-controller", DeploymentController(context: controller("deployment-controller")).run),
+                ("endpoints-controller", EndpointsController(context: controller("endpoint-controller")).run),
+                ("endpointslice-controller", EndpointSliceController(context: controller("endpointslice-controller")).run),
+                ("service-lb-controller", ServiceLoadBalancerController(context: controller("service-controller")).run),
+                ("garbage-collector", GarbageCollector(context: controller("generic-garbage-collector")).run),
+                ("clusterrole-aggregation-controller", ClusterRoleAggregationController(context: controller("clusterrole-aggregation-controller")).run),
+                ("persistentvolume-binder-controller", PersistentVolumeController(context: controller("persistent-volume-binder")).run),
+                ("volume-protection-controller", VolumeProtectionController(context: controller("pvc-protection-controller")).run),
                 (
                     "horizontal-pod-autoscaler",
-                    HorizontalPodAutoscalerController(context: context, options: .init(syncPeriod: options.autoscalerSyncPeriod)).run
+                    HorizontalPodAutoscalerController(context: controller("horizontal-pod-autoscaler"), options: .init(syncPeriod: options.autoscalerSyncPeriod)).run
                 ),
             ]
             if let address = options.clusterDNSAddress {
-                controllers.append(("cluster-dns-controller", ClusterDNSController(context: context, clusterIP: address).run))
+                controllers.append(("cluster-dns-controller", ClusterDNSController(context: controller(BootstrapPolicy.clusterDNSControllerAccount), clusterIP: address).run))
             }
         }
         if options.runScheduler {
-            controllers.append(("scheduler", Scheduler(context: context.acting(as: client("system:kube-scheduler"))).run))
+            controllers.append(("scheduler", Scheduler(context: context.acting(as: client("system:kube-scheduler", groups: []))).run))
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: BackgroundWork(name: "informers-and-event-recorders") { await context.run() })
@@ -100,16 +114,16 @@ struct ControlPlane {
         services += controllers.map { controller in .init(service: BackgroundWork(name: controller.name, body: controller.run)) }
         if options.hollowNodes > 0 {
             let hollowOptions = HollowNodeOptions(count: options.hollowNodes, startDelay: options.hollowStartDelay)
-            let pool = HollowNodePool(client: client("system:node:hollow"), options: hollowOptions, logger: logger)
+            let pool = HollowNodePool(client: client("system:node:hollow", groups: nodesGroup), options: hollowOptions, logger: logger)
             services.append(.init(service: BackgroundWork(name: "hollow-nodes") { await pool.run() }))
             let provisioner = LocalPathProvisioner(
-                context: context, options: .init(nodeNames: Set(hollowOptions.nodeNames), directory: options.storageDirectory))
+                context: context.acting(as: client("system:node:hollow", groups: nodesGroup)), options: .init(nodeNames: Set(hollowOptions.nodeNames), directory: options.storageDirectory))
             services.append(.init(service: BackgroundWork(name: "hollow-local-path-provisioner") { await provisioner.run() }))
         }
         var local: (agent: NodeAgent, nodeName: String)?
         if let agentOptions = options.agent, let proxyOptions = options.proxy {
             let node = try NodeServices(
-                context: ControllerContext(client: client("system:node:\(agentOptions.nodeName)"), logger: logger), agentOptions: agentOptions,
+                context: ControllerContext(client: client("system:node:\(agentOptions.nodeName)", groups: nodesGroup), logger: logger), agentOptions: agentOptions,
                 proxyOptions: proxyOptions, proxyMetricsAddress: options.proxyMetricsAddress,
                 kubeletMetricsAddress: options.kubeletMetricsAddress, dns: options.dns, logger: logger)
             local = (node.agent, agentOptions.nodeName)
@@ -117,7 +131,7 @@ struct ControlPlane {
         }
         if let ingressOptions = options.ingress {
             // It reads Services, EndpointSlices and Secrets through the controller manager's informers, shared.
-            let ingress = IngressController(context: context, options: ingressOptions)
+            let ingress = IngressController(context: controller(BootstrapPolicy.ingressControllerAccount), options: ingressOptions)
             services.append(.init(service: BackgroundWork(name: "ingress-controller") { await ingress.run() }))
             if let endpoint = try MetricsEndpoint(
                 component: "ingress", address: options.ingressMetricsAddress, flag: "--ingress-metrics-address", text: ingress.metricsText, logger: logger)
@@ -128,11 +142,11 @@ struct ControlPlane {
         let nodes = ClusterNodes(
             local: local,
             kubelets: try RemoteKubelets(
-                client: client("system:kube-apiserver"), clientCertificatePEM: options.kubeletClientCertificatePEM,
+                client: client("system:apiserver", groups: ["system:masters"]), clientCertificatePEM: options.kubeletClientCertificatePEM,
                 clientKeyPEM: options.kubeletClientKeyPEM))
         api.connectNodes(nodes)
         let metrics = ResourceMetricsServer(
-            context: context.acting(as: client("system:metrics-server")), source: nodes, resolution: options.metricsResolution)
+            context: controller("metrics-server"), source: nodes, resolution: options.metricsResolution)
         services.append(.init(service: BackgroundWork(name: "metrics-server") { await metrics.run() }))
         api.connectMetrics(MetricsAPIBackend(server: metrics))
         self.services = services

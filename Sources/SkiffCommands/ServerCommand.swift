@@ -134,13 +134,16 @@ struct ServerCommand: AsyncParsableCommand {
         let metricsRegistry = PrometheusExport.bootstrap()
         api.servePrometheusMetrics { metricsRegistry.emitToBuffer() }
 
+        let authenticator = Self.authenticator(pki: pki, token: token, api: api)
+        api.connectTokenAuthentication { bearer in await authenticator.authenticate(clientCertificateDER: nil, authorization: "Bearer \(bearer)") }
+
         let clientHost = bindAddress == "0.0.0.0" || bindAddress == "::" ? "127.0.0.1" : bindAddress
         let server = HTTPSServer(
             api: api,
             configuration: HTTPSServerConfiguration(
                 bindAddress: bindAddress, port: httpsListenPort, certificateChainPEM: pki.servingCertificatePEM,
                 privateKeyPEM: pki.servingKeyPEM, clientCAPEM: pki.caCertificatePEM,
-                authenticator: Self.authenticator(pki: pki, token: token, api: api)),
+                authenticator: authenticator),
             logger: logger
         ) { port in
             let url = "https://\(clientHost.contains(":") ? "[\(clientHost)]" : clientHost):\(port)"
