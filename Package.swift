@@ -144,7 +144,7 @@ let package = Package(
             name: "APIServer",
             dependencies: [
                 "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "KubeObjects", "ServiceAccountTokens", "ContainerStreams",
-                "HTTPSEndpoint", "Authorization",
+                "HTTPSEndpoint", "Authorization", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

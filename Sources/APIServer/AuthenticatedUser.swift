@@ -14,8 +14,8 @@ public struct AuthenticatedUser: Sendable, Hashable {
         self.extra = extra
     }
 
-    /// The identity of a request with the cluster's join token: `skiff agent` processes, which register and
-    /// heartbeat nodes. Kubernetes would name each kubelet `system:node:<name>`; one agent process may play
-    /// thousands of nodes, so it is one user in the nodes' group.
+    /// The identity of a request with the cluster's join token: `skiff agent` processes, which ask for a node
+    /// certificate of their own (`system:node:<name>`) with it, or, playing thousands of hollow nodes, act as this one
+    /// user in the nodes' group.
     public static let agent = AuthenticatedUser(name: "skiff:agent", groups: ["system:nodes"])
 }

@@ -51,9 +51,17 @@ extension KubernetesAPI {
     }
 
     /// Refuses a request RBAC does not allow, with kube-apiserver's wording.
-    func authorize(_ request: APIRequest, target: RequestTarget) throws(APIError) {
+    func authorize(_ request: APIRequest, target: RequestTarget) async throws(APIError) {
         let attributes = Self.authorizationAttributes(request, target: target)
-        let decision = authorizer.authorize(attributes)
+        var decision = authorizer.authorize(attributes)
+        if !decision.allowed, NodeAuthorizer.node(of: attributes) != nil, decision.reason.contains(NodeAuthorizer.unrelatedReason) {
+            // A node learns of a pod bound to it through a watch, as this server's graph does: it may ask for the
+            // pod's Secret a moment before the graph has the pod. Give the graph up to a second to catch up.
+            for _ in 0..<50 where !decision.allowed {
+                try? await Task.sleep(for: .milliseconds(20))
+                decision = authorizer.authorize(attributes)
+            }
+        }
         if !decision.allowed {
             logger.debug(
                 "forbidden",

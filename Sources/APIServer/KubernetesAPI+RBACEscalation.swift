@@ -13,7 +13,7 @@ extension KubernetesAPI {
         guard definition.group == Self.rbacGroup else { return }
         let request = context.request
         let groups = Self.effectiveGroups(request.groups)
-        if groups.contains(RBACAuthorizer.privilegedGroup) { return }
+        if groups.contains(RequestAuthorizer.privilegedGroup) { return }
         let namespace = definition.namespaced ? object.metadata.namespace ?? "" : ""
         let name = object.metadata.name
         let policy = authorizer.policy

@@ -113,7 +113,7 @@ extension KubernetesAPI {
             throw APIError.badRequest("no namespace on request", causes: [])
         }
         var (rules, errors) = authorizer.policy.rules(user: user, groups: groups, namespace: namespace)
-        if groups.contains(RBACAuthorizer.privilegedGroup) {
+        if groups.contains(RequestAuthorizer.privilegedGroup) {
             rules.insert(contentsOf: [PolicyRule(verbs: ["*"], apiGroups: ["*"], resources: ["*"]), PolicyRule(verbs: ["*"], nonResourceURLs: ["*"])], at: 0)
         }
         func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }

@@ -18,11 +18,13 @@ public final class KubernetesAPI: Sendable {
     let logger: Logger
     let readiness: Readiness
     let namespaceFinalizer = NamespaceFinalizer()
-    let authorizer = RBACAuthorizer()
+    let authorizer = RequestAuthorizer()
     let nodeConnections = ProviderSlot<any NodeConnections>()
     let metricsProvider = ProviderSlot<any ResourceMetricsProvider>()
     /// Who a bearer token stands for, as the HTTPS edge authenticates it: what TokenReview answers.
     let tokenAuthenticator = ProviderSlot<@Sendable (String) async -> AuthenticatedUser?>()
+    /// Issues client certificates from the cluster CA, for the node-credentials endpoint.
+    let nodeCredentialIssuer = ProviderSlot<@Sendable (String, [String]) throws -> (certificatePEM: String, keyPEM: String)>()
     /// What `/metrics` answers: the process's Prometheus exposition, from whatever it bootstrapped.
     let metricsPage = ProviderSlot<@Sendable () -> [UInt8]>()
     /// Signs the tokens `serviceaccounts/token` hands out and verifies them when they come back.
@@ -119,9 +121,12 @@ public final class KubernetesAPI: Sendable {
             throw APIError(code: 503, reason: "ServiceUnavailable", message: "the server is shutting down", retryAfterSeconds: 1)
         }
         let request = try impersonating(request)
-        try authorize(request, target: target)
+        try await authorize(request, target: target)
         if case .resource(let path) = target {
             return try await serveResource(path, request: request, metrics: metrics)
+        }
+        if request.path == Self.nodeCredentialsPath && request.method == "POST" {
+            return try await issueNodeCredentials(request)
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")

@@ -214,32 +214,7 @@ extension BootstrapPolicy {
         clusterRole(
             "system:monitoring",
             [urls(["get"], ["/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis", "/readyz", "/readyz/*"])]),
-        clusterRole(
-            "system:node",
-            [
-                rule(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
-                rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews", "subjectaccessreviews"]),
-                rule(read, [""], ["services"]),
-                rule(["create", "get", "list", "watch"], [""], ["nodes"]),
-                rule(["patch", "update"], [""], ["nodes/status"]),
-                rule(["patch", "update"], [""], ["nodes"]),
-                rule(["create", "patch", "update"], [""], ["events"]),
-                rule(read, [""], ["pods"]),
-                rule(["create", "delete"], [""], ["pods"]),
-                rule(["patch", "update"], [""], ["pods/status"]),
-                rule(["create"], [""], ["pods/eviction"]),
-                rule(read, [""], ["configmaps", "secrets"]),
-                rule(["get"], [""], ["persistentvolumeclaims", "persistentvolumes"]),
-                rule(["get"], [""], ["endpoints"]),
-                rule(["create", "get", "list", "watch"], ["certificates.k8s.io"], ["certificatesigningrequests"]),
-                rule(["create", "delete", "get", "patch", "update"], ["coordination.k8s.io"], ["leases"]),
-                rule(["get"], ["storage.k8s.io"], ["volumeattachments"]),
-                rule(["create"], [""], ["serviceaccounts/token"]),
-                rule(["get", "patch", "update"], [""], ["persistentvolumeclaims/status"]),
-                rule(read, ["storage.k8s.io"], ["csidrivers"]),
-                rule(["create", "delete", "get", "patch", "update"], ["storage.k8s.io"], ["csinodes"]),
-                rule(read, ["node.k8s.io"], ["runtimeclasses"]),
-            ]),
+        clusterRole("system:node", nodeRules),
         clusterRole("system:node-bootstrapper", [rule(["create", "get", "list", "watch"], ["certificates.k8s.io"], ["certificatesigningrequests"])]),
         clusterRole("system:node-problem-detector", [rule(["get"], [""], ["nodes"]), rule(["patch"], [""], ["nodes/status"]), events]),
         clusterRole(
@@ -269,6 +244,33 @@ extension BootstrapPolicy {
                 rule(["get", "list", "patch", "update", "watch"], [""], ["persistentvolumeclaims"]),
             ]),
         aggregatingRole("view", to: "view", labels: ["rbac.authorization.k8s.io/aggregate-to-edit": "true"]),
+    ]
+
+    /// What a kubelet may do (`NodeRules`): the `system:node` role, which the Node authorizer grants every node for
+    /// what it does not decide itself.
+    public static let nodeRules: [PolicyRule] = [
+        rule(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
+        rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews", "subjectaccessreviews"]),
+        rule(read, [""], ["services"]),
+        rule(["create", "get", "list", "watch"], [""], ["nodes"]),
+        rule(["patch", "update"], [""], ["nodes/status"]),
+        rule(["patch", "update"], [""], ["nodes"]),
+        rule(["create", "patch", "update"], [""], ["events"]),
+        rule(read, [""], ["pods"]),
+        rule(["create", "delete"], [""], ["pods"]),
+        rule(["patch", "update"], [""], ["pods/status"]),
+        rule(["create"], [""], ["pods/eviction"]),
+        rule(read, [""], ["configmaps", "secrets"]),
+        rule(["get"], [""], ["persistentvolumeclaims", "persistentvolumes"]),
+        rule(["get"], [""], ["endpoints"]),
+        rule(["create", "get", "list", "watch"], ["certificates.k8s.io"], ["certificatesigningrequests"]),
+        rule(["create", "delete", "get", "patch", "update"], ["coordination.k8s.io"], ["leases"]),
+        rule(["get"], ["storage.k8s.io"], ["volumeattachments"]),
+        rule(["create"], [""], ["serviceaccounts/token"]),
+        rule(["get", "patch", "update"], [""], ["persistentvolumeclaims/status"]),
+        rule(read, ["storage.k8s.io"], ["csidrivers"]),
+        rule(["create", "delete", "get", "patch", "update"], ["storage.k8s.io"], ["csinodes"]),
+        rule(read, ["node.k8s.io"], ["runtimeclasses"]),
     ]
 
     static let kubernetesClusterRoleBindings: [JSONValue] =

@@ -17,6 +17,10 @@ public enum BootstrapPolicy {
     public static let autoupdateAnnotation = "rbac.authorization.kubernetes.io/autoupdate"
     /// The group every node agent's user is in.
     public static let nodesGroup = "system:nodes"
+    /// The join token's user: hollow-node agents, and real agents until they hold a node certificate of their own.
+    public static let agentUser = "skiff:agent"
+    /// The server's own hollow nodes.
+    public static let hollowNodesUser = "skiff:hollow-nodes"
 
     /// Kubernetes' policy and Skiff's additions.
     public static var objects: Objects {
@@ -66,6 +70,7 @@ public enum BootstrapPolicy {
                 PolicyRule(verbs: ["update", "patch"], apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"]),
                 PolicyRule(verbs: ["create", "patch", "update"], apiGroups: ["", "events.k8s.io"], resources: ["events"]),
             ]),
+        clusterRole("skiff:node-credentials", rules: [PolicyRule(verbs: ["post"], nonResourceURLs: ["/v1-skiff/client-kubelet"])]),
         clusterRole(
             "system:metrics-server",
             rules: [
@@ -74,11 +79,15 @@ public enum BootstrapPolicy {
             ]),
     ]
 
-    /// Every node agent acts in the group `system:nodes`: it gets the kubelet's role, the service proxy's and the
-    /// node roles above. Skiff's job controller also removes finished Jobs past their TTL and its volume protection
+    /// Every node agent acts in the group `system:nodes`, which gets the service proxy's role and the node roles
+    /// above; a node with a certificate of its own (`system:node:<name>`) has the kubelet's through the Node
+    /// authorizer, while the join token's user and the hollow nodes, which stand for many nodes, are given the
+    /// kubelet's role outright, as `system:node` was given to every node before the Node authorizer. Skiff's job
+    /// controller also removes finished Jobs past their TTL and its volume protection
     /// controller guards volumes as well as claims, which Kubernetes gives controllers of their own.
     static let skiffClusterRoleBindings: [JSONValue] = [
-        clusterRoleBinding("skiff:node-agents", role: "system:node", subject: group(nodesGroup)),
+        clusterRoleBinding("skiff:node-agents", role: "system:node", subjects: [user(agentUser), user(hollowNodesUser)]),
+        clusterRoleBinding("skiff:node-credentials", role: "skiff:node-credentials", subject: user(agentUser)),
         clusterRoleBinding("skiff:node-proxier", role: "system:node-proxier", subject: group(nodesGroup)),
         clusterRoleBinding("skiff:cluster-dns", role: "skiff:cluster-dns", subject: group(nodesGroup)),
         clusterRoleBinding("skiff:local-path-provisioner", role: "skiff:local-path-provisioner", subject: group(nodesGroup)),
@@ -89,6 +98,8 @@ public enum BootstrapPolicy {
         clusterRoleBinding(
             "skiff:volume-protection", role: "system:controller:pv-protection-controller", subject: serviceAccount("pvc-protection-controller")),
     ]
+
+    private static func user(_ name: String) -> JSONValue { ["apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": .string(name)] }
 
     private static func group(_ name: String) -> JSONValue { ["apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": .string(name)] }
 
@@ -103,11 +114,15 @@ public enum BootstrapPolicy {
     }
 
     private static func clusterRoleBinding(_ name: String, role: String, subject: JSONValue) -> JSONValue {
+        clusterRoleBinding(name, role: role, subjects: [subject])
+    }
+
+    private static func clusterRoleBinding(_ name: String, role: String, subjects: [JSONValue]) -> JSONValue {
         [
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
             "metadata": ["name": .string(name), "annotations": [.init(stringLiteral: autoupdateAnnotation): "true"]],
             "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string(role)],
-            "subjects": [subject],
+            "subjects": .array(subjects),
         ]
     }
 

@@ -14,8 +14,9 @@ import ServiceLifecycle
 import ServiceProxy
 
 /// `skiff agent`: joins nodes to a server the way `k3s agent` does — the CA is fetched from the server and pinned
-/// to the hash in the join token, then the token authenticates every request. It runs this machine as a node with
-/// containerd (`NodeAgent`), or with `--hollow N` simulated nodes.
+/// to the hash in the join token, then the token authenticates the agent, which asks for the node's own certificate
+/// with it. It runs this machine as a node with containerd (`NodeAgent`), or with `--hollow N` simulated nodes, which
+/// act as the token's user.
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
@@ -23,7 +24,8 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: """
             The token is the content of <data-dir>/server/token on the server. The agent fetches the server's CA from \
             /cacerts, refuses it unless its SHA-256 matches the token's K10<hash> part, and then authenticates with \
-            the token as user skiff:agent in group system:nodes.
+            the token as user skiff:agent in group system:nodes, with which it asks for a certificate of its own \
+            (system:node:<name>); a hollow agent keeps acting as skiff:agent.
             """)
 
     @Option(help: "The server's URL, e.g. https://10.0.0.1:6443.")
@@ -103,9 +105,26 @@ struct AgentCommand: AsyncParsableCommand {
         }
     }
 
-    private func runNode(transport: HTTPTransport, caBundle: String, logger: Logger) async throws {
-        try await checkToken(transport)
+    private func runNode(transport tokenTransport: HTTPTransport, caBundle: String, logger: Logger) async throws {
+        try await checkToken(tokenTransport)
         let options = agentOptions.options(dataDirectory: dataDir, serviceCIDR: serviceCidr)
+        let credentials = try await NodeCredentials.obtain(from: server, with: tokenTransport, nodeName: options.nodeName, dataDirectory: dataDir)
+        let transport = try HTTPTransport(
+            configuration: HTTPTransportConfiguration(
+                serverURL: server, certificateAuthorityPEM: caBundle, clientCertificatePEM: credentials.certificatePEM,
+                clientKeyPEM: credentials.keyPEM, userAgent: "skiff-agent/\(SkiffCommand.version)"),
+            logger: logger)
+        do {
+            try await serveNode(transport: transport, options: options, caBundle: caBundle, logger: logger)
+        } catch {
+            try? await transport.shutdown()
+            throw error
+        }
+        try await transport.shutdown()
+    }
+
+    /// Runs this machine as the node `options` names, acting as the node through `transport`.
+    private func serveNode(transport: HTTPTransport, options: NodeAgentOptions, caBundle: String, logger: Logger) async throws {
         let client = KubeClient(transport: transport, fieldManager: "skiff-agent")
         let context = ControllerContext(client: client, logger: logger)
         let metrics = PrometheusExport.bootstrap()

@@ -4,6 +4,8 @@ enum AgentError: Error, CustomStringConvertible {
     case caMismatch(server: String, expected: String, actual: String)
     case tokenRejected(server: String)
     case unreachable(server: String, reason: String)
+    /// The server refused to issue this node's certificate (another machine joined under the same name).
+    case nodeCredentialsRefused(server: String, node: String, reason: String)
 
     var description: String {
         switch self {
@@ -14,6 +16,9 @@ enum AgentError: Error, CustomStringConvertible {
             "\(server) rejected the token (401 Unauthorized); use the content of the server's <data-dir>/server/token"
         case .unreachable(let server, let reason):
             "cannot join \(server): \(reason)"
+        case .nodeCredentialsRefused(let server, let node, let reason):
+            "\(server) refused a certificate for node \(node): \(reason); if this machine replaced one of the same name, delete the "
+                + "Secret \(node).node-password.skiff in kube-system, or give it another --node-name"
         }
     }
 }

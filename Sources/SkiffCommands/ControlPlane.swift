@@ -114,10 +114,10 @@ struct ControlPlane {
         services += controllers.map { controller in .init(service: BackgroundWork(name: controller.name, body: controller.run)) }
         if options.hollowNodes > 0 {
             let hollowOptions = HollowNodeOptions(count: options.hollowNodes, startDelay: options.hollowStartDelay)
-            let pool = HollowNodePool(client: client("system:node:hollow", groups: nodesGroup), options: hollowOptions, logger: logger)
+            let pool = HollowNodePool(client: client(BootstrapPolicy.hollowNodesUser, groups: nodesGroup), options: hollowOptions, logger: logger)
             services.append(.init(service: BackgroundWork(name: "hollow-nodes") { await pool.run() }))
             let provisioner = LocalPathProvisioner(
-                context: context.acting(as: client("system:node:hollow", groups: nodesGroup)), options: .init(nodeNames: Set(hollowOptions.nodeNames), directory: options.storageDirectory))
+                context: context.acting(as: client(BootstrapPolicy.hollowNodesUser, groups: nodesGroup)), options: .init(nodeNames: Set(hollowOptions.nodeNames), directory: options.storageDirectory))
             services.append(.init(service: BackgroundWork(name: "hollow-local-path-provisioner") { await provisioner.run() }))
         }
         var local: (agent: NodeAgent, nodeName: String)?

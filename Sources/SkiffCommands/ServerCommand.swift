@@ -135,6 +135,7 @@ struct ServerCommand: AsyncParsableCommand {
         api.servePrometheusMetrics { metricsRegistry.emitToBuffer() }
 
         let authenticator = Self.authenticator(pki: pki, token: token, api: api)
+        api.connectNodeCredentialIssuer { user, groups in try pki.issueClientCertificate(commonName: user, organizations: groups) }
         api.connectTokenAuthentication { bearer in await authenticator.authenticate(clientCertificateDER: nil, authorization: "Bearer \(bearer)") }
 
         let clientHost = bindAddress == "0.0.0.0" || bindAddress == "::" ? "127.0.0.1" : bindAddress

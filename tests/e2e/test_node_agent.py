@@ -766,6 +766,19 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
                  "kubectl top of the joined node")
         wait_for(lambda: cluster.kubectl("top", "pod", "talker", "--no-headers", check=False).stdout.startswith("talker"),
                  "kubectl top of a pod on the joined node")
+        # The joined node acts as itself (system:node:<name>, a certificate it asked for with the token) and reads the
+        # Secret its pod refers to, which the Node authorizer allows it alone.
+        assert cluster.kubectl("get", "secret", f"{JOINED}.node-password.skiff", "-n", "kube-system", "-o", "name").stdout.strip() == (
+            f"secret/{JOINED}.node-password.skiff")
+        cluster.kubectl("create", "secret", "generic", "joined-secret", "--from-literal=token=t0ken")
+        secretive = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "secretive"}, "spec": {
+            "nodeName": JOINED, "containers": [{"name": "c", "image": "busybox", "command": ["sleep", "3600"],
+                                                "env": [{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "joined-secret", "key": "token"}}}]}]}}
+        cluster.kubectl("create", "-f", "-", input=json.dumps(secretive))
+        wait_for(lambda: status_column(cluster, "secretive") == "Running", "a pod with a Secret running on the joined node")
+        assert cluster.kubectl("exec", "secretive", "--", "sh", "-c", "echo $TOKEN").stdout == "t0ken\n"
+        cluster.kubectl("delete", "pod", "secretive", "--grace-period=1")
+        cluster.kubectl("delete", "secret", "joined-secret")
         cluster.kubectl("delete", "pod", "talker", "--grace-period=1")
         cluster.kubectl("delete", "pod", "elsewhere", "--grace-period=1")
 

@@ -234,3 +234,66 @@ def _try(call):
         return call()
     except Exception:  # noqa: BLE001 - any failure means not yet
         return None
+
+
+def node_credentials(server: Server, node, password):
+    """What `skiff agent` asks for with the join token: a client certificate of `system:node:<node>`."""
+    import http.client
+    import ssl
+
+    token = (server.data_dir / "server" / "token").read_text().strip()
+    context = ssl.create_default_context(cafile=str(server.data_dir / "tls" / "ca.crt"))
+    connection = http.client.HTTPSConnection("127.0.0.1", server.port, context=context, timeout=30)
+    connection.request("POST", "/v1-skiff/client-kubelet", body=json.dumps({"nodeName": node, "password": password}),
+                       headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = connection.getresponse()
+    body = json.loads(response.read())
+    connection.close()
+    return response.status, body
+
+
+def as_node(server: Server, credentials, *args):
+    directory = server.data_dir / f"node-{abs(hash(credentials['certificate'])) % 10**8}"
+    directory.mkdir(exist_ok=True)
+    (directory / "tls.crt").write_text(credentials["certificate"])
+    (directory / "tls.key").write_text(credentials["key"])
+    return subprocess.run(
+        ["kubectl", "--kubeconfig=/dev/null", f"--server=https://127.0.0.1:{server.port}",
+         f"--certificate-authority={server.data_dir / 'tls' / 'ca.crt'}", f"--client-certificate={directory / 'tls.crt'}",
+         f"--client-key={directory / 'tls.key'}", *args],
+        capture_output=True, text=True, timeout=60)
+
+
+def test_a_node_reads_only_its_own_pods_secrets(server: Server, namespace):
+    suffix = namespace.split("-", 1)[1]
+    node_a, node_b = f"node-a-{suffix}", f"node-b-{suffix}"
+    status, a = node_credentials(server, node_a, "password-a")
+    assert status == 200, a
+    status, b = node_credentials(server, node_b, "password-b")
+    assert status == 200, b
+    whoami = json.loads(as_node(server, a, "auth", "whoami", "-o", "json").stdout)["status"]["userInfo"]
+    assert whoami == {"username": f"system:node:{node_a}", "groups": ["system:nodes", "system:authenticated"]}
+
+    server.kubectl("create", "secret", "generic", "db", "--from-literal=password=s3cret", "-n", namespace)
+    server.kubectl("create", "secret", "generic", "unused", "--from-literal=x=y", "-n", namespace)
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app", "namespace": namespace},
+           "spec": {"nodeName": node_a, "containers": [{"name": "c", "image": "busybox", "env": [
+               {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}]}}
+    server.kubectl("create", "-f", "-", input=json.dumps(pod))
+
+    read = wait_for(lambda: (lambda r: r if r.returncode == 0 else None)(as_node(server, a, "get", "secret", "db", "-n", namespace, "-o", "name")),
+                    "node a reading its pod's secret")
+    assert read.stdout.strip() == "secret/db"
+    assert as_node(server, b, "get", "secret", "db", "-n", namespace).stderr.strip() == (
+        f'Error from server (Forbidden): secrets "db" is forbidden: User "system:node:{node_b}" cannot get resource "secrets" in API group "" '
+        f"in the namespace \"{namespace}\": no relationship found between node '{node_b}' and this object")
+    assert "no relationship found" in as_node(server, a, "get", "secret", "unused", "-n", namespace).stderr
+    assert as_node(server, a, "get", "secrets", "-n", namespace).returncode != 0, "no node lists secrets"
+    # What the kubelet's role allows is still allowed.
+    assert as_node(server, b, "get", "pods", "-A").returncode == 0
+
+    # Another machine claiming node a's name with another password gets nothing.
+    status, refused = node_credentials(server, node_a, "not-a's-password")
+    assert status == 403 and "node password does not match" in refused["message"], refused
+    # Only the join token's user may ask.
+    assert as_node(server, a, "auth", "can-i", "post", "/v1-skiff/client-kubelet").stdout.strip() == "no"

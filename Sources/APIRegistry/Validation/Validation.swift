@@ -3,6 +3,12 @@ import APIMachinery
 /// Kubernetes' `Validate<Kind>` and `Validate<Kind>Update` for built-in objects (after defaulting), with
 /// Kubernetes' field paths and messages.
 public enum Validation {
+    /// Why a name is not a DNS-1123 subdomain (Kubernetes' messages), or nil when it is one.
+    public static func dnsSubdomainProblem(_ name: String) -> String? {
+        let problems = NameRules.dns1123Subdomain(name)
+        return problems.isEmpty ? Optional.none : problems.joined(separator: "; ")
+    }
+
     /// Errors for a new object, as Kubernetes' Validate*Create would report them; empty = valid.
     public static func validateCreate(_ object: JSONValue, group: String, kind: String, namespaced: Bool) -> [StatusCause] {
         var errors = validateObjectMeta(object["metadata"] ?? .emptyObject, namespaced: namespaced, nameRule: nameRule(group: group, kind: kind))
