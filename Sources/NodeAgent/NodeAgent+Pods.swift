@@ -155,8 +155,13 @@ extension NodeAgent {
                     _ = try await runtime.runPodSandbox(config, runtimeHandler: "")
                 } catch {
                     recorder.record(pod, type: .warning, reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(error)")
-                    // The pod's status says what it waits for (`ContainerCreating`), as the kubelet writes it first.
-                    try await writeStatus(pod, runtimePod: runtimePod)
+                    // The pod's status says what it waits for (`ContainerCreating`), as the kubelet writes it first. A
+                    // status that cannot be written now is written at the next attempt: the sandbox still backs off.
+                    do {
+                        try await writeStatus(pod, runtimePod: runtimePod)
+                    } catch {
+                        logger.debug("pod status not written", metadata: ["pod": "\(key)", "error": "\(error)"])
+                    }
                     return .requeue(after: Self.syncFailureBackoff())
                 }
                 runtimePod = try await observe(uid: uid)
