@@ -230,7 +230,8 @@ let package = Package(
         .target(
             name: "KubeletServer",
             dependencies: [
-                "APIMachinery", "NodeAgent", "ContainerStreams", "HTTPSEndpoint", "ResourceUsage",
+                "APIMachinery", "NodeAgent", "ContainerStreams", "HTTPSEndpoint", "ResourceUsage", "PKI",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

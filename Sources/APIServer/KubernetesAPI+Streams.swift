@@ -7,11 +7,20 @@ extension KubernetesAPI {
     /// request as kube-apiserver does and asks the pod's node for a streaming URL to relay the connection to.
     /// `nil` when the path is not one of these subresources.
     public func containerStreamTarget(_ request: APIRequest) async throws(APIError) -> ContainerStreamTarget? {
-        guard case .resource(let path) = RequestTarget(path: request.path), path.group.isEmpty, path.resource == "pods",
+        let target = RequestTarget(path: request.path)
+        guard case .resource(let path) = target, path.group.isEmpty, path.resource == "pods",
             let name = path.name, let namespace = path.namespace, let subresource = path.subresource,
             let kind = ContainerStreamRequest.Kind(rawValue: subresource),
             let definition = catalog.resource(group: "", version: path.version, resource: "pods")
         else { return nil }
+        // The upgrade never passes through `handle`: it is authorized here, for `create` as Kubernetes does since 1.31
+        // (AuthorizePodWebsocketUpgradeCreatePermission; also what kubectl's SPDY fallback asks for), and for `get`,
+        // as its method says.
+        let request = try impersonating(request)
+        var asCreate = request
+        asCreate.method = "POST"
+        try await authorize(asCreate, target: target)
+        try await authorize(request, target: target)
         let pod = try await objects.get(definition, namespace: namespace, name: name)
         return try await containerStreamTarget(pod: pod, kind: kind, request: request)
     }

@@ -7,13 +7,15 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 import NodeAgent
+import PKI
 import ResourceUsage
 import ServiceLifecycle
 
 /// The node agent's HTTPS endpoint, as the kubelet's port 10250: the API server reads container logs and relays
-/// `exec`/`attach` through it for pods on this node. Only clients with a certificate from the cluster CA (the API
-/// server's kubelet-client certificate) are served.
+/// `exec`/`attach` through it for pods on this node. Only the API server is served: a client certificate from the
+/// cluster CA in `system:masters` (the API server's kubelet-client certificate), not a node's.
 ///
 /// - `GET /containerLogs/<namespace>/<pod>/<container>?<pods/log query>`: the log as `text/plain`, streamed.
 /// - `GET /metrics/resource`: the node's and its containers' CPU and memory, for the control plane's metrics server;
@@ -59,10 +61,40 @@ public struct KubeletServer: Service {
             // This endpoint runs commands in containers: only the API server's kubelet-client certificate is served.
             clientCertificates: .required, maximumWebSocketFrame: ContainerStreamRelay.maximumMessageBytes)
         try await endpoint.run(
-            responder: CallbackResponder<BasicRequestContext> { request, _ in await Self.respond(to: request, agent: agent) },
-            upgrade: { head, _, _ in await Self.upgrade(head, agent: agent, logger: logger) },
+            responder: CallbackResponder<ConnectionContext> { request, context in
+                guard await Self.isAPIServer(context.channel) else { return Self.failure(Self.notTheAPIServer) }
+                return await Self.respond(to: request, agent: agent)
+            },
+            upgrade: { head, channel, _ in
+                guard await Self.isAPIServer(channel) else { return .dontUpgrade }
+                return await Self.upgrade(head, agent: agent, logger: logger)
+            },
             onRunning: onRunning, logger: logger)
     }
+
+    /// Hummingbird's basic request context plus the connection, whose TLS handler knows the client's certificate.
+    struct ConnectionContext: RequestContext {
+        var coreContext: CoreRequestContextStorage
+        let channel: any Channel
+
+        init(source: ApplicationRequestContextSource) {
+            self.coreContext = .init(source: source)
+            self.channel = source.channel
+        }
+    }
+
+    /// Whether the client is the API server (its kubelet-client certificate is in `system:masters`, as
+    /// kube-apiserver's usually is) rather than another holder of a certificate from the cluster CA, such as another
+    /// node: only the API server may read logs or run commands here.
+    static func isAPIServer(_ channel: any Channel) async -> Bool {
+        guard let certificate = try? await channel.nioSSL_peerCertificate().get(), let der = try? certificate.toDERBytes(),
+            let identity = ClusterPKI.subjectIdentity(certificateDER: der)
+        else { return false }
+        return identity.groups.contains("system:masters")
+    }
+
+    static let notTheAPIServer = APIError(
+        code: 403, reason: "Forbidden", message: "the kubelet endpoint serves only the API server (a certificate in system:masters)")
 
     /// `<kind>/<namespace>/<pod>/<container>` from a request path (`portForward/<namespace>/<pod>` has no container),
     /// and its query.

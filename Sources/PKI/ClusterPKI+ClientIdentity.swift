@@ -15,6 +15,17 @@ extension ClusterPKI {
             certificate.notValidBefore <= now, now <= certificate.notValidAfter,
             Self.allowsClientAuthentication(certificate)
         else { return nil }
+        return Self.subjectIdentity(of: certificate)
+    }
+
+    /// The user (CN) and groups (O) a certificate names, unchecked: for a peer whose chain TLS has already verified
+    /// against the cluster CA.
+    public static func subjectIdentity(certificateDER: [UInt8]) -> (user: String, groups: [String])? {
+        guard let certificate = try? Certificate(derEncoded: certificateDER) else { return nil }
+        return subjectIdentity(of: certificate)
+    }
+
+    private static func subjectIdentity(of certificate: Certificate) -> (user: String, groups: [String])? {
         var user: String?
         var groups: [String] = []
         for attribute in certificate.subject.flatMap({ $0 }) {

@@ -737,6 +737,36 @@ def joined_agent(cluster, directory, node, *flags):
     assert agent.returncode == 0, (directory / "agent.log").read_text()[-2000:]
 
 
+def kubelet_request_as_another_node(cluster, tmp_path, node, path):
+    """GET `path` on `node`'s kubelet endpoint with a certificate the server issues to another node (asked for with the
+    join token, as an agent asks)."""
+    import http.client
+    import ssl
+
+    token = (cluster.data_dir / "server" / "token").read_text().strip()
+    context = ssl.create_default_context(cafile=str(cluster.data_dir / "tls" / "ca.crt"))
+    connection = http.client.HTTPSConnection("127.0.0.1", cluster.port, context=context, timeout=30)
+    connection.request("POST", "/v1-skiff/client-kubelet", body=json.dumps({"nodeName": "intruder", "password": "intruder"}),
+                       headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    credentials = json.loads(connection.getresponse().read())
+    connection.close()
+    (tmp_path / "intruder.crt").write_text(credentials["certificate"])
+    (tmp_path / "intruder.key").write_text(credentials["key"])
+    target = cluster.kubectl_json("get", "node", node)
+    address = next(entry["address"] for entry in target["status"]["addresses"] if entry["type"] == "InternalIP")
+    port = target["status"]["daemonEndpoints"]["kubeletEndpoint"]["Port"]
+    client = ssl.create_default_context()
+    client.check_hostname = False
+    client.verify_mode = ssl.CERT_NONE
+    client.load_cert_chain(str(tmp_path / "intruder.crt"), str(tmp_path / "intruder.key"))
+    kubelet = http.client.HTTPSConnection(address, port, context=client, timeout=30)
+    kubelet.request("GET", path)
+    response = kubelet.getresponse()
+    body = response.read().decode()
+    kubelet.close()
+    return response.status, body
+
+
 def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
     with joined_agent(cluster, tmp_path, JOINED):
         cluster.kubectl("run", "elsewhere", "--image=busybox", "--overrides",
@@ -777,6 +807,10 @@ def test_skiff_agent_joins_another_node_that_runs_pods(cluster, tmp_path):
         cluster.kubectl("create", "-f", "-", input=json.dumps(secretive))
         wait_for(lambda: status_column(cluster, "secretive") == "Running", "a pod with a Secret running on the joined node")
         assert cluster.kubectl("exec", "secretive", "--", "sh", "-c", "echo $TOKEN").stdout == "t0ken\n"
+        # Another node's certificate, from the same CA, does not open the joined node's kubelet endpoint: only the API
+        # server's does.
+        status, body = kubelet_request_as_another_node(cluster, tmp_path, JOINED, "/containerLogs/default/secretive/c")
+        assert status == 403 and "serves only the API server" in body, (status, body)
         cluster.kubectl("delete", "pod", "secretive", "--grace-period=1")
         cluster.kubectl("delete", "secret", "joined-secret")
         cluster.kubectl("delete", "pod", "talker", "--grace-period=1")

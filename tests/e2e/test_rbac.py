@@ -70,6 +70,11 @@ def test_a_service_account_reads_pods_in_its_namespace_only(server: Server, name
     assert deleted.stderr.strip() == (f'Error from server (Forbidden): pods "web" is forbidden: User "{user}" cannot delete resource "pods" '
                                       f'in API group "" in the namespace "{namespace}"')
     assert as_token(server, reader, "get", "nodes").stderr.strip() == forbidden(user, "list", "nodes")
+    # exec arrives as a websocket upgrade, which is authorized too (for create, as Kubernetes 1.31+ does).
+    execed = as_token(server, reader, "exec", "web", "-n", namespace, "--", "true")
+    assert execed.returncode != 0
+    assert (f'pods "web" is forbidden: User "{user}" cannot create resource "pods/exec" in API group "" in the namespace "{namespace}"'
+            in execed.stderr), execed.stderr
     assert server.kubectl("get", "pod", "web", "-n", namespace).returncode == 0, "the refused delete changed nothing"
 
     whoami = json.loads(as_token(server, reader, "auth", "whoami", "-o", "json").stdout)["status"]["userInfo"]
