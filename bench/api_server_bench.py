@@ -206,9 +206,9 @@ def authorization_cost(skiff, bindings=1000, rounds=3, clients=10, creates=2000)
     user = skiff.user_context("bench-user")
     time.sleep(1)
     runs = {"admin": [], "rbac_user": []}
-    for round in range(rounds):
-        runs["admin"].append(create_load(skiff, clients, creates, f"authz-admin-{round}"))
-        runs["rbac_user"].append(create_load(skiff, clients, creates, f"authz-user-{round}", context=user))
+    for attempt in range(rounds):
+        runs["admin"].append(create_load(skiff, clients, creates, f"authz-admin-{attempt}"))
+        runs["rbac_user"].append(create_load(skiff, clients, creates, f"authz-user-{attempt}", context=user))
 
     def median(kind, field):
         return statistics.median(run[field] for run in runs[kind])
