@@ -61,7 +61,7 @@ public struct KubeletServer: Service {
             // This endpoint runs commands in containers: only the API server's kubelet-client certificate is served.
             clientCertificates: .required, maximumWebSocketFrame: ContainerStreamRelay.maximumMessageBytes)
         try await endpoint.run(
-            responder: CallbackResponder<ConnectionContext> { request, context in
+            responder: CallbackResponder<ConnectionRequestContext> { request, context in
                 guard await Self.isAPIServer(context.channel) else { return Self.failure(Self.notTheAPIServer) }
                 return await Self.respond(to: request, agent: agent)
             },
@@ -70,17 +70,6 @@ public struct KubeletServer: Service {
                 return await Self.upgrade(head, agent: agent, logger: logger)
             },
             onRunning: onRunning, logger: logger)
-    }
-
-    /// Hummingbird's basic request context plus the connection, whose TLS handler knows the client's certificate.
-    struct ConnectionContext: RequestContext {
-        var coreContext: CoreRequestContextStorage
-        let channel: any Channel
-
-        init(source: ApplicationRequestContextSource) {
-            self.coreContext = .init(source: source)
-            self.channel = source.channel
-        }
     }
 
     /// Whether the client is the API server (its kubelet-client certificate is in `system:masters`, as
