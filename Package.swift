@@ -38,6 +38,15 @@ let package = Package(
         .target(name: "KubeObjects", dependencies: ["APIMachinery"]),
         // The revisioned key-value store protocol every backend implements.
         .target(name: "Storage"),
+        // Values encrypted at rest: Kubernetes' EncryptionConfiguration providers as a layer over any store, and the
+        // server's own keys with their rotation.
+        .target(
+            name: "EncryptionAtRest",
+            dependencies: [
+                "Storage", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The embedded default backend: a kine-style revision log in SQLite.
         .target(
             name: "SQLiteStorage",
@@ -144,7 +153,7 @@ let package = Package(
             name: "APIServer",
             dependencies: [
                 "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "KubeObjects", "ServiceAccountTokens", "ContainerStreams",
-                "HTTPSEndpoint", "Authorization", .product(name: "Crypto", package: "swift-crypto"),
+                "HTTPSEndpoint", "Authorization", "EncryptionAtRest", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -246,7 +255,7 @@ let package = Package(
             dependencies: [
                 "APIMachinery", "APIServer", "Authorization", "APIRegistry", "KubeObjects", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
                 "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS", "IngressController", "LocalPathProvisioner",
-                "MetricsServer", "ResourceUsage",
+                "MetricsServer", "ResourceUsage", "EncryptionAtRest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -291,7 +300,8 @@ let package = Package(
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "APIMachinery", "KubeObjects"]),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "APIMachinery"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "APIMachinery"]),
-        .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage"]),
+        .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage", "EncryptionAtRest"]),
+        .testTarget(name: "EncryptionAtRestTests", dependencies: ["EncryptionAtRest", "Storage", "SQLiteStorage"]),
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "APIMachinery"]),
         .testTarget(name: "APIRegistryTests", dependencies: ["APIRegistry", "APIMachinery"]),
         .testTarget(

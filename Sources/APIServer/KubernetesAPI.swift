@@ -1,5 +1,6 @@
 import APIMachinery
 import APIRegistry
+import EncryptionAtRest
 import Foundation
 import Logging
 import ServiceAccountTokens
@@ -25,6 +26,8 @@ public final class KubernetesAPI: Sendable {
     let tokenAuthenticator = ProviderSlot<@Sendable (String) async -> AuthenticatedUser?>()
     /// Issues client certificates from the cluster CA, for the node-credentials endpoint.
     let nodeCredentialIssuer = ProviderSlot<@Sendable (String, [String]) throws -> (certificatePEM: String, keyPEM: String)>()
+    /// Secrets' encryption at rest, for `skiff secrets-encrypt`; unset when the store is not encrypted.
+    let secretsEncryption = ProviderSlot<SecretsEncryption>()
     /// What `/metrics` answers: the process's Prometheus exposition, from whatever it bootstrapped.
     let metricsPage = ProviderSlot<@Sendable () -> [UInt8]>()
     /// Signs the tokens `serviceaccounts/token` hands out and verifies them when they come back.
@@ -127,6 +130,9 @@ public final class KubernetesAPI: Sendable {
         }
         if request.path == Self.nodeCredentialsPath && request.method == "POST" {
             return try await issueNodeCredentials(request)
+        }
+        if request.path.hasPrefix(Self.secretsEncryptionPath) {
+            return try await serveSecretsEncryption(request)
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")

@@ -1,6 +1,7 @@
 import APIMachinery
 import APIServer
 import ArgumentParser
+import EncryptionAtRest
 import Foundation
 import IngressController
 import Logging
@@ -85,6 +86,14 @@ struct ServerCommand: AsyncParsableCommand {
     @OptionGroup(title: "Node agent")
     var agentOptions: AgentFlags
 
+    @Option(
+        help: """
+            Kubernetes EncryptionConfiguration file for values encrypted at rest (aesgcm, aescbc, identity providers). \
+            By default Secrets are encrypted with AES-GCM under a key the server keeps in <data-dir>/server/encryption-config.yaml, \
+            which `skiff secrets-encrypt rotate` replaces.
+            """)
+    var encryptionProviderConfig: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -119,7 +128,18 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--horizontal-pod-autoscaler-sync-period \(horizontalPodAutoscalerSyncPeriod) is not a duration of at least 100ms, such as 15s")
         }
-        let store = try SQLiteStore(path: "\(dataDirectory)/db/state.db")
+        let database = try SQLiteStore(path: "\(dataDirectory)/db/state.db")
+        let encryptionConfiguration: EncryptionConfiguration
+        do {
+            if let encryptionProviderConfig {
+                encryptionConfiguration = try EncryptionConfiguration.load(path: encryptionProviderConfig)
+            } else {
+                encryptionConfiguration = try SecretsEncryption.managedConfiguration(path: Self.encryptionConfigurationPath(dataDirectory: dataDirectory))
+            }
+        } catch {
+            throw ValidationError("encryption at rest: \(error.message)")
+        }
+        let store = EncryptingStore(backend: database, encryption: ResourceEncryption(encryptionConfiguration))
         // Pods reach the API through the `kubernetes` Service, so its address is in the serving certificate (as in k3s).
         let (hostnames, addresses) = Self.subjectAlternativeNames(
             bindAddress: bindAddress, extra: tlsSan + [try KubernetesAPI.kubernetesServiceIP(serviceCIDR: serviceCidr)])
@@ -128,6 +148,9 @@ struct ServerCommand: AsyncParsableCommand {
             store: store, serviceCIDR: serviceCidr,
             serviceAccountTokens: try ServiceAccountTokenSigner(privateKeyPEM: pki.serviceAccountKeyPEM),
             serviceAccountAdmission: true, logger: logger)
+        api.connectSecretsEncryption(
+            SecretsEncryption(
+                store: store, managedPath: encryptionProviderConfig == nil ? Self.encryptionConfigurationPath(dataDirectory: dataDirectory) : nil))
         let tokenPath = Self.tokenPath(dataDirectory: dataDirectory)
         let token = try JoinToken.loadOrCreate(path: tokenPath, caCertificatePEM: pki.caCertificatePEM)
         try await api.bootstrap(apiServerPort: httpsListenPort)
@@ -193,14 +216,14 @@ struct ServerCommand: AsyncParsableCommand {
                 .init(service: server),
                 .init(service: BackgroundWork(name: "namespace-finalizer") { await api.runBackgroundWork() }),
                 .init(service: BackgroundWork(name: "store-compactor") {
-                    await StoreCompactor(store: store, interval: .seconds(compactionInterval)).run()
+                    await StoreCompactor(store: database, interval: .seconds(compactionInterval)).run()
                 }),
                 // Shut down right after the control loops (services stop in reverse order): ending every watch lets
                 // the HTTP server drain.
                 .init(service: BackgroundWork(name: "watch-closer") {
                     try? await gracefulShutdown()
                     api.beginShutdown()
-                    store.close()
+                    database.close()
                 }),
             ] + controlPlane.services + [
                 // Stops first: arms a deadline so that a loop that ignores cancellation cannot keep the process alive.
@@ -225,6 +248,9 @@ struct ServerCommand: AsyncParsableCommand {
         options.labels["node-role.kubernetes.io/master"] = "true"
         return options
     }
+
+    /// The server's own encryption configuration, next to the join token.
+    static func encryptionConfigurationPath(dataDirectory: String) -> String { "\(dataDirectory)/server/encryption-config.yaml" }
 
     static func defaultDataDirectory() -> String {
         if getuid() == 0 { return "/var/lib/skiff" }

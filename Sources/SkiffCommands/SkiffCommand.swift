@@ -8,7 +8,7 @@ public struct SkiffCommand: AsyncParsableCommand {
         commandName: "skiff",
         abstract: "Kubernetes in one Swift binary: the real Kubernetes API, served from one process.",
         version: "skiff version v\(version) (Kubernetes API v1.32)",
-        subcommands: [ServerCommand.self, AgentCommand.self])
+        subcommands: [ServerCommand.self, AgentCommand.self, SecretsEncryptCommand.self])
 
     public init() {}
 }

@@ -1,3 +1,4 @@
+import EncryptionAtRest
 import Foundation
 import SQLiteStorage
 import Storage
@@ -5,13 +6,19 @@ import Testing
 
 /// The behaviour every `RevisionedStore` backend must share. Each backend adds itself to `backends`.
 enum StoreBackends {
-    static let names = ["sqlite"]
+    /// `encrypted-sqlite` encrypts every value (`*.*`): the encryption layer must be invisible to the store's users.
+    static let names = ["sqlite", "encrypted-sqlite"]
 
     static func make(_ name: String) throws -> any RevisionedStore {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let sqlite = try SQLiteStore(path: directory.appendingPathComponent("state.db").path, watchBufferLimit: 100)
         switch name {
-        default: return try SQLiteStore(path: directory.appendingPathComponent("state.db").path, watchBufferLimit: 100)
+        case "encrypted-sqlite":
+            let key = EncryptionKey(name: "k1", secret: Data(repeating: 7, count: 32))
+            return EncryptingStore(
+                backend: sqlite, encryption: ResourceEncryption(EncryptionConfiguration(rules: [.init(resources: ["*.*"], providers: [.aesgcm([key])])])))
+        default: return sqlite
         }
     }
 }
