@@ -72,6 +72,8 @@ let package = Package(
         // Who may do what: Kubernetes' RBAC authorizer over the cluster's roles and bindings, the escalation check, and
         // the bootstrap policy every cluster starts with.
         .target(name: "Authorization", dependencies: ["APIMachinery", "KubeObjects"]),
+        // Pod Security admission: the Pod Security Standards' checks, namespaces' labels, Kubernetes' refusals and warnings.
+        .target(name: "PodSecurity", dependencies: ["APIMachinery", "KubeObjects"]),
         // Service-account tokens: JWTs signed and verified with the server's service-account key.
         .target(name: "ServiceAccountTokens", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The Kubernetes verbs over a transport: how every component other than the store reaches the cluster.
@@ -153,7 +155,7 @@ let package = Package(
             name: "APIServer",
             dependencies: [
                 "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "KubeObjects", "ServiceAccountTokens", "ContainerStreams",
-                "HTTPSEndpoint", "Authorization", "EncryptionAtRest", .product(name: "Crypto", package: "swift-crypto"),
+                "HTTPSEndpoint", "Authorization", "EncryptionAtRest", "PodSecurity", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -298,6 +300,7 @@ let package = Package(
         .testTarget(name: "IngressControllerTests", dependencies: ["IngressController", "APIMachinery", "ControllerRuntime", "KubeObjects"]),
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "APIMachinery", "KubeObjects"]),
+        .testTarget(name: "PodSecurityTests", dependencies: ["PodSecurity", "APIMachinery", "KubeObjects"]),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "APIMachinery"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "APIMachinery"]),
         .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage", "EncryptionAtRest"]),

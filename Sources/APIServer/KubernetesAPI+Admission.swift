@@ -1,6 +1,7 @@
 import APIMachinery
-import KubeObjects
 import APIRegistry
+import KubeObjects
+import PodSecurity
 
 extension KubernetesAPI {
     /// The admission plugins Skiff runs on a create or update of a main resource (never a subresource), after
@@ -18,6 +19,13 @@ extension KubernetesAPI {
                 try await admitPriority(&object, admissionName: admissionName)
             }
             DefaultTolerationSeconds.admit(&object)
+            try await admitPodSecurity(object, old: old, admissionName: admissionName)
+        case ("", "namespaces"):
+            try await admitNamespacePodSecurity(object, old: old)
+        case let (group, resource) where PodSecurityAdmission.podTemplateResources.contains(GroupResource(group: group, resource: resource)):
+            guard let namespace = try await namespaceObject(object.metadata.namespace) else { return }
+            podSecurity.admitPodController(object, resource: GroupResource(group: group, resource: resource), namespace: namespace, userName: "")
+                .forEach(AdmissionWarnings.add)
         case ("networking.k8s.io", "ingresses") where old == nil:
             try await admitDefaultIngressClass(&object)
         case ("", "persistentvolumeclaims") where old == nil:
@@ -32,6 +40,37 @@ extension KubernetesAPI {
         default:
             break
         }
+    }
+
+    /// PodSecurity: a pod that breaks its namespace's enforce level is refused; one that breaks its warn level is
+    /// admitted with warnings. No user is exempt, as in Kubernetes' default configuration.
+    private func admitPodSecurity(_ pod: JSONValue, old: JSONValue?, admissionName: String) async throws(APIError) {
+        guard let namespace = try await namespaceObject(pod.metadata.namespace) else { return }
+        try podSecurity.admitPod(pod, old: old, namespace: namespace, userName: "", admissionName: admissionName).forEach(AdmissionWarnings.add)
+    }
+
+    /// PodSecurity on a namespace: its labels must name levels and versions, and a stricter enforce level is tried
+    /// on the pods already there, each failure a warning (the pods keep running, as in Kubernetes).
+    private func admitNamespacePodSecurity(_ namespace: JSONValue, old: JSONValue?) async throws(APIError) {
+        switch try podSecurity.admitNamespace(namespace, old: old) {
+        case .admitted(let warnings):
+            warnings.forEach(AdmissionWarnings.add)
+        case .checkExistingPods(let enforce):
+            guard let pods = catalog.resource(group: "", version: "v1", resource: "pods") else { return }
+            let existing: [JSONValue]
+            do {
+                existing = try await listAll(pods, namespace: namespace.metadata.name)
+            } catch {
+                AdmissionWarnings.add(PodSecurityAdmission.podListingFailedWarning)
+                return
+            }
+            podSecurity.existingPodWarnings(namespace: namespace.metadata.name, enforce: enforce, pods: existing).forEach(AdmissionWarnings.add)
+        }
+    }
+
+    private func namespaceObject(_ name: String?) async throws(APIError) -> JSONValue? {
+        guard let name, let namespaces = catalog.resource(group: "", version: "v1", resource: "namespaces") else { return nil }
+        return try await objects.find(namespaces, namespace: nil, name: name)?.object
     }
 
     /// DefaultIngressClass: a new Ingress that names no class (neither `spec.ingressClassName` nor the old

@@ -3,6 +3,7 @@ import APIRegistry
 import EncryptionAtRest
 import Foundation
 import Logging
+import PodSecurity
 import ServiceAccountTokens
 import Storage
 import Synchronization
@@ -20,6 +21,8 @@ public final class KubernetesAPI: Sendable {
     let readiness: Readiness
     let namespaceFinalizer = NamespaceFinalizer()
     let authorizer = RequestAuthorizer()
+    /// Pod Security admission with Kubernetes' defaults: namespaces without labels are privileged, nothing is exempt.
+    let podSecurity = PodSecurityAdmission()
     let nodeConnections = ProviderSlot<any NodeConnections>()
     let metricsProvider = ProviderSlot<any ResourceMetricsProvider>()
     /// Who a bearer token stands for, as the HTTPS edge authenticates it: what TokenReview answers.
@@ -102,16 +105,26 @@ public final class KubernetesAPI: Sendable {
         let started = ContinuousClock.now
         let target = RequestTarget(path: request.path)
         let metrics = RequestMetrics(request, target: target)
-        let response: APIResponse
-        do {
-            response = try await route(request, target: target, metrics: metrics)
-        } catch {
+        let warnings = AdmissionWarnings()
+        let outcome = await AdmissionWarnings.$current.withValue(warnings) { () async -> Result<APIResponse, APIError> in
+            do throws(APIError) {
+                return .success(try await route(request, target: target, metrics: metrics))
+            } catch {
+                return .failure(error)
+            }
+        }
+        var response: APIResponse
+        switch outcome {
+        case .success(let routed):
+            response = routed
+        case .failure(let error):
             // A request cancelled by its caller (an in-process component shutting down) is not a server error.
             if error.code >= 500 && !Task.isCancelled {
                 logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error.message)"])
             }
             response = .error(error)
         }
+        response = warnings.adding(to: response)
         metrics.record(code: response.code, elapsed: ContinuousClock.now - started)
         return response
     }

@@ -1,0 +1,58 @@
+/// How the Pod Security checks word their details (policy/helpers.go and the Go formatting they rely on), so that
+/// kubectl users read the same messages as from Kubernetes.
+enum Wording {
+    /// `"a", "b"`: the names quoted and joined, without escaping (`joinQuote`).
+    static func quotedList(_ items: [String]) -> String {
+        items.isEmpty ? "" : "\"" + items.joined(separator: "\", \"") + "\""
+    }
+
+    static func pluralize(_ singular: String, _ plural: String, count: Int) -> String {
+        count == 1 ? singular : plural
+    }
+
+    /// `container "a"` or `containers "a", "b"`.
+    static func containers(_ names: [String]) -> String {
+        "\(pluralize("container", "containers", count: names.count)) \(quotedList(names))"
+    }
+
+    /// Who set a forbidden value: `pod`, `containers "a", "b"` or `pod and container "a"`.
+    static func setters(pod: Bool, containers names: [String]) -> String {
+        var setters: [String] = []
+        if pod { setters.append("pod") }
+        if !names.isEmpty { setters.append(containers(names)) }
+        return setters.joined(separator: " and ")
+    }
+
+    /// Distinct values in byte order, as Go's `sets.String.List()` returns them.
+    static func sortedSet(_ values: some Sequence<String>) -> [String] {
+        sorted(Array(Set(values)))
+    }
+
+    /// Byte order, as Go's `sort.Strings` sorts.
+    static func sorted(_ values: [String]) -> [String] {
+        values.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// A string as Go's `%q` prints it: in double quotes, with quotes, backslashes and control characters escaped.
+    static func goQuoted(_ text: String) -> String {
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "\n": quoted += "\\n"
+            case "\t": quoted += "\\t"
+            case "\r": quoted += "\\r"
+            case "\u{07}": quoted += "\\a"
+            case "\u{08}": quoted += "\\b"
+            case "\u{0B}": quoted += "\\v"
+            case "\u{0C}": quoted += "\\f"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                quoted += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\""
+    }
+}
