@@ -74,6 +74,12 @@ let package = Package(
         .target(name: "Authorization", dependencies: ["APIMachinery", "KubeObjects"]),
         // Pod Security admission: the Pod Security Standards' checks, namespaces' labels, Kubernetes' refusals and warnings.
         .target(name: "PodSecurity", dependencies: ["APIMachinery", "KubeObjects"]),
+        // ResourceQuota's accounting: what pods, services, claims and other objects use, which quotas and scopes an
+        // object falls under, the admission check that charges a write, and the usage the quota controller records.
+        .target(name: "ResourceQuota", dependencies: ["APIMachinery", "KubeObjects"]),
+        // LimitRanger: containers' default requests and limits, and the min, max and limit/request ratio a namespace's
+        // LimitRanges set for containers, pods and claims.
+        .target(name: "LimitRanges", dependencies: ["APIMachinery", "KubeObjects", "ResourceQuota"]),
         // Service-account tokens: JWTs signed and verified with the server's service-account key.
         .target(name: "ServiceAccountTokens", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The Kubernetes verbs over a transport: how every component other than the store reaches the cluster.
@@ -110,7 +116,8 @@ let package = Package(
         .target(
             name: "Scheduler",
             dependencies: [
-                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log"),
+                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "SchedulingFramework", "ResourceQuota",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -119,7 +126,8 @@ let package = Package(
         .target(
             name: "Controllers",
             dependencies: [
-                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "SchedulingFramework", .product(name: "Logging", package: "swift-log"),
+                "APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "SchedulingFramework", "ResourceQuota",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // A node's and its containers' CPU and memory readings, and the kubelet's `/metrics/resource` text they
@@ -155,7 +163,8 @@ let package = Package(
             name: "APIServer",
             dependencies: [
                 "APIMachinery", "Storage", "APIRegistry", "KubeProtobuf", "KubeClient", "KubeObjects", "ServiceAccountTokens", "ContainerStreams",
-                "HTTPSEndpoint", "Authorization", "EncryptionAtRest", "PodSecurity", .product(name: "Crypto", package: "swift-crypto"),
+                "HTTPSEndpoint", "Authorization", "EncryptionAtRest", "PodSecurity", "ResourceQuota", "LimitRanges",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -301,6 +310,8 @@ let package = Package(
         .testTarget(name: "APIMachineryTests", dependencies: ["APIMachinery"]),
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization", "APIMachinery", "KubeObjects"]),
         .testTarget(name: "PodSecurityTests", dependencies: ["PodSecurity", "APIMachinery", "KubeObjects"]),
+        .testTarget(name: "ResourceQuotaTests", dependencies: ["ResourceQuota", "APIMachinery"]),
+        .testTarget(name: "LimitRangesTests", dependencies: ["LimitRanges", "ResourceQuota", "APIMachinery"]),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "APIMachinery"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "APIMachinery"]),
         .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage", "EncryptionAtRest"]),

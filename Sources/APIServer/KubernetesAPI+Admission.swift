@@ -1,6 +1,7 @@
 import APIMachinery
 import APIRegistry
 import KubeObjects
+import LimitRanges
 import PodSecurity
 
 extension KubernetesAPI {
@@ -13,6 +14,7 @@ extension KubernetesAPI {
             if let old {
                 PriorityAdmission.keepResolvedPriority(&object, old: old)
             } else {
+                try await admitLimitRanges(&object, admissionName: admissionName)
                 if admitsServiceAccounts && !ServiceAccountAdmission.isMirrorPod(object) {
                     try await admitServiceAccount(&object, admissionName: admissionName)
                 }
@@ -31,8 +33,10 @@ extension KubernetesAPI {
         case ("", "persistentvolumeclaims") where old == nil:
             try await admitDefaultStorageClass(&object)
             Self.addFinalizer(PersistentVolumeClaim.protectionFinalizer, to: &object)
+            try await validateClaimLimits(object, old: nil, admissionName: admissionName)
         case ("", "persistentvolumeclaims"):
             if let old { try await admitClaimResize(object, old: old, admissionName: admissionName) }
+            try await validateClaimLimits(object, old: old, admissionName: admissionName)
         case ("", "persistentvolumes") where old == nil:
             Self.addFinalizer(PersistentVolume.protectionFinalizer, to: &object)
         case ("scheduling.k8s.io", "priorityclasses"):
@@ -40,6 +44,34 @@ extension KubernetesAPI {
         default:
             break
         }
+    }
+
+    /// LimitRanger on a new pod: containers without requests or limits get their namespace's defaults (noted in the
+    /// `kubernetes.io/limit-ranger` annotation), then every LimitRange's min, max and ratio must hold.
+    private func admitLimitRanges(_ pod: inout JSONValue, admissionName: String) async throws(APIError) {
+        let limitRanges = try await namespaceLimitRanges(pod.metadata.namespace)
+        guard !limitRanges.isEmpty else { return }
+        do {
+            try LimitRanger.admitPod(&pod, limitRanges: limitRanges)
+        } catch {
+            throw APIError.forbidden(GroupResource(group: "", resource: "pods"), name: admissionName, message: error.message)
+        }
+    }
+
+    /// LimitRanger on a claim: its storage request must lie within the namespace's PersistentVolumeClaim limits.
+    private func validateClaimLimits(_ claim: JSONValue, old: JSONValue?, admissionName: String) async throws(APIError) {
+        let limitRanges = try await namespaceLimitRanges(claim.metadata.namespace)
+        guard !limitRanges.isEmpty else { return }
+        do {
+            try LimitRanger.validateClaim(claim, old: old, limitRanges: limitRanges)
+        } catch {
+            throw APIError.forbidden(GroupResource(group: "", resource: "persistentvolumeclaims"), name: admissionName, message: error.message)
+        }
+    }
+
+    private func namespaceLimitRanges(_ namespace: String?) async throws(APIError) -> [JSONValue] {
+        guard let namespace, let limitRanges = catalog.resource(group: "", version: "v1", resource: "limitranges") else { return [] }
+        return try await listAll(limitRanges, namespace: namespace)
     }
 
     /// PodSecurity: a pod that breaks its namespace's enforce level is refused; one that breaks its warn level is

@@ -47,6 +47,7 @@ extension KubernetesAPI {
             throw APIError.invalid(kind: definition.kind, group: definition.group, name: object.metadata.name, causes: causes)
         }
         APISchema.builtIn.fillRequiredScalars(&object)
+        try await chargeQuotas(object, old: nil, definition: definition, admissionName: admissionName, dryRun: context.isDryRun)
         if context.isDryRun {
             return .json(code: 201, body: object, headers: warnings.header)
         }

@@ -83,6 +83,9 @@ extension KubernetesAPI {
             object[path: "metadata", "resourceVersion"] = current[path: "metadata", "resourceVersion"]
             APISchema.builtIn.fillRequiredScalars(&object)
             if object == current { return current }
+            if subresource == nil {
+                try await chargeQuotas(object, old: current, definition: definition, admissionName: name, dryRun: context.isDryRun)
+            }
             if context.isDryRun { return object }
             do {
                 if ObjectLifecycle.isReadyForRemoval(object) {

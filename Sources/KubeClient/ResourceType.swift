@@ -29,6 +29,7 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
     }
 
     public static let pods = ResourceType(group: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true)
+    public static let resourceQuotas = ResourceType(group: "", version: "v1", resource: "resourcequotas", kind: "ResourceQuota", namespaced: true)
     public static let nodes = ResourceType(group: "", version: "v1", resource: "nodes", kind: "Node", namespaced: false)
     public static let namespaces = ResourceType(group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false)
     public static let events = ResourceType(group: "", version: "v1", resource: "events", kind: "Event", namespaced: true)

@@ -94,6 +94,7 @@ struct ControlPlane {
                 ("service-lb-controller", ServiceLoadBalancerController(context: controller("service-controller")).run),
                 ("garbage-collector", GarbageCollector(context: controller("generic-garbage-collector")).run),
                 ("clusterrole-aggregation-controller", ClusterRoleAggregationController(context: controller("clusterrole-aggregation-controller")).run),
+                ("resourcequota-controller", ResourceQuotaController(context: controller("resourcequota-controller")).run),
                 ("persistentvolume-binder-controller", PersistentVolumeController(context: controller("persistent-volume-binder")).run),
                 ("volume-protection-controller", VolumeProtectionController(context: controller("pvc-protection-controller")).run),
                 (

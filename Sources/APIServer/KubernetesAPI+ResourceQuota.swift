@@ -1,0 +1,42 @@
+import APIMachinery
+import APIRegistry
+import Foundation
+import ResourceQuota
+
+extension KubernetesAPI {
+    /// ResourceQuota admission, the last step before a write is stored (after validation, as Kubernetes' validating
+    /// admission runs): a write that adds usage must fit every quota of its namespace that applies to it, and is
+    /// charged to them at once, before the quota controller recounts. Each quota is written with its
+    /// resourceVersion as precondition; one that changed meanwhile is read again and checked again.
+    func chargeQuotas(_ object: JSONValue, old: JSONValue?, definition: ResourceDefinition, admissionName: String, dryRun: Bool) async throws(APIError) {
+        guard definition.namespaced, let namespace = object.metadata.namespace,
+            let quotaDefinition = catalog.resource(group: "", version: "v1", resource: "resourcequotas")
+        else { return }
+        let resource = GroupResource(group: definition.group, resource: definition.resource)
+        var charged: Set<String> = []
+        for _ in 0..<5 {
+            let quotas = try await listAll(quotaDefinition, namespace: namespace).filter { !charged.contains($0.metadata.name) }
+            if quotas.isEmpty { return }
+            let raised: [JSONValue]
+            do {
+                raised = try QuotaAdmission.check(object, oldObject: old, resource: resource, operation: old == nil ? .create : .update, quotas: quotas, now: Date())
+            } catch {
+                throw APIError.forbidden(resource, name: admissionName, message: error.message)
+            }
+            if dryRun { return }
+            var conflicted = false
+            for quota in raised {
+                do {
+                    _ = try await objects.update(quotaDefinition, object: quota, expectedRevision: Int64(quota.metadata.resourceVersion) ?? 0)
+                    charged.insert(quota.metadata.name)
+                } catch where error.reason == "Conflict" {
+                    conflicted = true
+                }
+            }
+            if !conflicted { return }
+        }
+        throw APIError(
+            code: 409, reason: "Conflict",
+            message: "Operation cannot be fulfilled on resourcequotas: the quotas of namespace \(namespace) kept changing; please retry")
+    }
+}
