@@ -79,6 +79,12 @@ extension KubernetesAPI {
     private func admitPodSecurity(_ pod: JSONValue, old: JSONValue?, admissionName: String) async throws(APIError) {
         guard let namespace = try await namespaceObject(pod.metadata.namespace) else { return }
         try podSecurity.admitPod(pod, old: old, namespace: namespace, userName: "", admissionName: admissionName).forEach(AdmissionWarnings.add)
+        // Kubernetes records the audit level's findings in the request's audit event; Skiff has no audit log but its own.
+        if let violations = podSecurity.auditViolations(of: pod, old: old, namespace: namespace, userName: "") {
+            logger.notice(
+                "pod security audit",
+                metadata: ["namespace": "\(namespace.metadata.name)", "pod": "\(admissionName)", "pod-security.kubernetes.io/audit-violations": "\(violations)"])
+        }
     }
 
     /// PodSecurity on a namespace: its labels must name levels and versions, and a stricter enforce level is tried

@@ -41,6 +41,7 @@ extension KubernetesAPI {
             object = recordManagedFields(old: nil, new: object, context: context, subresource: nil)
         }
         try await admit(&object, old: nil, definition: definition, admissionName: admissionName)
+        try await restrictNode(context, .create, name: admissionName, subresource: nil, object: object, old: nil)
         try confirmNoEscalation(object, old: nil, context: context)
         let causes = Validation.validateCreate(object, group: definition.group, kind: definition.kind, namespaced: definition.namespaced)
         if !causes.isEmpty {

@@ -51,6 +51,7 @@ extension KubernetesAPI {
             throw APIError.forbidden(context.groupResource, name: name, message: "this is a system priority class and cannot be deleted")
         }
         let options = try DeleteOptions(context.request)
+        try await restrictNode(context, .delete, name: name, subresource: nil, object: nil, old: nil)
         let deleted = try await deleteObject(context.definition, namespace: try context.requireNamespace(), name: name, options: options, dryRun: context.isDryRun)
         return .ok(deleted)
     }

@@ -13,13 +13,16 @@ extension KubernetesAPI {
             let quotaDefinition = catalog.resource(group: "", version: "v1", resource: "resourcequotas")
         else { return }
         let resource = GroupResource(group: definition.group, resource: definition.resource)
+        let operation: QuotaOperation = old == nil ? .create : .update
+        // Most writes (events, updates of anything but Services and claims) are never charged: no need to read quotas.
+        guard let evaluator = QuotaEvaluators.evaluator(for: resource), evaluator.handles(operation, subresource: "") else { return }
         var charged: Set<String> = []
         for _ in 0..<5 {
             let quotas = try await listAll(quotaDefinition, namespace: namespace).filter { !charged.contains($0.metadata.name) }
             if quotas.isEmpty { return }
             let raised: [JSONValue]
             do {
-                raised = try QuotaAdmission.check(object, oldObject: old, resource: resource, operation: old == nil ? .create : .update, quotas: quotas, now: Date())
+                raised = try QuotaAdmission.check(object, oldObject: old, resource: resource, operation: operation, quotas: quotas, now: Date())
             } catch {
                 throw APIError.forbidden(resource, name: admissionName, message: error.message)
             }

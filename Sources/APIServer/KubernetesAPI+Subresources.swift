@@ -9,8 +9,10 @@ extension KubernetesAPI {
         case ("", "pods", "binding"):
             return try await bind(context, name: name)
         case ("", "pods", "eviction"):
+            try await restrictNode(context, .create, name: name, subresource: subresource, object: nil, old: nil)
             return try await evict(context, name: name)
         case ("", "serviceaccounts", "token"):
+            try await restrictNode(context, .create, name: name, subresource: subresource, object: try BodyDecoder.decode(context.request), old: nil)
             return try await requestToken(context, name: name)
         case ("", "pods", "exec"), ("", "pods", "attach"):
             try await refuseUnupgradedStream(context, name: name, kind: subresource == "exec" ? .exec : .attach)

@@ -73,6 +73,7 @@ extension KubernetesAPI {
                 try await admit(&object, old: current, definition: definition, admissionName: name)
                 try confirmNoEscalation(object, old: current, context: context)
             }
+            try await restrictNode(context, .update, name: name, subresource: subresource, object: object, old: current)
             // Bindings and namespace finalization are the server's own narrow writes; Kubernetes skips update validation for them.
             let causes =
                 Self.serverOwnedSubresources.contains(subresource ?? "")

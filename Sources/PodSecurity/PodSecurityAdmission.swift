@@ -6,8 +6,7 @@ import KubeObjects
 /// warning, a workload whose pod template fails the warn level only draws a warning, and a namespace's new enforce
 /// level is tried on the pods it already holds. Messages are worded as Kubernetes words them.
 ///
-/// Audit labels are parsed and validated, but the audit level is not evaluated: Skiff keeps no audit log for its
-/// findings to be recorded in.
+/// Skiff keeps no audit log: what the audit level finds (`auditViolations`) the API server writes to its own log.
 public struct PodSecurityAdmission: Sendable {
     /// The policy of a namespace that sets no labels (`defaults` of the admission configuration).
     public var defaults: PodSecurityPolicy
@@ -84,6 +83,18 @@ public struct PodSecurityAdmission: Sendable {
             !isExempt(runtimeClassOf: template)
         else { return [] }
         return warnings(for: template, policy: policy)
+    }
+
+    /// What Kubernetes records in the audit event of a pod's create or update (the annotation
+    /// `pod-security.kubernetes.io/audit-violations`) when the pod fails its namespace's audit level; nil when it
+    /// passes or is not checked.
+    public func auditViolations(of pod: JSONValue, old: JSONValue?, namespace: JSONValue, userName: String) -> String? {
+        guard !isExempt(namespace: namespace.metadata.name, userName: userName), !isExempt(runtimeClassOf: pod) else { return nil }
+        let (policy, _) = policy(of: namespace)
+        guard policy.audit.level != .privileged else { return nil }
+        if let old, !Self.isSignificantPodUpdate(pod, old: old) { return nil }
+        let violations = PodSecurityStandards.evaluate(pod, at: policy.audit)
+        return violations.isEmpty ? nil : Self.warning(violations, of: policy.audit)
     }
 
     /// `would violate PodSecurity "baseline:latest": …` when the pod fails the policy's warn level.

@@ -129,6 +129,9 @@ struct ControlPlane {
                 kubeletMetricsAddress: options.kubeletMetricsAddress, dns: options.dns, logger: logger)
             local = (node.agent, agentOptions.nodeName)
             services += node.services
+            let roles = ServerNodeRoles(client: client("system:apiserver", groups: ["system:masters"]), nodeName: agentOptions.nodeName, logger: logger)
+            // Done once labelled; the service group takes a finished service for a failed one.
+            services.append(.init(service: BackgroundWork(name: "server-node-roles") { await roles.apply() }, successTerminationBehavior: .ignore))
         }
         if let ingressOptions = options.ingress {
             // It reads Services, EndpointSlices and Secrets through the controller manager's informers, shared.

@@ -240,13 +240,9 @@ struct ServerCommand: AsyncParsableCommand {
         try await ServiceGroup(configuration: configuration).run()
     }
 
-    /// The server's own node: a control-plane node, labelled as k3s labels it so `kubectl get nodes` shows ROLES
-    /// `control-plane,master`.
+    /// The server's own node (its roles are labelled by the server: see `ServerNodeRoles`).
     func serverNodeOptions(dataDirectory: String) -> NodeAgentOptions {
-        var options = agentOptions.options(dataDirectory: dataDirectory, serviceCIDR: serviceCidr)
-        options.labels["node-role.kubernetes.io/control-plane"] = "true"
-        options.labels["node-role.kubernetes.io/master"] = "true"
-        return options
+        agentOptions.options(dataDirectory: dataDirectory, serviceCIDR: serviceCidr)
     }
 
     /// The server's own encryption configuration, next to the join token.

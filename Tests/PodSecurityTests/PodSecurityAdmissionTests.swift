@@ -30,6 +30,17 @@ struct PodSecurityAdmissionTests {
         try admission.admitPod(pod, old: old, namespace: namespace, userName: user, subresource: subresource, admissionName: pod.metadata.name)
     }
 
+    @Test func theAuditLevelReportsWithoutRefusingOrWarning() throws {
+        let namespace = Fixtures.namespace("ns", labels: ["pod-security.kubernetes.io/audit": "baseline"])
+        #expect(refusal(Self.privilegedPod, in: namespace) == nil)
+        #expect(try warnings(Self.privilegedPod, in: namespace) == [])
+        #expect(
+            admission.auditViolations(of: Self.privilegedPod, old: nil, namespace: namespace, userName: "alice")
+                == #"would violate PodSecurity "baseline:latest": privileged (container "c" must not set securityContext.privileged=true)"#)
+        #expect(admission.auditViolations(of: Fixtures.restrictedPod(), old: nil, namespace: namespace, userName: "alice") == nil)
+        #expect(admission.auditViolations(of: Self.privilegedPod, old: Self.privilegedPod, namespace: namespace, userName: "alice") == nil)
+    }
+
     @Test func aPrivilegedPodIsRefusedByBaseline() {
         #expect(
             refusal(Self.privilegedPod, in: Self.namespace(enforce: "baseline"))

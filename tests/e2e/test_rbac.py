@@ -257,7 +257,7 @@ def node_credentials(server: Server, node, password):
     return response.status, body
 
 
-def as_node(server: Server, credentials, *args):
+def as_node(server: Server, credentials, *args, input=None):
     directory = server.data_dir / f"node-{abs(hash(credentials['certificate'])) % 10**8}"
     directory.mkdir(exist_ok=True)
     (directory / "tls.crt").write_text(credentials["certificate"])
@@ -266,7 +266,7 @@ def as_node(server: Server, credentials, *args):
         ["kubectl", "--kubeconfig=/dev/null", f"--server=https://127.0.0.1:{server.port}",
          f"--certificate-authority={server.data_dir / 'tls' / 'ca.crt'}", f"--client-certificate={directory / 'tls.crt'}",
          f"--client-key={directory / 'tls.key'}", *args],
-        capture_output=True, text=True, timeout=60)
+        input=input, capture_output=True, text=True, timeout=60)
 
 
 def test_a_node_reads_only_its_own_pods_secrets(server: Server, namespace):
@@ -302,3 +302,45 @@ def test_a_node_reads_only_its_own_pods_secrets(server: Server, namespace):
     assert status == 403 and "node password does not match" in refused["message"], refused
     # Only the join token's user may ask.
     assert as_node(server, a, "auth", "can-i", "post", "/v1-skiff/client-kubelet").stdout.strip() == "no"
+
+
+
+def test_a_node_writes_only_its_own_node_lease_and_pods(server: Server, namespace):
+    """NodeRestriction: of what the kubelet's role allows every node, each node may do only what concerns itself."""
+    suffix = namespace.split("-", 1)[1]
+    node_a, node_b = f"node-w-{suffix}", f"node-x-{suffix}"
+    a = node_credentials(server, node_a, "password-w")[1]
+    b = node_credentials(server, node_b, "password-x")[1]
+
+    def node(name, labels):
+        return json.dumps({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels}})
+
+    assert as_node(server, a, "create", "-f", "-", input=node(node_a, {"kubernetes.io/hostname": node_a})).returncode == 0
+    assert as_node(server, a, "create", "-f", "-", input=node(node_b, {})).stderr.strip() == (
+        f'Error from server (Forbidden): error when creating "STDIN": nodes "{node_b}" is forbidden: '
+        f'node "{node_a}" is not allowed to modify node "{node_b}"')
+    assert (f'node "{node_b}" is not allowed to set the following labels: node-role.kubernetes.io/worker'
+            in as_node(server, b, "create", "-f", "-", input=node(node_b, {"node-role.kubernetes.io/worker": "true"})).stderr)
+    tainted = as_node(server, a, "taint", "node", node_a, "dedicated=mine:NoSchedule")
+    assert f'node "{node_a}" is not allowed to modify taints' in tainted.stderr
+    taints = server.kubectl_json("get", "node", node_a)["spec"].get("taints", [])
+    assert [taint for taint in taints if taint["key"] == "dedicated"] == []
+
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app", "namespace": namespace},
+           "spec": {"nodeName": node_a, "containers": [{"name": "c", "image": "busybox"}]}}
+    server.kubectl("create", "-f", "-", input=json.dumps(pod))
+    assert as_node(server, b, "delete", "pod", "app", "-n", namespace, "--wait=false").stderr.strip() == (
+        f'Error from server (Forbidden): pods "app" is forbidden: node "{node_b}" can only delete pods with spec.nodeName set to itself')
+    pod["metadata"]["name"] = "sneaky"
+    pod["spec"]["nodeName"] = node_b
+    assert (f'pod does not have "kubernetes.io/config.mirror" annotation, node "{node_b}" can only create mirror pods'
+            in as_node(server, b, "create", "-f", "-", input=json.dumps(pod)).stderr)
+    lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": node_b, "namespace": "kube-node-lease"},
+             "spec": {"holderIdentity": node_b}}
+    assert as_node(server, b, "create", "-f", "-", input=json.dumps(lease)).returncode == 0
+    lease["metadata"]["name"] = node_a
+    assert "can only access node lease with the same name as the requesting node" in as_node(
+        server, b, "create", "-f", "-", input=json.dumps(lease)).stderr
+    assert as_node(server, a, "delete", "pod", "app", "-n", namespace, "--grace-period=0", "--force").returncode == 0
+    server.kubectl("delete", "node", node_a)
+    assert server.kubectl("get", "node", node_b, check=False).returncode != 0, "node b was never created"
