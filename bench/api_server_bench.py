@@ -5,7 +5,9 @@ Reports: cold start to /readyz ok; RSS idle and after 10 000 ConfigMaps; create 
 with 1, 10 and 50 concurrent clients; list of 10 000 objects; watch event latency; the cost of authorization:
 creates/s and p99 with 10 clients as the admin (group `system:masters`, allowed before RBAC is asked) and as a user
 whose right to create comes from a RoleBinding to `edit` among 1 000 others, in alternating runs on the same server
-(both authenticate with a client certificate, so only authorization differs). Needs `openssl` for the user's
+(both authenticate with a client certificate, so only authorization differs); the cost of quota and limit-range
+admission (creates in a namespace with a ResourceQuota and a LimitRange beside one without) and of encryption at
+rest (Secrets beside ConfigMaps of the same size), alternating likewise. Needs `openssl` for the user's
 certificate. Not a test: it asserts nothing.
 """
 import base64
@@ -112,9 +114,17 @@ def configmap(name):
             "data": {"key": "value", "config.yaml": "replicas: 3\nimage: nginx:1.25\n"}}
 
 
-def create_load(skiff, clients, total, prefix, context=None):
+def secret(name):
+    """A Secret of the same size as `configmap(name)`, which the server encrypts before it stores it."""
+    data = configmap(name)["data"]
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "labels": {"bench": "yes"}},
+            "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}}
+
+
+def create_load(skiff, clients, total, prefix, context=None, namespace="bench", resource="configmaps"):
     """`clients` threads, each on its own kept-alive connection, sending pre-encoded bodies back to back; as the
     admin, or as the user of `context`."""
+    make = secret if resource == "secrets" else configmap
     latencies = []
     failures = [0]
     lock = threading.Lock()
@@ -123,11 +133,11 @@ def create_load(skiff, clients, total, prefix, context=None):
 
     def client(index):
         connection = skiff.connection(context)
-        bodies = [json.dumps(configmap(f"{prefix}-{index}-{item}")) for item in range(per_client)]
+        bodies = [json.dumps(make(f"{prefix}-{index}-{item}")) for item in range(per_client)]
         mine = []
         for body in bodies:
             began = time.perf_counter()
-            connection.request("POST", "/api/v1/namespaces/bench/configmaps", body=body, headers=headers)
+            connection.request("POST", f"/api/v1/namespaces/{namespace}/{resource}", body=body, headers=headers)
             response = connection.getresponse()
             response.read()
             mine.append(time.perf_counter() - began)
@@ -222,6 +232,42 @@ def authorization_cost(skiff, bindings=1000, rounds=3, clients=10, creates=2000)
     }
 
 
+def alternating(skiff, runs, rounds=3, clients=10, creates=2000):
+    """Median creates/s and p99 of each kind of run in `runs` (name → create_load keyword arguments), in turn."""
+    results = {name: [] for name in runs}
+    for attempt in range(rounds):
+        for name, arguments in runs.items():
+            results[name].append(create_load(skiff, clients, creates, f"{name.replace('_', '-')}-{attempt}", **arguments))
+    return {name: {"per_second": statistics.median(run["per_second"] for run in done),
+                   "p99_ms": statistics.median(run["p99_ms"] for run in done),
+                   "failures": sum(run["failures"] for run in done)} for name, done in results.items()}
+
+
+def admission_cost(skiff):
+    """ConfigMaps created in a namespace with a ResourceQuota (each create charged to it) and a LimitRange beside
+    the same creates in a namespace without, alternating."""
+    skiff.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "limited"}})
+    skiff.request("POST", "/api/v1/namespaces/limited/resourcequotas", {
+        "apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "counts"},
+        "spec": {"hard": {"configmaps": "100000", "count/configmaps": "100000", "pods": "100"}}})
+    skiff.request("POST", "/api/v1/namespaces/limited/limitranges", {
+        "apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "defaults"},
+        "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m"}, "defaultRequest": {"cpu": "250m"}}]}})
+    time.sleep(2)
+    runs = alternating(skiff, {"plain": {"namespace": "bench"}, "quota_and_limits": {"namespace": "limited"}})
+    status, body = skiff.request("GET", "/api/v1/namespaces/limited/resourcequotas/counts")
+    runs["quota_used"] = json.loads(body).get("status", {}).get("used")
+    runs["ratio_per_second"] = round(runs["quota_and_limits"]["per_second"] / runs["plain"]["per_second"], 3)
+    return runs
+
+
+def encryption_cost(skiff):
+    """Secrets (sealed with AES-GCM before they are stored) beside ConfigMaps of the same size, alternating."""
+    runs = alternating(skiff, {"configmaps": {"resource": "configmaps"}, "secrets": {"resource": "secrets"}})
+    runs["ratio_per_second"] = round(runs["secrets"]["per_second"] / runs["configmaps"]["per_second"], 3)
+    return runs
+
+
 def main():
     results = {"binary": BIN}
     starts = []
@@ -253,6 +299,8 @@ def main():
     results["watch_event_latency"] = watch_latency(skiff)
     results["rss_end_mib"] = round(skiff.rss_mib(), 1)
     results["authorization"] = authorization_cost(skiff)
+    results["admission"] = admission_cost(skiff)
+    results["encryption_at_rest"] = encryption_cost(skiff)
     skiff.stop()
     json.dump(results, sys.stdout, indent=2)
     print()

@@ -11,6 +11,20 @@ import Testing
         return object
     }
 
+    @Test func containerLimitRangeDefaultsComeFromMaxThenDefaultThenMin() throws {
+        let object = try Self.defaulted(
+            #"{"spec":{"limits":[{"type":"Container","max":{"cpu":"1"},"min":{"memory":"64Mi"}},{"type":"Container","min":{"cpu":"100m"}},{"type":"PersistentVolumeClaim","max":{"storage":"2Gi"}}]}}"#,
+            kind: "LimitRange")
+        let expected = try JSONValue.parse(
+            #"""
+            {"spec":{"limits":[
+              {"type":"Container","max":{"cpu":"1"},"min":{"memory":"64Mi"},"default":{"cpu":"1"},"defaultRequest":{"cpu":"1","memory":"64Mi"}},
+              {"type":"Container","min":{"cpu":"100m"},"defaultRequest":{"cpu":"100m"}},
+              {"type":"PersistentVolumeClaim","max":{"storage":"2Gi"}}]}}
+            """#)
+        #expect(object == expected)
+    }
+
     @Test func seedClusterIPServiceGetsKubernetesDefaults() throws {
         let object = try Self.defaulted(
             #"{"apiVersion":"v1","kind":"Service","metadata":{"name":"user-service"},"spec":{"type":"ClusterIP","ports":[{"port":8080,"targetPort":8080}],"selector":{"app":"user-service"}}}"#,

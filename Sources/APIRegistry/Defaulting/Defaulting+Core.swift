@@ -118,8 +118,9 @@ extension Defaulting {
                 for (name, value) in item.fields("max") ?? [:] where limit[name] == nil { limit[name] = value }
                 for (name, value) in limit where request[name] == nil { request[name] = value }
                 for (name, value) in item.fields("min") ?? [:] where request[name] == nil { request[name] = value }
-                item["default"] = .object(limit)
-                item["defaultRequest"] = .object(request)
+                // Empty lists are left out, as Kubernetes' `omitempty` leaves them.
+                if !limit.isEmpty { item["default"] = .object(limit) }
+                if !request.isEmpty { item["defaultRequest"] = .object(request) }
             }
         }
     }
