@@ -71,6 +71,7 @@ extension KubernetesAPI {
 
     private func namespaceLimitRanges(_ namespace: String?) async throws(APIError) -> [JSONValue] {
         guard let namespace, let limitRanges = catalog.resource(group: "", version: "v1", resource: "limitranges") else { return [] }
+        if let known = admissionObjects.objects(.limitRanges, namespace: namespace) { return known }
         return try await listAll(limitRanges, namespace: namespace)
     }
 

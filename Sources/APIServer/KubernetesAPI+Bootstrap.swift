@@ -49,8 +49,9 @@ extension KubernetesAPI {
         try await reconcileBootstrapPolicy()
         do {
             try await authorizer.load(from: objects.backend)
+            try await admissionObjects.load(from: objects.backend)
         } catch {
-            throw APIError.internalError("reading the RBAC policy: \(error)")
+            throw APIError.internalError("reading the RBAC policy, quotas and limit ranges: \(error)")
         }
     }
 

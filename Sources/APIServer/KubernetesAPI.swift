@@ -21,6 +21,10 @@ public final class KubernetesAPI: Sendable {
     let readiness: Readiness
     let namespaceFinalizer = NamespaceFinalizer()
     let authorizer = RequestAuthorizer()
+    /// The quotas and limit ranges admission reads, kept current from the store.
+    let admissionObjects: AdmissionObjects
+    /// One quota charge at a time per namespace.
+    let quotaCharges = NamespaceSerializer()
     /// Pod Security admission with Kubernetes' defaults: namespaces without labels are privileged, nothing is exempt.
     let podSecurity = PodSecurityAdmission()
     let nodeConnections = ProviderSlot<any NodeConnections>()
@@ -55,6 +59,7 @@ public final class KubernetesAPI: Sendable {
         self.serviceAccountTokens = serviceAccountTokens
         self.admitsServiceAccounts = serviceAccountAdmission
         self.catalog = .builtIn
+        self.admissionObjects = AdmissionObjects(catalog: .builtIn)
         self.objects = ObjectStore(backend: store)
         self.openAPI = OpenAPIDocuments()
         self.schema = .builtIn
@@ -97,6 +102,7 @@ public final class KubernetesAPI: Sendable {
             work.addTask { await self.namespaceFinalizer.run(self) }
             work.addTask { await self.countStoredObjects() }
             work.addTask { await self.authorizer.follow(self.objects.backend, logger: self.logger) }
+            work.addTask { await self.admissionObjects.follow(self.objects.backend, logger: self.logger) }
         }
     }
 
