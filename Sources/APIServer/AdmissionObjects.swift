@@ -26,6 +26,8 @@ final class AdmissionObjects: Sendable {
         var objects: [Kind: [String: [String: JSONValue]]] = [:]
         /// The revision each kind reflects; missing until it is loaded.
         var revisions: [Kind: Int64] = [:]
+        /// The kinds whose changes are being followed: only those are current enough to answer from.
+        var following: Set<Kind> = []
     }
 
     private let state = Mutex(State())
@@ -33,10 +35,11 @@ final class AdmissionObjects: Sendable {
 
     init(catalog: ResourceCatalog) { self.catalog = catalog }
 
-    /// The namespace's objects of a kind, or nil before they are loaded (the caller reads the store instead).
+    /// The namespace's objects of a kind, or nil unless they are loaded and followed (the caller reads the store
+    /// instead). Like an informer, it may lag a write by the watch's latency.
     func objects(_ kind: Kind, namespace: String) -> [JSONValue]? {
         state.withLock { state in
-            guard state.revisions[kind] != nil else { return nil }
+            guard state.revisions[kind] != nil, state.following.contains(kind) else { return nil }
             return state.objects[kind]?[namespace].map { Array($0.values) } ?? []
         }
     }
@@ -96,6 +99,7 @@ final class AdmissionObjects: Sendable {
             do {
                 if state.withLock({ $0.revisions[kind] }) == nil { try await load(kind, from: store) }
                 let events = try await store.watch(prefix: kind.prefix, afterRevision: state.withLock { $0.revisions[kind] ?? 0 })
+                state.withLock { _ = $0.following.insert(kind) }
                 for try await event in events {
                     let object = served(event.value, kind: kind)
                     state.withLock { state in
@@ -108,6 +112,7 @@ final class AdmissionObjects: Sendable {
                     }
                 }
             } catch {
+                state.withLock { _ = $0.following.remove(kind) }
                 if Task.isCancelled { return }
                 logger.warning("re-reading the objects admission decides from", metadata: ["prefix": "\(kind.prefix)", "error": "\(error)"])
                 state.withLock { _ = $0.revisions.removeValue(forKey: kind) }
