@@ -6,62 +6,69 @@ import ResourceQuota
 extension KubernetesAPI {
     /// ResourceQuota admission, the last step before a write is stored (after validation, as Kubernetes' validating
     /// admission runs): a write that adds usage must fit every quota of its namespace that applies to it, and is
-    /// charged to them at once, before the quota controller recounts. A namespace's charges are made one at a time;
-    /// each quota is written with its resourceVersion as precondition, and one the controller changed meanwhile is
-    /// read again and checked again.
+    /// charged to them at once, before the quota controller recounts. A namespace's charges go through
+    /// `QuotaChargeQueue` in batches.
     func chargeQuotas(_ object: JSONValue, old: JSONValue?, definition: ResourceDefinition, admissionName: String, dryRun: Bool) async throws(APIError) {
-        guard definition.namespaced, let namespace = object.metadata.namespace,
-            let quotaDefinition = catalog.resource(group: "", version: "v1", resource: "resourcequotas")
-        else { return }
+        guard definition.namespaced, let namespace = object.metadata.namespace else { return }
         let resource = GroupResource(group: definition.group, resource: definition.resource)
-        let operation: QuotaOperation = old == nil ? .create : .update
         // Most writes (events, updates of anything but Services and claims) are never charged: no need to read quotas.
-        guard let evaluator = QuotaEvaluators.evaluator(for: resource), evaluator.handles(operation, subresource: "") else { return }
+        guard let evaluator = QuotaEvaluators.evaluator(for: resource), evaluator.handles(old == nil ? .create : .update, subresource: "") else { return }
         if admissionObjects.objects(.resourceQuotas, namespace: namespace)?.isEmpty == true { return }
-
-        await quotaCharges.acquire(namespace)
-        do {
-            try await charge(object, old: old, resource: resource, operation: operation, quotaDefinition: quotaDefinition, admissionName: admissionName, dryRun: dryRun)
-        } catch {
-            await quotaCharges.release(namespace)
-            throw error
-        }
-        await quotaCharges.release(namespace)
+        let charge = QuotaCharge(object: object, old: old, resource: resource, admissionName: admissionName, dryRun: dryRun)
+        let result = await quotaCharges.submit(charge, namespace: namespace) { batch in await self.chargeBatch(batch, namespace: namespace) }
+        try result.get()
     }
 
-    private func charge(
-        _ object: JSONValue, old: JSONValue?, resource: GroupResource, operation: QuotaOperation, quotaDefinition: ResourceDefinition, admissionName: String,
-        dryRun: Bool
-    ) async throws(APIError) {
-        let namespace = object.metadata.namespace ?? ""
-        var charged: Set<String> = []
+    /// Checks a batch of charges in order against the namespace's quotas, each admitted one counting against the
+    /// next, then writes the raised quotas with their resourceVersion as precondition. A quota the controller changed
+    /// meanwhile is read again and the charges not yet written to it are checked again (a charge that now fails
+    /// stays on a quota already written until the controller recounts it, as a write refused after admission does).
+    private func chargeBatch(_ charges: [QuotaCharge], namespace: String) async -> [Result<Void, APIError>] {
+        guard let quotaDefinition = catalog.resource(group: "", version: "v1", resource: "resourcequotas") else {
+            return charges.map { _ in .success(()) }
+        }
+        var results: [Result<Void, APIError>] = charges.map { _ in .success(()) }
+        var written: Set<String> = []
         for attempt in 0..<10 {
-            // What the store's watch brought first; after a conflict, the store itself.
-            var quotas = attempt == 0 ? admissionObjects.objects(.resourceQuotas, namespace: namespace) : nil
-            if quotas == nil { quotas = try await listAll(quotaDefinition, namespace: namespace) }
-            quotas = quotas?.filter { !charged.contains($0.metadata.name) }
-            guard let quotas, !quotas.isEmpty else { return }
-            let raised: [JSONValue]
-            do {
-                raised = try QuotaAdmission.check(object, oldObject: old, resource: resource, operation: operation, quotas: quotas, now: Date())
-            } catch {
-                throw APIError.forbidden(resource, name: admissionName, message: error.message)
-            }
-            if dryRun { return }
-            var conflicted = false
-            for quota in raised {
+            var stored = attempt == 0 ? admissionObjects.objects(.resourceQuotas, namespace: namespace) : nil
+            if stored == nil {
                 do {
-                    let written = try await objects.update(quotaDefinition, object: quota, expectedRevision: Int64(quota.metadata.resourceVersion) ?? 0)
-                    admissionObjects.remember(.resourceQuotas, written)
-                    charged.insert(quota.metadata.name)
-                } catch where error.reason == "Conflict" {
-                    conflicted = true
+                    stored = try await listAll(quotaDefinition, namespace: namespace)
+                } catch {
+                    return charges.map { _ in .failure(error) }
                 }
             }
-            if !conflicted { return }
+            var quotas = Dictionary((stored ?? []).filter { !written.contains($0.metadata.name) }.map { ($0.metadata.name, $0) }) { first, _ in first }
+            if quotas.isEmpty { return results }
+            let before = quotas
+            for (index, charge) in charges.enumerated() where attempt == 0 || (try? results[index].get()) != nil {
+                do {
+                    let raised = try QuotaAdmission.check(
+                        charge.object, oldObject: charge.old, resource: charge.resource, operation: charge.old == nil ? .create : .update,
+                        quotas: Array(quotas.values), now: Date())
+                    if !charge.dryRun { for quota in raised { quotas[quota.metadata.name] = quota } }
+                    results[index] = .success(())
+                } catch {
+                    results[index] = .failure(APIError.forbidden(charge.resource, name: charge.admissionName, message: error.message))
+                }
+            }
+            var conflicted = false
+            for (name, quota) in quotas where quota != before[name] {
+                do {
+                    let stored = try await objects.update(quotaDefinition, object: quota, expectedRevision: Int64(quota.metadata.resourceVersion) ?? 0)
+                    admissionObjects.remember(.resourceQuotas, stored)
+                    written.insert(name)
+                } catch where error.reason == "Conflict" {
+                    conflicted = true
+                } catch {
+                    return charges.map { _ in .failure(error) }
+                }
+            }
+            if !conflicted { return results }
         }
-        throw APIError(
+        let busy = APIError(
             code: 409, reason: "Conflict",
             message: "Operation cannot be fulfilled on resourcequotas: the quotas of namespace \(namespace) kept changing; please retry")
+        return charges.map { _ in .failure(busy) }
     }
 }

@@ -23,8 +23,8 @@ public final class KubernetesAPI: Sendable {
     let authorizer = RequestAuthorizer()
     /// The quotas and limit ranges admission reads, kept current from the store.
     let admissionObjects: AdmissionObjects
-    /// One quota charge at a time per namespace.
-    let quotaCharges = NamespaceSerializer()
+    /// Quota charges, one batch at a time per namespace.
+    let quotaCharges = QuotaChargeQueue()
     /// Pod Security admission with Kubernetes' defaults: namespaces without labels are privileged, nothing is exempt.
     let podSecurity = PodSecurityAdmission()
     let nodeConnections = ProviderSlot<any NodeConnections>()

@@ -126,3 +126,31 @@ def test_a_quota_on_limits_refuses_a_pod_that_sets_none(server, namespace):
     assert refused.returncode != 0
     assert refused.stderr.strip() == (
         'Error from server (Forbidden): pods "web" is forbidden: failed quota: cpu-limits: must specify limits.cpu for: web')
+
+
+def test_concurrent_creates_never_exceed_the_quota(server, namespace):
+    """Thirty clients at once against a quota with room for twelve: exactly twelve are admitted, the rest refused
+    with the quota's message, and the quota counts exactly what is stored."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server.kubectl("create", "quota", "few", "--hard=count/configmaps=13", "-n", namespace)
+    wait_for(lambda: server.kubectl_json("get", "quota", "few", "-n", namespace).get("status", {}).get("used", {}).get("count/configmaps") == "1",
+             "the quota controller counting the namespace's kube-root-ca.crt")
+    core = client.CoreV1Api(config.new_client_from_config(config_file=str(server.kubeconfig)))
+
+    def create(index):
+        try:
+            core.create_namespaced_config_map(namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name=f"c-{index}")))
+            return "created"
+        except ApiException as refused:
+            return json.loads(refused.body)["message"]
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        outcomes = list(pool.map(create, range(30)))
+    assert outcomes.count("created") == 12
+    refusals = [outcome for outcome in outcomes if outcome != "created"]
+    assert all("is forbidden: exceeded quota: few, requested: count/configmaps=1, used: count/configmaps=13, limited: count/configmaps=13"
+               in refusal for refusal in refusals), refusals
+    stored = len(server.kubectl_json("get", "configmaps", "-n", namespace)["items"])
+    assert stored == 13
+    assert server.kubectl_json("get", "quota", "few", "-n", namespace)["status"]["used"]["count/configmaps"] == "13"
