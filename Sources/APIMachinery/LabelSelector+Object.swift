@@ -25,7 +25,7 @@ extension LabelSelector {
                 case "NotIn": op = .notIn
                 case "Exists": op = .exists
                 case "DoesNotExist": op = .doesNotExist
-                default: throw LabelSelectorSyntaxError(message: "\(LabelSelector.goQuoted(name)) is not a valid label selector operator")
+                default: throw LabelSelectorSyntaxError(message: "\(GoText.quoted(name)) is not a valid label selector operator")
                 }
                 let values = (expression["values"]?.arrayValue ?? []).map { $0.stringValue ?? "" }
                 requirements.append(try LabelSelector.requirement(key: key, operator: op, values: values))

@@ -20,7 +20,7 @@ extension LabelSelector {
         if !keyErrors.isEmpty {
             errors.append(invalidValue(path: "key", value: key, detail: keyErrors.joined(separator: "; ")))
         }
-        let rendered = "[]string{" + values.map(goQuoted).joined(separator: ", ") + "}"
+        let rendered = "[]string{" + values.map(GoText.quoted).joined(separator: ", ") + "}"
         switch op {
         case .in, .notIn:
             if values.isEmpty {

@@ -84,29 +84,7 @@ extension LabelSelector {
 
     /// `field.Invalid(path, value, detail).Error()`: `path: Invalid value: "value": detail`.
     static func invalidValue(path: String, value: String, detail: String) -> String {
-        "\(path): Invalid value: \(goQuoted(value)): \(detail)"
-    }
-
-    /// A string as Go's `%q` prints it.
-    public static func goQuoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\x" + (hex.count == 1 ? "0" + hex : hex)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        "\(path): Invalid value: \(GoText.quoted(value)): \(detail)"
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -37,7 +37,7 @@ enum LifecycleHook: Sendable, Equatable {
             if case .httpGet(_, _, _, let path, _) = action { handler = "HTTP lifecycle hook (\(path))" } else { handler = "HTTP lifecycle hook" }
         case .sleep: handler = "Sleep lifecycle hook"
         }
-        return "\(handler) for Container \(Prober.goQuoted(container)) in Pod \(Prober.goQuoted(pod)) failed - error: \(error), message: \(Prober.goQuoted(output))"
+        return "\(handler) for Container \(GoText.quoted(container)) in Pod \(GoText.quoted(pod)) failed - error: \(error), message: \(GoText.quoted(output))"
     }
 }
 

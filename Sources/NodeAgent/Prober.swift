@@ -1,3 +1,4 @@
+import APIMachinery
 import AsyncHTTPClient
 import CRI
 import Foundation
@@ -77,7 +78,7 @@ final class Prober: Sendable {
 
     /// The kubelet's message for an exec that outlived its timeout.
     static func execTimedOut(_ command: [String]) -> String {
-        "command \(goQuoted(command.joined(separator: " "))) timed out"
+        "command \(GoText.quoted(command.joined(separator: " "))) timed out"
     }
 
     // MARK: HTTP
@@ -115,7 +116,7 @@ final class Prober: Sendable {
             }
             return Self.httpVerdict(statusCode: Int(response.status.code))
         } catch {
-            return .failure("Get \(Self.goQuoted(url)): \(Self.goHTTPError(error, host: host, port: port))")
+            return .failure("Get \(GoText.quoted(url)): \(Self.goHTTPError(error, host: host, port: port))")
         }
     }
 
@@ -165,7 +166,7 @@ final class Prober: Sendable {
                     serializer: HealthCheckRequestSerializer(), deserializer: HealthCheckResponseDeserializer(), options: options
                 ) { response in
                     let status = try response.message
-                    return status == 1 ? .success : .failure("service unhealthy (responded with \(Self.goQuoted(Self.servingStatusName(status))))")
+                    return status == 1 ? .success : .failure("service unhealthy (responded with \(GoText.quoted(Self.servingStatusName(status))))")
                 }
             }
         } catch let error as RPCError {
@@ -173,7 +174,7 @@ final class Prober: Sendable {
             case .unimplemented:
                 return .failure("error: this server does not implement the grpc health protocol (grpc.health.v1.Health): \(error.message)")
             case .deadlineExceeded:
-                return .failure("timeout: failed to connect service \(Self.goQuoted(address)) within \(NodeAgent.goDuration(timeout)): context deadline exceeded")
+                return .failure("timeout: failed to connect service \(GoText.quoted(address)) within \(NodeAgent.goDuration(timeout)): context deadline exceeded")
             default:
                 return .failure("error: health rpc probe failed: rpc error: code = \(Self.grpcCodeName(error.code)) desc = \(error.message)")
             }
@@ -240,10 +241,6 @@ final class Prober: Sendable {
         return false
     }
 
-    /// A string as Go's `%q` prints it (the common cases: quotes and backslashes escaped).
-    static func goQuoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
 }
 
 /// `grpc.health.v1.HealthCheckRequest { string service = 1; }`, encoded by hand: one optional string field.

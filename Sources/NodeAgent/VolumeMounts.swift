@@ -176,23 +176,7 @@ enum VolumeMounts {
     static func downwardField(_ path: String, downward: ContainerEnvironment) -> String {
         guard path == "metadata.labels" || path == "metadata.annotations" else { return downward.fieldValue(path) }
         let map = downward.pod[path: "metadata", String(path.dropFirst("metadata.".count))]?.objectValue ?? [:]
-        return map.keys.sorted().map { key in "\(key)=\(goQuoted(map[key]?.stringValue ?? ""))" }.joined(separator: "\n")
-    }
-
-    /// Go's `%q` for the printable text labels and annotations hold.
-    static func goQuoted(_ text: String) -> String {
-        var quoted = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\t": quoted += "\\t"
-            case "\r": quoted += "\\r"
-            default: quoted.unicodeScalars.append(scalar)
-            }
-        }
-        return quoted + "\""
+        return map.keys.sorted().map { key in "\(key)=\(GoText.quoted(map[key]?.stringValue ?? ""))" }.joined(separator: "\n")
     }
 
     /// The keys (or the listed `items`, each at its `path` with its own `mode`).

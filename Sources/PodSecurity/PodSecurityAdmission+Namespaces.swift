@@ -75,8 +75,8 @@ extension PodSecurityAdmission {
             warnings.append("new PodSecurity enforce level only checked against the first \(checked.count) of \(candidates.count) existing pods")
         }
         if !podsByReason.isEmpty {
-            let level = Wording.goQuoted(enforce.description)
-            warnings.append("existing pods in namespace \(Wording.goQuoted(namespace)) violate the new PodSecurity enforce level \(level)")
+            let level = GoText.quoted(enforce.description)
+            warnings.append("existing pods in namespace \(GoText.quoted(namespace)) violate the new PodSecurity enforce level \(level)")
         }
         let podWarnings = podsByReason.map { reason, pods in
             switch pods.count {
@@ -118,6 +118,6 @@ extension PodSecurityAdmission {
         let setModes = modes.filter { _, levelVersion, levelLabel, versionLabel in
             levelVersion.level != .privileged && (labels[levelLabel] != nil || labels[versionLabel] != nil)
         }.map { mode, levelVersion, _, _ in "\(mode)=\(levelVersion)" }
-        return ["namespace \(Wording.goQuoted(name)) is exempt from Pod Security, and the policy (\(setModes.joined(separator: ", "))) will be ignored"]
+        return ["namespace \(GoText.quoted(name)) is exempt from Pod Security, and the policy (\(setModes.joined(separator: ", "))) will be ignored"]
     }
 }

@@ -106,13 +106,13 @@ public struct PodSecurityAdmission: Sendable {
     /// The message of an enforce refusal, which the API server's Forbidden error wraps:
     /// `violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "c" must set …), …`.
     public static func refusal(_ violations: [PodSecurityViolation], of levelVersion: LevelVersion) -> String {
-        "violates PodSecurity \(Wording.goQuoted(levelVersion.description)): \(violations.forbiddenDetail)"
+        "violates PodSecurity \(GoText.quoted(levelVersion.description)): \(violations.forbiddenDetail)"
     }
 
     /// The warning for a pod or pod template that fails the warn level:
     /// `would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false (…), …`.
     public static func warning(_ violations: [PodSecurityViolation], of levelVersion: LevelVersion) -> String {
-        "would violate PodSecurity \(Wording.goQuoted(levelVersion.description)): \(violations.forbiddenDetail)"
+        "would violate PodSecurity \(GoText.quoted(levelVersion.description)): \(violations.forbiddenDetail)"
     }
 
     /// Whether a pod update can change the outcome of the checks and so is checked (`isSignificantPodUpdate`): the

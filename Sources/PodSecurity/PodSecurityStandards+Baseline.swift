@@ -1,3 +1,5 @@
+import APIMachinery
+
 /// The baseline profile: no known privilege escalation (policy/check_*.go of the baseline level). Each check's
 /// reason and detail are Kubernetes' words.
 extension PodSecurityStandards {
@@ -22,7 +24,7 @@ extension PodSecurityStandards {
         let annotationPrefix = "container.apparmor.security.beta.kubernetes.io/"
         let badAnnotations = pod.metadata.annotations.filter { key, value in
             key.hasPrefix(annotationPrefix) && !(value.isEmpty || value == "runtime/default" || value.hasPrefix("localhost/"))
-        }.map { "\($0.key)=\(Wording.goQuoted($0.value))" }
+        }.map { "\($0.key)=\(GoText.quoted($0.value))" }
 
         var setters: [String] = []
         if podBadType != nil { setters.append("pod") }
@@ -170,7 +172,7 @@ extension PodSecurityStandards {
         let annotations = pod.metadata.annotations
         let keys = ["seccomp.security.alpha.kubernetes.io/pod"] + pod.containers.map { "container.seccomp.security.alpha.kubernetes.io/" + $0.name }
         let forbidden = Wording.sortedSet(
-            keys.compactMap { key in annotations[key].flatMap { isAllowed($0) ? nil : "\(key)=\(Wording.goQuoted($0))" } })
+            keys.compactMap { key in annotations[key].flatMap { isAllowed($0) ? nil : "\(key)=\(GoText.quoted($0))" } })
         guard !forbidden.isEmpty else { return nil }
         return (
             "seccompProfile",

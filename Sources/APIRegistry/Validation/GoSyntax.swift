@@ -3,7 +3,7 @@ import APIMachinery
 /// Go's `%q` and `%#v` renderings, which Kubernetes puts verbatim into field error messages.
 enum GoSyntax {
     static func quote(_ text: String) -> String {
-        LabelSelector.goQuoted(text)
+        GoText.quoted(text)
     }
 
     /// `map[string]string{"app":"web", "tier":"front"}`; Go prints map keys sorted.
