@@ -31,9 +31,16 @@ final class AdmissionObjects: Sendable {
     }
 
     private let state = Mutex(State())
-    private let catalog: ResourceCatalog
+    /// Each kind's resource, looked up once rather than at every event.
+    private let definitions: [Kind: ResourceDefinition]
 
-    init(catalog: ResourceCatalog) { self.catalog = catalog }
+    init(catalog: ResourceCatalog) {
+        var definitions: [Kind: ResourceDefinition] = [:]
+        for kind in Kind.allCases {
+            definitions[kind] = catalog.resource(group: "", version: "v1", resource: kind.resource)
+        }
+        self.definitions = definitions
+    }
 
     /// The namespace's objects of a kind, or nil unless they are loaded and followed (the caller reads the store
     /// instead). Like an informer, it may lag a write by the watch's latency.
@@ -60,14 +67,6 @@ final class AdmissionObjects: Sendable {
                 group.addTask { await self.follow(kind, store: store, logger: logger) }
             }
         }
-    }
-
-    private var definitions: [Kind: ResourceDefinition] {
-        var definitions: [Kind: ResourceDefinition] = [:]
-        for kind in Kind.allCases {
-            definitions[kind] = catalog.resource(group: "", version: "v1", resource: kind.resource)
-        }
-        return definitions
     }
 
     private func served(_ stored: StoredValue, kind: Kind) -> JSONValue? {
