@@ -175,10 +175,18 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // nftables from Swift: `nft -f` transactions, and table contents diffed into the smallest transaction.
+        .target(name: "NFTables"),
         // kube-proxy in nftables mode: Services and EndpointSlices programmed into the node's `ip skiff` table.
         .target(
             name: "ServiceProxy",
-            dependencies: ["APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "NFTables", .product(name: "Logging", package: "swift-log")]
+        ),
+        // NetworkPolicy enforced on each node: the node's pods' ingress and egress filtered in its `ip skiff-policy`
+        // table, from pod, namespace and policy informers.
+        .target(
+            name: "NetworkPolicies",
+            dependencies: ["APIMachinery", "KubeClient", "KubeObjects", "ControllerRuntime", "NFTables", .product(name: "Logging", package: "swift-log")]
         ),
         // The DNS wire format (RFC 1035, 2181, 2782, 6891): names, records and messages, parsed and written.
         .target(name: "DNSWire"),
@@ -265,7 +273,7 @@ let package = Package(
             name: "SkiffCommands",
             dependencies: [
                 "APIMachinery", "APIServer", "Authorization", "APIRegistry", "KubeObjects", "SQLiteStorage", "PKI", "ServiceAccountTokens", "Storage", "KubeClient", "KubeHTTPClient", "ControllerRuntime", "HollowNodes",
-                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "ClusterDNS", "IngressController", "LocalPathProvisioner",
+                "Controllers", "Scheduler", "NodeAgent", "KubeletServer", "ContainerStreams", "ServiceProxy", "NetworkPolicies", "ClusterDNS", "IngressController", "LocalPathProvisioner",
                 "MetricsServer", "ResourceUsage", "EncryptionAtRest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -313,7 +321,8 @@ let package = Package(
         .testTarget(name: "ResourceQuotaTests", dependencies: ["ResourceQuota", "APIMachinery"]),
         .testTarget(name: "LimitRangesTests", dependencies: ["LimitRanges", "ResourceQuota", "APIMachinery"]),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "APIMachinery"]),
-        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "APIMachinery"]),
+        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "NFTables", "APIMachinery"]),
+        .testTarget(name: "NetworkPoliciesTests", dependencies: ["NetworkPolicies", "NFTables", "APIMachinery"]),
         .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "SQLiteStorage", "EncryptionAtRest"]),
         .testTarget(name: "EncryptionAtRestTests", dependencies: ["EncryptionAtRest", "Storage", "SQLiteStorage"]),
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "APIMachinery"]),

@@ -34,7 +34,7 @@ public enum BootstrapPolicy {
     public static let ingressControllerAccount = "skiff-ingress-controller"
 
     /// Roles for what Skiff runs that Kubernetes has no role for: on every node the cluster DNS server (CoreDNS'
-    /// `system:coredns`) and the local-path provisioner (k3s' `local-path-provisioner-role`); in the control plane
+    /// `system:coredns`), the network policy enforcer (kube-router's role) and the local-path provisioner (k3s' `local-path-provisioner-role`); in the control plane
     /// the controller keeping the kube-dns Service, the ingress controller (as k3s' Traefik role) and
     /// metrics-server (its manifest's `system:metrics-server`).
     static let skiffClusterRoles: [JSONValue] = [
@@ -43,6 +43,13 @@ public enum BootstrapPolicy {
             rules: [
                 PolicyRule(verbs: ["list", "watch"], apiGroups: [""], resources: ["endpoints", "services", "pods", "namespaces"]),
                 PolicyRule(verbs: ["list", "watch"], apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"]),
+            ]),
+        clusterRole(
+            "skiff:network-policy",
+            rules: [
+                PolicyRule(verbs: ["list", "watch"], apiGroups: [""], resources: ["pods", "namespaces"]),
+                PolicyRule(verbs: ["list", "watch"], apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"]),
+                PolicyRule(verbs: ["create", "patch", "update"], apiGroups: ["", "events.k8s.io"], resources: ["events"]),
             ]),
         clusterRole(
             "skiff:local-path-provisioner",
@@ -90,6 +97,7 @@ public enum BootstrapPolicy {
         clusterRoleBinding("skiff:node-credentials", role: "skiff:node-credentials", subject: user(agentUser)),
         clusterRoleBinding("skiff:node-proxier", role: "system:node-proxier", subject: group(nodesGroup)),
         clusterRoleBinding("skiff:cluster-dns", role: "skiff:cluster-dns", subject: group(nodesGroup)),
+        clusterRoleBinding("skiff:network-policy", role: "skiff:network-policy", subject: group(nodesGroup)),
         clusterRoleBinding("skiff:local-path-provisioner", role: "skiff:local-path-provisioner", subject: group(nodesGroup)),
         clusterRoleBinding("skiff:cluster-dns-controller", role: "skiff:cluster-dns-controller", subject: serviceAccount(clusterDNSControllerAccount)),
         clusterRoleBinding("skiff:ingress-controller", role: "skiff:ingress-controller", subject: serviceAccount(ingressControllerAccount)),

@@ -63,6 +63,8 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
         group: "discovery.k8s.io", version: "v1", resource: "endpointslices", kind: "EndpointSlice", namespaced: true)
     public static let ingresses = ResourceType(
         group: "networking.k8s.io", version: "v1", resource: "ingresses", kind: "Ingress", namespaced: true)
+    public static let networkPolicies = ResourceType(
+        group: "networking.k8s.io", version: "v1", resource: "networkpolicies", kind: "NetworkPolicy", namespaced: true)
     public static let ingressClasses = ResourceType(
         group: "networking.k8s.io", version: "v1", resource: "ingressclasses", kind: "IngressClass", namespaced: false)
     public static let replicationControllers = ResourceType(

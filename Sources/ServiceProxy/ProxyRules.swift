@@ -1,4 +1,5 @@
 import APIMachinery
+import NFTables
 
 /// The nftables ruleset of the service proxy, laid out as kube-proxy's nftables mode lays out its `kube-proxy`
 /// table: verdict maps keyed by (destination, protocol, port) so that a lookup costs the same for 10 or 10 000
@@ -26,36 +27,18 @@ struct ProxyRules: Equatable {
         var clusterCIDR: String
     }
 
-    /// A chain: its base-chain declaration (hook and priority) for those the kernel calls, and its rules.
-    struct Chain: Equatable {
-        var declaration: String?
-        var rules: [String]
-    }
+    typealias Chain = NFTableContents.Chain
 
-    /// A part of the table: the sets, maps and chains it declares, and its elements in sets and maps (its own or
-    /// the table's shared ones). The table's fixed part is one; each Service's rules are another, so that a sync
-    /// rebuilds and rewrites only the Services that changed.
+    /// One Service's part of the table: what it declares and adds to the shared sets and maps, and the endpoint
+    /// addresses new connections may be sent to. Each sync rebuilds and rewrites only the Services that changed.
     struct Fragment: Equatable {
-        /// Set and map declarations by name (a map's type has ` : ` before its data type).
-        var collections: [String: String] = [:]
-        var chains: [String: Chain] = [:]
-        /// Collection name → element key → verdict (empty for a set's element).
-        var elements: [String: [String: String]] = [:]
-        /// The endpoint addresses new connections may be sent to.
+        var table = NFTableContents()
         var routed: Set<String> = []
-
-        mutating func merge(_ other: Fragment) {
-            collections.merge(other.collections) { first, _ in first }
-            chains.merge(other.chains) { first, _ in first }
-            for (collection, entries) in other.elements { elements[collection, default: [:]].merge(entries) { first, _ in first } }
-        }
-
-        var ruleCount: Int { chains.values.map(\.rules.count).reduce(0, +) + elements.values.map(\.count).reduce(0, +) }
     }
 
     let options: Options
     /// The sets, maps and chains every table has, whatever its Services.
-    let base: Fragment
+    let base: NFTableContents
     /// Each Service's rules, by `namespace/name`.
     private(set) var services: [String: Fragment] = [:]
     /// How many Services may send new connections to each endpoint address.
@@ -72,7 +55,7 @@ struct ProxyRules: Equatable {
     /// The table without Services.
     init(options: Options) {
         self.options = options
-        var base = Fragment()
+        var base = NFTableContents()
         base.collections["cluster-ips"] = "type ipv4_addr; comment \"Active ClusterIPs\";"
         base.collections["service-ips"] = "type ipv4_addr . inet_proto . inet_service : verdict; comment \"ClusterIP traffic\";"
         base.collections["no-endpoint-services"] = "type ipv4_addr . inet_proto . inet_service : verdict; comment \"Services without endpoints\";"
@@ -137,13 +120,13 @@ struct ProxyRules: Equatable {
     }
 
     /// The whole table: its fixed part and every Service's rules.
-    var merged: Fragment {
+    var merged: NFTableContents {
         var whole = base
-        for fragment in services.values { whole.merge(fragment) }
+        for fragment in services.values { whole.merge(fragment.table) }
         return whole
     }
 
-    var ruleCount: Int { base.ruleCount + services.values.map(\.ruleCount).reduce(0, +) + routedCount.count }
+    var ruleCount: Int { base.ruleCount + services.values.map(\.table.ruleCount).reduce(0, +) + routedCount.count }
 
     /// The hairpin set's element for an endpoint address.
     private static func hairpin(_ ip: String) -> String { "\(ip) . \(ip)" }
@@ -151,32 +134,32 @@ struct ProxyRules: Equatable {
     private static func fragment(for ports: [ProxiedPort], options: Options) -> Fragment {
         var fragment = Fragment()
         for port in ports {
-            fragment.elements["cluster-ips", default: [:]][port.clusterIP] = ""
+            fragment.table.elements["cluster-ips", default: [:]][port.clusterIP] = ""
             let key = "\(port.clusterIP) . \(port.proto) . \(port.port)"
             let loadBalancerKeys = port.loadBalancerIPs.map { "\($0) . \(port.proto) . \(port.port)" }
             let nodePortKey = port.nodePort.map { "\(port.proto) . \($0)" }
             let endpoints = port.usableEndpoints
             guard !endpoints.isEmpty else {
-                for key in [key] + loadBalancerKeys { fragment.elements["no-endpoint-services", default: [:]][key] = "goto reject-chain" }
-                if let nodePortKey { fragment.elements["no-endpoint-nodeports", default: [:]][nodePortKey] = "goto reject-chain" }
+                for key in [key] + loadBalancerKeys { fragment.table.elements["no-endpoint-services", default: [:]][key] = "goto reject-chain" }
+                if let nodePortKey { fragment.table.elements["no-endpoint-nodeports", default: [:]][nodePortKey] = "goto reject-chain" }
                 continue
             }
             let masquerade = "ip daddr \(port.clusterIP) \(port.proto) dport \(port.port) ip saddr != \(options.clusterCIDR) jump mark-for-masquerade"
             // Every usable endpoint (the cluster's), and this node's alone (for the Local traffic policies; none of
             // them here means the traffic is dropped, as kube-proxy drops it).
             let clusterChain = chainName("service", port.identity)
-            fragment.chains[clusterChain] = Chain(rules: [masquerade] + fragment.pick(endpoints, for: port))
+            fragment.table.chains[clusterChain] = Chain(rules: [masquerade] + fragment.pick(endpoints, for: port))
             let local = endpoints.filter { $0.nodeName == options.nodeName }
             let localChain = chainName("local", port.identity)
             if port.internalLocal || port.externalLocal {
                 // The masquerade rule matches ClusterIP traffic only: external traffic keeps its source here.
-                fragment.chains[localChain] = Chain(
+                fragment.table.chains[localChain] = Chain(
                     rules: local.isEmpty ? ["drop comment \"no local endpoints\""] : [masquerade] + fragment.pick(local, for: port))
             }
-            fragment.elements["service-ips", default: [:]][key] = "goto \(port.internalLocal ? localChain : clusterChain)"
+            fragment.table.elements["service-ips", default: [:]][key] = "goto \(port.internalLocal ? localChain : clusterChain)"
             if nodePortKey != nil || !loadBalancerKeys.isEmpty {
                 let externalChain = chainName("external", port.identity)
-                fragment.chains[externalChain] = Chain(
+                fragment.table.chains[externalChain] = Chain(
                     rules: port.externalLocal
                         ? [
                             // Pods and the node itself reach a Local Service through any endpoint, as kube-proxy lets
@@ -186,8 +169,8 @@ struct ProxyRules: Equatable {
                         ]
                         // Masqueraded, so that replies come back through this node whichever node's endpoint answers.
                         : ["jump mark-for-masquerade", "goto \(clusterChain)"])
-                for key in loadBalancerKeys { fragment.elements["service-ips", default: [:]][key] = "goto \(externalChain)" }
-                if let nodePortKey { fragment.elements["service-nodeports", default: [:]][nodePortKey] = "goto \(externalChain)" }
+                for key in loadBalancerKeys { fragment.table.elements["service-ips", default: [:]][key] = "goto \(externalChain)" }
+                if let nodePortKey { fragment.table.elements["service-nodeports", default: [:]][nodePortKey] = "goto \(externalChain)" }
             }
         }
         return fragment
@@ -196,18 +179,7 @@ struct ProxyRules: Equatable {
     /// kube-proxy's chain names: a prefix, a hash of the whole name (unique however the readable rest is cut), and
     /// the readable rest, within nftables' 256-byte names.
     static func chainName(_ prefix: String, _ identity: String) -> String {
-        String("\(prefix)-\(shortHash(identity))-\(identity)".prefix(200))
-    }
-
-    /// Eight base-32 characters of a 64-bit FNV-1a hash: stable across runs and machines.
-    static func shortHash(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        return String((0..<8).map { alphabet[Int((hash >> (UInt64($0) * 5)) & 31)] })
+        String("\(prefix)-\(NFTables.shortHash(identity))-\(identity)".prefix(200))
     }
 
     /// The nft script that turns `previous` (what the kernel holds, nil when unknown) into these rules in one atomic
@@ -220,13 +192,13 @@ struct ProxyRules: Equatable {
             // Whatever an earlier run left is replaced, not stacked upon.
             var whole = merged
             whole.elements["hairpin-endpoints"] = Dictionary(uniqueKeysWithValues: routedCount.keys.map { (Self.hairpin($0), "") })
-            return "add table \(table)\ndelete table \(table)\n" + Self.script(table: table, from: Fragment(), to: whole)
+            return "add table \(table)\ndelete table \(table)\n" + NFTableContents.script(table: table, from: NFTableContents(), to: whole)
         }
-        var old = Fragment()
-        var new = Fragment()
+        var old = NFTableContents()
+        var new = NFTableContents()
         for service in Set(services.keys).union(previous.services.keys) where services[service] != previous.services[service] {
-            if let fragment = previous.services[service] { old.merge(fragment) }
-            if let fragment = services[service] { new.merge(fragment) }
+            if let fragment = previous.services[service] { old.merge(fragment.table) }
+            if let fragment = services[service] { new.merge(fragment.table) }
         }
         // The hairpin set follows the addresses routed to, whichever Services route to them.
         let wasRouted = Set(previous.routedCount.keys)
@@ -234,42 +206,7 @@ struct ProxyRules: Equatable {
         old.elements["hairpin-endpoints"] = Dictionary(uniqueKeysWithValues: wasRouted.subtracting(isRouted).map { (Self.hairpin($0), "") })
         new.elements["hairpin-endpoints"] = Dictionary(uniqueKeysWithValues: isRouted.subtracting(wasRouted).map { (Self.hairpin($0), "") })
         guard old != new else { return nil }
-        return Self.script(table: table, from: old, to: new)
-    }
-
-    /// The commands that turn `old` into `new` in order: new sets and chains first, then the elements that go away,
-    /// the chains whose rules changed, the elements that come, and last the chains and sets nothing refers to any
-    /// more. Dynamic sets' elements are the kernel's own and never written.
-    private static func script(table: String, from old: Fragment, to new: Fragment) -> String {
-        var script = ["add table \(table)"]
-        func isMap(_ declaration: String?) -> Bool { declaration?.contains(" : ") == true }
-        for (name, declaration) in new.collections.sorted(by: { $0.key < $1.key }) where old.collections[name] == nil {
-            script.append("add \(isMap(declaration) ? "map" : "set") \(table) \(name) { \(declaration) }")
-        }
-        for (name, chain) in new.chains.sorted(by: { $0.key < $1.key }) where old.chains[name] == nil {
-            script.append("add chain \(table) \(name)" + (chain.declaration.map { " { \($0) }" } ?? ""))
-        }
-        for (name, entries) in old.elements.sorted(by: { $0.key < $1.key }) {
-            let gone = entries.filter { new.elements[name]?[$0.key] != $0.value }.keys.sorted()
-            if !gone.isEmpty { script.append("delete element \(table) \(name) { \(gone.joined(separator: ", ")) }") }
-        }
-        for (name, chain) in new.chains.sorted(by: { $0.key < $1.key }) where old.chains[name]?.rules != chain.rules {
-            if old.chains[name] != nil { script.append("flush chain \(table) \(name)") }
-            script += chain.rules.map { "add rule \(table) \(name) \($0)" }
-        }
-        for (name, entries) in new.elements.sorted(by: { $0.key < $1.key }) {
-            let come = entries.filter { old.elements[name]?[$0.key] != $0.value }.sorted { $0.key < $1.key }
-            guard !come.isEmpty else { continue }
-            let elements = come.map { $0.value.isEmpty ? $0.key : "\($0.key) : \($0.value)" }
-            script.append("add element \(table) \(name) { \(elements.joined(separator: ", ")) }")
-        }
-        let staleChains = old.chains.keys.filter { new.chains[$0] == nil }.sorted()
-        script += staleChains.map { "flush chain \(table) \($0)" }
-        script += staleChains.map { "delete chain \(table) \($0)" }
-        script += old.collections.filter { new.collections[$0.key] == nil }.sorted(by: { $0.key < $1.key }).map {
-            "delete \(isMap($0.value) ? "map" : "set") \(table) \($0.key)"
-        }
-        return script.joined(separator: "\n") + "\n"
+        return NFTableContents.script(table: table, from: old, to: new)
     }
 }
 
@@ -292,10 +229,10 @@ extension ProxyRules.Fragment {
             let name = ProxyRules.chainName("endpoint", endpointIdentity)
             endpointChains.append(name)
             // The clients that chose this endpoint lately: they come back to it until their entry times out.
-            let endpointSet = "affinity-\(ProxyRules.shortHash(endpointIdentity))"
-            collections[endpointSet] = "type ipv4_addr; flags dynamic,timeout; timeout \(timeout)s;"
+            let endpointSet = "affinity-\(NFTables.shortHash(endpointIdentity))"
+            table.collections[endpointSet] = "type ipv4_addr; flags dynamic,timeout; timeout \(timeout)s;"
             rules.append("ip saddr @\(endpointSet) goto \(name)")
-            chains[name] = ProxyRules.Chain(rules: [
+            table.chains[name] = ProxyRules.Chain(rules: [
                 "update @\(endpointSet) { ip saddr }", "meta l4proto \(port.proto) dnat to \(endpoint.ip):\(endpoint.port)",
             ])
         }

@@ -4,6 +4,7 @@ import Foundation
 import KubeObjects
 import KubeClient
 import Logging
+import NFTables
 import Synchronization
 
 /// How the service proxy programs this node.
@@ -14,7 +15,7 @@ public struct ServiceProxyOptions: Sendable {
     public var serviceCIDR: String
     /// The pods' range (the server's `--cluster-cidr`).
     public var clusterCIDR: String
-    var table: String { "skiff-" + ProxyRules.shortHash(nodeName).lowercased() }
+    var table: String { "skiff-" + NFTables.shortHash(nodeName).lowercased() }
 
     /// Remove the rules when the proxy stops (with `--stop-pods-on-exit`: otherwise the node's pods keep running and
     /// their Services keep working, as with kube-proxy).
@@ -141,43 +142,6 @@ public final class ServiceProxy: Sendable {
             logger.warning("service rules not applied; retrying", metadata: ["error": "\(error)"])
             rules.withLock { $0.applied = nil }
             return .requeue(after: .seconds(1))
-        }
-    }
-}
-
-/// Runs `nft -f -`: every command of a script is one transaction, applied whole or not at all.
-enum NFTables {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func apply(_ script: String) async throws {
-        guard let nft = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"].first(where: FileManager.default.isExecutableFile) else {
-            throw Failure(description: "nft is not installed (Debian's nftables package): Services cannot carry traffic")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: nft)
-        process.arguments = ["-f", "-"]
-        let input = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            input.fileHandleForWriting.write(Data(script.utf8))
-            try? input.fileHandleForWriting.close()
-        }
-        guard status == 0 else {
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw Failure(description: "nft failed (\(status)): \(message.suffix(2000))")
         }
     }
 }

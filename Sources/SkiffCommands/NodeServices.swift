@@ -3,12 +3,13 @@ import ControllerRuntime
 import Foundation
 import LocalPathProvisioner
 import Logging
+import NetworkPolicies
 import NodeAgent
 import ServiceLifecycle
 import ServiceProxy
 
 /// What every node runs, on the server's machine and on joined ones: the node agent, its informers, the service
-/// proxy, the cluster DNS with their metrics endpoints, and the local-path provisioner.
+/// proxy, the network policy enforcer, the cluster DNS with their metrics endpoints, and the local-path provisioner.
 struct NodeServices {
     let agent: NodeAgent
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
@@ -26,6 +27,11 @@ struct NodeServices {
             .init(service: BackgroundWork(name: "node-informers") { await context.run() }),
             .init(service: BackgroundWork(name: "service-proxy") { await proxy.run() }),
         ]
+        // Policies count the node's cluster DNS, which answers on the pods' gateway, as the kube-dns pod.
+        let enforcer = NetworkPolicyEnforcer(
+            context: context, options: .init(nodeName: proxyOptions.nodeName, removeRulesOnExit: proxyOptions.removeRulesOnExit),
+            clusterDNSAddress: { dns == nil ? nil : await agent.podGateway() })
+        services.append(.init(service: BackgroundWork(name: "network-policy") { await enforcer.run() }))
         // Volumes live beside the agent's directory (`<data-dir>/agent`), in `<data-dir>/storage`.
         let storage = URL(fileURLWithPath: agentOptions.directory).deletingLastPathComponent().appendingPathComponent("storage").path
         let provisioner = LocalPathProvisioner(context: context, options: .init(nodeName: agentOptions.nodeName, directory: storage))
