@@ -164,7 +164,8 @@ public final class NetworkPolicyEnforcer: Sendable {
             let changed = state.changed
             state.changed.removeAll()
             var rules: [String: PolicyRules?] = [:]
-            for key in changed { rules[key] = state.policies[key].map { PolicyRules($0, in: state.world) } }
+            // `updateValue` keeps a gone policy's nil, which a subscript assignment would drop.
+            for key in changed { rules.updateValue(state.policies[key].map { PolicyRules($0, in: state.world) }, forKey: key) }
             state.desired.update(rules)
             var problems: [(String, String)] = []
             for (key, policyRules) in rules {

@@ -26,7 +26,8 @@ struct PolicyRules: Equatable, Sendable {
             $0.nodeName == world.nodeName && policy.podSelector.matches($0.labels)
         }
         guard !targets.isEmpty else { return }
-        let hash = NFTables.shortHash("\(policy.namespace)/\(policy.name)")
+        // nftables names start with a letter; the hash may start with a digit.
+        let hash = "policy-" + NFTables.shortHash("\(policy.namespace)/\(policy.name)")
         let targetSet = "\(hash)-targets"
         table.collections[targetSet] = "type ipv4_addr; comment \"\(policy.namespace)/\(policy.name): its pods on this node\";"
         table.elements[targetSet] = Dictionary(targets.map { ($0.ip, "") }) { first, _ in first }

@@ -48,7 +48,7 @@ struct PolicyRulesTests {
                 ]
             ]))
         let rules = PolicyRules(policy, in: Self.world)
-        let hash = NFTables.shortHash("default/p")
+        let hash = "policy-" + NFTables.shortHash("default/p")
         #expect(rules.isolated == [.ingress: ["10.42.0.10"]], "egress is not isolated")
         #expect(rules.table.elements["\(hash)-targets"]?.keys.sorted() == ["10.42.0.10"])
         #expect(rules.table.elements["\(hash)-ingress0-pods"]?.keys.sorted() == ["10.42.0.11", "10.42.1.11"], "both app pods, not staging's")
@@ -82,7 +82,7 @@ struct PolicyRulesTests {
                     "ingress": [["from": [["namespaceSelector": ["matchLabels": ["team": "ops"]], "podSelector": ["matchLabels": ["role": "app"]]]]]],
                 ]
             ]))
-        let hash = NFTables.shortHash("default/p")
+        let hash = "policy-" + NFTables.shortHash("default/p")
         #expect(PolicyRules(both, in: Self.world).table.elements["\(hash)-ingress0-pods"] == [:], "no pod of an ops namespace is role=app")
         let either = try #require(
             Self.policy([
@@ -122,7 +122,7 @@ struct PolicyRulesTests {
                 ]
             ]))
         let rules = PolicyRules(policy, in: Self.world)
-        let hash = NFTables.shortHash("default/p")
+        let hash = "policy-" + NFTables.shortHash("default/p")
         #expect(rules.table.elements["\(hash)-ingress0-ports"]?.keys.sorted() == ["tcp . 5432", "tcp . 6000-6010", "udp . 0-65535"])
         #expect(rules.table.elements["\(hash)-ingress0-named"]?.keys.sorted() == ["10.42.0.10 . tcp . 5432"], "the db pod's own port")
         #expect(
@@ -143,7 +143,7 @@ struct PolicyRulesTests {
                 ]
             ]))
         let rules = PolicyRules(policy, in: Self.world)
-        let hash = NFTables.shortHash("default/p")
+        let hash = "policy-" + NFTables.shortHash("default/p")
         #expect(rules.isolated == [.egress: ["10.42.0.11"]])
         #expect(rules.table.elements["\(hash)-egress0-named"]?.keys.sorted() == ["10.42.0.10 . tcp . 5432"])
         #expect(
@@ -192,7 +192,7 @@ struct PolicyRulesTests {
         empty.update(["default/p": nil])
         let removal = try #require(empty.transaction(from: next))
         #expect(removal.contains("delete chain ip skiff-policy-test ingress-namespace-default"))
-        #expect(removal.contains("delete set ip skiff-policy-test \(NFTables.shortHash("default/p"))-targets"))
+        #expect(removal.contains("delete set ip skiff-policy-test policy-\(NFTables.shortHash("default/p"))-targets"))
     }
 
     /// The kernel accepts what the rules write (checked, not committed, with `nft --check`), when nft can be run here.
@@ -211,8 +211,15 @@ struct PolicyRulesTests {
                     "egress": [["to": [["namespaceSelector": [:]]], "ports": [["port": "postgres"], ["port": 53, "protocol": "UDP"]]]],
                 ]
             ]))
+        // Twenty names, so that some hashes start with a digit (nftables names may not).
         var table = PolicyTable(name: "skiff-policy-unit-test")
-        table.update(["default/p": PolicyRules(policy, in: Self.world)])
+        var named: [String: PolicyRules?] = [:]
+        for index in 0..<20 {
+            var copy = policy
+            copy.name = "p\(index)"
+            named["default/p\(index)"] = PolicyRules(copy, in: Self.world)
+        }
+        table.update(named)
         let script = try #require(table.transaction(from: nil))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/nft")
