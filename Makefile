@@ -5,7 +5,7 @@ DATA_DIR ?= $(HOME)/.skiff
 PYTHON ?= .venv/bin/python
 
 .PHONY: run setup setup-tests build test unit-test e2e-test test-images fresh-machine-check \
-	bench bench-scheduler bench-controllers bench-agent bench-proxy bench-dns bench-ingress bench-hpa
+	bench bench-scheduler bench-controllers bench-agent bench-proxy bench-network-policy bench-dns bench-ingress bench-hpa
 
 setup:
 	bash scripts/setup.sh
@@ -58,6 +58,11 @@ bench-controllers: setup-tests build
 # of 10 000, the ClusterIP data path against the pod's own address, the table's size and the agent's RSS.
 bench-proxy: setup-tests build
 	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/proxy_bench.py
+
+# NetworkPolicy on a real node (root, containerd, nftables, wrk): 1 000 policies over 5 000 hollow pods loaded and
+# kept in sync, and a pod's requests/s with a policy allowing its client against none.
+bench-network-policy: setup-tests build
+	SKIFF_BIN=$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/skiff $(PYTHON) bench/network_policy_bench.py
 
 # The cluster DNS on a real node beside unbound (root, containerd, unbound, dnsperf): queries/s and p50/p99 for
 # cluster names and cached outside names, the agent's memory with 1 000 and 10 000 Services.

@@ -106,14 +106,30 @@ def wrk(url):
     return rate, float(p99.group(1)) * scale
 
 
-def start_agent(skiff, work, registries):
+def registries_file(work):
+    """A registries.yaml sending the public registries to the local one of scripts/test-images.sh."""
+    registries = work / "registries.yaml"
+    registries.write_text('mirrors:\n  docker.io:\n    endpoint: ["http://127.0.0.1:5000"]\n'
+                          '  registry.k8s.io:\n    endpoint: ["http://127.0.0.1:5000"]\n')
+    return registries
+
+
+def start_agent(skiff, work, registries, node=NODE, cluster_cidr=CLUSTER_CIDR):
     token = (skiff.dir / "server" / "token").read_text().strip()
     agent = subprocess.Popen([BIN, "agent", "--server", f"https://127.0.0.1:{skiff.port}", "--token", token, "--data-dir", str(work),
-                              "--node-name", NODE, "--cluster-cidr", CLUSTER_CIDR, "--private-registry", str(registries),
+                              "--node-name", node, "--cluster-cidr", cluster_cidr, "--private-registry", str(registries),
                               "--stop-pods-on-exit"],
                              stdout=subprocess.PIPE, stderr=open(work / "agent.log", "a"), text=True)
     agent.stdout.readline()
     return agent
+
+
+def stop_agent(agent):
+    agent.terminate()
+    try:
+        agent.wait(60)
+    except subprocess.TimeoutExpired:
+        agent.kill()
 
 
 def main():
@@ -121,9 +137,7 @@ def main():
         sys.exit("wrk is needed for the data-path figures: apt-get install wrk")
     subprocess.run(["bash", str(ROOT / "scripts" / "test-images.sh")], check=True, capture_output=True)
     work = pathlib.Path(tempfile.mkdtemp(prefix="skiff-proxy-bench-"))
-    registries = work / "registries.yaml"
-    registries.write_text('mirrors:\n  docker.io:\n    endpoint: ["http://127.0.0.1:5000"]\n'
-                          '  registry.k8s.io:\n    endpoint: ["http://127.0.0.1:5000"]\n')
+    registries = registries_file(work)
     skiff = Skiff(["--cluster-cidr", CLUSTER_CIDR])
     skiff.start()
     agent = start_agent(skiff, work, registries)
@@ -210,11 +224,7 @@ def main():
         wait(lambda: programmed_services() >= SERVICES_LARGE + 1, timeout=600)
         results[f"full_resync_s_{SERVICES_LARGE}_services_from_agent_start"] = round(time.perf_counter() - began, 2)
     finally:
-        agent.terminate()
-        try:
-            agent.wait(60)
-        except subprocess.TimeoutExpired:
-            agent.kill()
+        stop_agent(agent)
         skiff.stop()
     print(json.dumps(results, indent=2))
 

@@ -51,11 +51,10 @@ public final class NetworkPolicyEnforcer: Sendable {
     private let logger: Logger
     private let queue = WorkQueue<String>()
     private let state: Mutex<State>
-    private let lastSync = Mutex<ContinuousClock.Instant?>(nil)
     static let syncKey = "sync"
     /// Changes arriving together (a Deployment's pods starting) are applied together, and still within the second
     /// the issue allows a new policy to take effect.
-    static let minimumSyncInterval: Duration = .milliseconds(100)
+    private let spacing = SyncSpacing(interval: .milliseconds(100))
 
     /// `clusterDNSAddress` is where the node's cluster DNS answers its pods (nil: the node serves none), which
     /// policies select as the kube-dns pod of kube-system.
@@ -147,12 +146,7 @@ public final class NetworkPolicyEnforcer: Sendable {
     /// a second, replacing the table whole.
     private func sync() async -> ReconcileResult {
         let start = ContinuousClock.now
-        let wait = lastSync.withLock { last -> Duration? in
-            if let last, start - last < Self.minimumSyncInterval { return Self.minimumSyncInterval - (start - last) }
-            last = start
-            return nil
-        }
-        if let wait { return .requeue(after: wait) }
+        if let wait = spacing.delay(at: start) { return .requeue(after: wait) }
         let dnsAddress = await clusterDNSAddress()
         let (desired, previous, problems) = state.withLock { state in
             let dns = dnsAddress.map { PolicyPod.clusterDNS(ip: $0, nodeName: options.nodeName) }

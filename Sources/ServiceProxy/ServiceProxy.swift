@@ -42,14 +42,12 @@ public final class ServiceProxy: Sendable {
     /// The rules the caches call for, and what the kernel holds as last applied: nil before the first sync or after
     /// a failed one (the next sync then replaces the table whole).
     private let rules: Mutex<(desired: ProxyRules, applied: ProxyRules?)>
-    /// When the last sync began: syncs are at least `minimumSyncInterval` apart.
-    private let lastSync = Mutex<ContinuousClock.Instant?>(nil)
     /// The sync durations and rule count `/metrics` reports.
     public let metrics = ProxyMetrics()
     static let syncKey = "sync"
     /// kube-proxy's `--min-sync-period` (1 s): a burst of changes (a rollout, 10 000 Services created) is applied in a
     /// few syncs rather than one per change.
-    static let minimumSyncInterval: Duration = .seconds(1)
+    private let spacing = SyncSpacing(interval: .seconds(1))
 
     public init(context: ControllerContext, options: ServiceProxyOptions) {
         services = context.informer(.services)
@@ -113,12 +111,7 @@ public final class ServiceProxy: Sendable {
     /// retried after a second, replacing the table whole.
     private func sync() async -> ReconcileResult {
         let start = ContinuousClock.now
-        let wait = lastSync.withLock { last -> Duration? in
-            if let last, start - last < Self.minimumSyncInterval { return Self.minimumSyncInterval - (start - last) }
-            last = start
-            return nil
-        }
-        if let wait { return .requeue(after: wait) }
+        if let wait = spacing.delay(at: start) { return .requeue(after: wait) }
         let keys = changed.withLock { keys in
             defer { keys.removeAll() }
             return keys
