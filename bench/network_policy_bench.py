@@ -5,8 +5,9 @@ is all the rule sets need) and a separate `skiff agent` whose enforcer programs 
 Reports:
 - the bulk load: 1 000 policies (each selecting this node's backend pod of its namespace, its peers chosen by pod and
   namespace labels among the 5 000 pods), from the first create to every policy's chain in the kernel;
-- sync latency with those 1 000 policies: a hollow pod relabelled into a policy's peers until its address is in the
-  kernel's set, and a new policy until its chain is, p50/p99;
+- sync latency with those 1 000 policies, from the API write to the first connection the new rules decide (probed
+  from a client in a network namespace of the benchmark's own): a policy shutting the client out created and
+  deleted, and a pod relabelled into and out of a policy's selection, p50/p99;
 - the data path: requests/s from a client in a network namespace of the benchmark's own to a backend pod, with no
   policy selecting the pod and with one that allows the client, alternating (the nginx stand-in, busybox httpd,
   closes each connection, so every request is a new connection the rules judge); the ratio is the figure (target
@@ -35,7 +36,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 NODE = "policy-bench-node"
 # Ranges of their own, so that the benchmark can run beside a test cluster on the same machine.
 CLUSTER_CIDR = "10.54.0.0/16"
-CLIENT_NETNS, CLIENT_HOST, CLIENT_ADDRESS = "skiff-policy-bench", "10.99.7.1", "10.99.7.2"
+CLIENT_NETNS, CLIENT_HOST, CLIENT_RANGE = "skiff-policy-bench", "10.99.7.1", "10.99.7.0/24"
 HOLLOW_NODES, HOLLOW_PODS, NAMESPACES, POLICIES = 50, 5000, 10, 1000
 PROBES = 30
 
@@ -65,16 +66,66 @@ def has_chain(name):
     return subprocess.run(["nft", "list", "chain", "ip", TABLE, name], capture_output=True).returncode == 0
 
 
-def has_element(set_name, address):
-    return subprocess.run(["nft", "get", "element", "ip", TABLE, set_name, "{", address, "}"], capture_output=True).returncode == 0
+# Runs in the client's network namespace: for each line `address open|closed`, connects to the address's port 80
+# until connections are as asked, then prints when the first attempt that found them so began (CLOCK_MONOTONIC, the
+# same clock as the benchmark's perf_counter). A refused or dropped attempt gives up after 50 ms.
+PROBE = r"""
+import socket, sys, time
+for line in sys.stdin:
+    address, wanted = line.split()
+    while True:
+        began = time.perf_counter()
+        try:
+            socket.create_connection((address, 80), timeout=0.05).close()
+            is_open = True
+        except OSError:
+            is_open = False
+        if is_open == (wanted == "open"):
+            print(began, flush=True)
+            break
+        time.sleep(0.005)
+"""
+
+
+class ConnectionProbe:
+    """Times how long a change takes to reach the data path: from the API write to the first connection from the
+    client's namespace that the new rules decide."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(["ip", "netns", "exec", CLIENT_NETNS, sys.executable, "-c", PROBE], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def until(self, address, wanted, change):
+        """Makes `change` and returns how long until connections to `address` are `wanted` (open or closed)."""
+        began = time.perf_counter()
+        change()
+        self.process.stdin.write(f"{address} {wanted}\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline()) - began
+
+    def stop(self):
+        self.process.kill()
+
+
+def merge_patch(skiff, path, patch):
+    connection = skiff.connection()
+    connection.request("PATCH", path, body=json.dumps(patch), headers={"Content-Type": "application/merge-patch+json"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 200, response.status
+
+
+def serves_from_client(address):
+    return subprocess.run(["ip", "netns", "exec", CLIENT_NETNS, "wget", "-qO", "/dev/null", "-T", "1", f"http://{address}/"],
+                          capture_output=True).returncode == 0
 
 
 def table_size():
-    listing = subprocess.run(["nft", "list", "table", "ip", TABLE], capture_output=True, text=True).stdout
-    rules = sum(1 for line in listing.splitlines() if line.startswith("\t\t") and " accept" in line or line.strip() == "drop")
-    sets = listing.count("\tset ")
-    elements = sum(line.count(",") + 1 for line in listing.splitlines() if "elements = {" in line)
-    return rules, sets, elements
+    """The table's rules, sets, and elements in its sets."""
+    items = json.loads(subprocess.run(["nft", "-j", "list", "table", "ip", TABLE], capture_output=True, text=True).stdout)["nftables"]
+    sets = [item["set"] for item in items if "set" in item]
+    return sum(1 for item in items if "rule" in item), len(sets), sum(len(set_.get("elem", [])) for set_ in sets)
 
 
 def policy(namespace, index):
@@ -103,9 +154,17 @@ def client_netns(up):
         return
     for command in (["ip", "netns", "add", CLIENT_NETNS],
                     ["ip", "link", "add", "skiffpb0", "type", "veth", "peer", "name", "skiffpb1", "netns", CLIENT_NETNS],
-                    ["ip", "addr", "add", f"{CLIENT_HOST}/30", "dev", "skiffpb0"], ["ip", "link", "set", "skiffpb0", "up"],
-                    ["ip", "-n", CLIENT_NETNS, "addr", "add", f"{CLIENT_ADDRESS}/30", "dev", "skiffpb1"],
-                    ["ip", "-n", CLIENT_NETNS, "link", "set", "skiffpb1", "up"], ["ip", "-n", CLIENT_NETNS, "link", "set", "lo", "up"],
+                    ["ip", "addr", "add", f"{CLIENT_HOST}/24", "dev", "skiffpb0"], ["ip", "link", "set", "skiffpb0", "up"],
+                    ["ip", "-n", CLIENT_NETNS, "link", "set", "skiffpb1", "up"], ["ip", "-n", CLIENT_NETNS, "link", "set", "lo", "up"]):
+        subprocess.run(command, check=True)
+
+
+def client_address(run):
+    """A new address for the client for each run: a busy run leaves tens of thousands of its (address, port) pairs in
+    conntrack's TIME_WAIT for two minutes, which would slow the next run from the same address."""
+    address = f"10.99.7.{10 + run}"
+    for command in (["ip", "-n", CLIENT_NETNS, "addr", "flush", "dev", "skiffpb1"],
+                    ["ip", "-n", CLIENT_NETNS, "addr", "add", f"{address}/24", "dev", "skiffpb1"],
                     ["ip", "-n", CLIENT_NETNS, "route", "add", CLUSTER_CIDR, "via", CLIENT_HOST]):
         subprocess.run(command, check=True)
 
@@ -144,7 +203,7 @@ def main():
         def pod_ip(namespace, name):
             return json.loads(skiff.request("GET", f"/api/v1/namespaces/{namespace}/pods/{name}")[1]).get("status", {}).get("podIP")
         wait(lambda: all(pod_ip(name, "backend") for name in namespaces), timeout=120)
-        wait(lambda: pod_ip("ns-0", f"hollow-{HOLLOW_PODS - 1}"), timeout=300)
+        wait(lambda: pod_ip(namespaces[(HOLLOW_PODS - 1) % NAMESPACES], f"hollow-{HOLLOW_PODS - 1}"), timeout=300)
         direct = pod_ip("direct", "backend")
 
         def serves(address):
@@ -155,6 +214,8 @@ def main():
                 return False
         wait(lambda: serves(direct), timeout=60)
 
+        time.sleep(3)
+        results[f"agent_rss_mib_with_{HOLLOW_PODS}_pods_before_policies"] = round(rss_mib(agent.pid), 1)
         # Bulk: 1 000 policies, 100 per namespace.
         began = time.perf_counter()
         for index in range(POLICIES):
@@ -167,43 +228,36 @@ def main():
         results[f"bulk_{POLICIES}_policies_create_s"] = round(created - began, 2)
         results[f"bulk_{POLICIES}_policies_in_kernel_after_last_create_s"] = round(done - created, 2)
 
-        # A pod joining a policy's peers: hollow-<i> has app a<i % 50>; relabel it to the app of policy 7 (a7) and back.
-        relabelled = []
-        target_policy = 7
-        set_name = f"policy-{short_hash(f'{namespaces[target_policy % NAMESPACES]}/p-{target_policy}')}-ingress0-pods"
-        for probe in range(PROBES):
-            index = NAMESPACES * (probe + 1) + target_policy % NAMESPACES  # a pod of the policy's namespace
-            name, namespace = f"hollow-{index}", namespaces[index % NAMESPACES]
-            address = pod_ip(namespace, name)
-            if index % 50 == target_policy:
-                continue
+        # Changes reaching the data path with the 1 000 policies in place, probed by connecting from the client's
+        # namespace to the `direct` backend: a policy shutting the client out created and deleted, and the backend
+        # relabelled into and out of a standing policy that isolates `locked` pods.
+        client_address(0)
+        wait(lambda: serves_from_client(direct), timeout=30)
+        probe = ConnectionProbe()
+        deny = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny", "namespace": "direct"},
+                "spec": {"podSelector": {"matchLabels": {"app": "backend"}}, "policyTypes": ["Ingress"]}}
+        lock = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "lock", "namespace": "direct"},
+                "spec": {"podSelector": {"matchLabels": {"locked": "yes"}}, "policyTypes": ["Ingress"]}}
+        skiff.request("POST", "/apis/networking.k8s.io/v1/namespaces/direct/networkpolicies", lock)
+        policies_path = "/apis/networking.k8s.io/v1/namespaces/direct/networkpolicies"
+        policy_created, deleted, locked, unlocked = [], [], [], []
+        for _ in range(PROBES):
             time.sleep(0.3)
-            began = time.perf_counter()
-            body = json.dumps({"metadata": {"labels": {"app": f"a{target_policy}"}}})
-            conn = skiff.connection()
-            conn.request("PATCH", f"/api/v1/namespaces/{namespace}/pods/{name}", body=body,
-                         headers={"Content-Type": "application/merge-patch+json"})
-            conn.getresponse().read()
-            conn.close()
-            wait(lambda: has_element(set_name, address), timeout=30)
-            relabelled.append(time.perf_counter() - began)
-        results[f"sync_pod_relabelled_into_peers_p50_ms_with_{POLICIES}_policies"] = round(percentile(relabelled, 0.5) * 1000, 1)
-        results[f"sync_pod_relabelled_into_peers_p99_ms_with_{POLICIES}_policies"] = round(percentile(relabelled, 0.99) * 1000, 1)
-
-        added = []
-        for probe in range(PROBES):
-            namespace = namespaces[probe % NAMESPACES]
-            name = f"probe-{probe}"
-            chain = f"ingress-{short_hash(f'{namespace}/{name}')}-{namespace}/{name}"
-            body = policy(namespace, probe)
-            body["metadata"]["name"] = name
+            policy_created.append(probe.until(direct, "closed", lambda: skiff.request("POST", policies_path, deny)))
             time.sleep(0.3)
-            began = time.perf_counter()
-            skiff.request("POST", f"/apis/networking.k8s.io/v1/namespaces/{namespace}/networkpolicies", body)
-            wait(lambda: has_chain(chain), timeout=30)
-            added.append(time.perf_counter() - began)
-        results[f"sync_policy_created_p50_ms_with_{POLICIES}_policies"] = round(percentile(added, 0.5) * 1000, 1)
-        results[f"sync_policy_created_p99_ms_with_{POLICIES}_policies"] = round(percentile(added, 0.99) * 1000, 1)
+            deleted.append(probe.until(direct, "open", lambda: skiff.request("DELETE", f"{policies_path}/deny")))
+            time.sleep(0.3)
+            locked.append(probe.until(direct, "closed", lambda: merge_patch(skiff, "/api/v1/namespaces/direct/pods/backend",
+                                                                            {"metadata": {"labels": {"locked": "yes"}}})))
+            time.sleep(0.3)
+            unlocked.append(probe.until(direct, "open", lambda: merge_patch(skiff, "/api/v1/namespaces/direct/pods/backend",
+                                                                            {"metadata": {"labels": {"locked": "no"}}})))
+        probe.stop()
+        skiff.request("DELETE", f"{policies_path}/lock")
+        for label, values in (("policy_created", policy_created), ("policy_deleted", deleted), ("pod_relabelled_into_policy", locked),
+                              ("pod_relabelled_out_of_policy", unlocked)):
+            results[f"sync_{label}_p50_ms_with_{POLICIES}_policies"] = round(percentile(values, 0.5) * 1000, 1)
+            results[f"sync_{label}_p99_ms_with_{POLICIES}_policies"] = round(percentile(values, 0.99) * 1000, 1)
         time.sleep(3)
         results[f"agent_rss_mib_with_{POLICIES}_policies_{HOLLOW_PODS}_pods"] = round(rss_mib(agent.pid), 1)
         rules, sets, elements = table_size()
@@ -213,7 +267,7 @@ def main():
         # The data path: the `direct` backend with no policy, then with one allowing the client, alternating.
         allow = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "allow-client", "namespace": "direct"},
                  "spec": {"podSelector": {"matchLabels": {"app": "backend"}}, "policyTypes": ["Ingress"],
-                          "ingress": [{"from": [{"ipBlock": {"cidr": f"{CLIENT_ADDRESS}/32"}}], "ports": [{"port": 80}]}]}}
+                          "ingress": [{"from": [{"ipBlock": {"cidr": CLIENT_RANGE}}], "ports": [{"port": 80}]}]}}
         allow_chain = f"ingress-{short_hash('direct/allow-client')}-direct/allow-client"
         rates = {"none": [], "allowed": []}
         for _ in range(3):
@@ -221,12 +275,11 @@ def main():
                 if kind == "allowed":
                     skiff.request("POST", "/apis/networking.k8s.io/v1/namespaces/direct/networkpolicies", allow)
                     wait(lambda: has_chain(allow_chain), timeout=30)
+                client_address(len(rates["none"]) + len(rates["allowed"]))
                 rates[kind].append(wrk(f"http://{direct}/"))
                 if kind == "allowed":
                     skiff.request("DELETE", "/apis/networking.k8s.io/v1/namespaces/direct/networkpolicies/allow-client")
                     wait(lambda: not has_chain(allow_chain), timeout=30)
-                # The client's closed connections wait out TIME_WAIT; let the next run start afresh.
-                time.sleep(2)
         none, allowed = percentile(rates["none"], 0.5), percentile(rates["allowed"], 0.5)
         results.update({"data_path_no_policy_requests_per_s": round(none), "data_path_allowed_by_policy_requests_per_s": round(allowed),
                         "data_path_allowed_to_none_ratio": round(allowed / none, 3), "data_path_runs": rates})

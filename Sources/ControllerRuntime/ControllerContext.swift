@@ -36,9 +36,24 @@ public final class ControllerContext: Sendable {
 
     /// The shared informer of `resource`, made on first request.
     public func informer(_ resource: ResourceType, namespace: String? = nil, selectors: ListOptions = ListOptions()) -> Informer {
-        let key = InformerKey(resource: resource, namespace: namespace, selectors: selectors)
-        return shared.obtain(key) { [shared, logger] in
-            Informer(client: shared.informerClient, resource: resource, namespace: namespace, selectors: selectors, logger: logger)
+        informer(InformerKey(resource: resource, namespace: namespace, selectors: selectors), transform: nil)
+    }
+
+    /// A shared informer of `resource` that caches each object as `transform` cuts it down (see `Informer`), made on
+    /// first request; `pruning` names the transform, so that components asking for the same one share the cache and
+    /// no one else gets its cut-down objects.
+    public func informer(
+        _ resource: ResourceType, namespace: String? = nil, selectors: ListOptions = ListOptions(), pruning: String,
+        transform: @escaping @Sendable (JSONValue) -> JSONValue
+    ) -> Informer {
+        informer(InformerKey(resource: resource, namespace: namespace, selectors: selectors, pruning: pruning), transform: transform)
+    }
+
+    private func informer(_ key: InformerKey, transform: (@Sendable (JSONValue) -> JSONValue)?) -> Informer {
+        shared.obtain(key) { [shared, logger] in
+            Informer(
+                client: shared.informerClient, resource: key.resource, namespace: key.namespace, selectors: key.selectors, transform: transform,
+                logger: logger)
         } start: { informer in
             { await informer.run() }
         }
@@ -70,6 +85,7 @@ public final class ControllerContext: Sendable {
         var resource: ResourceType
         var namespace: String?
         var selectors: ListOptions
+        var pruning: String?
     }
 
     private struct RecorderKey: Hashable {

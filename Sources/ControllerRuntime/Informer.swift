@@ -12,6 +12,8 @@ public final class Informer: Sendable {
     private let client: KubeClient
     private let namespace: String?
     private let selectors: ListOptions
+    /// What is kept of each object (client-go's transform): all of it when nil.
+    private let transform: (@Sendable (JSONValue) -> JSONValue)?
     private let logger: Logger
 
     private struct State {
@@ -23,11 +25,18 @@ public final class Informer: Sendable {
 
     private let state = Mutex(State())
 
-    public init(client: KubeClient, resource: ResourceType, namespace: String? = nil, selectors: ListOptions = ListOptions(), logger: Logger) {
+    /// `transform` cuts each object down before it is cached and handed to handlers (client-go's `SetTransform`), for
+    /// a cache of many objects of which a few fields are read; it must keep `metadata.name`, `namespace` and
+    /// `resourceVersion`.
+    public init(
+        client: KubeClient, resource: ResourceType, namespace: String? = nil, selectors: ListOptions = ListOptions(),
+        transform: (@Sendable (JSONValue) -> JSONValue)? = nil, logger: Logger
+    ) {
         self.client = client
         self.resource = resource
         self.namespace = namespace
         self.selectors = selectors
+        self.transform = transform
         self.logger = logger
     }
 
@@ -102,6 +111,7 @@ public final class Informer: Sendable {
                 item["kind"] = .string(resource.kind)
                 item["apiVersion"] = .string(resource.apiVersion)
             }
+            if let transform { item = transform(item) }
             fresh[ObjectKey(item)] = item
         }
         let (handlers, previous, waiters) = state.withLock { state in
@@ -160,7 +170,8 @@ public final class Informer: Sendable {
         return last
     }
 
-    private func apply(_ object: JSONValue, deleted: Bool) {
+    private func apply(_ received: JSONValue, deleted: Bool) {
+        let object = transform?(received) ?? received
         let key = ObjectKey(object)
         let (handlers, old) = state.withLock { state in
             let old = deleted ? state.objects.removeValue(forKey: key) : state.objects.updateValue(object, forKey: key)

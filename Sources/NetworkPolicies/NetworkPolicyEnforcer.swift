@@ -28,17 +28,22 @@ public struct NetworkPolicyOptions: Sendable {
 /// each change applied as one atomic transaction of what it changed, so that no packet is judged in user space.
 /// A change to a pod or a namespace recomputes only the policies it can matter to.
 public final class NetworkPolicyEnforcer: Sendable {
+    /// What the informers' handlers keep.
     private struct State {
         var world: PolicyWorld
-        /// Every policy as last read, by `namespace/name`; nil for one too malformed to enforce.
+        /// Every policy as last read, by `namespace/name`, without those too malformed to enforce.
         var policies: [String: PolicySpec] = [:]
         /// The policies whose rules may have changed since the last sync.
         var changed: Set<String> = []
+    }
+
+    /// What the sync keeps (one sync runs at a time).
+    private struct Table {
         /// The table the caches call for, and what the kernel holds as last applied (nil before the first sync or
         /// after a failed one: the next sync replaces the table whole).
         var desired: PolicyTable
         var applied: PolicyTable?
-        /// The problems already reported, by policy, so that each is reported once per version of the policy.
+        /// The problems already reported, by policy, so that each is reported once.
         var reported: [String: [String]] = [:]
     }
 
@@ -51,6 +56,7 @@ public final class NetworkPolicyEnforcer: Sendable {
     private let logger: Logger
     private let queue = WorkQueue<String>()
     private let state: Mutex<State>
+    private let table: Mutex<Table>
     static let syncKey = "sync"
     /// Changes arriving together (a Deployment's pods starting) are applied together, and still within the second
     /// the issue allows a new policy to take effect.
@@ -59,14 +65,15 @@ public final class NetworkPolicyEnforcer: Sendable {
     /// `clusterDNSAddress` is where the node's cluster DNS answers its pods (nil: the node serves none), which
     /// policies select as the kube-dns pod of kube-system.
     public init(context: ControllerContext, options: NetworkPolicyOptions, clusterDNSAddress: @escaping @Sendable () async -> String?) {
-        pods = context.informer(.pods)
+        pods = context.informer(.pods, pruning: "network-policy", transform: PolicyPod.cachedFields)
         namespaces = context.informer(.namespaces)
         networkPolicies = context.informer(.networkPolicies)
         self.options = options
         self.clusterDNSAddress = clusterDNSAddress
         recorder = context.recorder(component: "network-policy")
         logger = context.logger
-        state = Mutex(State(world: PolicyWorld(nodeName: options.nodeName), desired: PolicyTable(name: options.table)))
+        state = Mutex(State(world: PolicyWorld(nodeName: options.nodeName)))
+        table = Mutex(Table(desired: PolicyTable(name: options.table)))
     }
 
     /// Enforces until cancelled; then removes the table when asked to.
@@ -148,28 +155,30 @@ public final class NetworkPolicyEnforcer: Sendable {
         let start = ContinuousClock.now
         if let wait = spacing.delay(at: start) { return .requeue(after: wait) }
         let dnsAddress = await clusterDNSAddress()
-        let (desired, previous, problems) = state.withLock { state in
+        // The informers' view is copied (copy on write) and the rules computed outside the lock, which the informers'
+        // handlers wait for.
+        let (world, policies, changed) = state.withLock { state in
             let dns = dnsAddress.map { PolicyPod.clusterDNS(ip: $0, nodeName: options.nodeName) }
             let dnsKey = "kube-system/skiff-cluster-dns"
             if state.world.pods["kube-system"]?[dnsKey] != dns {
                 state.world.pods["kube-system", default: [:]][dnsKey] = dns
                 state.changed.formUnion(state.policies.keys)
             }
-            let changed = state.changed
-            state.changed.removeAll()
-            var rules: [String: PolicyRules?] = [:]
-            // `updateValue` keeps a gone policy's nil, which a subscript assignment would drop.
-            for key in changed { rules.updateValue(state.policies[key].map { PolicyRules($0, in: state.world) }, forKey: key) }
-            state.desired.update(rules)
+            defer { state.changed.removeAll() }
+            return (state.world, state.policies, state.changed)
+        }
+        var rules: [String: PolicyRules?] = [:]
+        // `updateValue` keeps a gone policy's nil, which a subscript assignment would drop.
+        for key in changed { rules.updateValue(policies[key].map { PolicyRules($0, in: world) }, forKey: key) }
+        let (desired, previous, problems) = table.withLock { table in
+            table.desired.update(rules)
             var problems: [(String, String)] = []
             for (key, policyRules) in rules {
                 let found = policyRules?.problems ?? []
-                if found != state.reported[key] ?? [] {
-                    problems += found.filter { !(state.reported[key] ?? []).contains($0) }.map { (key, $0) }
-                }
-                state.reported[key] = found.isEmpty ? nil : found
+                problems += found.filter { !(table.reported[key] ?? []).contains($0) }.map { (key, $0) }
+                table.reported[key] = found.isEmpty ? nil : found
             }
-            return (state.desired, state.applied, problems)
+            return (table.desired, table.applied, problems)
         }
         for (key, problem) in problems {
             logger.warning("network policy rule can never match", metadata: ["policy": "\(key)", "problem": "\(problem)"])
@@ -181,14 +190,14 @@ public final class NetworkPolicyEnforcer: Sendable {
         guard let script = desired.transaction(from: previous) else { return .done }
         do {
             try await NFTables.apply(script)
-            state.withLock { $0.applied = desired }
+            table.withLock { $0.applied = desired }
             logger.debug(
                 "network policy rules synced",
                 metadata: ["duration": "\(ContinuousClock.now - start)", "rules": "\(desired.ruleCount)"])
             return .done
         } catch {
             logger.warning("network policy rules not applied; retrying", metadata: ["error": "\(error)"])
-            state.withLock { $0.applied = nil }
+            table.withLock { $0.applied = nil }
             return .requeue(after: .seconds(1))
         }
     }

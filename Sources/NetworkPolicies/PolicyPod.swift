@@ -34,6 +34,27 @@ struct PolicyPod: Equatable, Sendable {
         self.namedPorts = namedPorts
     }
 
+    /// What the enforcer's cache of every pod in the cluster keeps of each: the fields `init?(_:)` reads, and the
+    /// identity the cache needs. A pod's spec and status are most of its size.
+    static func cachedFields(_ pod: JSONValue) -> JSONValue {
+        var kept: [String: JSONValue] = [:]
+        var metadata: [String: JSONValue] = [:]
+        for field in ["name", "namespace", "uid", "resourceVersion", "labels"] { metadata[field] = pod["metadata"]?[field] }
+        kept["metadata"] = .object(metadata)
+        var spec: [String: JSONValue] = [:]
+        for field in ["nodeName", "hostNetwork"] { spec[field] = pod["spec"]?[field] }
+        for field in ["containers", "initContainers"] {
+            if let containers = pod["spec"]?[field]?.arrayValue {
+                spec[field] = .array(containers.map { container in container["ports"].map { ["ports": $0] } ?? .emptyObject })
+            }
+        }
+        kept["spec"] = .object(spec)
+        var status: [String: JSONValue] = [:]
+        for field in ["phase", "podIP"] { status[field] = pod["status"]?[field] }
+        kept["status"] = .object(status)
+        return .object(kept)
+    }
+
     init(namespace: String, labels: [String: String], ip: String, nodeName: String?, namedPorts: [String: [NamedPort]] = [:]) {
         self.namespace = namespace
         self.labels = labels

@@ -16,6 +16,35 @@ struct ControllerContextTests {
         #expect(context.informer(.configMaps) !== context.informer(.configMaps, selectors: ListOptions(fieldSelector: "metadata.name=x")))
         #expect(context.acting(as: cluster.client("system:kube-scheduler")).informer(.pods) === context.informer(.pods))
         #expect(context.recorder(component: "job-controller") === context.recorder(component: "job-controller"))
+        let pruned = context.informer(.pods, pruning: "names") { $0 }
+        #expect(pruned !== context.informer(.pods), "no one else gets a pruned cache")
+        #expect(pruned === context.informer(.pods, pruning: "names") { $0 })
+    }
+
+    @Test func aPrunedInformerCachesAndHandsOnWhatItsTransformKeeps() async throws {
+        let cluster = try await InProcessCluster()
+        defer { cluster.shutdown() }
+        let client = cluster.client()
+        let context = ControllerContext(client: client, logger: cluster.logger)
+        let pruned = context.informer(.configMaps, namespace: "default", pruning: "metadata only") { object in
+            ["metadata": object["metadata"] ?? .emptyObject]
+        }
+        let configMap: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "listed"], "data": ["big": "value"]]
+        _ = try await client.create(.configMaps, namespace: "default", configMap)
+        let handed = Mutex<[JSONValue]>([])
+        pruned.addHandler(InformerHandler(onAdd: { object in handed.withLock { $0.append(object) } }))
+        let running = Task { await context.run() }
+        defer { running.cancel() }
+        await pruned.waitForSync()
+        var watched = configMap
+        watched["metadata"] = ["name": "watched"]
+        _ = try await client.create(.configMaps, namespace: "default", watched)
+        #expect(await eventually { pruned.get(ObjectKey(namespace: "default", name: "watched")) != nil })
+        for name in ["listed", "watched"] {
+            let cached = pruned.get(ObjectKey(namespace: "default", name: name))
+            #expect(cached?["data"] == nil && cached?[path: "metadata", "resourceVersion"] != nil, "\(name): the cached copy is pruned")
+        }
+        #expect(handed.withLock { $0.allSatisfy { $0["data"] == nil } } && handed.withLock { $0.count } == 2, "handlers get the pruned objects")
     }
 
     @Test func anInformerHandedOutAfterTheContextStartedRunsToo() async throws {

@@ -152,6 +152,26 @@ struct PolicyRulesTests {
             ])
     }
 
+    @Test func theEnforcersPodCacheKeepsWhatPoliciesRead() throws {
+        let pod: JSONValue = [
+            "metadata": ["name": "db", "namespace": "shop", "labels": ["role": "db"], "resourceVersion": "7", "annotations": ["big": "note"]],
+            "spec": [
+                "nodeName": "n1",
+                "containers": [["name": "db", "image": "postgres", "env": [["name": "A", "value": "b"]], "ports": [["name": "pg", "containerPort": 5432]]]],
+                "initContainers": [["name": "init", "image": "busybox"]],
+            ],
+            "status": ["phase": "Running", "podIP": "10.42.0.10", "conditions": [["type": "Ready", "status": "True"]]],
+        ]
+        let cached = PolicyPod.cachedFields(pod)
+        #expect(PolicyPod(cached) == PolicyPod(pod))
+        #expect(PolicyPod(cached)?.namedPorts == ["pg": [PolicyPod.NamedPort(proto: "tcp", number: 5432)]])
+        #expect(cached[path: "metadata", "annotations"] == nil && cached[path: "status", "conditions"] == nil)
+        #expect(cached[path: "metadata", "resourceVersion"] == "7", "the informer compares versions")
+        var finished = pod
+        finished[path: "status", "phase"] = "Succeeded"
+        #expect(PolicyPod(PolicyPod.cachedFields(finished)) == nil)
+    }
+
     @Test func ipBlocksLoseTheirExceptionsAndOverlappingOrTouchingBlocksJoin() throws {
         let ranges = AddressRanges([
             (try #require(IPv4CIDR("10.0.0.0/24")), [try #require(IPv4CIDR("10.0.0.128/25")), try #require(IPv4CIDR("10.0.0.16/32"))]),
