@@ -89,14 +89,6 @@ struct PolicySpec: Equatable, Sendable {
         }
     }
 
-    init(namespace: String, name: String, podSelector: LabelSelector, ingress: [Rule]?, egress: [Rule]?) {
-        self.namespace = namespace
-        self.name = name
-        self.podSelector = podSelector
-        self.ingress = ingress
-        self.egress = egress
-    }
-
     private static func peer(_ peer: JSONValue) -> Peer? {
         if let block = peer["ipBlock"] {
             guard let cidr = block["cidr"]?.stringValue.flatMap(IPv4CIDR.init) else { return nil }

@@ -177,6 +177,10 @@ def test_the_seeds_egress_policy_lets_app_pods_reach_db_and_nothing_else(cluster
     cluster.kubectl("apply", "-n", NAMESPACE, "-f", "-", input=RESTRICT_APP_EGRESS)
     settles(cluster, {("app", NAMESPACE, clean["db"]): True, ("app", NAMESPACE, clean["web"]): False}, "app reaching db alone")
     assert reaches(cluster, "other", clean["web"]), "other pods keep their egress"
+    # Replies to an allowed connection pass: db may start no connection of its own, yet it answers app.
+    cluster.kubectl("apply", "-f", "-", input=policy("db-starts-nothing", {"podSelector": {"matchLabels": {"role": "db"}}, "policyTypes": ["Egress"]}))
+    wait_for(lambda: "db-starts-nothing" in policy_table(), "the db's egress chain")
+    assert reaches(cluster, "app", clean["db"])
     # Without a DNS allowance, egress isolation also stops name lookups, as upstream.
     assert not resolves(cluster, "app")
 
@@ -242,6 +246,8 @@ def test_ports_by_name_and_number_and_a_named_port_no_pod_has_is_reported(cluste
     by_number = {"podSelector": {"matchLabels": {"role": "db"}}, "policyTypes": ["Ingress"], "ingress": [{"ports": [{"port": 81}]}]}
     cluster.kubectl("apply", "-f", "-", input=policy("http-by-name", by_number))
     settles(cluster, {("other", NAMESPACE, db): False}, "port 80 closed once the policy names another port")
+    cluster.kubectl("apply", "-f", "-", input=policy("range", dict(other_port, ingress=[{"ports": [{"port": 70, "endPort": 90}]}])))
+    settles(cluster, {("other", NAMESPACE, db): True}, "port 80 open within a port range")
 
     missing = {"podSelector": {"matchLabels": {"role": "db"}}, "policyTypes": ["Ingress"], "ingress": [{"ports": [{"port": "metrics"}]}]}
     cluster.kubectl("apply", "-f", "-", input=policy("no-such-port", missing))
