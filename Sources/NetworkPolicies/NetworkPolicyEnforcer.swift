@@ -58,8 +58,7 @@ public final class NetworkPolicyEnforcer: Sendable {
     private let state: Mutex<State>
     private let table: Mutex<Table>
     static let syncKey = "sync"
-    /// Changes arriving together (a Deployment's pods starting) are applied together, and still within the second
-    /// the issue allows a new policy to take effect.
+    /// Changes arriving together (a Deployment's pods starting) are applied together, still well within a second.
     private let spacing = SyncSpacing(interval: .milliseconds(100))
 
     /// `clusterDNSAddress` is where the node's cluster DNS answers its pods (nil: the node serves none), which
@@ -115,27 +114,30 @@ public final class NetworkPolicyEnforcer: Sendable {
         guard let key = (new ?? old).map({ ObjectKey($0).description }) else { return }
         let namespace = (new ?? old)?.metadata.namespace ?? "default"
         let pod = new.flatMap(PolicyPod.init)
-        state.withLock { state in
+        // Most pod updates (status, annotations) change nothing a policy reads, and are not worth a sync.
+        let matters = state.withLock { state in
             let previous = state.world.pods[namespace]?[key]
-            guard previous != pod else { return }
+            guard previous != pod else { return false }
             state.world.pods[namespace, default: [:]][key] = pod
             if state.world.pods[namespace]?.isEmpty == true { state.world.pods[namespace] = nil }
-            for (policyKey, policy) in state.policies where [previous, pod].contains(where: { $0.map { policy.involves($0, in: state.world) } ?? false }) {
-                state.changed.insert(policyKey)
-            }
+            let involved = state.policies.filter { _, policy in [previous, pod].contains { $0.map { policy.involves($0, in: state.world) } ?? false } }
+            state.changed.formUnion(involved.keys)
+            return !involved.isEmpty
         }
-        queue.add(Self.syncKey)
+        if matters { queue.add(Self.syncKey) }
     }
 
     private func namespaceChanged(_ namespace: JSONValue, deleted: Bool) {
         let name = namespace.metadata.name
         let labels = deleted ? nil : namespace.metadata.labels
-        state.withLock { state in
-            guard state.world.namespaceLabels[name] != labels else { return }
+        let matters = state.withLock { state in
+            guard state.world.namespaceLabels[name] != labels else { return false }
             state.world.namespaceLabels[name] = labels
-            for (key, policy) in state.policies where policy.selectsNamespaces { state.changed.insert(key) }
+            let involved = state.policies.filter { $0.value.selectsNamespaces }
+            state.changed.formUnion(involved.keys)
+            return !involved.isEmpty
         }
-        queue.add(Self.syncKey)
+        if matters { queue.add(Self.syncKey) }
     }
 
     private func policyChanged(_ policy: JSONValue, deleted: Bool) {
@@ -167,6 +169,7 @@ public final class NetworkPolicyEnforcer: Sendable {
             defer { state.changed.removeAll() }
             return (state.world, state.policies, state.changed)
         }
+        if changed.isEmpty, table.withLock({ $0.applied != nil }) { return .done }
         var rules: [String: PolicyRules?] = [:]
         // `updateValue` keeps a gone policy's nil, which a subscript assignment would drop.
         for key in changed { rules.updateValue(policies[key].map { PolicyRules($0, in: world) }, forKey: key) }
